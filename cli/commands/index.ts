@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+// The command list, in the order `rcform --help` shows it. Keep one import per command file.
+export const commands: Command[] = [];

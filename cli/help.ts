@@ -1,0 +1,44 @@
+import type { FlagSpec } from './args.js';
+import type { Command } from './command.js';
+import { GLOBAL_FLAGS } from './global-flags.js';
+
+export function mainHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 8) + 2;
+  const lines = [
+    'Usage: rcform [global options] COMMAND [options] [args]',
+    '',
+    'Describe supervised services in HCL, review a plan, apply exactly that plan.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Global options:',
+    ...flagLines(GLOBAL_FLAGS),
+    '',
+    'Flags may be written --flag=value, --flag value, or Terraform-style -flag=value.',
+    'Run "rcform COMMAND --help" for a command\'s options.',
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export function commandHelp(cmd: Command): string {
+  const usageArgs = cmd.args
+    .map((a) => (a.variadic ? `[${a.name}...]` : a.optional ? `[${a.name}]` : a.name))
+    .join(' ');
+  const lines = [`Usage: rcform ${cmd.name}${cmd.flags.length ? ' [options]' : ''}${usageArgs ? ' ' + usageArgs : ''}`, '', cmd.summary];
+  if (cmd.description) lines.push('', cmd.description.trimEnd());
+  if (cmd.flags.length) lines.push('', 'Options:', ...flagLines(cmd.flags));
+  return lines.join('\n') + '\n';
+}
+
+function flagLines(flags: readonly FlagSpec[]): string[] {
+  const left = flags.map((f) => {
+    const value = f.type === 'boolean' ? '' : `=${f.valueName ?? (f.type === 'number' ? 'N' : 'VALUE')}`;
+    return `${f.short ? `-${f.short}, ` : ''}--${f.name}${value}`;
+  });
+  const width = Math.max(...left.map((l) => l.length), 10) + 2;
+  return flags.map((f, i) => {
+    const dflt = f.default !== undefined && f.type !== 'boolean' ? ` (default ${String(f.default)})` : '';
+    return `  ${(left[i] as string).padEnd(width)}${f.description}${dflt}`;
+  });
+}

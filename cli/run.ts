@@ -1,0 +1,96 @@
+import { parseArgs } from './args.js';
+import { CliError, write, type Command, type Io } from './command.js';
+import { commands as allCommands } from './commands/index.js';
+import { GLOBAL_FLAGS } from './global-flags.js';
+import { commandHelp, mainHelp } from './help.js';
+import { rcformVersion } from './version.js';
+
+// Dispatch: find the command whose words match the longest prefix of argv, parse its flags,
+// run it. Usage errors are one line on stderr and exit 1; no stack trace unless RCFORM_DEBUG.
+
+export async function runCli(argv: readonly string[], io: Io, commands: readonly Command[] = allCommands): Promise<number> {
+  const words: string[] = [];
+  const rest: string[] = [];
+  let i = 0;
+  // Leading global flags (`rcform -no-color plan`).
+  const leading: string[] = [];
+  while (i < argv.length && (argv[i] as string).startsWith('-') && argv[i] !== '-') leading.push(argv[i++] as string);
+  const remaining = argv.slice(i);
+
+  let cmd: Command | undefined;
+  for (let n = Math.min(remaining.length, 3); n >= 1 && !cmd; n--) {
+    const name = remaining.slice(0, n).join(' ');
+    cmd = commands.find((c) => c.name === name);
+    if (cmd) {
+      words.push(...remaining.slice(0, n));
+      rest.push(...remaining.slice(n));
+    }
+  }
+
+  const globals = parseArgs(leading, GLOBAL_FLAGS, []);
+  if (!globals.ok) return usageError(io, `${globals.error} (see "rcform --help")`);
+  if (globals.value.flags['no-color']) io.color = false;
+
+  if (!cmd) {
+    if (globals.value.flags['version']) {
+      write(io.stdout, `rcform v${rcformVersion()}`);
+      return 0;
+    }
+    if (remaining.length === 0 || globals.value.flags['help'] || remaining[0] === 'help') {
+      const topic = remaining[0] === 'help' ? remaining.slice(1).join(' ') : '';
+      const target = topic ? commands.find((c) => c.name === topic) : undefined;
+      if (topic && !target) return usageError(io, `unknown command "${topic}" (see "rcform --help")`);
+      io.stdout.write(target ? commandHelp(target) : mainHelp(commands));
+      return remaining.length === 0 && !globals.value.flags['help'] ? 1 : 0;
+    }
+    const group = commands.filter((c) => c.name.startsWith(remaining[0] + ' '));
+    if (group.length > 0) {
+      const sub = remaining[1];
+      if (sub === undefined || sub === '--help' || sub === '-h' || sub === '-help') {
+        io.stdout.write(mainHelp(group));
+        return sub === undefined ? 1 : 0;
+      }
+      return usageError(io, `unknown command "${remaining[0]} ${sub}" (see "rcform ${remaining[0]} --help")`);
+    }
+    return usageError(io, `unknown command "${remaining[0]}" (see "rcform --help")`);
+  }
+
+  const parsed = parseArgs(rest, [...cmd.flags, ...GLOBAL_FLAGS], cmd.args);
+  const wantsHelp = rest.some((a) => a === '--help' || a === '-help' || a === '-h');
+  if (wantsHelp) {
+    io.stdout.write(commandHelp(cmd));
+    return 0;
+  }
+  if (!parsed.ok) return usageError(io, `${parsed.error} (see "rcform ${cmd.name} --help")`);
+  if (parsed.value.flags['no-color']) io.color = false;
+
+  try {
+    return await cmd.run({ positionals: parsed.value.positionals, flags: parsed.value.flags, io });
+  } catch (err) {
+    if (err instanceof CliError) {
+      write(io.stderr, `Error: ${err.message}`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    write(io.stderr, `rcform ${words.join(' ')}: internal error: ${e?.message ?? String(err)}`);
+    if (io.env['RCFORM_DEBUG']) write(io.stderr, e?.stack ?? '');
+    return 1;
+  }
+}
+
+function usageError(io: Io, message: string): number {
+  write(io.stderr, `rcform: ${message}`);
+  return 1;
+}
+
+export function processIo(): Io {
+  const env = process.env;
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env,
+    cwd: process.cwd(),
+    color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env['NO_COLOR'] !== ''),
+  };
+}

@@ -1,0 +1,58 @@
+import type { CompiledLongrun, CompiledService } from '../lang/compile/compiled-db.js';
+import type { EngineKind } from '../state/state-types.js';
+
+// The engine interface: what apply and refresh need from a supervisor. Two implementations:
+// the embedded supervisor (Node only, the default) and s6. Both must pass test/engines/.
+
+export type RunState = 'down' | 'starting' | 'up' | 'ready' | 'stopping' | 'failed';
+
+export interface ServiceStatus {
+  name: string;
+  type: 'longrun' | 'oneshot';
+  /** What the supervisor is trying to achieve. */
+  wanted: 'up' | 'down';
+  state: RunState;
+  pid?: number;
+  /** ISO time of the last state change. */
+  since: string;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null };
+  /** Set by an engine that found the service running when it (re)started and adopted it. */
+  adopted?: boolean;
+}
+
+export interface TransitionOptions {
+  /** Milliseconds; 0 = no limit. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export class EngineError extends Error {
+  constructor(
+    readonly service: string,
+    message: string,
+  ) {
+    super(`${service}: ${message}`);
+    this.name = 'EngineError';
+  }
+}
+
+export interface Engine {
+  readonly kind: EngineKind;
+  /** Install a longrun, supervised but down. Writes its definition and `data` files. */
+  install(svc: CompiledLongrun): Promise<void>;
+  /** Replace an installed longrun's definition without touching its process. */
+  update(svc: CompiledLongrun): Promise<void>;
+  /** Rename an installed longrun without restarting its process. */
+  rename(from: string, to: string, svc: CompiledLongrun): Promise<void>;
+  uninstall(name: string): Promise<void>;
+  /** Start and wait for up (or ready, with notification_fd). Rejects with EngineError on timeout. */
+  start(name: string, opts: TransitionOptions): Promise<void>;
+  /** Stop and wait until the whole process group is gone. */
+  stop(name: string, opts: TransitionOptions): Promise<void>;
+  reload(name: string): Promise<void>;
+  /** Record that a oneshot is now up or down (oneshots run in the applying process). */
+  setOneshotState(svc: CompiledService, up: boolean): Promise<void>;
+  status(): Promise<Record<string, ServiceStatus>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,100 @@
+// The compiled database: what s6-rc-compile produces for s6-rc. It is plain data, described by
+// schemas/compiled.schema.json (the source of truth; keep the two in step), written once and never
+// modified. Keys are sorted and nothing time-dependent is stored, so the same source always
+// compiles to the same bytes and `hash` identifies a database.
+
+export const COMPILED_FORMAT_VERSION = '1';
+
+/** argv (from an HCL list) or a script with its own shebang (from an HCL string). */
+export type Command = { argv: string[] } | { script: string };
+
+export type ServiceType = 'longrun' | 'oneshot' | 'bundle';
+
+interface ServiceBase {
+  /** The service's name: unique across types, safe as a directory name. `getty@tty1` for a for_each instance. */
+  name: string;
+  /** The address as written in the source: `longrun.getty["tty1"]`. */
+  address: string;
+  description?: string;
+  essential: boolean;
+  /** Direct dependencies (service names, bundles expanded to their atomic members), sorted. */
+  dependencies: string[];
+  /** Every service this one needs, transitively, sorted. */
+  closure: string[];
+  /** Services that depend on this one directly, sorted. */
+  reverse_dependencies: string[];
+  /** 0 for services without dependencies, else 1 + the highest rank of a dependency. */
+  rank: number;
+  /** sha256 over exactly the fields that matter at run time. */
+  definition_hash: string;
+  /** Dotted paths of fields whose value came from a sensitive variable, e.g. `env.DB_PASSWORD`. */
+  sensitive_paths: string[];
+}
+
+export interface Timeouts {
+  /** Milliseconds; 0 means no limit, as in s6. */
+  up_ms: number;
+  down_ms: number;
+}
+
+export interface CompiledLongrun extends ServiceBase {
+  type: 'longrun';
+  run: Command;
+  finish?: Command;
+  down: boolean;
+  env: Record<string, string>;
+  working_dir?: string;
+  user?: string;
+  group?: string;
+  notification_fd?: number;
+  timeouts: Timeouts & { kill_ms: number; finish_ms: number };
+  down_signal: string;
+  reload_signal?: string;
+  max_death_tally: number;
+  /** File name → content, installed beside the service. */
+  data: Record<string, string>;
+  producer_for?: string;
+  consumer_for: string[];
+  pipeline_name?: string;
+  lifecycle: { on_change: 'restart' | 'reload' | 'ignore' };
+}
+
+export interface CompiledOneshot extends ServiceBase {
+  type: 'oneshot';
+  up: Command;
+  down?: Command;
+  env: Record<string, string>;
+  user?: string;
+  group?: string;
+  timeouts: Timeouts;
+  input?: { prompt: string; secret: boolean };
+}
+
+export interface CompiledBundle {
+  type: 'bundle';
+  name: string;
+  address: string;
+  description?: string;
+  essential: boolean;
+  /** Direct contents as written (names, may include bundles). */
+  contents: string[];
+  /** Atomic services the bundle stands for, expanded recursively, sorted. */
+  members: string[];
+}
+
+export type CompiledService = CompiledLongrun | CompiledOneshot;
+
+export interface MovedEntry {
+  from: string;
+  to: string;
+}
+
+export interface CompiledDb {
+  format_version: typeof COMPILED_FORMAT_VERSION;
+  /** sha256 of the canonical JSON of everything except this field. */
+  hash: string;
+  services: Record<string, CompiledService>;
+  bundles: Record<string, CompiledBundle>;
+  /** Renames declared by `moved` blocks, as service names. */
+  moved: MovedEntry[];
+}

@@ -1,0 +1,42 @@
+import type { CompiledService } from '../lang/compile/compiled-db.js';
+
+// state.json: the tiny read-write record of what is installed, as s6-rc's live directory is.
+// Plain data with a format version, described by schemas/state.schema.json.
+
+export const STATE_FORMAT_VERSION = 1;
+
+export type EngineKind = 'embedded' | 's6';
+
+export interface EngineConfig {
+  kind: EngineKind;
+  /** s6 only: the scan directory. */
+  scandir?: string;
+}
+
+export type ObservedState = 'up' | 'ready' | 'down' | 'failed' | 'absent';
+
+export interface Observation {
+  state: ObservedState;
+  pid?: number;
+  /** ISO time of the observation. */
+  at: string;
+}
+
+export interface ServiceState {
+  address: string;
+  type: CompiledService['type'];
+  definition: CompiledService;
+  definition_hash: string;
+  desired: 'up' | 'down';
+  observed?: Observation;
+}
+
+export interface State {
+  format_version: typeof STATE_FORMAT_VERSION;
+  lineage: string;
+  serial: number;
+  engine: EngineConfig;
+  /** Hash of the compiled database last applied, or null before the first apply. */
+  compiled_hash: string | null;
+  services: Record<string, ServiceState>;
+}
