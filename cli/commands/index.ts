@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { showCompiledCommand } from './show-compiled.js';
 
 // The command list, in the order `rcform --help` shows it. Keep one import per command file.
-export const commands: Command[] = [];
+export const commands: Command[] = [showCompiledCommand];
