@@ -1,0 +1,551 @@
+import type { CompiledDb, CompiledService } from '../lang/compile/compiled-db.js';
+import type { ServiceStatus } from '../engine/engine.js';
+import type { State } from '../state/state-types.js';
+import { changedPaths, topField } from './changed-paths.js';
+import { PlanError } from './plan-error.js';
+import {
+  PLAN_FORMAT_VERSION,
+  type ActionReason,
+  type ChangeAction,
+  type DriftEntry,
+  type Plan,
+  type PlanOptions,
+  type PlanStep,
+  type ResourceChange,
+  type StepAction,
+} from './plan-types.js';
+import { StepGraph } from './step-graph.js';
+import { summarize } from './summary.js';
+
+// diff(compiled, live) → plan. Pure: every input is a value, and the same inputs give the same plan.
+// What s6-rc-update does, minus its heuristics: each action follows from the two definitions, the
+// `lifecycle` annotation, `down`, and what the engine reports — and carries its reason.
+
+export interface DiffInput {
+  /** The database to converge to. Ignored (may be null) with options.destroy. */
+  compiled: CompiledDb | null;
+  /** The live state: what was last applied. */
+  state: State;
+  /** The engine's status by service name; null when not refreshing (--refresh=false, --live-from). */
+  observed: Record<string, ServiceStatus> | null;
+  options?: Partial<PlanOptions>;
+}
+
+/** Fields whose change needs no process change: the new values apply from the next start. */
+const IN_PLACE = new Set(['description', 'essential', 'dependencies', 'timeouts', 'lifecycle', 'down']);
+/** A oneshot's `down` command only runs when it goes down: changing it needs no re-run of `up`. */
+const ONESHOT_IN_PLACE = new Set(['description', 'essential', 'dependencies', 'timeouts', 'down']);
+
+interface Entry {
+  key: string;
+  oldName?: string;
+  newName?: string;
+  before: CompiledService | null;
+  after: CompiledService | null;
+  recordedUp: boolean;
+  runningBefore: boolean;
+  afterUp: boolean;
+  /** Longrun recorded as installed that the engine does not know: must be installed again. */
+  absent: boolean;
+  drift: DriftEntry | null;
+  changed: string[];
+  restartPaths: string[];
+  mode: 'none' | 'install' | 'remove' | 'type' | 'reinstall' | 'restart' | 'reload' | 'update';
+  reasons: Array<{ code: ActionReason; text: string }>;
+  causedBy?: string;
+}
+
+const RUNNING = new Set(['up', 'ready', 'starting', 'stopping']);
+
+export function diff(input: DiffInput): Plan {
+  const opts: PlanOptions = {
+    replace: input.options?.replace ?? [],
+    target: input.options?.target ?? [],
+    destroy: input.options?.destroy ?? false,
+    refresh: input.options?.refresh ?? true,
+    allow_essential: input.options?.allow_essential ?? false,
+  };
+  const state = input.state;
+  const observed = opts.refresh ? input.observed : null;
+  const compiled = input.compiled;
+  const newSvcs: Record<string, CompiledService> = opts.destroy || !compiled ? {} : compiled.services;
+  const oldSvcs = state.services;
+  const problems: string[] = [];
+
+  // `moved` blocks pair a gone name with a new one; chains (a→b, b→c) collapse to a→c.
+  const movedTo = new Map<string, string>();
+  for (const m of compiled?.moved ?? []) movedTo.set(m.from, m.to);
+  const renameFrom = new Map<string, string>();
+  const renameTo = new Map<string, string>();
+  if (!opts.destroy) {
+    for (const from of movedTo.keys()) {
+      if (!(from in oldSvcs) || from in newSvcs) continue;
+      let to = movedTo.get(from) as string;
+      const seen = new Set([from]);
+      while (!(to in newSvcs) && movedTo.has(to) && !seen.has(to)) {
+        seen.add(to);
+        to = movedTo.get(to) as string;
+      }
+      if (to in newSvcs && !(to in oldSvcs) && !renameFrom.has(to)) {
+        renameFrom.set(to, from);
+        renameTo.set(from, to);
+      }
+    }
+  }
+
+  const newReverse = reverseGraph(newSvcs);
+  const oldDefs: Record<string, CompiledService> = {};
+  for (const [n, s] of Object.entries(oldSvcs)) oldDefs[n] = s.definition;
+  const oldReverse = reverseGraph(oldDefs);
+
+  // After the apply a service runs if it is not `down` (oneshots have no such flag), or if a
+  // service that runs needs it: s6-rc brings dependencies up with their dependents.
+  const afterUp = new Set<string>();
+  const neededBy = new Map<string, string>();
+  {
+    const stack: string[] = [];
+    for (const [n, s] of Object.entries(newSvcs)) {
+      if (s.type === 'oneshot' || !s.down) {
+        afterUp.add(n);
+        stack.push(n);
+      }
+    }
+    while (stack.length) {
+      const n = stack.pop() as string;
+      for (const d of newSvcs[n]?.dependencies ?? []) {
+        if (!afterUp.has(d) && d in newSvcs) {
+          afterUp.add(d);
+          neededBy.set(d, n);
+          stack.push(d);
+        }
+      }
+    }
+  }
+
+  // Scope: --target limits the plan to the named services and what they need; --destroy with
+  // --target also takes the services that need them, which cannot run without them.
+  let scopeNew: Set<string> | null = null;
+  let scopeOld: Set<string> | null = null;
+  if (opts.target.length > 0) {
+    scopeNew = new Set();
+    scopeOld = new Set();
+    for (const t of opts.target) {
+      const hit = resolveAddress(t, compiled, newSvcs, oldSvcs);
+      if (hit.length === 0) problems.push(`--target ${t}: no service or bundle has this address or name`);
+      for (const n of hit) {
+        if (n in newSvcs) closureInto(n, newSvcs, scopeNew);
+        if (n in oldSvcs) scopeOld.add(n);
+        if (renameFrom.has(n)) scopeOld.add(renameFrom.get(n) as string);
+      }
+    }
+    for (const n of scopeNew) {
+      if (n in oldSvcs) scopeOld.add(n);
+      const from = renameFrom.get(n);
+      if (from) scopeOld.add(from);
+    }
+    if (opts.destroy) {
+      const stack = [...scopeOld];
+      while (stack.length) {
+        for (const d of oldReverse.get(stack.pop() as string) ?? []) {
+          if (!scopeOld.has(d)) {
+            scopeOld.add(d);
+            stack.push(d);
+          }
+        }
+      }
+    }
+  }
+
+  const replaceNames = new Set<string>();
+  for (const r of opts.replace) {
+    const hit = resolveAddress(r, compiled, newSvcs, oldSvcs).filter((n) => n in newSvcs);
+    if (hit.length === 0) problems.push(`--replace ${r}: no service in the compiled database has this address or name`);
+    for (const n of hit) replaceNames.add(n);
+  }
+
+  const entries = new Map<string, Entry>();
+  const drift: DriftEntry[] = [];
+
+  const isRunning = (name: string, ss: State['services'][string]): { running: boolean; absent: boolean; obs: string } => {
+    if (!observed) return { running: ss.desired === 'up', absent: false, obs: ss.desired };
+    const st = observed[name];
+    if (!st) return { running: false, absent: ss.type === 'longrun', obs: 'absent' };
+    return { running: RUNNING.has(st.state), absent: false, obs: st.state };
+  };
+
+  const addEntry = (oldName: string | undefined, newName: string | undefined): void => {
+    const key = (newName ?? oldName) as string;
+    const ss = oldName !== undefined ? oldSvcs[oldName] : undefined;
+    const before = ss ? ss.definition : null;
+    const after = newName !== undefined ? (newSvcs[newName] as CompiledService) : null;
+    let runningBefore = false;
+    let absent = false;
+    let driftEntry: DriftEntry | null = null;
+    const recordedUp = ss?.desired === 'up';
+    if (ss && oldName !== undefined) {
+      const r = isRunning(oldName, ss);
+      runningBefore = r.running;
+      absent = r.absent;
+      if (observed && (r.running !== recordedUp || r.absent)) {
+        driftEntry = {
+          address: ss.address,
+          name: oldName,
+          type: ss.type === 'oneshot' ? 'oneshot' : 'longrun',
+          recorded: ss.desired,
+          observed: r.obs,
+          detail: r.absent
+            ? `recorded ${ss.desired}, but the engine does not know it`
+            : `recorded ${ss.desired}, but the engine reports it ${r.obs}`,
+        };
+        drift.push(driftEntry);
+      }
+    }
+    entries.set(key, {
+      key,
+      oldName,
+      newName,
+      before,
+      after,
+      recordedUp,
+      runningBefore,
+      afterUp: newName !== undefined && afterUp.has(newName),
+      absent,
+      drift: driftEntry,
+      changed: [],
+      restartPaths: [],
+      mode: 'none',
+      reasons: [],
+    });
+  };
+
+  for (const n of Object.keys(newSvcs)) {
+    if (scopeNew && !scopeNew.has(n)) continue;
+    const from = renameFrom.get(n);
+    if (from !== undefined) addEntry(from, n);
+    else addEntry(n in oldSvcs ? n : undefined, n);
+  }
+  for (const n of Object.keys(oldSvcs)) {
+    if (n in newSvcs || renameTo.has(n)) continue;
+    if (scopeOld && !scopeOld.has(n)) continue;
+    addEntry(n, undefined);
+  }
+
+  // Classify each service by what changed.
+  for (const e of entries.values()) classify(e, opts, replaceNames, neededBy);
+
+  // A restart stops the services that need it and are up; they start again after it.
+  const byNew = new Map<string, Entry>();
+  for (const e of entries.values()) if (e.newName !== undefined) byNew.set(e.newName, e);
+  const queue = [...entries.values()].filter((e) => stopsAndStartsAgain(e));
+  for (let i = 0; i < queue.length; i++) {
+    const r = queue[i] as Entry;
+    for (const dn of newReverse.get(r.newName as string) ?? []) {
+      let d = byNew.get(dn);
+      if (!d) {
+        // Outside --target: a restart must still take its dependents down and up again.
+        if (!(dn in newSvcs)) continue;
+        const from = renameFrom.get(dn);
+        addEntry(from ?? (dn in oldSvcs ? dn : undefined), dn);
+        d = entries.get(dn) as Entry;
+        classify(d, opts, replaceNames, neededBy);
+        byNew.set(dn, d);
+      }
+      if (!d.runningBefore || !d.afterUp || stopsAndStartsAgain(d) || d.mode === 'install' || d.mode === 'type') continue;
+      d.mode = 'restart';
+      d.causedBy = (r.after as CompiledService).address;
+      d.reasons.unshift({ code: 'dependency_restarted', text: `${d.causedBy} is restarted` });
+      queue.push(d);
+    }
+  }
+
+  // Build the changes and the steps.
+  const graph = new StepGraph();
+  const stopStepOfOld = new Map<string, string>();
+  const startStepOfNew = new Map<string, string>();
+  const changes: ResourceChange[] = [];
+
+  for (const e of entries.values()) {
+    const actions = actionsOf(e);
+    if (actions.length === 0) continue;
+    const stopping = e.runningBefore && (!e.afterUp || e.mode === 'restart' || e.mode === 'remove' || e.mode === 'type');
+    if (stopping) {
+      const def = e.before as CompiledService;
+      if (def.essential && !opts.allow_essential) {
+        const verb = e.mode === 'restart' ? 'restart' : 'stop';
+        problems.push(`${def.address} is essential: this plan would ${verb} it (${reasonText(e)}); use --allow-essential to allow it`);
+      }
+    }
+    const first = e.reasons[0] as { code: ActionReason; text: string };
+    const change: ResourceChange = {
+      address: (e.after ?? e.before)?.address as string,
+      name: e.key,
+      type: (e.after ?? e.before)?.type as 'longrun' | 'oneshot',
+      actions,
+      action_reason: first.code,
+      reason: reasonText(e),
+      before: e.before,
+      after: e.after,
+      before_state: e.before ? (e.runningBefore ? 'up' : 'down') : null,
+      after_state: e.after ? (e.afterUp ? 'up' : 'down') : null,
+      changed_paths: e.changed,
+      restart_paths: e.restartPaths,
+    };
+    if (e.oldName !== undefined && e.newName !== undefined && e.oldName !== e.newName) {
+      change.previous_name = e.oldName;
+      change.previous_address = (e.before as CompiledService).address;
+    }
+    if (e.causedBy) change.caused_by = e.causedBy;
+    changes.push(change);
+    addSteps(e, stopping, first.text, graph, stopStepOfOld, startStepOfNew);
+  }
+
+  if (problems.length > 0) throw new PlanError(problems);
+
+  // Stops: dependents first, following the graph that is running now.
+  for (const [name, id] of stopStepOfOld) {
+    walk(name, (n) => oldReverse.get(n), (n) => {
+      const dep = stopStepOfOld.get(n);
+      if (dep === undefined) return false;
+      graph.edge(dep, id);
+      return true;
+    });
+  }
+  // Starts: dependencies first, following the graph being applied.
+  for (const [name, id] of startStepOfNew) {
+    walk(name, (n) => newSvcs[n]?.dependencies, (n) => {
+      const dep = startStepOfNew.get(n);
+      if (dep === undefined) return false;
+      graph.edge(dep, id);
+      return true;
+    });
+  }
+
+  const { steps, edges } = graph.ordered();
+  changes.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  drift.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return {
+    format_version: PLAN_FORMAT_VERSION,
+    compiled_hash: opts.destroy ? null : (compiled?.hash ?? null),
+    options: opts,
+    drift,
+    resource_changes: changes,
+    summary: summarize(changes),
+    steps,
+    edges,
+  };
+}
+
+function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, neededBy: Map<string, string>): void {
+  const { before, after } = e;
+  if (!before && after) {
+    e.mode = 'install';
+    e.reasons.push({ code: 'new', text: e.afterUp ? 'it is new' : 'it is new (down = true)' });
+    return;
+  }
+  if (before && !after) {
+    e.mode = 'remove';
+    e.reasons.push(opts.destroy ? { code: 'destroy', text: 'destroy was requested' } : { code: 'gone', text: 'it is no longer in the source' });
+    return;
+  }
+  if (!before || !after) return;
+  if (before.type !== after.type) {
+    e.mode = 'type';
+    e.changed = ['type'];
+    e.restartPaths = ['type'];
+    e.reasons.push({ code: 'type_changed', text: `its type changed from ${before.type} to ${after.type}` });
+    return;
+  }
+  if (e.absent) {
+    e.mode = 'reinstall';
+    e.changed = changedPaths(before, after);
+    e.reasons.push({ code: 'drift', text: 'the engine does not know it' });
+    return;
+  }
+
+  e.changed = changedPaths(before, after);
+  const inPlace = after.type === 'oneshot' ? ONESHOT_IN_PLACE : IN_PLACE;
+  const needsProcess = e.changed.filter((p) => !inPlace.has(topField(p)));
+  const renamed = e.oldName !== e.newName;
+
+  if (replaceNames.has(after.name) && e.runningBefore && e.afterUp) {
+    e.mode = 'restart';
+    e.reasons.push({ code: 'replace_requested', text: 'its replacement was requested (--replace)' });
+  } else if (needsProcess.length > 0) {
+    const list = needsProcess.join(', ');
+    if (after.type === 'longrun') {
+      const onChange = after.lifecycle?.on_change ?? 'restart';
+      const dataOnly = needsProcess.every((p) => topField(p) === 'data');
+      if (onChange === 'ignore') {
+        e.mode = 'update';
+        e.reasons.push({ code: 'lifecycle_ignore', text: `${list} changed and lifecycle.on_change is "ignore"` });
+      } else if (onChange === 'reload') {
+        e.mode = e.runningBefore && e.afterUp ? 'reload' : 'update';
+        e.restartPaths = needsProcess;
+        e.reasons.push({ code: 'lifecycle_reload', text: `${list} changed and lifecycle.on_change is "reload"` });
+      } else if (dataOnly && after.reload_signal) {
+        e.mode = e.runningBefore && e.afterUp ? 'reload' : 'update';
+        e.restartPaths = needsProcess;
+        e.reasons.push({ code: 'data_reload', text: `${list} changed and reload_signal is ${after.reload_signal}` });
+      } else {
+        e.mode = e.runningBefore && e.afterUp ? 'restart' : 'update';
+        e.restartPaths = needsProcess;
+        e.reasons.push({ code: 'definition_changed', text: `${list} changed` });
+      }
+    } else {
+      e.mode = e.runningBefore && e.afterUp ? 'restart' : 'update';
+      e.restartPaths = needsProcess;
+      e.reasons.push({ code: 'definition_changed', text: `${list} changed` });
+    }
+  } else if (e.changed.length > 0) {
+    e.mode = 'update';
+    e.reasons.push({ code: 'in_place_fields', text: `${e.changed.join(', ')} changed, which needs no restart` });
+  }
+
+  // Whether it runs: `down` flipped, drift corrected, or needed (or no longer) by a dependent.
+  if (e.runningBefore !== e.afterUp && e.mode !== 'restart') {
+    let r: { code: ActionReason; text: string };
+    if (e.drift && e.recordedUp === e.afterUp) {
+      r = { code: 'drift', text: `${e.drift.detail}` };
+    } else if (before.type === 'longrun' && after.type === 'longrun' && before.down !== after.down) {
+      r = { code: 'down_flipped', text: `down changed to ${after.down}` };
+    } else if (e.afterUp && neededBy.has(after.name)) {
+      r = { code: 'needed_by_dependent', text: `${after.name} is down = true, but ${neededBy.get(after.name)} needs it` };
+    } else {
+      r = { code: 'needed_by_dependent', text: e.afterUp ? 'it should be up' : 'it is down = true and nothing that stays up needs it' };
+    }
+    e.reasons.unshift(r);
+  }
+  if (renamed) e.reasons.push({ code: 'moved', text: `a moved block renames ${e.oldName} to ${e.newName}` });
+}
+
+function stopsAndStartsAgain(e: Entry): boolean {
+  return e.mode === 'restart' || (e.mode === 'type' && e.runningBefore && e.afterUp) || (e.mode === 'reinstall' && e.afterUp);
+}
+
+function actionsOf(e: Entry): ChangeAction[] {
+  const renamed = e.oldName !== undefined && e.newName !== undefined && e.oldName !== e.newName;
+  const a: ChangeAction[] = [];
+  switch (e.mode) {
+    case 'install':
+      return e.afterUp ? ['install', 'start'] : ['install'];
+    case 'remove':
+      return e.runningBefore ? ['stop', 'remove'] : ['remove'];
+    case 'type':
+      if (e.runningBefore) a.push('stop');
+      a.push('remove', 'install');
+      if (e.afterUp) a.push('start');
+      return a;
+    case 'reinstall':
+      return e.afterUp ? ['install', 'start'] : ['install'];
+    default:
+  }
+  if (renamed) a.push('rename');
+  if (e.mode === 'restart') a.push('restart');
+  else if (e.mode === 'reload') a.push('reload');
+  else {
+    if (e.mode === 'update') a.push('update');
+    if (e.runningBefore && !e.afterUp) a.push('stop');
+    if (!e.runningBefore && e.afterUp) a.push('start');
+  }
+  return a;
+}
+
+function reasonText(e: Entry): string {
+  return e.reasons.map((r) => r.text).join('; ');
+}
+
+function addSteps(
+  e: Entry,
+  stopping: boolean,
+  reason: string,
+  graph: StepGraph,
+  stopStepOfOld: Map<string, string>,
+  startStepOfNew: Map<string, string>,
+): void {
+  const before = e.before;
+  const after = e.after;
+  const chain: string[] = [];
+  const step = (action: StepAction, svc: CompiledService, extra: Partial<PlanStep> = {}): void => {
+    const timeout =
+      action === 'stop' || action === 'oneshot_down' ? svc.timeouts.down_ms : action === 'start' || action === 'oneshot_up' ? svc.timeouts.up_ms : 0;
+    const id = graph.add({ id: `${action}:${svc.name}`, action, service: svc.name, address: svc.address, reason, timeout_ms: timeout, ...extra });
+    chain.push(id);
+    if (action === 'stop' || action === 'oneshot_down') stopStepOfOld.set(svc.name, id);
+    if (action === 'start' || action === 'oneshot_up') startStepOfNew.set(svc.name, id);
+  };
+  const stopKind = (s: CompiledService): StepAction => (s.type === 'oneshot' ? 'oneshot_down' : 'stop');
+  const startKind = (s: CompiledService): StepAction => (s.type === 'oneshot' ? 'oneshot_up' : 'start');
+
+  if (stopping && before) step(stopKind(before), before);
+  switch (e.mode) {
+    case 'remove':
+      step('uninstall', before as CompiledService);
+      break;
+    case 'type':
+      step('uninstall', before as CompiledService);
+      step('install', after as CompiledService);
+      break;
+    case 'install':
+    case 'reinstall':
+      step('install', after as CompiledService);
+      break;
+    default: {
+      if (!after) break;
+      const renamed = e.oldName !== e.newName;
+      if (renamed) step('rename', after, { from: e.oldName as string });
+      else if (e.changed.length > 0) step('update', after);
+      if (e.mode === 'reload') step('reload', after);
+    }
+  }
+  if (after && e.afterUp && (!e.runningBefore || stopping || e.mode === 'reinstall')) step(startKind(after), after);
+  for (let i = 1; i < chain.length; i++) graph.edge(chain[i - 1] as string, chain[i] as string);
+}
+
+function reverseGraph(svcs: Record<string, CompiledService>): Map<string, string[]> {
+  const rev = new Map<string, string[]>();
+  for (const [n, s] of Object.entries(svcs)) {
+    for (const d of s.dependencies) {
+      let l = rev.get(d);
+      if (!l) rev.set(d, (l = []));
+      l.push(n);
+    }
+  }
+  return rev;
+}
+
+function closureInto(name: string, svcs: Record<string, CompiledService>, into: Set<string>): void {
+  const stack = [name];
+  while (stack.length) {
+    const n = stack.pop() as string;
+    if (into.has(n)) continue;
+    into.add(n);
+    for (const d of svcs[n]?.dependencies ?? []) if (d in svcs) stack.push(d);
+  }
+}
+
+/** Walks from `start` along `next`, stopping at nodes for which `hit` returns true. */
+function walk(start: string, next: (n: string) => readonly string[] | undefined, hit: (n: string) => boolean): void {
+  const seen = new Set<string>([start]);
+  const stack = [...(next(start) ?? [])];
+  while (stack.length) {
+    const n = stack.pop() as string;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (hit(n)) continue;
+    for (const m of next(n) ?? []) if (!seen.has(m)) stack.push(m);
+  }
+}
+
+/** An address (`longrun.db`, `bundle.web`) or a bare name, to service names; bundles expand. */
+export function resolveAddress(
+  target: string,
+  compiled: CompiledDb | null,
+  newSvcs: Record<string, CompiledService>,
+  oldSvcs: State['services'],
+): string[] {
+  const out = new Set<string>();
+  for (const s of Object.values(newSvcs)) if (s.address === target || s.name === target) out.add(s.name);
+  for (const [n, s] of Object.entries(oldSvcs)) if (s.address === target || n === target) out.add(n);
+  for (const b of Object.values(compiled?.bundles ?? {})) if (b.address === target || b.name === target) for (const m of b.members) out.add(m);
+  return [...out];
+}
