@@ -39,4 +39,9 @@ export interface State {
   /** Hash of the compiled database last applied, or null before the first apply. */
   compiled_hash: string | null;
   services: Record<string, ServiceState>;
+  /**
+   * Sequence number of the last journal record folded into this state (state/journal-fold.ts);
+   * records after it are what a crashed apply did that state.json does not show yet. Absent = 0.
+   */
+  journal_seq?: number;
 }

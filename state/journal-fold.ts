@@ -1,0 +1,52 @@
+import type { JournalRecord, ServiceChange } from './journal-types.js';
+import type { ServiceState, State } from './state-types.js';
+
+// Folding the journal into state: pure, so apply can call it at the end and at intervals, and
+// recovery after a crash can call it with whatever the journal holds. Applying the same records
+// twice is harmless: records at or below the state's journal_seq are skipped.
+
+export function foldJournal(state: State, records: readonly JournalRecord[]): State {
+  const since = state.journal_seq ?? 0;
+  const todo = records.filter((r) => r.seq > since).sort((a, b) => a.seq - b.seq);
+  if (todo.length === 0) return state;
+  let services: Record<string, ServiceState> | undefined;
+  let compiledHash = state.compiled_hash;
+  for (const rec of todo) {
+    if (rec.type === 'step-end' && rec.outcome === 'ok' && rec.change) {
+      services ??= { ...state.services };
+      applyChange(services, rec.service, rec.change);
+    } else if (rec.type === 'apply-end' && rec.outcome === 'ok' && rec.compiled_hash !== undefined) {
+      compiledHash = rec.compiled_hash;
+    }
+  }
+  return {
+    ...state,
+    services: services ?? state.services,
+    compiled_hash: compiledHash,
+    journal_seq: (todo.at(-1) as JournalRecord).seq,
+  };
+}
+
+function applyChange(services: Record<string, ServiceState>, name: string, change: ServiceChange): void {
+  switch (change.op) {
+    case 'put':
+      services[name] = change.entry;
+      return;
+    case 'remove':
+      delete services[name];
+      return;
+    case 'rename': {
+      const entry = change.entry ?? services[name];
+      delete services[name];
+      if (entry) services[change.to] = entry;
+      return;
+    }
+    case 'observe': {
+      const entry = services[name];
+      // A service not in state (a stop of something already forgotten) has nothing to record.
+      if (!entry) return;
+      services[name] = { ...entry, observed: change.observed, ...(change.desired ? { desired: change.desired } : {}) };
+      return;
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fsyncDirectorySync } from './atomic-write.js';
+import type { JournalEntry, JournalRecord } from './journal-types.js';
+import { liveLayout } from './live-dir.js';
+
+// The journal: append-only JSON lines, one file per apply under journal/, every record fsync'd
+// before its promise resolves, so that after a crash state.json plus the journal tell exactly
+// what was done. Appends made while an fsync is in flight are written and synced together
+// (group commit): parallel steps share fsyncs instead of queueing for one each.
+
+export const DEFAULT_JOURNAL_KEEP = 10;
+
+const FILE_RE = /^(\d{8})-([A-Za-z0-9-]+)\.jsonl$/;
+
+export interface JournalProblem {
+  file: string;
+  line: number;
+  /** The last line of a file, cut short by a crash mid-write: expected, and harmless. */
+  torn: boolean;
+  message: string;
+}
+
+export interface JournalRead {
+  records: JournalRecord[];
+  problems: JournalProblem[];
+}
+
+export interface OpenJournalOptions {
+  /** state.json's journal_seq: records up to it are folded, so their files may be rotated away. */
+  foldedSeq: number;
+  applyId?: string;
+  /** How many apply files to keep (default 10); only files already folded into state are removed. */
+  keep?: number;
+}
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class JournalWriter {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private broken: Error | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly applyId: string,
+    readonly file: string,
+    private readonly fh: fs.promises.FileHandle,
+    private nextSeq: number,
+  ) {}
+
+  static async open(liveDir: string, opts: OpenJournalOptions): Promise<JournalWriter> {
+    const dir = liveLayout(liveDir).journal;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const files = journalFiles(liveDir);
+    const lastSeq = Math.max(opts.foldedSeq, lastSeqIn(files));
+    rotate(files, opts.keep ?? DEFAULT_JOURNAL_KEEP, opts.foldedSeq);
+    const applyId = opts.applyId ?? randomUUID();
+    if (!/^[A-Za-z0-9-]+$/.test(applyId)) throw new Error(`journal: apply id "${applyId}" may hold only letters, digits and dashes`);
+    const last = files.at(-1);
+    const number = last ? Number(FILE_RE.exec(path.basename(last))?.[1] ?? 0) + 1 : 1;
+    const file = path.join(dir, `${String(number).padStart(8, '0')}-${applyId}.jsonl`);
+    const fh = await fs.promises.open(file, 'wx', 0o600);
+    // The file's directory entry must survive a crash too, or its fsync'd records would be lost.
+    fsyncDirectorySync(dir);
+    return new JournalWriter(applyId, file, fh, lastSeq + 1);
+  }
+
+  /** The seq the next record will get. */
+  get seq(): number {
+    return this.nextSeq;
+  }
+
+  /**
+   * Appends one record; resolves once it is on disk. The seq is assigned now, so records keep
+   * the order of the calls even when their promises are awaited later (or not at all).
+   */
+  append(entry: JournalEntry): Promise<JournalRecord> {
+    return this.appendMany([entry]).then((r) => r[0] as JournalRecord);
+  }
+
+  /** Appends several records with a single write and fsync. */
+  appendMany(entries: readonly JournalEntry[]): Promise<JournalRecord[]> {
+    if (this.closed) return Promise.reject(new Error(`journal ${this.file}: closed`));
+    if (this.broken) return Promise.reject(this.broken);
+    const records = entries.map((e) => ({ ...e, seq: this.nextSeq++, apply_id: this.applyId, time: e.time ?? new Date().toISOString() }) as JournalRecord);
+    const line = records.map((r) => JSON.stringify(r) + '\n').join('');
+    const done = new Promise<void>((resolve, reject) => this.queue.push({ line, resolve, reject }));
+    if (!this.flushing) this.flushing = this.flush();
+    return done.then(() => records);
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      try {
+        if (this.broken) throw this.broken;
+        await this.fh.appendFile(batch.map((p) => p.line).join(''));
+        await this.fh.datasync();
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        // After a failed write the file's tail is unknown: refuse everything after it.
+        this.broken ??= new Error(`journal ${this.file}: write failed: ${(err as Error).message}`);
+        for (const p of batch) p.reject(this.broken);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  /** Waits for every pending append, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.flushing) await this.flushing;
+    this.closed = true;
+    await this.fh.close();
+  }
+}
+
+/** The journal files, oldest first. */
+export function journalFiles(liveDir: string): string[] {
+  const dir = liveLayout(liveDir).journal;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names
+    .filter((n) => FILE_RE.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
+}
+
+function lastSeqIn(files: readonly string[]): number {
+  for (let i = files.length - 1; i >= 0; i--) {
+    const { records } = readJournalFile(files[i] as string);
+    const last = records.at(-1);
+    if (last) return last.seq;
+  }
+  return 0;
+}
+
+function rotate(files: readonly string[], keep: number, foldedSeq: number): void {
+  // Leave room for the file about to be created.
+  const excess = files.length - Math.max(0, keep - 1);
+  let removed = false;
+  for (let i = 0; i < excess; i++) {
+    const file = files[i] as string;
+    const { records } = readJournalFile(file);
+    // A file with records not yet folded is the only account of what a crashed apply did.
+    if (records.some((r) => r.seq > foldedSeq)) break;
+    fs.rmSync(file, { force: true });
+    removed = true;
+  }
+  if (removed) fsyncDirectorySync(path.dirname(files[0] as string));
+}
+
+export function readJournalFile(file: string): JournalRead {
+  const text = fs.readFileSync(file, 'utf8');
+  const records: JournalRecord[] = [];
+  const problems: JournalProblem[] = [];
+  const lines = text.split('\n');
+  // A file ending in a newline splits into a last empty string: not a record.
+  const complete = text.endsWith('\n');
+  if (complete || text === '') lines.pop();
+  lines.forEach((line, i) => {
+    const isLast = i === lines.length - 1;
+    const torn = isLast && !complete;
+    try {
+      const rec = JSON.parse(line) as JournalRecord;
+      if (typeof rec !== 'object' || rec === null || typeof rec.seq !== 'number' || typeof rec.type !== 'string') throw new Error('not a journal record');
+      if (torn) throw new Error('no newline at the end');
+      records.push(rec);
+    } catch (err) {
+      problems.push({
+        file,
+        line: i + 1,
+        torn,
+        message: torn
+          ? `${file}:${i + 1}: the last record is incomplete (the writer stopped mid-write); it was ignored`
+          : `${file}:${i + 1}: unreadable record (${(err as Error).message}); it was ignored`,
+      });
+    }
+  });
+  return { records, problems };
+}
+
+/** Every record with seq > sinceSeq, in order, with any problems met on the way. */
+export function readJournal(liveDir: string, sinceSeq = 0): JournalRead {
+  const out: JournalRead = { records: [], problems: [] };
+  for (const file of journalFiles(liveDir)) {
+    const { records, problems } = readJournalFile(file);
+    const last = records.at(-1);
+    // A file already folded into state is history: its problems were reported when it was folded.
+    if (last && last.seq <= sinceSeq) continue;
+    for (const r of records) if (r.seq > sinceSeq) out.records.push(r);
+    out.problems.push(...problems);
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { atomicWriteFileSync } from '../../state/atomic-write.js';
+import { defaultLiveDir, liveLayout, resolveLiveDir } from '../../state/live-dir.js';
+import { createStateFile, newState, readState, StateFileError, StateNotFoundError, writeState } from '../../state/state-file.js';
+import type { ServiceState } from '../../state/state-types.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function sampleEntry(name: string): ServiceState {
+  return {
+    address: `longrun.${name}`,
+    type: 'longrun',
+    definition_hash: `h-${name}`,
+    desired: 'up',
+    definition: { type: 'longrun', name, address: `longrun.${name}`, definition_hash: `h-${name}` } as unknown as ServiceState['definition'],
+  };
+}
+
+describe('live directory location', () => {
+  test('--live, then RCFORM_LIVE, then the default', () => {
+    expect(resolveLiveDir({ flag: 'here', env: { RCFORM_LIVE: '/env' }, cwd: '/cwd' })).toBe('/cwd/here');
+    expect(resolveLiveDir({ env: { RCFORM_LIVE: '/env' }, cwd: '/cwd' })).toBe('/env');
+    expect(resolveLiveDir({ env: {}, cwd: '/cwd', uid: 0 })).toBe('/run/rcform');
+    expect(resolveLiveDir({ env: { XDG_RUNTIME_DIR: dir }, cwd: '/cwd', uid: 1000 })).toBe(path.join(dir, 'rcform'));
+    // An XDG_RUNTIME_DIR that does not exist (a su'd shell) is not used.
+    expect(defaultLiveDir({ XDG_RUNTIME_DIR: path.join(dir, 'gone') }, 1000)).toBe(path.join(os.tmpdir(), 'rcform-1000'));
+  });
+});
+
+describe('atomic write', () => {
+  test('replaces content, sets the mode, leaves no temp file', () => {
+    const file = path.join(dir, 'f.json');
+    atomicWriteFileSync(file, 'one');
+    atomicWriteFileSync(file, 'two', { mode: 0o640 });
+    expect(fs.readFileSync(file, 'utf8')).toBe('two');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o640);
+    expect(fs.readdirSync(dir)).toEqual(['f.json']);
+  });
+});
+
+describe('state.json', () => {
+  test('a new state has a lineage and serial 0; every write increments the serial and keeps the lineage', () => {
+    const s0 = newState({ kind: 'embedded' });
+    createStateFile(dir, s0);
+    expect(fs.statSync(liveLayout(dir).state).mode & 0o777).toBe(0o600);
+    const r0 = readState(dir);
+    expect(r0).toEqual(s0);
+    expect(r0.lineage).toMatch(/^[0-9a-f-]{36}$/);
+    const s1 = writeState(dir, { ...r0, services: { web: sampleEntry('web') } });
+    expect(s1.serial).toBe(1);
+    const s2 = writeState(dir, readState(dir));
+    expect(s2.serial).toBe(2);
+    expect(readState(dir)).toEqual({ ...s1, serial: 2 });
+    expect(readState(dir).lineage).toBe(s0.lineage);
+    expect(() => createStateFile(dir, newState({ kind: 'embedded' }))).toThrow(/already exists/);
+  });
+
+  test('a write based on an old serial or another lineage is refused', () => {
+    createStateFile(dir, newState({ kind: 'embedded' }));
+    const old = readState(dir);
+    writeState(dir, old);
+    expect(() => writeState(dir, old)).toThrow(/serial changed underneath.*on disk 1, expected 0/);
+    expect(() => writeState(dir, { ...readState(dir), lineage: newState({ kind: 'embedded' }).lineage })).toThrow(/lineage changed/);
+  });
+
+  test('no state.json: an error that says to run init', () => {
+    expect(() => readState(dir)).toThrow(StateNotFoundError);
+    expect(() => readState(dir)).toThrow(/rcform init/);
+  });
+
+  describe('a torn or hand-edited file is reported, never used', () => {
+    const cases: Array<[string, (text: string) => string, RegExp]> = [
+      ['torn in the middle', (t) => t.slice(0, Math.floor(t.length / 2)), /state\.json: not valid JSON at line \d+, column \d+/],
+      ['empty (torn before any byte)', () => '', /state\.json: the file is empty/],
+      ['a value changed by hand', (t) => t.replace('"desired": "up"', '"desired": "down"'), /state\.json: checksum mismatch.*edited by hand/],
+      ['a service removed by hand', (t) => t.replace(/"web": \{[\s\S]*?\n    \},?\n/, '').replace(/,(\s*\})/, '$1'), /state\.json: (checksum mismatch|not valid JSON)/],
+      ['the checksum removed', (t) => t.replace(/,\s*"checksum": "[^"]*"/, ''), /state\.json: does not match schemas\/state\.schema\.json: \/ must have required property 'checksum'/],
+      ['a wrong type', (t) => t.replace('"serial": 1', '"serial": "1"'), /state\.json: does not match schemas\/state\.schema\.json: \/serial must be integer/],
+    ];
+    test.each(cases)('%s', (_name, mangle, message) => {
+      createStateFile(dir, newState({ kind: 'embedded' }));
+      writeState(dir, { ...readState(dir), services: { web: sampleEntry('web') } });
+      const file = liveLayout(dir).state;
+      const text = fs.readFileSync(file, 'utf8');
+      const mangled = mangle(text);
+      expect(mangled).not.toBe(text);
+      fs.writeFileSync(file, mangled);
+      let err: unknown;
+      try {
+        readState(dir);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(StateFileError);
+      expect((err as Error).message.startsWith(file)).toBe(true);
+      expect((err as Error).message).toMatch(message);
+    });
+
+    test('reformatting without changing a value is accepted', () => {
+      createStateFile(dir, newState({ kind: 'embedded' }));
+      const file = liveLayout(dir).state;
+      fs.writeFileSync(file, JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8'))));
+      expect(readState(dir).serial).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { acquireLock, LockHeldError } from '../../state/lock.js';
+
+// A real process taking the state lock, for test/state/lock.test.ts. Modes:
+//   hold DIR           take the lock, print its info as one JSON line, then wait to be killed
+//   race DIR ROUNDS    for each round: wait for DIR/round-R.go, try once, write the result to
+//                      DIR/round-R.PID; a winner holds the lock until DIR/round-R.end appears
+const [mode, dir, roundsText] = process.argv.slice(2) as [string, string, string];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(file: string): Promise<void> {
+  while (!fs.existsSync(file)) await sleep(2);
+}
+
+if (mode === 'hold') {
+  const lock = await acquireLock(dir, { operation: 'test hold', info: 'held by lock-child' });
+  process.stdout.write(JSON.stringify(lock.info) + '\n');
+  setInterval(() => {}, 1000);
+} else if (mode === 'race') {
+  const control = path.join(dir, 'control');
+  for (let r = 0; r < Number(roundsText); r++) {
+    await waitFor(path.join(control, `round-${r}.go`));
+    let result: string;
+    let release: (() => void) | undefined;
+    try {
+      const lock = await acquireLock(dir, { operation: 'race', releaseOnSignal: false });
+      result = `won ${lock.info.ID}`;
+      release = () => lock.release();
+    } catch (err) {
+      if (!(err instanceof LockHeldError)) throw err;
+      result = `lost ${err.info.ID}`;
+    }
+    fs.writeFileSync(path.join(control, `round-${r}.${process.pid}`), result);
+    if (release) {
+      await waitFor(path.join(control, `round-${r}.end`));
+      release();
+      fs.writeFileSync(path.join(control, `round-${r}.released`), '');
+    }
+  }
+}
