@@ -250,15 +250,22 @@ function envDir(ctx: DefinitionContext): HclAttr[] {
 function dataDir(ctx: DefinitionContext): HclAttr[] {
   const out: HclAttr[] = [];
   for (const [p, bytes] of sortedFiles(ctx.def, 'data/')) {
+    const file = p.slice('data/'.length);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(file)) {
+      ctx.warn(p, file.includes('/') ? 'rcform data files sit directly beside the service, not in subdirectories; not imported' : `"${file}" is not a valid data file name (letters, digits, _ . -, no leading dot); not imported`);
+      continue;
+    }
     const content = decode(bytes);
     if (content === undefined) {
       ctx.warn(p, 'binary content cannot be written in HCL; not imported');
       continue;
     }
-    out.push([p.slice('data/'.length), hclText(content)]);
+    out.push([file, hclText(content)]);
   }
   for (const d of ctx.def.dirs) {
-    if (d.startsWith('data/') && ![...ctx.def.files.keys()].some((f) => f.startsWith(d + '/'))) ctx.warn(d, 'an empty directory; not imported');
+    if (d.startsWith('data/') && !d.slice('data/'.length).includes('/') && ![...ctx.def.files.keys()].some((f) => f.startsWith(d + '/'))) {
+      ctx.warn(d, 'an empty directory; not imported');
+    }
   }
   return out;
 }

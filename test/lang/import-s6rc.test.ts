@@ -104,10 +104,12 @@ test('what cannot be converted is a warning naming the file', () => {
       'timeout-up': 'soon',
       'env/EMPTY': '',
       'data/blob': new Uint8Array([0xff, 0xfe, 0x00]),
+      'data/conf/nested.ini': 'x=1\n',
+      'data/.hidden': 'x',
       'log/run': '#!/bin/sh\n',
       'dependencies.d/ghost': '',
       stray: 'x',
-    }, ['env', 'data', 'log', 'dependencies.d']),
+    }, ['env', 'data', 'data/conf', 'log', 'dependencies.d']),
     def('notype', { run: 'x' }),
     def('odd type', { type: 'longrun', run: '#!/bin/sh\n' }),
   ]);
@@ -115,7 +117,9 @@ test('what cannot be converted is a warning naming the file', () => {
   expect(Object.keys(byFile).sort()).toEqual([
     'src/notype/type',
     'src/odd type',
+    'src/svc/data/.hidden',
     'src/svc/data/blob',
+    'src/svc/data/conf/nested.ini',
     'src/svc/dependencies',
     'src/svc/env/EMPTY',
     'src/svc/flag-recommended',
