@@ -398,7 +398,12 @@ function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, needed
     }
   } else if (e.changed.length > 0) {
     e.mode = 'update';
-    e.reasons.push({ code: 'in_place_fields', text: `${e.changed.join(', ')} changed, which needs no restart` });
+    const listed = e.changed.filter((p) => p !== 'down');
+    e.reasons.push(
+      listed.length > 0
+        ? { code: 'in_place_fields', text: `${listed.join(', ')} changed, which needs no restart` }
+        : { code: 'down_flipped', text: `down changed to ${(after as { down?: unknown }).down}` },
+    );
   }
 
   // Whether it runs: `down` flipped, drift corrected, or needed (or no longer) by a dependent.
@@ -413,6 +418,7 @@ function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, needed
     } else {
       r = { code: 'needed_by_dependent', text: e.afterUp ? 'it should be up' : 'it is down = true and nothing that stays up needs it' };
     }
+    if (r.code === 'down_flipped') e.reasons = e.reasons.filter((x) => x.code !== 'down_flipped');
     e.reasons.unshift(r);
   }
   if (renamed) e.reasons.push({ code: 'moved', text: `a moved block renames ${e.oldName} to ${e.newName}` });

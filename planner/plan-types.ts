@@ -55,6 +55,9 @@ export interface ResourceChange {
   /** Definition before and after (null when absent). Views mask sensitive_paths. */
   before: CompiledService | null;
   after: CompiledService | null;
+  /** Only in --json output: the sensitive paths whose values were replaced by "(sensitive value)". */
+  before_sensitive?: string[];
+  after_sensitive?: string[];
   /** Whether the service runs before (as observed, or as recorded without refresh) and after. */
   before_state: Desired | null;
   after_state: Desired | null;

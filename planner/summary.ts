@@ -4,6 +4,8 @@ import type { ChangeAction, PlanSummary, ResourceChange } from './plan-types.js'
 // plan adds up to the number of changes listed above it.
 export function summaryCategory(actions: readonly ChangeAction[]): keyof PlanSummary | null {
   const has = (a: ChangeAction) => actions.includes(a);
+  // A type change is a replacement: the same name stops, goes and comes back, as a restart does.
+  if (has('remove') && has('install')) return 'restart';
   if (has('remove')) return 'remove';
   if (has('install')) return 'install';
   if (has('restart')) return 'restart';

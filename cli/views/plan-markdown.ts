@@ -1,0 +1,53 @@
+import type { Plan } from '../../planner/plan-types.js';
+import { summaryLine, totalChanges } from '../../planner/summary.js';
+import { renderHuman, toDiffFence, verbPhrase } from './plan-human.js';
+
+// `--markdown`: a pull-request comment. A reviewer sees the result first, a warning when anything
+// will stop or be removed, a table of counts, and the full human plan folded away in a diff fence.
+
+export function renderMarkdown(plan: Plan, opts: { title?: string } = {}): string {
+  const title = opts.title ?? 'rcform plan';
+  const total = totalChanges(plan.summary);
+  const out: string[] = [];
+  if (total === 0) {
+    out.push(`### ${title}: no changes`, '', 'The live services match the configuration.');
+  } else {
+    out.push(`### ${title}: ${total} ${total === 1 ? 'change' : 'changes'}`, '', `**${summaryLine(plan.summary)}**`);
+  }
+  if (plan.drift.length > 0) {
+    out.push('', `:information_source: ${plan.drift.length} ${plan.drift.length === 1 ? 'service differs' : 'services differ'} from the live state (drift); the plan corrects ${plan.drift.length === 1 ? 'it' : 'them'}.`);
+  }
+
+  const disruptive = plan.resource_changes.filter((c) => c.actions.some((a) => a === 'stop' || a === 'remove' || a === 'restart'));
+  if (disruptive.length > 0) {
+    out.push('', '> [!WARNING]', '> This plan stops, restarts or removes running services:');
+    const shown = disruptive.slice(0, 20);
+    for (const c of shown) out.push(`> - \`${c.address}\` ${verbPhrase(c)}`);
+    if (disruptive.length > shown.length) out.push(`> - … and ${disruptive.length - shown.length} more`);
+  }
+
+  if (total > 0) {
+    const s = plan.summary;
+    const rows: Array<[string, number]> = [
+      ['install', s.install],
+      ['start', s.start],
+      ['restart', s.restart],
+      ['reload', s.reload],
+      ['update in place', s.update],
+      ['rename', s.rename],
+      ['stop', s.stop],
+      ['remove', s.remove],
+    ];
+    out.push('', '| action | services |', '| --- | ---: |');
+    for (const [k, n] of rows) if (n > 0) out.push(`| ${k} | ${n} |`);
+  }
+
+  const human = renderHuman(plan, { color: false }).trimEnd();
+  out.push('', '<details><summary>Show the plan</summary>', '', '```diff', fenceSafe(toDiffFence(human)), '```', '', '</details>');
+  return out.join('\n') + '\n';
+}
+
+/** A script containing ``` must not close the fence early. */
+function fenceSafe(text: string): string {
+  return text.replace(/```/g, '`\u200b``');
+}

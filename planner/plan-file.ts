@@ -1,0 +1,96 @@
+import type { CompiledDb } from '../lang/compile/compiled-db.js';
+import type { EngineConfig } from '../state/state-types.js';
+import { canonicalJson, sha256Hex } from '../state/canonical-json.js';
+import { PLAN_FORMAT_VERSION, type Plan } from './plan-types.js';
+
+// A saved plan (`rcform plan --out FILE`): everything apply needs to execute exactly what the
+// reviewer saw, without the source — the compiled database, the live lineage and serial it was
+// made against, the engine, what the engine reported for every service the plan touches, and the
+// plan with its steps. A checksum over the canonical JSON of the rest makes any edit detectable.
+// Encoding and decoding are pure; reading and writing the file live in cli/plan-file-io.ts.
+
+export const PLAN_FILE_KIND = 'rcform-plan';
+
+export interface LiveRef {
+  /** Where "live" came from: a live directory (with an engine), or a file given to --live-from. */
+  source: 'live-dir' | 'state-file' | 'compiled-file';
+  /** The live directory, for source = live-dir. */
+  live_dir?: string;
+  /** The file given to --live-from. */
+  file?: string;
+  lineage: string;
+  serial: number;
+  /** Hash of the compiled database the live state was last applied from. */
+  compiled_hash: string | null;
+}
+
+/** What the engine reported for a service when the plan was made ("absent": not installed). */
+export interface ObservedService {
+  state: string;
+  pid?: number;
+}
+
+export interface PlanFile {
+  format_version: typeof PLAN_FORMAT_VERSION;
+  kind: typeof PLAN_FILE_KIND;
+  rcform_version: string;
+  /** ISO time the plan was made. */
+  created_at: string;
+  /** The database apply installs from; null for a destroy plan. */
+  compiled: CompiledDb | null;
+  live: LiveRef;
+  /** The engine apply must use; null when planned against a file, without an engine. */
+  engine: EngineConfig | null;
+  /** By service name (the name before the plan, for a rename): every service a step touches.
+   *  `source` says whether it was read from the engine or, without refresh, from the state. */
+  observed: { source: 'engine' | 'state'; services: Record<string, ObservedService> };
+  plan: Plan;
+}
+
+export class PlanFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanFileError';
+  }
+}
+
+export function planFileChecksum(content: PlanFile): string {
+  return `sha256:${sha256Hex(canonicalJson(content))}`;
+}
+
+export function encodePlanFile(content: PlanFile): string {
+  return JSON.stringify({ ...content, checksum: planFileChecksum(content) }) + '\n';
+}
+
+/** Parses a plan file's text, checking its kind, format version and checksum. `name` names the
+ *  file in errors. The caller validates the schema (cli/plan-file-io.ts). */
+export function decodePlanFile(text: string, name: string): PlanFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new PlanFileError(`${name} is not a plan file: invalid JSON (${(err as Error).message})`);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data) || (data as { kind?: unknown }).kind !== PLAN_FILE_KIND) {
+    throw new PlanFileError(`${name} is not an rcform plan file (made by "rcform plan --out FILE")`);
+  }
+  const { checksum, ...content } = data as PlanFile & { checksum?: unknown };
+  if (content.format_version !== PLAN_FORMAT_VERSION) {
+    throw new PlanFileError(`${name}: plan format_version ${JSON.stringify(content.format_version)} is not supported (this rcform reads version "${PLAN_FORMAT_VERSION}")`);
+  }
+  const expected = planFileChecksum(content as PlanFile);
+  if (checksum !== expected) {
+    throw new PlanFileError(`${name}: checksum mismatch: the plan file was altered or corrupted after it was written (stored ${String(checksum)}, content hashes to ${expected}); make a new plan`);
+  }
+  return content as PlanFile;
+}
+
+/** The names whose engine status a plan depends on: every service a step acts on. */
+export function touchedServices(plan: Plan): string[] {
+  const out = new Set<string>();
+  for (const s of plan.steps) {
+    out.add(s.from ?? s.service);
+    if (s.from) out.add(s.service);
+  }
+  return [...out].sort();
+}
