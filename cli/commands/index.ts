@@ -1,6 +1,10 @@
 import type { Command } from '../command.js';
 import { importS6rcCommand } from './import-s6rc.js';
+import { forceUnlockCommand } from './force-unlock.js';
 import { showCompiledCommand } from './show-compiled.js';
+import { stateListCommand } from './state-list.js';
+import { stateRmCommand } from './state-rm.js';
+import { stateShowCommand } from './state-show.js';
 
 // The command list, in the order `rcform --help` shows it. Keep one import per command file.
-export const commands: Command[] = [showCompiledCommand, importS6rcCommand];
+export const commands: Command[] = [showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateRmCommand, forceUnlockCommand];

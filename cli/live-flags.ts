@@ -1,0 +1,102 @@
+import { parseDurationMs, type FlagSpec } from './args.js';
+import { CliError, flagString, write, type CommandContext } from './command.js';
+import { resolveLiveDir } from '../state/live-dir.js';
+import { acquireLock, LockError, LockHeldError, type StateLock } from '../state/lock.js';
+import { readJournal } from '../state/journal.js';
+import { foldJournal } from '../state/journal-fold.js';
+import { recoverState } from '../state/recover.js';
+import { readState, StateFileError } from '../state/state-file.js';
+import type { State } from '../state/state-types.js';
+import { rcformVersion } from './version.js';
+
+// Flags and helpers shared by every command that touches the live directory: where it is, and
+// taking its lock the same way everywhere, so `--lock-timeout` and the held-lock message are
+// identical across plan, apply and the state commands.
+
+export const LIVE_FLAG: FlagSpec = {
+  name: 'live',
+  type: 'string',
+  valueName: 'DIR',
+  description: 'The live directory (default: $RCFORM_LIVE, else /run/rcform as root, else $XDG_RUNTIME_DIR/rcform or $TMPDIR/rcform-UID)',
+};
+
+export const LOCK_TIMEOUT_FLAG: FlagSpec = {
+  name: 'lock-timeout',
+  type: 'string',
+  valueName: 'DURATION',
+  description: 'Wait this long for a held state lock, retrying with backoff (e.g. 30s)',
+  default: '0s',
+};
+
+export const LOCK_FLAG: FlagSpec = {
+  name: 'lock',
+  type: 'boolean',
+  description: 'Take the state lock; -lock=false reads without it (read-only commands only)',
+  default: true,
+};
+
+export const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', description: 'Machine-readable output' };
+
+export function liveDirOf(ctx: CommandContext): string {
+  return resolveLiveDir({ flag: flagString(ctx, 'live'), env: ctx.io.env, cwd: ctx.io.cwd });
+}
+
+export function lockTimeoutOf(ctx: CommandContext): number {
+  const text = flagString(ctx, 'lock-timeout') ?? '0s';
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new CliError(`--lock-timeout takes a duration such as 500ms, 30s or 2m, not "${text}"`);
+  return ms;
+}
+
+/** Turns the live side's expected failures into one clear CLI error; anything else stays a bug. */
+export function asCliError(err: unknown): unknown {
+  if (err instanceof LockHeldError || err instanceof LockError || err instanceof StateFileError) return new CliError(err.message);
+  return err;
+}
+
+/** Takes the state lock for `operation`, honouring --lock-timeout. */
+export async function lockLive(ctx: CommandContext, liveDir: string, operation: string, info?: string): Promise<StateLock> {
+  const timeoutMs = lockTimeoutOf(ctx);
+  try {
+    return await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion(), ...(info ? { info } : {}) });
+  } catch (err) {
+    throw asCliError(err);
+  }
+}
+
+/**
+ * Runs `fn` with the lock held and the state brought up to date with the journal (a crashed
+ * apply's records folded in and written). The lock is released however `fn` ends.
+ */
+export async function withLockedState<T>(ctx: CommandContext, operation: string, fn: (state: State, liveDir: string) => Promise<T> | T): Promise<T> {
+  const liveDir = liveDirOf(ctx);
+  const lock = await lockLive(ctx, liveDir, operation);
+  try {
+    const { state, problems } = recoverState(liveDir);
+    for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
+    return await fn(state, liveDir);
+  } catch (err) {
+    throw asCliError(err);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * For read-only commands: the current state (journal folded in memory), under the lock unless
+ * -lock=false. Never writes.
+ */
+export async function readLiveState(ctx: CommandContext, operation: string): Promise<State> {
+  const liveDir = liveDirOf(ctx);
+  const lock = ctx.flags['lock'] !== false ? await lockLive(ctx, liveDir, operation) : undefined;
+  try {
+    const state = readState(liveDir);
+    const { records, problems } = readJournal(liveDir, state.journal_seq ?? 0);
+    for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
+    return foldJournal(state, records);
+  } catch (err) {
+    throw asCliError(err);
+  } finally {
+    lock?.release();
+  }
+}
