@@ -1,0 +1,617 @@
+import type { Attribute, Block, Body, Expression, File } from '../hcl/ast.js';
+import { rangeBetween, type Range } from '../hcl/range.js';
+import { errorDiag, warningDiag, type Diagnostic } from '../diagnostic.js';
+import { Evaluator, type EvalEnv } from '../eval/evaluate.js';
+import { didYouMean } from '../eval/suggest.js';
+import { ANY, convert, isPrimitive, parseTypeExpr, typeString, type TypeConstraint } from '../eval/types.js';
+import { ERROR, NULL, containsError, deepSensitive, mark, refAddress, str, toStringValue, typeName, type ServiceKind, type Value } from '../eval/value.js';
+import { blockSchema, type BlockType, type ErrorObject, type PropertySchema } from './block-schema.js';
+import type { Model, MovedDecl, RefUse, ServiceDecl } from './model.js';
+import { instanceAddress, instanceName, keyProblem, labelProblem } from './names.js';
+
+// Decoding: HCL files → Model. Blocks are evaluated, checked against the JSON Schema of their
+// type (every ajv error mapped back to the range of the attribute or value it is about) and
+// expanded for for_each. Cross-references are left to check.ts.
+
+/** A value for an input variable from outside the configuration. */
+export interface VarInput {
+  name: string;
+  origin: 'cli' | 'env' | 'file';
+  /** --var and RCFORM_VAR_NAME give strings: taken literally for primitive types, parsed as HCL otherwise. */
+  raw?: string;
+  /** A --var-file attribute's expression. */
+  expr?: Expression;
+  /** Where it was given, for messages: `--var port`, `RCFORM_VAR_port`, or the var file's name. */
+  label: string;
+}
+
+export interface DecodeOptions {
+  inputs?: VarInput[];
+  /** Parses a raw string as one HCL expression, for --var values of list, map and object types. */
+  parseExpression?: (text: string, filename: string) => { expr?: Expression; diagnostics: Diagnostic[] };
+}
+
+const SERVICE_TYPES: ReadonlySet<string> = new Set(['longrun', 'oneshot', 'bundle']);
+const TOP_LEVEL_BLOCKS = ['longrun', 'oneshot', 'bundle', 'moved', 'variable', 'locals'];
+
+interface DecodedBody {
+  json: Record<string, unknown>;
+  /** JSON pointer → range of the value there; `ptr#key` → range of an object key. */
+  ranges: Map<string, Range>;
+  /** Attribute name → range of its name, for "unsupported" and per-attribute messages. */
+  present: Set<string>;
+  values: Map<string, Value>;
+  refs: Map<string, RefUse[]>;
+  sensitivePaths: string[];
+  failed: boolean;
+}
+
+export class Decoder {
+  readonly diags: Diagnostic[] = [];
+  private variables = new Map<string, Value>();
+  private localAttrs = new Map<string, Attribute>();
+  private localValues = new Map<string, Value>();
+  private localsInProgress = new Set<string>();
+
+  constructor(private readonly opts: DecodeOptions = {}) {}
+
+  decode(files: readonly File[]): Model {
+    const sorted = [...files].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+    const variableBlocks: Block[] = [];
+    const serviceBlocks: Block[] = [];
+    const movedBlocks: Block[] = [];
+    for (const f of sorted) {
+      for (const a of f.body.attributes) {
+        this.diags.push(errorDiag('Unsupported argument', `An argument named "${a.name}" is not expected at the top level of a file: put it in a block (longrun, oneshot, bundle, moved, variable, locals).`, a.nameRange));
+      }
+      for (const b of f.body.blocks) {
+        if (b.type === 'variable') variableBlocks.push(b);
+        else if (b.type === 'locals') this.collectLocals(b);
+        else if (b.type === 'moved') movedBlocks.push(b);
+        else if (SERVICE_TYPES.has(b.type)) serviceBlocks.push(b);
+        else this.diags.push(errorDiag('Unsupported block type', `Blocks of type "${b.type}" are not expected here.${didYouMean(b.type, TOP_LEVEL_BLOCKS)}`, b.typeRange));
+      }
+    }
+    this.declareVariables(variableBlocks);
+    const services: ServiceDecl[] = [];
+    for (const b of serviceBlocks) services.push(...this.decodeService(b));
+    const moved: MovedDecl[] = [];
+    for (const b of movedBlocks) {
+      const m = this.decodeMoved(b);
+      if (m) moved.push(m);
+    }
+    return { services, moved };
+  }
+
+  // ---- variables and locals ------------------------------------------------------------------
+
+  private declareVariables(blocks: Block[]): void {
+    const declared = new Map<string, { block: Block; type: TypeConstraint; sensitive: boolean; hasDefault: boolean }>();
+    for (const b of blocks) {
+      if (!this.checkLabels(b, 1, 'variable "NAME"')) continue;
+      const name = b.labels[0] as string;
+      const prev = declared.get(name);
+      if (prev) {
+        this.diags.push(errorDiag('Duplicate variable declaration', `A variable named "${name}" was already declared at ${where(prev.block.labelRanges[0] as Range)}. Variable names must be unique.`, b.labelRanges[0]));
+        continue;
+      }
+      if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+        this.diags.push(errorDiag('Invalid variable name', `"${name}" is not a valid variable name: use letters, digits, "_" and "-", starting with a letter or "_".`, b.labelRanges[0]));
+        continue;
+      }
+      let type: TypeConstraint = ANY;
+      const typeAttr = b.body.attributes.find((a) => a.name === 'type');
+      if (typeAttr) {
+        const t = parseTypeExpr(typeAttr.expr);
+        if (typeof t === 'string') this.diags.push(errorDiag('Invalid type specification', t, typeAttr.expr.range));
+        else type = t;
+      }
+      const env: EvalEnv = { variables: new Map(), allowRefs: false };
+      const decoded = this.decodeBody(b, 'variable', new Evaluator(env, this.diags), new Set(['type']));
+      if (typeAttr) decoded.json['type'] = typeString(type);
+      this.validate(b, 'variable', decoded);
+      const sensitive = decoded.json['sensitive'] === true;
+      let value: Value | undefined = decoded.values.get('default');
+      if (value && value.kind !== 'error') {
+        const c = convert(value, type);
+        if (typeof c === 'string') {
+          this.diags.push(errorDiag('Invalid default value for variable', `This default value is not compatible with the variable's type constraint: ${c}.`, decoded.ranges.get('/default')));
+          value = ERROR;
+        } else value = c;
+      }
+      declared.set(name, { block: b, type, sensitive, hasDefault: value !== undefined });
+      if (value !== undefined) this.variables.set(name, deepMark(value, sensitive));
+    }
+
+    for (const input of this.opts.inputs ?? []) {
+      const decl = declared.get(input.name);
+      if (!decl) {
+        const hint = didYouMean(input.name, declared.keys());
+        if (input.origin === 'cli') this.diags.push(errorDiag('Value for undeclared variable', `A variable named "${input.name}" was assigned with ${input.label}, but the configuration does not declare it.${hint}`));
+        else if (input.origin === 'file') this.diags.push(warningDiag('Value for undeclared variable', `The variable file assigns "${input.name}", but the configuration does not declare it.${hint}`, input.expr?.range));
+        continue;
+      }
+      let v: Value | undefined;
+      if (input.expr) v = new Evaluator({ variables: new Map(), allowRefs: false }, this.diags).evaluate(input.expr);
+      else if (input.raw !== undefined) {
+        if (isPrimitive(decl.type) || decl.type.kind === 'any') v = str(input.raw);
+        else if (this.opts.parseExpression) {
+          const p = this.opts.parseExpression(input.raw, `<value for ${input.label}>`);
+          this.diags.push(...p.diagnostics);
+          v = p.expr ? new Evaluator({ variables: new Map(), allowRefs: false }, this.diags).evaluate(p.expr) : ERROR;
+        } else v = ERROR;
+      }
+      if (!v || v.kind === 'error') {
+        this.variables.set(input.name, ERROR);
+        continue;
+      }
+      const c = convert(v, decl.type);
+      if (typeof c === 'string') {
+        this.diags.push(errorDiag('Invalid value for input variable', `The value given by ${input.label} is not suitable for variable "${input.name}" of type ${typeString(decl.type)}: ${c}.`, input.expr?.range));
+        this.variables.set(input.name, ERROR);
+        continue;
+      }
+      this.variables.set(input.name, deepMark(c, decl.sensitive));
+    }
+
+    for (const [name, decl] of declared) {
+      if (!this.variables.has(name)) {
+        this.diags.push(errorDiag('No value for required variable', `The variable "${name}" has no default, so a value must be given with --var ${name}=VALUE, a --var-file or the environment variable RCFORM_VAR_${name}.`, decl.block.labelRanges[0]));
+        this.variables.set(name, ERROR);
+      } else if (this.variables.get(name)?.kind === 'null' && !decl.hasDefault) {
+        this.variables.set(name, NULL);
+      }
+    }
+  }
+
+  private collectLocals(b: Block): void {
+    if (b.labels.length > 0) this.diags.push(errorDiag('Extraneous label for locals', 'A locals block takes no labels.', b.labelRanges[0]));
+    for (const inner of b.body.blocks) this.diags.push(errorDiag('Unsupported block type', 'A locals block contains only attributes (NAME = VALUE).', inner.typeRange));
+    for (const a of b.body.attributes) {
+      const prev = this.localAttrs.get(a.name);
+      if (prev) {
+        this.diags.push(errorDiag('Duplicate local value definition', `A local value named "${a.name}" was already defined at ${where(prev.nameRange)}. Local value names must be unique.`, a.nameRange));
+        continue;
+      }
+      this.localAttrs.set(a.name, a);
+    }
+  }
+
+  private env(each?: { key: Value; value: Value }): EvalEnv {
+    const env: EvalEnv = {
+      variables: this.variables,
+      allowRefs: true,
+      local: (name) => this.local(name),
+      localNames: () => this.localAttrs.keys(),
+    };
+    if (each) env.each = each;
+    return env;
+  }
+
+  private local(name: string): Value | undefined {
+    const done = this.localValues.get(name);
+    if (done) return done;
+    const attr = this.localAttrs.get(name);
+    if (!attr) return undefined;
+    if (this.localsInProgress.has(name)) {
+      this.diags.push(errorDiag('Cycle in local values', `local.${name} refers to itself, through ${[...this.localsInProgress].map((l) => 'local.' + l).join(' → ')} → local.${name}.`, attr.expr.range));
+      this.localValues.set(name, ERROR);
+      return ERROR;
+    }
+    this.localsInProgress.add(name);
+    const v = new Evaluator(this.env(), this.diags).evaluate(attr.expr);
+    this.localsInProgress.delete(name);
+    if (!this.localValues.has(name)) this.localValues.set(name, v);
+    return this.localValues.get(name);
+  }
+
+  // ---- service blocks ------------------------------------------------------------------------
+
+  private decodeService(b: Block): ServiceDecl[] {
+    const type = b.type as ServiceKind;
+    if (!this.checkLabels(b, 1, `${type} "NAME"`)) return [];
+    const label = b.labels[0] as string;
+    const labelRange = b.labelRanges[0] as Range;
+    const problem = labelProblem(label);
+    if (problem) {
+      this.diags.push(errorDiag('Invalid service name', problem, labelRange));
+      return [];
+    }
+    const headerRange = rangeBetween(b.typeRange, labelRange);
+    const forEachAttr = b.body.attributes.find((a) => a.name === 'for_each');
+    const instances: { key?: string; each?: { key: Value; value: Value } }[] = [];
+    if (!forEachAttr) instances.push({});
+    else {
+      const entries = this.forEachEntries(forEachAttr);
+      if (!entries) return [];
+      for (const [key, value] of entries) instances.push({ key, each: { key: str(key), value } });
+    }
+    const out: ServiceDecl[] = [];
+    for (const inst of instances) {
+      const ev = new Evaluator(this.env(inst.each), this.diags);
+      const decoded = this.decodeBody(b, type, ev, new Set(['for_each']));
+      this.validate(b, type, decoded);
+      out.push({
+        type,
+        label,
+        ...(inst.key !== undefined ? { key: inst.key } : {}),
+        name: instanceName(label, inst.key),
+        address: instanceAddress(type, label, inst.key),
+        hasForEach: !!forEachAttr,
+        labelRange,
+        headerRange,
+        config: decoded.json,
+        attrRanges: new Map([...decoded.present].map((n) => [n, decoded.ranges.get('/' + n) as Range])),
+        refs: decoded.refs,
+        sensitivePaths: decoded.sensitivePaths,
+      });
+    }
+    return out;
+  }
+
+  /** The instances of a for_each: a map's keys and values, or a set of strings (key = value). */
+  private forEachEntries(attr: Attribute): [string, Value][] | undefined {
+    const v = new Evaluator(this.env(), this.diags).evaluate(attr.expr);
+    if (v.kind === 'error') return undefined;
+    if (deepSensitive(v)) {
+      this.diags.push(errorDiag('Invalid for_each argument', 'Sensitive values cannot be used in for_each: the keys become service names, which are shown in plans.', attr.expr.range));
+      return undefined;
+    }
+    const entries: [string, Value][] = [];
+    const itemRanges: Range[] = [];
+    const inner = attr.expr.kind === 'Parens' ? attr.expr.expr : attr.expr;
+    if (v.kind === 'object') {
+      for (const k of [...v.attrs.keys()].sort()) entries.push([k, v.attrs.get(k) as Value]);
+    } else if (v.kind === 'list') {
+      for (let i = 0; i < v.items.length; i++) {
+        const item = v.items[i] as Value;
+        const s = item.kind === 'string' ? item.value : undefined;
+        const range = inner.kind === 'Tuple' && inner.items.length === v.items.length ? (inner.items[i] as Expression).range : attr.expr.range;
+        if (s === undefined) {
+          this.diags.push(errorDiag('Invalid for_each argument', `A for_each set must contain only strings; element ${i} is a ${typeName(item)}.`, range));
+          return undefined;
+        }
+        const dup = entries.findIndex(([k]) => k === s);
+        if (dup >= 0) {
+          this.diags.push(errorDiag('Conflicting for_each keys', `The key "${s}" appears more than once in for_each, so two instances would both be named ...@${s}.`, range));
+          continue;
+        }
+        entries.push([s, item]);
+        itemRanges.push(range);
+      }
+    } else {
+      this.diags.push(errorDiag('Invalid for_each argument', `for_each takes a map or a set of strings, not ${typeName(v)}.`, attr.expr.range));
+      return undefined;
+    }
+    const good: [string, Value][] = [];
+    entries.forEach(([k, val], i) => {
+      const p = keyProblem(k);
+      if (p) this.diags.push(errorDiag('Conflicting for_each keys', p, itemRanges[i] ?? keyRangeIn(inner, k) ?? attr.expr.range));
+      else good.push([k, val]);
+    });
+    return good;
+  }
+
+  private decodeMoved(b: Block): MovedDecl | undefined {
+    if (b.labels.length > 0) {
+      this.diags.push(errorDiag('Extraneous label for moved', 'A moved block takes no labels.', b.labelRanges[0]));
+      return undefined;
+    }
+    const decoded = this.decodeBody(b, 'moved', new Evaluator(this.env(), this.diags), new Set());
+    if (!this.validate(b, 'moved', decoded)) return undefined;
+    const from = decoded.refs.get('from')?.[0];
+    const to = decoded.refs.get('to')?.[0];
+    if (!from || !to) return undefined;
+    return { from, to, range: rangeBetween(b.typeRange, b.closeBraceRange) };
+  }
+
+  private checkLabels(b: Block, n: number, form: string): boolean {
+    if (b.labels.length === n) return true;
+    if (b.labels.length < n) this.diags.push(errorDiag('Missing name for block', `A ${b.type} block needs a name: ${form} { ... }.`, rangeBetween(b.typeRange, b.openBraceRange)));
+    else this.diags.push(errorDiag(`Extraneous label for ${b.type}`, `Only ${n} label is expected: ${form} { ... }.`, b.labelRanges[n]));
+    return false;
+  }
+
+  // ---- bodies, values and schemas ------------------------------------------------------------
+
+  private decodeBody(b: Block, type: BlockType, ev: Evaluator, skip: ReadonlySet<string>): DecodedBody {
+    const out: DecodedBody = { json: {}, ranges: new Map(), present: new Set(), values: new Map(), refs: new Map(), sensitivePaths: [], failed: false };
+    out.ranges.set('', rangeBetween(b.typeRange, b.openBraceRange));
+    const schema = blockSchema(type).schema;
+    this.decodeInto(b.body, schema, '', ev, skip, out, out.json);
+    return out;
+  }
+
+  private decodeInto(body: Body, schema: PropertySchema, prefix: string, ev: Evaluator, skip: ReadonlySet<string>, out: DecodedBody, target: Record<string, unknown>): void {
+    const props = schema.properties ?? {};
+    const attrNames = Object.keys(props).filter((k) => !props[k]?.['x-hcl-block']);
+    const blockNames = Object.keys(props).filter((k) => props[k]?.['x-hcl-block']);
+    for (const a of body.attributes) {
+      if (skip.has(a.name) && prefix === '') continue;
+      const prop = props[a.name];
+      if (!prop) {
+        this.diags.push(errorDiag('Unsupported argument', `An argument named "${a.name}" is not expected here.${didYouMean(a.name, attrNames)}`, a.nameRange));
+        out.failed = true;
+        continue;
+      }
+      if (prop['x-hcl-block']) {
+        this.diags.push(errorDiag('Unsupported argument', `"${a.name}" is a block, not an argument: write ${a.name} { ... } without the equals sign.`, a.nameRange));
+        out.failed = true;
+        continue;
+      }
+      const ptr = `${prefix}/${a.name}`;
+      const path = prefix ? `${prefix.slice(1).replace(/\//g, '.')}.${a.name}` : a.name;
+      out.present.add(path);
+      let v = ev.evaluate(a.expr);
+      out.values.set(path, v);
+      if (containsError(v)) {
+        out.failed = true;
+        out.ranges.set(ptr, a.expr.range);
+        continue;
+      }
+      if (prop['x-hcl-references']) {
+        const json = this.refsToJson(path, v, a.expr, prop, out);
+        if (json === undefined) {
+          out.ranges.set(ptr, a.expr.range);
+          continue;
+        }
+        target[a.name] = json;
+        out.ranges.set(ptr, a.expr.range);
+        continue;
+      }
+      v = coerceStrings(v, prop);
+      if (v.kind === 'null') {
+        // An attribute set to null is the same as one left out, as in Terraform.
+        out.present.delete(path);
+        continue;
+      }
+      const json = this.toJsonWithRanges(v, a.expr, ptr, out.ranges);
+      if (json === undefined) {
+        out.failed = true;
+        continue;
+      }
+      target[a.name] = json;
+      this.collectSensitive(path, v, prop, out.sensitivePaths);
+    }
+    const seen = new Map<string, Block>();
+    for (const inner of body.blocks) {
+      const prop = props[inner.type];
+      if (!prop || !prop['x-hcl-block']) {
+        const hint = prop ? ` "${inner.type}" is an argument: write ${inner.type} = { ... }.` : didYouMean(inner.type, blockNames) || (blockNames.length ? ` Blocks allowed here: ${blockNames.join(', ')}.` : '');
+        this.diags.push(errorDiag('Unsupported block type', `Blocks of type "${inner.type}" are not expected here.${hint}`, inner.typeRange));
+        out.failed = true;
+        continue;
+      }
+      const prev = seen.get(inner.type);
+      if (prev) {
+        this.diags.push(errorDiag(`Duplicate ${inner.type} block`, `Only one ${inner.type} block is allowed; another was defined at ${where(prev.typeRange)}.`, inner.typeRange));
+        continue;
+      }
+      seen.set(inner.type, inner);
+      if (inner.labels.length > 0) {
+        this.diags.push(errorDiag(`Extraneous label for ${inner.type}`, `A ${inner.type} block takes no labels.`, inner.labelRanges[0]));
+        continue;
+      }
+      const ptr = `${prefix}/${inner.type}`;
+      out.present.add(inner.type);
+      out.ranges.set(ptr, rangeBetween(inner.typeRange, inner.openBraceRange));
+      const obj: Record<string, unknown> = {};
+      target[inner.type] = obj;
+      this.decodeInto(inner.body, prop, ptr, ev, skip, out, obj);
+    }
+  }
+
+  private refsToJson(path: string, v: Value, expr: Expression, prop: PropertySchema, out: DecodedBody): unknown {
+    const many = prop.type === 'array';
+    const items: { v: Value; range: Range }[] = [];
+    const inner = expr.kind === 'Parens' ? expr.expr : expr;
+    if (many) {
+      if (v.kind !== 'list') {
+        this.diags.push(errorDiag(`Invalid value for "${path}"`, `${path} takes a list of references, such as [longrun.db, bundle.net], not ${typeName(v)}.`, expr.range));
+        out.failed = true;
+        return undefined;
+      }
+      v.items.forEach((item, i) => items.push({ v: item, range: inner.kind === 'Tuple' && inner.items.length === v.items.length ? (inner.items[i] as Expression).range : expr.range }));
+    } else items.push({ v, range: expr.range });
+    const refs: RefUse[] = [];
+    const json: string[] = [];
+    let ok = true;
+    for (const { v: item, range } of items) {
+      if (item.kind === 'ref' && item.name !== undefined) {
+        const r: RefUse = { type: item.type, label: item.name, range: item.range, address: refAddress(item) };
+        if (item.key !== undefined) r.key = item.key;
+        refs.push(r);
+        json.push(r.address);
+        continue;
+      }
+      ok = false;
+      if (item.kind === 'ref') this.diags.push(errorDiag('Invalid reference', `A reference needs a service name: ${item.type}.NAME.`, item.range));
+      else if (item.kind === 'string') this.diags.push(errorDiag('Invalid reference', `${path} takes references such as longrun.${item.value}, not strings: write the reference without quotes.`, range));
+      else this.diags.push(errorDiag('Invalid reference', `${path} takes references such as longrun.db, not ${typeName(item)}.`, range));
+    }
+    if (!ok) {
+      out.failed = true;
+      return undefined;
+    }
+    out.refs.set(path, refs);
+    return many ? json : json[0];
+  }
+
+  /** Plain JSON for ajv, recording the source range of every value so errors can point at it. */
+  private toJsonWithRanges(v: Value, expr: Expression | undefined, ptr: string, ranges: Map<string, Range>): unknown {
+    const e = expr?.kind === 'Parens' ? expr.expr : expr;
+    const fallback = ranges.get(ptr);
+    if (e) ranges.set(ptr, e.range);
+    else if (!fallback) return undefined;
+    switch (v.kind) {
+      case 'ref':
+        this.diags.push(errorDiag('Service reference not allowed here', `A reference such as ${refAddress(v)} can only be used in depends_on, contents, producer_for, consumer_for and moved.`, v.range));
+        return undefined;
+      case 'list': {
+        const tuple = e?.kind === 'Tuple' && e.items.length === v.items.length ? e : undefined;
+        const out: unknown[] = [];
+        for (let i = 0; i < v.items.length; i++) {
+          const p = `${ptr}/${i}`;
+          if (!tuple) ranges.set(p, (e ?? { range: fallback }).range as Range);
+          const j = this.toJsonWithRanges(v.items[i] as Value, tuple?.items[i], p, ranges);
+          if (j === undefined) return undefined;
+          out.push(j);
+        }
+        return out;
+      }
+      case 'object': {
+        const objExpr = e?.kind === 'Object' ? e : undefined;
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of v.attrs) {
+          const p = `${ptr}/${escapePtr(k)}`;
+          const item = objExpr?.items.find((it) => objectKeyName(it.key.expr, it.key.bare) === k);
+          if (item) ranges.set(`${p}#key`, item.key.range);
+          else ranges.set(p, (e ?? { range: fallback }).range as Range);
+          const j = this.toJsonWithRanges(x, item?.value, p, ranges);
+          if (j === undefined) return undefined;
+          out[k] = j;
+        }
+        return out;
+      }
+      case 'null':
+        return null;
+      case 'error':
+        return undefined;
+      case 'number':
+        return Number(toStringValue(v));
+      default:
+        return v.value;
+    }
+  }
+
+  private collectSensitive(path: string, v: Value, prop: PropertySchema, into: string[]): void {
+    if (!deepSensitive(v)) return;
+    if (prop.type === 'object' && v.kind === 'object' && !v.sensitive) {
+      for (const k of [...v.attrs.keys()].sort()) if (deepSensitive(v.attrs.get(k) as Value)) into.push(`${path}.${k}`);
+    } else into.push(path);
+  }
+
+  private validate(b: Block, type: BlockType, d: DecodedBody): boolean {
+    const { validate, schema } = blockSchema(type);
+    if (validate(d.json)) return !d.failed;
+    const errors = collapseOneOf(validate.errors ?? []);
+    for (const err of errors) {
+      const diag = this.mapError(err, b, schema, d);
+      if (diag) this.diags.push(diag);
+    }
+    return false;
+  }
+
+  private mapError(err: ErrorObject, b: Block, schema: PropertySchema, d: DecodedBody): Diagnostic | undefined {
+    const segs = err.instancePath.split('/').slice(1).map(unescapePtr);
+    const attrPath = segs.filter((s) => !/^[0-9]+$/.test(s)).slice(0, 2).join('.');
+    const parentSchema = err.parentSchema as PropertySchema | undefined;
+    if (err.keyword === 'required') {
+      const missing = (err.params as { missingProperty: string }).missingProperty;
+      const path = segs.length ? `${segs.join('.')}.${missing}` : missing;
+      // An attribute that failed to evaluate already has its diagnostic.
+      if (d.present.has(path)) return undefined;
+      const range = d.ranges.get(err.instancePath) ?? rangeBetween(b.typeRange, b.openBraceRange);
+      return errorDiag('Missing required argument', `The argument "${missing}" is required, but no definition was found.${describe(propAt(schema, [...segs, missing]))}`, range);
+    }
+    if (err.keyword === 'additionalProperties') {
+      const extra = (err.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys(propAt(schema, segs)?.properties ?? {});
+      return errorDiag('Unsupported argument', `An argument named "${extra}" is not expected here.${didYouMean(extra, known)}`, lookupRange(d.ranges, `${err.instancePath}/${escapePtr(extra)}`));
+    }
+    if (err.propertyName !== undefined || err.keyword === 'propertyNames') {
+      const key = err.propertyName ?? (err.params as { propertyName?: string }).propertyName ?? '';
+      const range = d.ranges.get(`${err.instancePath}/${escapePtr(key)}#key`) ?? lookupRange(d.ranges, err.instancePath);
+      if (err.keyword === 'propertyNames') return undefined; // the nested pattern error says more
+      return errorDiag(`Invalid key in "${attrPath}"`, `The key "${key}" is not allowed: ${parentSchema?.description ?? err.message}.`, range);
+    }
+    const range = lookupRange(d.ranges, err.instancePath);
+    let detail: string;
+    if (err.keyword === 'pattern' || err.keyword === 'oneOf') detail = parentSchema?.description ?? err.message ?? 'invalid value';
+    else if (err.keyword === 'enum') detail = `Must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((x) => JSON.stringify(x)).join(', ')}.`;
+    else if (err.keyword === 'type') detail = `A ${(err.params as { type: string }).type} is required here, not ${jsonTypeName(err.data)}.${describe(parentSchema)}`;
+    else detail = `The value ${err.message ?? 'is invalid'}.${describe(parentSchema)}`;
+    return errorDiag(`Invalid value for "${attrPath}"`, detail, range);
+  }
+}
+
+function describe(p: PropertySchema | undefined): string {
+  return p?.description ? ` ${p.description}` : '';
+}
+
+function propAt(schema: PropertySchema, segs: string[]): PropertySchema | undefined {
+  let p: PropertySchema | undefined = schema;
+  for (const s of segs) p = p?.properties?.[s];
+  return p;
+}
+
+/** With oneOf, ajv reports every branch's failure; only the oneOf itself is useful to a person. */
+function collapseOneOf(errors: ErrorObject[]): ErrorObject[] {
+  const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
+  return errors.filter((e) => e.keyword === 'oneOf' || !oneOfs.some((o) => e.schemaPath.startsWith(o.schemaPath + '/') && e.instancePath.startsWith(o.instancePath)));
+}
+
+function lookupRange(ranges: Map<string, Range>, ptr: string): Range | undefined {
+  let p = ptr;
+  for (;;) {
+    const r = ranges.get(p);
+    if (r) return r;
+    if (p === '') return undefined;
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+}
+
+function jsonTypeName(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'a list';
+  if (typeof x === 'object') return 'an object';
+  return `a ${typeof x}`;
+}
+
+function escapePtr(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function unescapePtr(s: string): string {
+  return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function objectKeyName(e: Expression, bare: boolean): string | undefined {
+  if (bare && e.kind === 'Variable') return e.name;
+  if (e.kind === 'Template' && e.parts.every((p) => p.kind === 'TemplateLiteral')) return e.parts.map((p) => (p as { value: string }).value).join('');
+  return undefined;
+}
+
+function keyRangeIn(e: Expression, key: string): Range | undefined {
+  if (e.kind !== 'Object') return undefined;
+  return e.items.find((it) => objectKeyName(it.key.expr, it.key.bare) === key)?.key.range;
+}
+
+/** Strings are what services see: numbers and bools convert, as Terraform converts to string. */
+function coerceStrings(v: Value, prop: PropertySchema & { oneOf?: PropertySchema[]; additionalProperties?: PropertySchema }): Value {
+  const toStr = (x: Value): Value => (x.kind === 'number' || x.kind === 'bool' ? mark(str(toStringValue(x) as string), x.sensitive) : x);
+  if (prop.type === 'string') return toStr(v);
+  if (prop.type === 'object' && prop.additionalProperties?.type === 'string' && v.kind === 'object') {
+    return { ...v, attrs: new Map([...v.attrs].map(([k, x]) => [k, toStr(x)])) };
+  }
+  if (prop.oneOf && v.kind === 'list') return { ...v, items: v.items.map(toStr) };
+  return v;
+}
+
+function deepMark(v: Value, sensitive: boolean): Value {
+  if (!sensitive) return v;
+  if (v.kind === 'list') return { ...v, items: v.items.map((x) => deepMark(x, true)), sensitive: true };
+  if (v.kind === 'object') return { ...v, attrs: new Map([...v.attrs].map(([k, x]) => [k, deepMark(x, true)])), sensitive: true };
+  return mark(v, true);
+}
+
+function where(r: Range): string {
+  return `${r.filename}:${r.start.line},${r.start.column}`;
+}
+
+export function decodeFiles(files: readonly File[], opts: DecodeOptions = {}): { model: Model; diagnostics: Diagnostic[] } {
+  const d = new Decoder(opts);
+  const model = d.decode(files);
+  return { model, diagnostics: d.diags };
+}
+
