@@ -1,10 +1,13 @@
 import type { Command } from '../command.js';
 import { importS6rcCommand } from './import-s6rc.js';
 import { forceUnlockCommand } from './force-unlock.js';
+import { planCommand } from './plan.js';
 import { showCompiledCommand } from './show-compiled.js';
+import { showPlanCommand } from './show-plan.js';
 import { stateListCommand } from './state-list.js';
+import { statePullCommand } from './state-pull.js';
 import { stateRmCommand } from './state-rm.js';
 import { stateShowCommand } from './state-show.js';
 
 // The command list, in the order `rcform --help` shows it. Keep one import per command file.
-export const commands: Command[] = [showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateRmCommand, forceUnlockCommand];
+export const commands: Command[] = [planCommand, showPlanCommand, showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateRmCommand, statePullCommand, forceUnlockCommand];

@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
+import { readCompiledDb } from '../compiled-db-file.js';
+import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLive } from '../live-flags.js';
+import { readLiveFrom } from '../live-from.js';
+import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
+import { writePlanFile } from '../plan-file-io.js';
+import { rcformVersion } from '../version.js';
+import type { CompiledDb } from '../../lang/compile/compiled-db.js';
+import type { ServiceStatus } from '../../engine/engine.js';
+import { diff } from '../../planner/diff.js';
+import { PlanError } from '../../planner/plan-error.js';
+import { touchedServices, type LiveRef, type PlanFile } from '../../planner/plan-file.js';
+import type { Plan } from '../../planner/plan-types.js';
+import { totalChanges } from '../../planner/summary.js';
+import { readJournal } from '../../state/journal.js';
+import { foldJournal } from '../../state/journal-fold.js';
+import { readState } from '../../state/state-file.js';
+import type { EngineConfig, State } from '../../state/state-types.js';
+import { observeEngine } from '../refresh.js';
+
+// `rcform plan`: compile (or read) the desired database, read the live state under the lock —
+// refreshed from the engine, so drift shows — and print the plan. With --out the plan is saved for
+// `rcform apply FILE`, which executes exactly it.
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'Show what apply would change: the compiled source against the live services',
+  description: `Compiles the services in DIR (default: the current directory), or reads --compiled FILE,
+and compares them with the live state, refreshed from the engine. Each change says why it happens.
+
+--live-from FILE plans against a file instead of a live directory: the output of
+"rcform state pull", or an older compiled database (meaning "live is exactly that"), with no
+engine — for CI, where there is no live machine.
+
+Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error, 2 changes.`,
+  args: [{ name: 'DIR', optional: true }],
+  flags: [
+    { name: 'compiled', type: 'string', valueName: 'FILE', description: 'Plan from a compiled database instead of compiling DIR' },
+    { name: 'out', type: 'string', valueName: 'FILE', description: 'Save the plan for "rcform apply FILE" (written mode 0600)' },
+    ...VIEW_FLAGS,
+    { name: 'detailed-exitcode', type: 'boolean', description: 'Exit 0 when there are no changes, 2 when there are, 1 on error' },
+    { name: 'replace', type: 'list', valueName: 'ADDRESS', description: 'Restart this service (and what depends on it) even if unchanged; repeatable' },
+    { name: 'target', type: 'list', valueName: 'ADDRESS', description: 'Limit the plan to this service and what it needs; repeatable' },
+    { name: 'destroy', type: 'boolean', description: 'Plan to stop and remove every service' },
+    { name: 'refresh', type: 'boolean', default: true, description: 'Ask the engine what runs (--refresh=false trusts the state)' },
+    { name: 'allow-essential', type: 'boolean', description: 'Allow the plan to stop or restart essential services' },
+    LIVE_FLAG,
+    { name: 'live-from', type: 'string', valueName: 'FILE', description: 'Plan against a state file (rcform state pull) or an older compiled database, without an engine' },
+    LOCK_TIMEOUT_FLAG,
+  ],
+  async run(ctx) {
+    const destroy = flagBool(ctx, 'destroy');
+    const compiled = await desiredDb(ctx, destroy);
+    const refresh = ctx.flags['refresh'] !== false;
+    const live = await readLive(ctx, refresh);
+
+    let plan: Plan;
+    try {
+      plan = diff({
+        compiled,
+        state: live.state,
+        observed: live.observed,
+        options: {
+          replace: flagList(ctx, 'replace'),
+          target: flagList(ctx, 'target'),
+          destroy,
+          refresh: refresh && live.observed !== null,
+          allow_essential: flagBool(ctx, 'allow-essential'),
+        },
+      });
+    } catch (err) {
+      if (err instanceof PlanError) throw new CliError(err.problems.length === 1 ? (err.problems[0] as string) : `the plan cannot be made:\n  ${err.problems.join('\n  ')}`);
+      throw err;
+    }
+
+    ctx.io.stdout.write(renderPlan(ctx, plan));
+
+    const out = flagString(ctx, 'out');
+    if (out) {
+      const file = path.resolve(ctx.io.cwd, out);
+      writePlanFile(file, planFileOf(plan, compiled, live));
+      if (!flagBool(ctx, 'json') && !flagBool(ctx, 'markdown')) {
+        write(ctx.io.stdout, `\nSaved the plan to: ${out}\n\nTo perform exactly these actions, run:\n    rcform apply ${out}`);
+      }
+    }
+    const changed = totalChanges(plan.summary) > 0 || plan.steps.length > 0;
+    return flagBool(ctx, 'detailed-exitcode') && changed ? 2 : 0;
+  },
+};
+
+async function desiredDb(ctx: CommandContext, destroy: boolean): Promise<CompiledDb | null> {
+  const file = flagString(ctx, 'compiled');
+  const dir = ctx.positionals[0];
+  if (file && dir) throw new CliError('give either DIR or --compiled FILE, not both');
+  if (file) return readCompiledDb(path.resolve(ctx.io.cwd, file));
+  if (destroy && !dir) return null;
+  return compileDir(ctx, path.resolve(ctx.io.cwd, dir ?? '.'));
+}
+
+export interface LiveRead {
+  state: State;
+  observed: Record<string, ServiceStatus> | null;
+  ref: LiveRef;
+  engine: EngineConfig | null;
+}
+
+/** The live state, read under the lock; the engine is asked while the lock is held so the two agree. */
+async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead> {
+  const from = flagString(ctx, 'live-from');
+  if (from) {
+    if (flagString(ctx, 'live')) throw new CliError('give either --live DIR or --live-from FILE, not both');
+    const file = path.resolve(ctx.io.cwd, from);
+    const { state, kind } = readLiveFrom(file);
+    return { state, observed: null, engine: null, ref: { source: kind, file, lineage: state.lineage, serial: state.serial, compiled_hash: state.compiled_hash } };
+  }
+  const liveDir = liveDirOf(ctx);
+  const lock = await lockLive(ctx, liveDir, 'plan');
+  try {
+    const onDisk = readState(liveDir);
+    const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
+    for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
+    const state = foldJournal(onDisk, records);
+    const observed = refresh ? await observeEngine(liveDir, state) : null;
+    return {
+      state,
+      observed,
+      engine: state.engine,
+      ref: { source: 'live-dir', live_dir: liveDir, lineage: state.lineage, serial: state.serial, compiled_hash: state.compiled_hash },
+    };
+  } catch (err) {
+    throw asCliError(err);
+  } finally {
+    lock.release();
+  }
+}
+
+function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRead): PlanFile {
+  const services: PlanFile['observed']['services'] = {};
+  for (const name of touchedServices(plan)) {
+    if (live.observed) {
+      const st = live.observed[name];
+      services[name] = st ? { state: st.state, ...(st.pid !== undefined ? { pid: st.pid } : {}) } : { state: 'absent' };
+    } else {
+      const ss = live.state.services[name];
+      services[name] = { state: ss ? ss.desired : 'absent' };
+    }
+  }
+  return {
+    format_version: '1',
+    kind: 'rcform-plan',
+    rcform_version: rcformVersion(),
+    created_at: new Date().toISOString(),
+    compiled,
+    live: live.ref,
+    engine: live.engine,
+    observed: { source: live.observed ? 'engine' : 'state', services },
+    plan,
+  };
+}
+
+async function compileDir(_ctx: CommandContext, dir: string): Promise<CompiledDb> {
+  throw new CliError(`compiling ${dir} in memory is not available in this build yet; compile it and pass --compiled FILE`);
+}

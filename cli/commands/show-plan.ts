@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { flagBool, write, type Command } from '../command.js';
+import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
+import { readPlanFile } from '../plan-file-io.js';
+
+// `rcform show PLANFILE`: a saved plan rendered without the source or the live directory — what a
+// reviewer or an approval step reads before `rcform apply PLANFILE`. The file's checksum is
+// verified first, so what is shown is what apply will execute.
+
+export const showPlanCommand: Command = {
+  name: 'show',
+  summary: 'Show a saved plan file (from "rcform plan --out FILE")',
+  description: `Renders a plan file as the human plan, --json (schemas/plan.schema.json) or --markdown.
+The file is refused if it was altered after it was written. For a compiled database, see
+"rcform show compiled FILE".`,
+  args: [{ name: 'PLANFILE' }],
+  flags: [...VIEW_FLAGS],
+  async run(ctx) {
+    const file = ctx.positionals[0] as string;
+    const pf = readPlanFile(path.resolve(ctx.io.cwd, file));
+    const text = renderPlan(ctx, pf.plan);
+    ctx.io.stdout.write(text);
+    if (!flagBool(ctx, 'json') && !flagBool(ctx, 'markdown')) {
+      const live = pf.live.source === 'live-dir' ? `live directory ${pf.live.live_dir}` : `${pf.live.source === 'state-file' ? 'state file' : 'compiled database'} ${pf.live.file}`;
+      write(ctx.io.stdout, `\nPlanned ${pf.created_at} by rcform ${pf.rcform_version} against ${live} (lineage ${pf.live.lineage}, serial ${pf.live.serial}).`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { CliError } from './command.js';
+import { compiledDbProblem } from './compiled-db-file.js';
+import { loadSchema } from '../schemas/index.js';
+import { atomicWriteFileSync } from '../state/atomic-write.js';
+import { decodePlanFile, encodePlanFile, PlanFileError, type PlanFile } from '../planner/plan-file.js';
+
+// Reading and writing plan files. A plan file holds the whole compiled database and possibly
+// sensitive values, so it is written 0600, atomically. Reading checks, in order: JSON, kind,
+// format version, checksum (planner/plan-file.ts), then the plan against schemas/plan.schema.json
+// and the compiled database against schemas/compiled.schema.json — so `apply` can trust it.
+
+let planValidator: ValidateFunction | undefined;
+
+function validatePlan(): ValidateFunction {
+  if (!planValidator) planValidator = new Ajv2020({ allErrors: true, strict: false }).compile(loadSchema('plan.schema.json'));
+  return planValidator;
+}
+
+export function writePlanFile(file: string, content: PlanFile): void {
+  try {
+    atomicWriteFileSync(file, encodePlanFile(content), { mode: 0o600 });
+  } catch (err) {
+    throw new CliError(`cannot write the plan to ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Parses and verifies a plan file's text. Throws PlanFileError naming `file`. */
+export function parsePlanFile(text: string, file: string): PlanFile {
+  const pf = decodePlanFile(text, file);
+  const v = validatePlan();
+  if (!v(pf.plan)) {
+    const e = v.errors?.[0];
+    throw new PlanFileError(`${file}: the plan does not match schemas/plan.schema.json: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trimEnd());
+  }
+  if (pf.compiled !== null) {
+    const problem = compiledDbProblem(pf.compiled);
+    if (problem) throw new PlanFileError(`${file}: the compiled database in the plan is not valid: ${problem}`);
+    if (pf.plan.compiled_hash !== pf.compiled.hash) throw new PlanFileError(`${file}: the plan was made for compiled database ${pf.plan.compiled_hash}, but the file holds ${pf.compiled.hash}`);
+  }
+  return pf;
+}
+
+/** Reads and verifies a plan file; every problem is a one-line CliError naming the file. */
+export function readPlanFile(file: string): PlanFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new CliError(`cannot read plan file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+  try {
+    return parsePlanFile(text, file);
+  } catch (err) {
+    if (err instanceof PlanFileError) throw new CliError(err.message);
+    throw err;
+  }
+}
