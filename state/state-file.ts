@@ -129,7 +129,7 @@ export function createStateFile(liveDir: string, state: State): void {
  * serial check catches a writer that did not.
  */
 export function writeState(liveDir: string, next: State): State {
-  const current = readState(liveDir);
+  const current = onDiskSerial(liveDir);
   const file = liveLayout(liveDir).state;
   if (current.lineage !== next.lineage) {
     throw new StateFileError(file, `lineage changed underneath this operation (on disk ${current.lineage}, expected ${next.lineage}); nothing was written`);
@@ -140,4 +140,30 @@ export function writeState(liveDir: string, next: State): State {
   const written: State = { ...next, serial: next.serial + 1 };
   atomicWriteFileSync(file, serializeState(written));
   return written;
+}
+
+/**
+ * Lineage and serial of state.json without verifying the whole file: they are written near the
+ * top, so the head of the file is enough (a full read costs more than the write on a big state).
+ * The full check happens on every read; this one only guards against a writer without the lock.
+ */
+function onDiskSerial(liveDir: string): { lineage: string; serial: number } {
+  const file = liveLayout(liveDir).state;
+  let head = '';
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(512);
+      head = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StateNotFoundError(liveLayout(liveDir).root);
+    throw err;
+  }
+  const lineage = /"lineage":\s*"([^"]+)"/.exec(head)?.[1];
+  const serial = /"serial":\s*(\d+)/.exec(head)?.[1];
+  if (lineage === undefined || serial === undefined) return readState(liveDir);
+  return { lineage, serial: Number(serial) };
 }
