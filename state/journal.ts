@@ -65,7 +65,7 @@ export class JournalWriter {
     const last = files.at(-1);
     const number = last ? Number(FILE_RE.exec(path.basename(last))?.[1] ?? 0) + 1 : 1;
     const file = path.join(dir, `${String(number).padStart(8, '0')}-${applyId}.jsonl`);
-    const fh = await fs.promises.open(file, 'wx', 0o600);
+    const fh = await fs.promises.open(file, 'ax', 0o600);
     // The file's directory entry must survive a crash too, or its fsync'd records would be lost.
     fsyncDirectorySync(dir);
     return new JournalWriter(applyId, file, fh, lastSeq + 1);

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { journalFiles, JournalWriter, readJournal } from '../../state/journal.js';
 import { foldJournal } from '../../state/journal-fold.js';
 import type { JournalEntry } from '../../state/journal-types.js';
@@ -53,6 +55,35 @@ describe('journal', () => {
     expect((await j2.append({ type: 'step-start', step_id: 'x', action: 'stop', service: 'web' })).seq).toBe(6);
     await j2.close();
     expect(readJournal(dir, 5).records.map((r) => r.seq)).toEqual([6]);
+  });
+
+  test('a writer killed at random moments: every record it was told is durable is there, in order', async () => {
+    const child = path.join(path.dirname(fileURLToPath(import.meta.url)), '../support/journal-child.js');
+    for (let round = 0; round < 4; round++) {
+      const sub = fs.mkdtempSync(path.join(dir, 'kill-'));
+      const proc = spawn(process.execPath, [child, sub], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      const exited = new Promise((r) => proc.once('exit', r));
+      const want = 20 + Math.floor(Math.random() * 200);
+      await new Promise<void>((resolve, reject) => {
+        proc.stdout.on('data', (c) => {
+          out += c;
+          if (out.split('\n').length > want) resolve();
+        });
+        proc.once('exit', () => reject(new Error(`journal child exited early: ${out.slice(-200)}`)));
+      });
+      proc.kill('SIGKILL');
+      await exited;
+      const durable = out.split('\n').filter(Boolean).map(Number);
+      const { records, problems } = readJournal(sub);
+      const seqs = records.map((r) => r.seq);
+      // Contiguous from 1: nothing reordered, nothing missing in the middle.
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+      expect(seqs.length).toBeGreaterThanOrEqual(Math.max(...durable));
+      // Only the very last line may be torn.
+      expect(problems.every((p) => p.torn)).toBe(true);
+      expect(problems.length).toBeLessThanOrEqual(1);
+    }
   });
 
   test('a torn last line (a crash mid-write) is tolerated and reported', async () => {
