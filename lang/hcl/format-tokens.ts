@@ -1,10 +1,10 @@
 import type { FmtKind, FmtToken } from './format-layout.js';
+import { scan, type Token, type TokenType } from './scanner.js';
 
-// Splits source text into the tokens the formatter lays out, hclsyntax-style: every comment and
-// newline is a token, line comments own their newline, template literals (quoted and heredoc)
-// keep every character including leading whitespace, and a heredoc's closing marker keeps its
-// indentation. It runs only on text the parser has accepted, so it need not report errors; on
-// anything unexpected it emits the character as an opaque token and carries on.
+// The formatter's view of the scanner's tokens: each token's text and the number of spaces
+// before it. Template literals (quoted text, heredoc lines and closing markers) are laid out
+// verbatim, so any gap in front of them is folded into their text rather than treated as
+// adjustable space.
 
 export interface FmtTokens {
   tokens: FmtToken[];
@@ -12,227 +12,36 @@ export interface FmtTokens {
   trailing: string;
 }
 
-type Frame = { mode: 'interp'; braces: number } | { mode: 'quoted' } | { mode: 'heredoc'; marker: string; atLineStart: boolean };
+const KIND: Partial<Record<TokenType, FmtKind>> = {
+  NumberLit: 'Number',
+  LessThan: 'Lt',
+  LessThanEq: 'Le',
+  GreaterThan: 'Gt',
+  GreaterThanEq: 'Ge',
+};
 
-const IDENT = /[\p{ID_Start}_][\p{ID_Continue}\-]*/uy;
-const NUMBER = /[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const HEREDOC_OPEN = /<<-?([\p{ID_Start}_][\p{ID_Continue}\-]*)(\r?\n)/uy;
+const VERBATIM = new Set<FmtKind>(['QuotedLit', 'StringLit', 'CQuote', 'CHeredoc']);
 
-const PUNCT: [string, FmtKind][] = [
-  ['...', 'Ellipsis'],
-  ['::', 'DoubleColon'],
-  ['=>', 'FatArrow'],
-  ['==', 'EqualOp'],
-  ['!=', 'NotEqual'],
-  ['<=', 'Le'],
-  ['>=', 'Ge'],
-  ['&&', 'And'],
-  ['||', 'Or'],
-  ['[', 'OBrack'],
-  [']', 'CBrack'],
-  ['(', 'OParen'],
-  [')', 'CParen'],
-  [',', 'Comma'],
-  ['.', 'Dot'],
-  [':', 'Colon'],
-  ['?', 'Question'],
-  ['=', 'Equal'],
-  ['+', 'Plus'],
-  ['-', 'Minus'],
-  ['*', 'Star'],
-  ['/', 'Slash'],
-  ['%', 'Percent'],
-  ['<', 'Lt'],
-  ['>', 'Gt'],
-  ['!', 'Bang'],
-];
-
-export function fmtTokens(src: string): FmtTokens {
+export function fmtTokens(source: string): FmtTokens {
   const tokens: FmtToken[] = [];
-  const stack: Frame[] = [];
-  let pos = 0;
-  let gapStart = 0;
-
-  const emit = (kind: FmtKind, end: number) => {
-    tokens.push({ kind, text: src.slice(pos, end), spacesBefore: pos - gapStart });
-    pos = end;
-    gapStart = end;
-  };
-  const top = (): Frame | undefined => stack[stack.length - 1];
-
-  while (pos < src.length) {
-    const frame = top();
-    if (frame?.mode === 'quoted') {
-      lexQuoted(frame);
-      continue;
+  let prevEnd = 0;
+  let trailing = '';
+  for (const tok of scan(source, '')) {
+    if (tok.type === 'EOF') {
+      trailing = ' '.repeat(tok.start - prevEnd);
+      break;
     }
-    if (frame?.mode === 'heredoc') {
-      lexHeredoc(frame);
-      continue;
-    }
-
-    const c = src[pos] as string;
-    if (c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\uFEFF') {
-      pos++;
-      continue;
-    }
-    if (c === '\n') {
-      emit('Newline', pos + 1);
-      continue;
-    }
-    if (c === '\r' && src[pos + 1] === '\n') {
-      emit('Newline', pos + 2);
-      continue;
-    }
-    if (c === '#' || (c === '/' && src[pos + 1] === '/')) {
-      const nl = src.indexOf('\n', pos);
-      emit('Comment', nl < 0 ? src.length : nl + 1);
-      continue;
-    }
-    if (c === '/' && src[pos + 1] === '*') {
-      const close = src.indexOf('*/', pos + 2);
-      emit('Comment', close < 0 ? src.length : close + 2);
-      continue;
-    }
-    if (c === '"') {
-      emit('OQuote', pos + 1);
-      stack.push({ mode: 'quoted' });
-      continue;
-    }
-    if (c === '<' && src[pos + 1] === '<') {
-      HEREDOC_OPEN.lastIndex = pos;
-      const m = HEREDOC_OPEN.exec(src);
-      if (m) {
-        emit('OHeredoc', pos + m[0].length);
-        stack.push({ mode: 'heredoc', marker: m[1] as string, atLineStart: true });
-        continue;
-      }
-    }
-    if (frame?.mode === 'interp') {
-      if (c === '~' && src[pos + 1] === '}' && frame.braces === 0) {
-        emit('TemplateSeqEnd', pos + 2);
-        stack.pop();
-        continue;
-      }
-      if (c === '{') frame.braces++;
-      if (c === '}') {
-        if (frame.braces === 0) {
-          emit('TemplateSeqEnd', pos + 1);
-          stack.pop();
-          continue;
-        }
-        frame.braces--;
-      }
-    }
-    if (c === '{') {
-      emit('OBrace', pos + 1);
-      continue;
-    }
-    if (c === '}') {
-      emit('CBrace', pos + 1);
-      continue;
-    }
-    NUMBER.lastIndex = pos;
-    const num = NUMBER.exec(src);
-    if (num) {
-      emit('Number', pos + num[0].length);
-      continue;
-    }
-    IDENT.lastIndex = pos;
-    const ident = IDENT.exec(src);
-    if (ident) {
-      emit('Ident', pos + ident[0].length);
-      continue;
-    }
-    const punct = PUNCT.find(([p]) => src.startsWith(p, pos));
-    if (punct) {
-      emit(punct[1], pos + punct[0].length);
-      continue;
-    }
-    // Not reachable for parsed input; keep the character rather than lose it.
-    emit('Ident', pos + (src.codePointAt(pos)! > 0xffff ? 2 : 1));
+    const kind = kindOf(tok);
+    const prev = tokens[tokens.length - 1];
+    const literalContext = VERBATIM.has(kind) || prev?.kind === 'OQuote' || prev?.kind === 'OHeredoc' || prev?.kind === 'QuotedLit' || prev?.kind === 'StringLit';
+    if (literalContext) tokens.push({ kind, text: source.slice(prevEnd, tok.end), spacesBefore: 0 });
+    else tokens.push({ kind, text: source.slice(tok.start, tok.end), spacesBefore: tok.start - prevEnd });
+    prevEnd = tok.end;
   }
-  return { tokens, trailing: ' '.repeat(src.length - gapStart) };
+  return { tokens, trailing };
+}
 
-  /** Template text up to the next `${`, `%{`, the closing quote, or (invalid) end of line. */
-  function lexQuoted(frame: Frame): void {
-    const start = pos;
-    let i = pos;
-    while (i < src.length) {
-      const ch = src[i];
-      if (ch === '"' || ch === '\n') break;
-      if (ch === '\\') {
-        i += 2;
-        continue;
-      }
-      if ((ch === '$' || ch === '%') && src[i + 1] === ch && src[i + 2] === '{') {
-        i += 3; // `$${` and `%%{` are escapes for literal `${` and `%{`
-        continue;
-      }
-      if ((ch === '$' || ch === '%') && src[i + 1] === '{') break;
-      i++;
-    }
-    if (i > start) {
-      emit('QuotedLit', Math.min(i, src.length));
-      return;
-    }
-    if (src[pos] === '"') {
-      emit('CQuote', pos + 1);
-      stack.pop();
-      return;
-    }
-    if (src[pos] === '\n' || pos >= src.length) {
-      stack.pop(); // unterminated string: not reachable for parsed input
-      return;
-    }
-    openTemplateSequence(frame);
-  }
-
-  function lexHeredoc(frame: Frame & { mode: 'heredoc' }): void {
-    if (frame.atLineStart) {
-      const nl = src.indexOf('\n', pos);
-      const lineEnd = nl < 0 ? src.length : nl;
-      const line = src.slice(pos, lineEnd).replace(/\r$/, '');
-      if (line.trim() === frame.marker) {
-        // The marker keeps its indentation: `<<-` heredocs are measured against it.
-        const end = pos + line.length;
-        emit('CHeredoc', end);
-        stack.pop();
-        return;
-      }
-    }
-    const start = pos;
-    let i = pos;
-    while (i < src.length) {
-      const ch = src[i];
-      if (ch === '\n') {
-        i++;
-        break;
-      }
-      if ((ch === '$' || ch === '%') && src[i + 1] === ch && src[i + 2] === '{') {
-        i += 3;
-        continue;
-      }
-      if ((ch === '$' || ch === '%') && src[i + 1] === '{') break;
-      i++;
-    }
-    if (i > start) {
-      emit('StringLit', i);
-      frame.atLineStart = src[i - 1] === '\n';
-      return;
-    }
-    if (pos >= src.length) {
-      stack.pop();
-      return;
-    }
-    frame.atLineStart = false;
-    openTemplateSequence(frame);
-  }
-
-  function openTemplateSequence(_frame: Frame): void {
-    const kind: FmtKind = src[pos] === '$' ? 'TemplateInterp' : 'TemplateControl';
-    const len = src[pos + 2] === '~' ? 3 : 2;
-    emit(kind, pos + len);
-    stack.push({ mode: 'interp', braces: 0 });
-  }
+function kindOf(tok: Token): FmtKind {
+  // Only tokens of accepted input reach the formatter; the error-only kinds never appear there.
+  return KIND[tok.type] ?? (tok.type as FmtKind);
 }
