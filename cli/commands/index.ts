@@ -8,6 +8,9 @@ import { stateListCommand } from './state-list.js';
 import { statePullCommand } from './state-pull.js';
 import { stateRmCommand } from './state-rm.js';
 import { stateShowCommand } from './state-show.js';
+import { statusCommand } from './status.js';
+import { logsCommand } from './logs.js';
+import { superviseCommand } from './supervise.js';
 
 // The command list, in the order `rcform --help` shows it. Keep one import per command file.
-export const commands: Command[] = [planCommand, showPlanCommand, showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateRmCommand, statePullCommand, forceUnlockCommand];
+export const commands: Command[] = [planCommand, showPlanCommand, showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateRmCommand, statePullCommand, forceUnlockCommand, statusCommand, logsCommand, superviseCommand];

@@ -1,0 +1,58 @@
+import { CliError, flagBool, write, type Command } from '../command.js';
+import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
+import { EmbeddedEngine, SupervisorUnavailableError } from '../../engine/embedded/client.js';
+import { Supervisor, SupervisorError } from '../../engine/embedded/supervisor.js';
+import { engineConfigOf } from '../engine-config.js';
+
+export const superviseCommand: Command = {
+  name: 'supervise',
+  summary: 'Run the embedded supervisor of a live directory in the foreground, or stop it',
+  description: [
+    'Runs the supervisor that keeps the live directory\'s longruns running, in the foreground: for a',
+    'container entry point or under another init. `rcform init` starts the same supervisor detached.',
+    'If a previous supervisor was killed, running services are adopted, not started twice.',
+    'SIGTERM or SIGINT, or `rcform supervise --stop` from another shell, is the clean stop: every',
+    'service is brought down, dependents before their dependencies, then the supervisor exits.',
+    'What each service wanted is kept, so the next `rcform supervise` brings back what was up.',
+  ].join('\n'),
+  args: [],
+  flags: [LIVE_FLAG, { name: 'stop', type: 'boolean', description: 'Stop the running supervisor cleanly and wait until it has exited' }],
+  async run(ctx) {
+    const liveDir = liveDirOf(ctx);
+    const config = engineConfigOf(liveDir);
+    if (config.kind !== 'embedded') throw new CliError(`${liveDir} uses the ${config.kind} engine, which rcform does not supervise itself`);
+    if (flagBool(ctx, 'stop')) {
+      let engine: EmbeddedEngine;
+      try {
+        engine = await EmbeddedEngine.connect(liveDir);
+      } catch (err) {
+        if (err instanceof SupervisorUnavailableError) {
+          write(ctx.io.stdout, `No supervisor is running for ${liveDir}.`);
+          return 0;
+        }
+        throw err;
+      }
+      await engine.shutdown();
+      write(ctx.io.stdout, `Supervisor for ${liveDir} stopped; every service is down.`);
+      return 0;
+    }
+    let sup: Supervisor;
+    try {
+      sup = await Supervisor.start(liveDir, ctx.io.env);
+    } catch (err) {
+      if (err instanceof SupervisorError) throw new CliError(err.message);
+      throw err;
+    }
+    const stop = (): void => void sup.shutdown();
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    // Detached from a terminal that might hang up: only the clean stop ends it.
+    process.on('SIGHUP', () => {});
+    write(ctx.io.stderr, `rcform supervisor for ${liveDir} running (pid ${process.pid})`);
+    await sup.closed;
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    write(ctx.io.stderr, 'rcform supervisor stopped: every service is down');
+    return 0;
+  },
+};

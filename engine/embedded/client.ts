@@ -1,0 +1,127 @@
+import net from 'node:net';
+import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
+import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { engineLayout } from './layout.js';
+import { onLines, type Reply } from './protocol.js';
+
+// The Engine interface over the embedded supervisor's socket. One connection, many requests in
+// flight: apply runs independent steps in parallel and each start or stop is answered when done.
+
+export class SupervisorUnavailableError extends Error {}
+
+type Body = Record<string, unknown> & { op: string };
+
+export class EmbeddedEngine implements Engine {
+  readonly kind = 'embedded' as const;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private closedError?: Error;
+
+  private constructor(private readonly sock: net.Socket) {
+    onLines(sock, (line) => {
+      let r: Reply;
+      try {
+        r = JSON.parse(line) as Reply;
+      } catch {
+        return;
+      }
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if (r.ok) p.resolve(r.result);
+      else p.reject(r.service !== undefined ? new EngineError(r.service, r.error) : new Error(r.error));
+    });
+    const fail = (): void => {
+      this.closedError ??= new SupervisorUnavailableError('the connection to the supervisor was closed');
+      for (const p of this.pending.values()) p.reject(this.closedError);
+      this.pending.clear();
+    };
+    sock.on('close', fail);
+    sock.on('error', () => {});
+  }
+
+  /** Connects to the supervisor of `liveDir`; rejects with SupervisorUnavailableError when none answers. */
+  static connect(liveDir: string): Promise<EmbeddedEngine> {
+    const socket = engineLayout(liveDir).socket;
+    return new Promise((resolve, reject) => {
+      const sock = net.createConnection(socket);
+      sock.once('connect', () => {
+        sock.removeAllListeners('error');
+        resolve(new EmbeddedEngine(sock));
+      });
+      sock.once('error', (err: NodeJS.ErrnoException) => {
+        reject(new SupervisorUnavailableError(`no supervisor is running for ${liveDir} (${err.code ?? err.message} on ${socket})`));
+      });
+    });
+  }
+
+  request(body: Body, signal?: AbortSignal): Promise<unknown> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        return;
+      }
+      const onAbort = (): void => {
+        this.pending.delete(id);
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      this.sock.write(JSON.stringify({ id, ...body }) + '\n');
+    });
+  }
+
+  async install(svc: CompiledLongrun): Promise<void> {
+    await this.request({ op: 'install', svc });
+  }
+  async update(svc: CompiledLongrun): Promise<void> {
+    await this.request({ op: 'update', svc });
+  }
+  async rename(from: string, to: string, svc: CompiledLongrun): Promise<void> {
+    await this.request({ op: 'rename', from, to, svc });
+  }
+  async uninstall(name: string): Promise<void> {
+    await this.request({ op: 'uninstall', name });
+  }
+  async start(name: string, opts: TransitionOptions): Promise<void> {
+    await this.request({ op: 'start', name, timeoutMs: opts.timeoutMs }, opts.signal);
+  }
+  async stop(name: string, opts: TransitionOptions): Promise<void> {
+    await this.request({ op: 'stop', name, timeoutMs: opts.timeoutMs }, opts.signal);
+  }
+  async reload(name: string): Promise<void> {
+    await this.request({ op: 'reload', name });
+  }
+  async setOneshotState(svc: CompiledService, up: boolean): Promise<void> {
+    await this.request({ op: 'oneshot', svc: { name: svc.name, type: svc.type }, up });
+  }
+  async status(): Promise<Record<string, ServiceStatus>> {
+    return (await this.request({ op: 'status' })) as Record<string, ServiceStatus>;
+  }
+  /** Asks the supervisor for its clean stop (every service down, dependents first) and waits for it. */
+  async shutdown(): Promise<void> {
+    await this.request({ op: 'shutdown' });
+    await new Promise<void>((r) => (this.sock.destroyed ? r() : this.sock.once('close', () => r())));
+  }
+  async close(): Promise<void> {
+    this.closedError ??= new SupervisorUnavailableError('engine closed');
+    await new Promise<void>((r) => {
+      if (this.sock.destroyed) r();
+      else {
+        this.sock.once('close', () => r());
+        this.sock.end();
+      }
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { liveLayout } from '../../state/live-dir.js';
+
+// Where the embedded supervisor keeps things, all under the live directory's engine area
+// (docs/engine.md). The whole area is 0700: the socket in it is the supervisor's control plane.
+
+export interface EngineLayout {
+  root: string;
+  socket: string;
+  /** pid and start time of the running supervisor: one supervisor per live directory. */
+  pidFile: string;
+  /** The detached supervisor's own stdout/stderr. */
+  supervisorLog: string;
+  services: string;
+  logs: string;
+  pipes: string;
+  oneshots: string;
+  /** Which oneshots are up (Engine.setOneshotState). */
+  oneshotState: string;
+}
+
+export function engineLayout(liveDir: string): EngineLayout {
+  const root = liveLayout(liveDir).engine;
+  return {
+    root,
+    socket: path.join(root, 'supervise.sock'),
+    pidFile: path.join(root, 'supervisor.pid'),
+    supervisorLog: path.join(root, 'supervisor.log'),
+    services: path.join(root, 'services'),
+    logs: path.join(root, 'logs'),
+    pipes: path.join(root, 'pipes'),
+    oneshots: path.join(root, 'oneshots'),
+    oneshotState: path.join(root, 'oneshots.json'),
+  };
+}
+
+export interface ServicePaths {
+  dir: string;
+  definition: string;
+  /** pid, start time, wanted state, counters: what a restarted supervisor adopts from. */
+  status: string;
+  data: string;
+  runScript: string;
+  finishScript: string;
+}
+
+export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
+  const dir = path.join(layout.services, name);
+  return {
+    dir,
+    definition: path.join(dir, 'definition.json'),
+    status: path.join(dir, 'status.json'),
+    data: path.join(dir, 'data'),
+    runScript: path.join(dir, 'run'),
+    finishScript: path.join(dir, 'finish'),
+  };
+}
+
+export function logDir(layout: EngineLayout, name: string): string {
+  return path.join(layout.logs, name);
+}
+
+export function currentLog(layout: EngineLayout, name: string): string {
+  return path.join(layout.logs, name, 'current');
+}
+
+/** The FIFO a consumer reads its producers' output from. */
+export function pipePath(layout: EngineLayout, consumer: string): string {
+  return path.join(layout.pipes, `${consumer}.fifo`);
+}

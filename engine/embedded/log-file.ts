@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+// Per-service logs are plain files the service writes to directly (O_APPEND), not through the
+// supervisor, so a service keeps logging while the supervisor is down and after it is adopted.
+// Rotation is therefore copy-and-truncate: current → current.1 → … → current.KEEP. A line written
+// between the copy and the truncation can be lost; that is the price of not sitting in the path.
+
+export interface LogPolicy {
+  maxBytes: number;
+  keep: number;
+}
+
+export function logPolicyFromEnv(env: NodeJS.ProcessEnv): LogPolicy {
+  const num = (v: string | undefined, dflt: number): number => {
+    const n = Number(v);
+    return v !== undefined && v !== '' && Number.isInteger(n) && n > 0 ? n : dflt;
+  };
+  return { maxBytes: num(env['RCFORM_LOG_MAX_BYTES'], 1024 * 1024), keep: num(env['RCFORM_LOG_KEEP'], 3) };
+}
+
+/** Opens (creating) a log file for appending; the caller passes the fd to a child and closes its own copy. */
+export function openLogFd(file: string): number {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+}
+
+/** Rotates `file` when it has grown past the policy's size. Returns whether it rotated. */
+export function rotateIfNeeded(file: string, policy: LogPolicy): boolean {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    return false;
+  }
+  if (size <= policy.maxBytes) return false;
+  for (let i = policy.keep - 1; i >= 1; i--) {
+    try {
+      fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+    } catch {
+      // That generation does not exist yet.
+    }
+  }
+  fs.copyFileSync(file, `${file}.1`);
+  fs.truncateSync(file, 0);
+  return true;
+}
+
+/** The files of a log, oldest first. */
+export function logGenerations(file: string): string[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const rotated = entries
+    .filter((e) => e.startsWith(base + '.') && /^\d+$/.test(e.slice(base.length + 1)))
+    .map((e) => Number(e.slice(base.length + 1)))
+    .sort((a, b) => b - a)
+    .map((n) => path.join(dir, `${base}.${n}`));
+  return entries.includes(base) ? [...rotated, file] : rotated;
+}
+
+/** The last `n` lines across the log's generations. */
+export function tailLines(file: string, n: number): string[] {
+  const lines: string[] = [];
+  for (const gen of logGenerations(file).reverse()) {
+    const text = fs.readFileSync(gen, 'utf8');
+    const parts = text.split('\n');
+    if (parts[parts.length - 1] === '') parts.pop();
+    lines.unshift(...parts);
+    if (lines.length >= n) break;
+  }
+  return n <= 0 ? [] : lines.slice(-n);
+}

@@ -1,0 +1,32 @@
+import type { Socket } from 'node:net';
+
+// The control protocol on the supervisor's socket: one JSON object per line each way. Requests
+// carry an id; the reply to a transition comes when the transition is done, so several requests
+// may be in flight on one connection and replies may come back out of order.
+
+export type Request =
+  | { id: number; op: 'ping' }
+  | { id: number; op: 'install' | 'update'; svc: unknown }
+  | { id: number; op: 'rename'; from: string; to: string; svc: unknown }
+  | { id: number; op: 'uninstall' | 'reload'; name: string }
+  | { id: number; op: 'start' | 'stop'; name: string; timeoutMs: number }
+  | { id: number; op: 'oneshot'; svc: unknown; up: boolean }
+  | { id: number; op: 'status' }
+  | { id: number; op: 'shutdown' };
+
+export type Reply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string; service?: string };
+
+/** Calls `onLine` for each complete line received on `sock`. */
+export function onLines(sock: Socket, onLine: (line: string) => void): void {
+  let buf = '';
+  sock.setEncoding('utf8');
+  sock.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.trim() !== '') onLine(line);
+    }
+  });
+}

@@ -1,0 +1,453 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { CompiledLongrun } from '../../lang/compile/compiled-db.js';
+import { AccountError, resolveAccount } from '../accounts.js';
+import { EngineError, type RunState, type ServiceStatus } from '../engine.js';
+import { signalName, signalNumber } from '../signals.js';
+import { currentLog, servicePaths, type EngineLayout } from './layout.js';
+import { openLogFd } from './log-file.js';
+import { groupMembers, isSameLiveProcess, procInfo, signalGroup } from './proc.js';
+import { writeFileAtomic } from './write-file.js';
+
+// One longrun under supervision, with s6-supervise's semantics: the process runs in its own
+// process group; when it dies, `finish` runs and the service is restarted, at most once a second;
+// down sends down_signal to the whole group, then SIGKILL after timeout_kill. Everything a
+// restarted supervisor needs to adopt the process is written to status.json on each change.
+
+/** What status.json holds. */
+export interface PersistedStatus {
+  wanted: 'up' | 'down';
+  pid?: number;
+  /** /proc start time of pid: guards adoption against a recycled pid. */
+  starttime?: number;
+  ready: boolean;
+  failed: boolean;
+  since: string;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null };
+  /** The last max_death_tally deaths, oldest first. */
+  deaths: { at: string; code: number | null; signal: string | null }[];
+}
+
+export interface ServiceHost {
+  layout: EngineLayout;
+  /** The held-open FIFO a consumer reads from (opened on first use). */
+  pipeFd(consumer: string): number;
+}
+
+/** s6-supervise's throttle: a service is never spawned twice within this many milliseconds. */
+export const RESTART_INTERVAL_MS = 1000;
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+interface Waiter {
+  kind: 'up' | 'down';
+  resolve(): void;
+  reject(err: Error): void;
+  timer?: NodeJS.Timeout;
+}
+
+export class SupervisedService {
+  state: RunState = 'down';
+  wanted: 'up' | 'down' = 'down';
+  pid?: number;
+  starttime?: number;
+  adopted = false;
+  ready = false;
+  failed = false;
+  since = new Date().toISOString();
+  restarts = 0;
+  lastExit?: { code: number | null; signal: string | null };
+  deaths: PersistedStatus['deaths'] = [];
+
+  private child?: ChildProcess;
+  private lastSpawnAt = 0;
+  private restartTimer?: NodeJS.Timeout;
+  private killTimer?: NodeJS.Timeout;
+  /** Between the death of the process and the end of finish: no new spawn. */
+  private settling = false;
+  private waiters: Waiter[] = [];
+
+  constructor(
+    public def: CompiledLongrun,
+    private readonly host: ServiceHost,
+  ) {}
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  get running(): boolean {
+    return this.pid !== undefined;
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  start(timeoutMs: number): Promise<void> {
+    this.wanted = 'up';
+    this.failed = false;
+    this.persist();
+    if (this.isUp()) return Promise.resolve();
+    const p = this.wait('up', timeoutMs, () => {
+      // s6-rc's timeout-up: the transition failed and the service is brought back down.
+      this.failed = true;
+      this.requestDown();
+      return new EngineError(this.name, `not ${this.def.notification_fd !== undefined ? 'ready' : 'up'} after ${timeoutMs} ms (timeout_up); brought down`);
+    });
+    if (!this.running && !this.settling && !this.restartTimer) this.spawnRun();
+    return p;
+  }
+
+  stop(timeoutMs: number): Promise<void> {
+    this.requestDown();
+    if (!this.running && !this.settling) {
+      this.setState(this.failed ? 'failed' : 'down');
+      return Promise.resolve();
+    }
+    return this.wait('down', timeoutMs, () => new EngineError(this.name, `still running after ${timeoutMs} ms (timeout_down)`));
+  }
+
+  reload(): void {
+    if (!this.running || this.pid === undefined) throw new EngineError(this.name, 'cannot reload: not running');
+    const sig = signalName(this.def.reload_signal ?? 'SIGHUP');
+    if (!sig) throw new EngineError(this.name, `unknown reload_signal "${this.def.reload_signal}"`);
+    process.kill(this.pid, sig);
+  }
+
+  /** Called by a supervisor that found this service's process alive from a previous life. */
+  adopt(st: PersistedStatus): void {
+    Object.assign(this, { wanted: st.wanted, restarts: st.restarts, lastExit: st.lastExit, deaths: st.deaths ?? [], since: st.since, failed: st.failed });
+    if (st.pid !== undefined && isSameLiveProcess(st.pid, st.starttime)) {
+      this.pid = st.pid;
+      this.starttime = st.starttime;
+      this.adopted = true;
+      this.ready = st.ready;
+      const waitingForReadiness = this.def.notification_fd !== undefined && !st.ready;
+      if (st.wanted === 'down') {
+        // It was being stopped when the old supervisor died: finish the job.
+        this.state = 'stopping';
+        this.sendDownSignal();
+      } else if (waitingForReadiness) {
+        // Its notification pipe died with the old supervisor, so readiness can never be seen:
+        // restart it cleanly rather than report it forever "starting".
+        this.state = 'stopping';
+        signalGroup(this.pid, 'SIGKILL');
+      } else {
+        this.state = this.def.notification_fd !== undefined ? 'ready' : 'up';
+      }
+    } else {
+      this.state = 'down';
+      if (st.pid !== undefined) {
+        // It died while nobody watched: that is a death like any other.
+        this.recordDeath(null, null, st.wanted === 'up');
+      }
+      // s6's `down` file: a service marked down is not started by a (re)starting supervisor.
+      if (this.wanted === 'up' && this.def.down) this.wanted = 'down';
+      if (this.wanted === 'up') this.spawnRun();
+    }
+    this.persist();
+  }
+
+  /** Adopted processes are not our children: no exit event, so look. */
+  pollAdopted(): void {
+    if (!this.adopted || this.pid === undefined || this.child) return;
+    if (!isSameLiveProcess(this.pid, this.starttime)) this.onExit(null, null);
+  }
+
+  // ---- process life ------------------------------------------------------------------------
+
+  private isUp(): boolean {
+    return this.running && !this.settling && (this.state === 'ready' || (this.state === 'up' && this.def.notification_fd === undefined));
+  }
+
+  private requestDown(): void {
+    this.wanted = 'down';
+    if (this.restartTimer) {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+    }
+    this.rejectWaiters('up', new EngineError(this.name, 'brought down before it was up'));
+    this.persist();
+    if (this.running && this.state !== 'stopping') {
+      this.setState('stopping');
+      this.sendDownSignal();
+    }
+  }
+
+  private sendDownSignal(): void {
+    if (this.pid === undefined) return;
+    const sig = signalName(this.def.down_signal) ?? 'SIGTERM';
+    signalGroup(this.pid, sig);
+    // As s6-supervise does: a stopped process would never act on the signal.
+    if (sig !== 'SIGKILL') signalGroup(this.pid, 'SIGCONT');
+    const killMs = this.def.timeouts.kill_ms;
+    if (killMs > 0 && !this.killTimer) {
+      const pgid = this.pid;
+      this.killTimer = setTimeout(() => {
+        this.killTimer = undefined;
+        signalGroup(pgid, 'SIGKILL');
+      }, killMs);
+    }
+  }
+
+  spawnRun(): void {
+    this.restartTimer = undefined;
+    if (this.running || this.settling || this.wanted !== 'up') return;
+    const paths = servicePaths(this.host.layout, this.name);
+    let account;
+    try {
+      account = resolveAccount(this.def.user, this.def.group);
+    } catch (err) {
+      this.spawnFailed(err instanceof AccountError ? err.message : String(err));
+      return;
+    }
+    const n = this.def.notification_fd;
+    const logFd = openLogFd(currentLog(this.host.layout, this.name));
+    const stdio: StdioOptions = ['ignore', logFd, logFd];
+    if (this.def.consumer_for.length > 0) stdio[0] = this.host.pipeFd(this.name);
+    if (this.def.producer_for !== undefined) stdio[1] = this.host.pipeFd(this.def.producer_for);
+    if (n !== undefined) {
+      for (let i = 3; i < n; i++) stdio[i] = 'ignore';
+      stdio[n] = 'pipe';
+    }
+    const [file, ...args] = 'argv' in this.def.run ? this.def.run.argv : [paths.runScript];
+    let child: ChildProcess;
+    try {
+      child = spawn(file as string, args, {
+        cwd: this.def.working_dir ?? paths.dir,
+        env: { PATH: DEFAULT_PATH, ...this.def.env },
+        stdio,
+        // A new session, hence a new process group whose id is the pid: down signals the group.
+        detached: true,
+        ...(account.uid !== undefined ? { uid: account.uid } : {}),
+        ...(account.gid !== undefined ? { gid: account.gid } : {}),
+      });
+    } catch (err) {
+      fs.closeSync(logFd);
+      this.spawnFailed((err as Error).message);
+      return;
+    }
+    fs.closeSync(logFd);
+    this.lastSpawnAt = Date.now();
+    if (child.pid === undefined) {
+      // spawn reports exec failures (ENOENT, EACCES) as an 'error' event.
+      child.on('error', (err) => this.spawnFailed(`cannot run ${file}: ${err.message}`));
+      return;
+    }
+    child.on('error', () => {});
+    this.child = child;
+    this.pid = child.pid;
+    this.starttime = procInfo(child.pid)?.starttime;
+    this.adopted = false;
+    this.ready = false;
+    this.setState(n !== undefined ? 'starting' : 'up');
+    if (n !== undefined) this.watchReadiness(child.stdio[n] as Readable | null);
+    else this.resolveWaiters('up');
+    child.on('exit', (code, signal) => this.onExit(code, signal));
+  }
+
+  private watchReadiness(pipe: Readable | null): void {
+    if (!pipe) return;
+    pipe.on('data', (chunk: Buffer) => {
+      if (this.ready || !chunk.includes(10)) return;
+      this.ready = true;
+      pipe.destroy();
+      if (this.state === 'starting') this.setState('ready');
+      this.resolveWaiters('up');
+    });
+    pipe.on('error', () => {});
+  }
+
+  private spawnFailed(message: string): void {
+    this.lastSpawnAt = Date.now();
+    this.failed = true;
+    this.setState('failed');
+    const hadWaiters = this.waiters.some((w) => w.kind === 'up');
+    this.rejectWaiters('up', new EngineError(this.name, message));
+    // An explicit start that cannot even spawn fails at once; a restart after a death retries
+    // every second as s6-supervise does, in case the cause (a missing binary) is fixed.
+    if (hadWaiters) this.wanted = 'down';
+    else if (this.wanted === 'up') this.scheduleRestart();
+    this.persist();
+  }
+
+  private recordDeath(code: number | null, signal: string | null, counts: boolean): void {
+    this.lastExit = { code, signal };
+    this.deaths.push({ at: new Date().toISOString(), code, signal });
+    const tally = Math.max(1, this.def.max_death_tally);
+    if (this.deaths.length > tally) this.deaths.splice(0, this.deaths.length - tally);
+    if (counts) this.restarts++;
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const pgid = this.pid as number;
+    this.child = undefined;
+    this.pid = undefined;
+    this.starttime = undefined;
+    this.adopted = false;
+    this.ready = false;
+    this.settling = true;
+    this.recordDeath(code, signal, this.wanted === 'up');
+    this.setState(this.wanted === 'up' ? 'down' : 'stopping');
+    void this.settle(pgid, code, signal);
+  }
+
+  /** After the leader's death: the rest of its group gone, finish run, then restart or rest. */
+  private async settle(pgid: number, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    // A service is its whole process group: when the leader died on its own, what it left behind
+    // goes too, so a restart cannot run beside the previous instance's children. When it is
+    // being brought down, the down signal and the kill timer are already at work.
+    if (this.wanted === 'up') signalGroup(pgid, 'SIGKILL');
+    await this.groupGone(pgid);
+    if (this.killTimer) {
+      clearTimeout(this.killTimer);
+      this.killTimer = undefined;
+    }
+    await this.runFinish(code, signal);
+    this.settling = false;
+    if (this.wanted === 'up') {
+      this.setState('down');
+      this.scheduleRestart();
+    } else {
+      this.setState(this.failed ? 'failed' : 'down');
+      this.resolveWaiters('down');
+    }
+  }
+
+  private async groupGone(pgid: number): Promise<void> {
+    for (let delay = 5; groupMembers(pgid).length > 0; delay = Math.min(delay * 2, 100)) {
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  private scheduleRestart(): void {
+    if (this.restartTimer) return;
+    const wait = Math.max(0, this.lastSpawnAt + RESTART_INTERVAL_MS - Date.now());
+    this.restartTimer = setTimeout(() => this.spawnRun(), wait);
+  }
+
+  private runFinish(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    const finish = this.def.finish;
+    if (!finish) return Promise.resolve();
+    const paths = servicePaths(this.host.layout, this.name);
+    // s6's finish arguments: the exit code (256 when killed by a signal) and the signal number.
+    const extra = [String(code ?? 256), String(signal ? signalNumber(signal) : 0)];
+    const [file, ...args] = 'argv' in finish ? [...finish.argv, ...extra] : [paths.finishScript, ...extra];
+    return new Promise((resolve) => {
+      let account;
+      try {
+        account = resolveAccount(this.def.user, this.def.group);
+      } catch {
+        resolve();
+        return;
+      }
+      const logFd = openLogFd(currentLog(this.host.layout, this.name));
+      const child = spawn(file as string, args, {
+        cwd: this.def.working_dir ?? paths.dir,
+        env: { PATH: DEFAULT_PATH, ...this.def.env },
+        stdio: ['ignore', logFd, logFd],
+        detached: true,
+        ...(account.uid !== undefined ? { uid: account.uid } : {}),
+        ...(account.gid !== undefined ? { gid: account.gid } : {}),
+      });
+      fs.closeSync(logFd);
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      child.on('error', done);
+      child.on('exit', () => {
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+        done();
+      });
+      const limit = this.def.timeouts.finish_ms;
+      if (limit > 0 && child.pid !== undefined) {
+        const pgid = child.pid;
+        timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), limit);
+      }
+    });
+  }
+
+  // ---- waiters and status ------------------------------------------------------------------
+
+  private wait(kind: 'up' | 'down', timeoutMs: number, onTimeout: () => Error): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const w: Waiter = { kind, resolve, reject };
+      if (timeoutMs > 0) {
+        w.timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          reject(onTimeout());
+        }, timeoutMs);
+      }
+      this.waiters.push(w);
+    });
+  }
+
+  private resolveWaiters(kind: 'up' | 'down'): void {
+    this.settleWaiters(kind, (w) => w.resolve());
+  }
+
+  private rejectWaiters(kind: 'up' | 'down', err: Error): void {
+    this.settleWaiters(kind, (w) => w.reject(err));
+  }
+
+  private settleWaiters(kind: 'up' | 'down', fn: (w: Waiter) => void): void {
+    const mine = this.waiters.filter((w) => w.kind === kind);
+    if (mine.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.kind !== kind);
+    for (const w of mine) {
+      if (w.timer) clearTimeout(w.timer);
+      fn(w);
+    }
+  }
+
+  private setState(state: RunState): void {
+    if (state !== this.state) {
+      this.state = state;
+      this.since = new Date().toISOString();
+    }
+    this.persist();
+  }
+
+  /** Fails pending requests: the supervisor is going away or the service is uninstalled. */
+  abandon(reason: string): void {
+    this.rejectWaiters('up', new EngineError(this.name, reason));
+    this.rejectWaiters('down', new EngineError(this.name, reason));
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.killTimer) clearTimeout(this.killTimer);
+  }
+
+  persisted(): PersistedStatus {
+    return {
+      wanted: this.wanted,
+      ...(this.pid !== undefined ? { pid: this.pid } : {}),
+      ...(this.starttime !== undefined ? { starttime: this.starttime } : {}),
+      ready: this.ready,
+      failed: this.failed,
+      since: this.since,
+      restarts: this.restarts,
+      ...(this.lastExit ? { lastExit: this.lastExit } : {}),
+      deaths: this.deaths,
+    };
+  }
+
+  persist(): void {
+    const file = servicePaths(this.host.layout, this.name).status;
+    if (fs.existsSync(servicePaths(this.host.layout, this.name).dir)) writeFileAtomic(file, JSON.stringify(this.persisted()) + '\n');
+  }
+
+  status(): ServiceStatus {
+    return {
+      name: this.name,
+      type: 'longrun',
+      wanted: this.wanted,
+      state: this.state,
+      ...(this.pid !== undefined ? { pid: this.pid } : {}),
+      since: this.since,
+      restarts: this.restarts,
+      ...(this.lastExit ? { lastExit: this.lastExit } : {}),
+      ...(this.adopted ? { adopted: true } : {}),
+    };
+  }
+}

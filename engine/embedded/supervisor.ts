@@ -1,0 +1,380 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
+import { resolveAccount, AccountError } from '../accounts.js';
+import { EngineError, type ServiceStatus } from '../engine.js';
+import { signalName } from '../signals.js';
+import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
+import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
+import { isSameLiveProcess, procInfo } from './proc.js';
+import { onLines, type Reply, type Request } from './protocol.js';
+import { SupervisedService, type PersistedStatus } from './supervised-service.js';
+import { writeFileAtomic } from './write-file.js';
+
+// The embedded supervisor: one per live directory, s6-svscan and every s6-supervise in one Node
+// process. It owns <live>/engine/ (docs/engine.md), answers on a Unix socket there, and can be
+// SIGKILLed at any moment: on the next start it adopts the processes still running from the
+// status files, so nothing is started twice and nothing is left unsupervised.
+
+export class SupervisorError extends Error {}
+
+interface OneshotRecord {
+  up: boolean;
+  since: string;
+}
+
+const ADOPTED_POLL_MS = 250;
+const LOG_CHECK_MS = 1000;
+
+export class Supervisor {
+  readonly layout: EngineLayout;
+  private readonly services = new Map<string, SupervisedService>();
+  private oneshots: Record<string, OneshotRecord> = {};
+  private readonly pipeFds = new Map<string, number>();
+  private server?: net.Server;
+  private readonly conns = new Set<net.Socket>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private shuttingDown?: Promise<void>;
+  private resolveClosed!: () => void;
+  /** Resolves once the supervisor has stopped every service and closed its socket. */
+  readonly closed: Promise<void>;
+  private readonly logPolicy: LogPolicy;
+
+  private constructor(liveDir: string, env: NodeJS.ProcessEnv) {
+    this.layout = engineLayout(liveDir);
+    this.logPolicy = logPolicyFromEnv(env);
+    this.closed = new Promise((r) => (this.resolveClosed = r));
+  }
+
+  /** Takes the live directory's supervisor slot, adopts what is running, and listens. */
+  static async start(liveDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Supervisor> {
+    const sup = new Supervisor(liveDir, env);
+    sup.prepareDirs();
+    sup.claimPidFile();
+    try {
+      sup.loadAndAdopt();
+      await sup.listen();
+    } catch (err) {
+      fs.rmSync(sup.layout.pidFile, { force: true });
+      throw err;
+    }
+    sup.timers.push(setInterval(() => sup.services.forEach((s) => s.pollAdopted()), ADOPTED_POLL_MS));
+    sup.timers.push(setInterval(() => sup.rotateLogs(), LOG_CHECK_MS));
+    return sup;
+  }
+
+  private prepareDirs(): void {
+    const { root } = this.layout;
+    fs.mkdirSync(path.dirname(root), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    fs.chmodSync(root, 0o700);
+    for (const d of [this.layout.services, this.layout.logs, this.layout.pipes, this.layout.oneshots]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+  }
+
+  private claimPidFile(): void {
+    const me = `${process.pid} ${procInfo(process.pid)?.starttime ?? 0}\n`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(this.layout.pidFile, me, { flag: 'wx', mode: 0o600 });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const [pid, start] = fs.readFileSync(this.layout.pidFile, 'utf8').trim().split(' ').map(Number);
+      if (pid && isSameLiveProcess(pid, start)) throw new SupervisorError(`a supervisor is already running for this live directory (pid ${pid})`);
+      // Its supervisor died without cleaning up (SIGKILL): the slot is free.
+      fs.rmSync(this.layout.pidFile, { force: true });
+    }
+    throw new SupervisorError(`cannot claim ${this.layout.pidFile}: another supervisor is starting`);
+  }
+
+  private loadAndAdopt(): void {
+    try {
+      this.oneshots = JSON.parse(fs.readFileSync(this.layout.oneshotState, 'utf8')) as Record<string, OneshotRecord>;
+    } catch {
+      this.oneshots = {};
+    }
+    for (const name of fs.readdirSync(this.layout.services)) {
+      const paths = servicePaths(this.layout, name);
+      let def: CompiledLongrun;
+      try {
+        def = JSON.parse(fs.readFileSync(paths.definition, 'utf8')) as CompiledLongrun;
+      } catch {
+        continue; // an install interrupted before its definition was written
+      }
+      const svc = new SupervisedService(def, this);
+      this.services.set(name, svc);
+      let st: PersistedStatus | undefined;
+      try {
+        st = JSON.parse(fs.readFileSync(paths.status, 'utf8')) as PersistedStatus;
+      } catch {
+        st = undefined;
+      }
+      if (st) svc.adopt(st);
+      else svc.persist();
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const sock = this.layout.socket;
+    if (Buffer.byteLength(sock) > 107) throw new SupervisorError(`the socket path ${sock} is too long for a Unix socket (108 bytes); use a shorter live directory`);
+    fs.rmSync(sock, { force: true }); // we hold the pid file, so a socket here is a dead supervisor's
+    const server = net.createServer((conn) => this.serve(conn));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      // Owner-only from the first instant, not only after a chmod.
+      const old = process.umask(0o177);
+      server.listen(sock, () => {
+        process.umask(old);
+        resolve();
+      });
+    });
+    fs.chmodSync(sock, 0o600);
+    this.server = server;
+  }
+
+  private serve(conn: net.Socket): void {
+    this.conns.add(conn);
+    conn.on('close', () => this.conns.delete(conn));
+    conn.on('error', () => {});
+    onLines(conn, (line) => {
+      let req: Request;
+      try {
+        req = JSON.parse(line) as Request;
+      } catch {
+        conn.write(JSON.stringify({ id: -1, ok: false, error: 'malformed request' }) + '\n');
+        return;
+      }
+      this.handle(req).then(
+        (result) => reply(conn, { id: req.id, ok: true, ...(result !== undefined ? { result } : {}) }),
+        (err: Error) => reply(conn, { id: req.id, ok: false, error: err instanceof EngineError ? err.message.slice(err.service.length + 2) : err.message, ...(err instanceof EngineError ? { service: err.service } : {}) }),
+      );
+    });
+  }
+
+  async handle(req: Request): Promise<unknown> {
+    if (this.shuttingDown && req.op !== 'status' && req.op !== 'ping' && req.op !== 'shutdown') throw new SupervisorError('the supervisor is shutting down');
+    switch (req.op) {
+      case 'ping':
+        return { pid: process.pid };
+      case 'install':
+        return this.install(req.svc as CompiledLongrun);
+      case 'update':
+        return this.update(req.svc as CompiledLongrun);
+      case 'rename':
+        return this.rename(req.from, req.to, req.svc as CompiledLongrun);
+      case 'uninstall':
+        return this.uninstall(req.name);
+      case 'start':
+        return this.get(req.name).start(req.timeoutMs);
+      case 'stop':
+        return this.get(req.name).stop(req.timeoutMs);
+      case 'reload':
+        return this.get(req.name).reload();
+      case 'oneshot':
+        return this.setOneshot(req.svc as CompiledService, req.up);
+      case 'status':
+        return this.status();
+      case 'shutdown':
+        void this.shutdown();
+        return undefined;
+      default:
+        throw new SupervisorError(`unknown request ${(req as { op: string }).op}`);
+    }
+  }
+
+  private get(name: string): SupervisedService {
+    const svc = this.services.get(name);
+    if (!svc) throw new EngineError(name, 'not installed');
+    return svc;
+  }
+
+  // ---- installation ------------------------------------------------------------------------
+
+  private validate(def: CompiledLongrun): void {
+    if (def.type !== 'longrun') throw new EngineError(def.name, `only longruns are supervised, not ${def.type}s`);
+    if (!/^[A-Za-z0-9_.@:+-]+$/.test(def.name) || def.name === '.' || def.name === '..') throw new EngineError(def.name, 'not a valid service name');
+    if (!signalName(def.down_signal)) throw new EngineError(def.name, `unknown down_signal "${def.down_signal}"`);
+    if (def.reload_signal !== undefined && !signalName(def.reload_signal)) throw new EngineError(def.name, `unknown reload_signal "${def.reload_signal}"`);
+    if (def.notification_fd !== undefined && (!Number.isInteger(def.notification_fd) || def.notification_fd < 3)) throw new EngineError(def.name, `notification_fd must be 3 or more, not ${def.notification_fd}`);
+    try {
+      resolveAccount(def.user, def.group);
+    } catch (err) {
+      if (err instanceof AccountError) throw new EngineError(def.name, err.message);
+      throw err;
+    }
+  }
+
+  private writeDefinition(def: CompiledLongrun): void {
+    const paths = servicePaths(this.layout, def.name);
+    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    fs.rmSync(paths.data, { recursive: true, force: true });
+    fs.mkdirSync(paths.data, { mode: 0o700 });
+    for (const [file, content] of Object.entries(def.data)) {
+      if (file.includes('/') || file === '.' || file === '..') throw new EngineError(def.name, `data file name "${file}" must be a plain file name`);
+      fs.writeFileSync(path.join(paths.data, file), content, { mode: 0o600 });
+    }
+    if ('script' in def.run) writeFileAtomic(paths.runScript, def.run.script, 0o700);
+    else fs.rmSync(paths.runScript, { force: true });
+    if (def.finish && 'script' in def.finish) writeFileAtomic(paths.finishScript, def.finish.script, 0o700);
+    else fs.rmSync(paths.finishScript, { force: true });
+    // Written last: a service directory with a definition is an installed service.
+    writeFileAtomic(paths.definition, JSON.stringify(def, null, 2) + '\n');
+  }
+
+  private install(def: CompiledLongrun): void {
+    this.validate(def);
+    const existing = this.services.get(def.name);
+    if (existing) {
+      this.update(def);
+      return;
+    }
+    this.writeDefinition(def);
+    const svc = new SupervisedService(def, this);
+    this.services.set(def.name, svc);
+    svc.persist();
+    // s6's `down` file: installed services start unless marked down. rcform installs everything
+    // down and lets apply start it, so `down` only matters when the supervisor itself restarts
+    // them after a clean stop (see shutdown).
+  }
+
+  private update(def: CompiledLongrun): void {
+    this.validate(def);
+    const svc = this.get(def.name);
+    this.writeDefinition(def);
+    // Takes effect at the next spawn; the running process is not touched.
+    svc.def = def;
+    svc.persist();
+  }
+
+  private rename(from: string, to: string, def: CompiledLongrun): void {
+    const svc = this.get(from);
+    if (def.name !== to) throw new EngineError(from, `rename to "${to}" given a definition named "${def.name}"`);
+    if (this.services.has(to)) throw new EngineError(to, 'already installed');
+    this.validate(def);
+    // Renaming directories leaves the process's open log file and pipe descriptors intact.
+    fs.renameSync(servicePaths(this.layout, from).dir, servicePaths(this.layout, to).dir);
+    if (fs.existsSync(logDir(this.layout, from))) {
+      fs.rmSync(logDir(this.layout, to), { recursive: true, force: true });
+      fs.renameSync(logDir(this.layout, from), logDir(this.layout, to));
+    }
+    const oldPipe = pipePath(this.layout, from);
+    if (fs.existsSync(oldPipe)) {
+      fs.renameSync(oldPipe, pipePath(this.layout, to));
+      const fd = this.pipeFds.get(from);
+      if (fd !== undefined) {
+        this.pipeFds.delete(from);
+        this.pipeFds.set(to, fd);
+      }
+    }
+    this.services.delete(from);
+    this.services.set(to, svc);
+    this.writeDefinition(def);
+    svc.def = def;
+    svc.persist();
+  }
+
+  private async uninstall(name: string): Promise<void> {
+    const svc = this.services.get(name);
+    if (!svc) return;
+    if (svc.running || svc.state !== 'down') await svc.stop(0);
+    svc.abandon('uninstalled');
+    this.services.delete(name);
+    fs.rmSync(servicePaths(this.layout, name).dir, { recursive: true, force: true });
+    const fd = this.pipeFds.get(name);
+    if (fd !== undefined) {
+      fs.closeSync(fd);
+      this.pipeFds.delete(name);
+    }
+    fs.rmSync(pipePath(this.layout, name), { force: true });
+    // The log stays, so that `rcform logs` can still explain why a removed service was removed.
+  }
+
+  pipeFd(consumer: string): number {
+    const have = this.pipeFds.get(consumer);
+    if (have !== undefined) return have;
+    const fifo = pipePath(this.layout, consumer);
+    if (!fs.existsSync(fifo)) {
+      // Node has no mkfifo(3); mkfifo(1) is in coreutils everywhere s6 would run.
+      const r = spawnSync('mkfifo', ['-m', '600', fifo], { encoding: 'utf8' });
+      if (r.status !== 0 && !fs.existsSync(fifo)) throw new EngineError(consumer, `cannot create pipe ${fifo}: ${r.stderr || r.error?.message}`);
+    }
+    // Held open read-write, like s6-rc's fd holder: neither end ever sees the other go away, so
+    // a producer or a consumer can restart without the other getting EOF or SIGPIPE.
+    const fd = fs.openSync(fifo, fs.constants.O_RDWR);
+    this.pipeFds.set(consumer, fd);
+    return fd;
+  }
+
+  private setOneshot(svc: CompiledService, up: boolean): void {
+    const prev = this.oneshots[svc.name];
+    this.oneshots[svc.name] = { up, since: prev && prev.up === up ? prev.since : new Date().toISOString() };
+    if (!up) delete this.oneshots[svc.name];
+    writeFileAtomic(this.layout.oneshotState, JSON.stringify(this.oneshots) + '\n');
+  }
+
+  status(): Record<string, ServiceStatus> {
+    const out: Record<string, ServiceStatus> = {};
+    for (const [name, svc] of this.services) out[name] = svc.status();
+    for (const [name, rec] of Object.entries(this.oneshots)) {
+      out[name] = { name, type: 'oneshot', wanted: rec.up ? 'up' : 'down', state: rec.up ? 'up' : 'down', since: rec.since, restarts: 0 };
+    }
+    return out;
+  }
+
+  private rotateLogs(): void {
+    for (const name of this.services.keys()) {
+      try {
+        rotateIfNeeded(currentLog(this.layout, name), this.logPolicy);
+      } catch {
+        // A log removed under our feet: the next spawn recreates it.
+      }
+    }
+  }
+
+  // ---- clean stop --------------------------------------------------------------------------
+
+  /**
+   * Brings every longrun down, dependents before their dependencies (highest rank first), then
+   * closes the socket and exits the loop. What each service wanted is kept in its status file, so
+   * the next `rcform supervise` on this live directory brings back what was up.
+   */
+  shutdown(): Promise<void> {
+    if (this.shuttingDown) return this.shuttingDown;
+    this.shuttingDown = (async () => {
+      const wanted = new Map([...this.services].map(([n, s]) => [n, s.wanted]));
+      const byRank = new Map<number, SupervisedService[]>();
+      for (const svc of this.services.values()) {
+        const list = byRank.get(svc.def.rank) ?? [];
+        list.push(svc);
+        byRank.set(svc.def.rank, list);
+      }
+      for (const rank of [...byRank.keys()].sort((a, b) => b - a)) {
+        await Promise.all((byRank.get(rank) ?? []).map((s) => s.stop(0).catch(() => undefined)));
+      }
+      for (const [name, svc] of this.services) {
+        svc.wanted = wanted.get(name) ?? 'down';
+        svc.persist();
+        svc.abandon('the supervisor stopped');
+      }
+      this.timers.forEach((t) => clearInterval(t));
+      for (const fd of this.pipeFds.values()) fs.closeSync(fd);
+      this.pipeFds.clear();
+      const closing = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+      fs.rmSync(this.layout.socket, { force: true });
+      fs.rmSync(this.layout.pidFile, { force: true });
+      // Clients see their connection end only now: that is how `rcform supervise --stop` knows
+      // every service is down and the live directory's supervisor slot is free.
+      for (const c of this.conns) c.end();
+      await closing;
+      this.resolveClosed();
+    })();
+    return this.shuttingDown;
+  }
+}
+
+function reply(conn: net.Socket, r: Reply): void {
+  if (!conn.destroyed) conn.write(JSON.stringify(r) + '\n');
+}

@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EngineConfig } from '../state/state-types.js';
+import type { Engine } from './engine.js';
+import { EmbeddedEngine, SupervisorUnavailableError } from './embedded/client.js';
+import { engineLayout } from './embedded/layout.js';
+import { tailLines } from './embedded/log-file.js';
+
+// The one place that knows which engines exist: everything else talks to an Engine.
+
+const CLI_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
+const START_TIMEOUT_MS = 15_000;
+
+export class EngineStartError extends Error {}
+
+/** Makes sure the live directory's engine is running (starting the embedded supervisor detached if needed). Idempotent. */
+export async function startEngine(liveDir: string, config: EngineConfig): Promise<void> {
+  switch (config.kind) {
+    case 'embedded': {
+      try {
+        const e = await EmbeddedEngine.connect(liveDir);
+        await e.close();
+        return;
+      } catch (err) {
+        if (!(err instanceof SupervisorUnavailableError)) throw err;
+      }
+      const layout = engineLayout(liveDir);
+      fs.mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+      const out = fs.openSync(layout.supervisorLog, 'a', 0o600);
+      // Detached in its own session, stdio to its log: it outlives the command that started it.
+      const child = spawn(process.execPath, [CLI_MAIN, 'supervise', '--live', path.resolve(liveDir)], { detached: true, stdio: ['ignore', out, out], env: process.env });
+      fs.closeSync(out);
+      let exited: number | null | undefined;
+      child.on('exit', (code) => (exited = code));
+      child.unref();
+      const deadline = Date.now() + START_TIMEOUT_MS;
+      for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+        try {
+          const e = await EmbeddedEngine.connect(liveDir);
+          await e.close();
+          return;
+        } catch {
+          // not listening yet
+        }
+        if (exited !== undefined) break;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+      const tail = tailLines(layout.supervisorLog, 5).join('\n  ');
+      throw new EngineStartError(`the supervisor for ${liveDir} did not start${tail ? `:\n  ${tail}` : ''}`);
+    }
+    default:
+      throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
+  }
+}
+
+export interface OpenEngineOptions {
+  /** Start the engine when it is not running (default true); `rcform status` passes false. */
+  autostart?: boolean;
+}
+
+/** Connects to the live directory's engine. */
+export async function openEngine(liveDir: string, config: EngineConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
+  switch (config.kind) {
+    case 'embedded':
+      if (opts.autostart !== false) await startEngine(liveDir, config);
+      return EmbeddedEngine.connect(liveDir);
+    default:
+      throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
+  }
+}
+
+/** The file a service's output goes to, for `rcform logs` and apply's failure summary. */
+export function serviceLogFile(liveDir: string, config: EngineConfig, name: string): string {
+  switch (config.kind) {
+    case 'embedded':
+      return path.join(engineLayout(liveDir).logs, name, 'current');
+    default:
+      throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
+  }
+}
