@@ -114,6 +114,11 @@ export class SupervisedService {
     process.kill(this.pid, sig);
   }
 
+  /** SIGKILL to the whole group, for a clean stop that must not wait forever. */
+  killGroup(): void {
+    if (this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
+  }
+
   /** Called by a supervisor that found this service's process alive from a previous life. */
   adopt(st: PersistedStatus): void {
     Object.assign(this, { wanted: st.wanted, restarts: st.restarts, lastExit: st.lastExit, deaths: st.deaths ?? [], since: st.since, failed: st.failed });

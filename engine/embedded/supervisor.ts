@@ -352,7 +352,7 @@ export class Supervisor {
         byRank.set(svc.def.rank, list);
       }
       for (const rank of [...byRank.keys()].sort((a, b) => b - a)) {
-        await Promise.all((byRank.get(rank) ?? []).map((s) => s.stop(0).catch(() => undefined)));
+        await Promise.all((byRank.get(rank) ?? []).map((s) => stopForShutdown(s)));
       }
       for (const [name, svc] of this.services) {
         svc.wanted = wanted.get(name) ?? 'down';
@@ -372,6 +372,19 @@ export class Supervisor {
       this.resolveClosed();
     })();
     return this.shuttingDown;
+  }
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The clean stop must end: past timeout_down (or a grace period without one), SIGKILL the group. */
+async function stopForShutdown(svc: SupervisedService): Promise<void> {
+  const limit = svc.def.timeouts.down_ms > 0 ? svc.def.timeouts.down_ms : SHUTDOWN_GRACE_MS;
+  try {
+    await svc.stop(limit);
+  } catch {
+    svc.killGroup();
+    await svc.stop(0).catch(() => undefined);
   }
 }
 

@@ -1,0 +1,269 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
+import { EngineError, type Engine, type ServiceStatus } from '../../engine/engine.js';
+import { EmbeddedEngine } from '../../engine/embedded/client.js';
+import { groupMembers } from '../../engine/embedded/proc.js';
+import { openEngine, startEngine } from '../../engine/open-engine.js';
+import { alive, killGroups, longrun, processesWith, tempLive, waitFor } from '../support/engine-harness.js';
+
+// The embedded supervisor as it runs for real: started detached by startEngine, driven through
+// the Engine client, supervising real processes. Each test has its own live directory and
+// leaves no process behind.
+
+let live: string;
+let engine: Engine;
+const seenPids = new Set<number>();
+
+async function status(name: string): Promise<ServiceStatus> {
+  const all = await engine.status();
+  const st = all[name];
+  if (!st) throw new Error(`${name} not in status`);
+  if (st.pid !== undefined) seenPids.add(st.pid);
+  return st;
+}
+
+function supervisorPid(): number {
+  return Number(fs.readFileSync(path.join(live, 'engine/supervisor.pid'), 'utf8').split(' ')[0]);
+}
+
+async function up(svc: Parameters<Engine['install']>[0]): Promise<ServiceStatus> {
+  await engine.install(svc);
+  await engine.start(svc.name, { timeoutMs: 10_000 });
+  return status(svc.name);
+}
+
+beforeEach(async () => {
+  live = tempLive();
+  engine = await openEngine(live, { kind: 'embedded' });
+});
+
+afterEach(async () => {
+  try {
+    await (engine as EmbeddedEngine).shutdown();
+  } catch {
+    // already closed by the test
+  }
+  try {
+    const pid = supervisorPid();
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  } catch {
+    // no pid file: it exited cleanly
+  }
+  killGroups(seenPids);
+  seenPids.clear();
+  fs.rmSync(live, { recursive: true, force: true });
+});
+
+describe('embedded supervisor', () => {
+  test('a longrun killed with SIGKILL is restarted within about a second, and the death is recorded', async () => {
+    const first = await up(longrun('svc', { run: { argv: ['sleep', '3600'] } }));
+    expect(first.state).toBe('up');
+    expect(alive(first.pid)).toBe(true);
+    const killedAt = Date.now();
+    process.kill(first.pid as number, 'SIGKILL');
+    const back = await waitFor('restart', async () => {
+      const st = await status('svc');
+      return st.pid !== undefined && st.pid !== first.pid && st.state === 'up' ? st : undefined;
+    });
+    // The throttle is one second after the previous spawn; generous bound for a loaded machine.
+    expect(Date.now() - killedAt).toBeLessThan(5000);
+    expect(alive(back.pid)).toBe(true);
+    expect(back.restarts).toBe(1);
+    expect(back.lastExit).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
+  test('environment is clean plus env, working directory defaults to the service directory with its data files', async () => {
+    const st = await up(
+      longrun('envsvc', {
+        env: { GREETING: 'hi there' },
+        data: { 'conf.txt': 'from data\n' },
+        run: { script: '#!/bin/sh\nenv | sort\ncat data/conf.txt\nexec sleep 3600\n' },
+      }),
+    );
+    const log = path.join(live, 'engine/logs/envsvc/current');
+    const text = await waitFor('log', () => (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('from data') ? fs.readFileSync(log, 'utf8') : undefined));
+    expect(text).toContain('GREETING=hi there');
+    expect(text).not.toContain('HOME=');
+    expect(text).toContain(`PWD=${path.join(live, 'engine/services/envsvc')}`);
+    expect(alive(st.pid)).toBe(true);
+  });
+
+  test('readiness comes from a newline on notification_fd; start waits for it', async () => {
+    await engine.install(longrun('notify', { notification_fd: 5, run: { script: '#!/bin/sh\nsleep 0.4\necho >&5\nexec sleep 3600\n' } }));
+    const starting = engine.start('notify', { timeoutMs: 10_000 });
+    const early = await waitFor('spawn', async () => {
+      const st = await status('notify');
+      return st.pid !== undefined ? st : undefined;
+    });
+    expect(early.state).toBe('starting');
+    await starting;
+    const st = await status('notify');
+    expect(st.state).toBe('ready');
+    expect(st.pid).toBe(early.pid);
+  });
+
+  test('timeout_up: a service that never notifies fails the start and is brought down', async () => {
+    await engine.install(longrun('mute', { notification_fd: 3, run: { argv: ['sleep', '3600'] } }));
+    const err = await engine.start('mute', { timeoutMs: 400 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as Error).message).toMatch(/mute: not ready after 400 ms/);
+    const st = await waitFor('down', async () => {
+      const s = await status('mute');
+      return s.pid === undefined ? s : undefined;
+    });
+    expect(st.state).toBe('failed');
+    expect(st.wanted).toBe('down');
+  });
+
+  test('down: a process ignoring SIGTERM is killed after timeout_kill, with its grandchildren', async () => {
+    const pidFile = path.join(live, 'grandchild.pid');
+    const st = await up(
+      longrun('stubborn', {
+        timeouts: { up_ms: 0, down_ms: 0, kill_ms: 300, finish_ms: 5000 },
+        run: { script: `#!/bin/sh\ntrap '' TERM\nsh -c "trap '' TERM; sleep 3600" &\necho $! > ${pidFile}\nwhile :; do sleep 1; done\n` },
+      }),
+    );
+    const grandchild = await waitFor('grandchild', () => (fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() ? Number(fs.readFileSync(pidFile, 'utf8')) : undefined));
+    expect(alive(grandchild)).toBe(true);
+    await engine.stop('stubborn', { timeoutMs: 10_000 });
+    expect(alive(st.pid)).toBe(false);
+    expect(alive(grandchild)).toBe(false);
+    expect(groupMembers(st.pid as number)).toEqual([]);
+    expect((await status('stubborn')).state).toBe('down');
+  });
+
+  test('timeout_kill of 0 means no SIGKILL: stop gives up at its own timeout and the service keeps running', async () => {
+    const st = await up(longrun('patient', { timeouts: { up_ms: 0, down_ms: 0, kill_ms: 0, finish_ms: 5000 }, run: { script: "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n" } }));
+    const err = await engine.stop('patient', { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/patient: still running after 300 ms/);
+    expect(alive(st.pid)).toBe(true);
+    process.kill(-(st.pid as number), 'SIGKILL');
+    await waitFor('down after SIGKILL', async () => (await status('patient')).state === 'down');
+  });
+
+  test('finish runs after each death with the exit code, and a pipeline survives the restart of its consumer', async () => {
+    const out = path.join(live, 'finish.out');
+    const producer = longrun('producer', { producer_for: 'consumer', run: { script: '#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo "line $i"; sleep 0.05; done\n' } });
+    const consumer = longrun('consumer', {
+      consumer_for: ['producer'],
+      run: { argv: ['cat'] },
+      finish: { script: `#!/bin/sh\necho "finish $1 $2" >> ${out}\n` },
+    });
+    const c1 = await up(consumer);
+    const p1 = await up(producer);
+    const log = path.join(live, 'engine/logs/consumer/current');
+    const lines = (): number => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('line ')).length : 0);
+    await waitFor('flow', () => lines() >= 3);
+    process.kill(c1.pid as number, 'SIGKILL');
+    const c2 = await waitFor('consumer back', async () => {
+      const st = await status('consumer');
+      return st.pid !== undefined && st.pid !== c1.pid ? st : undefined;
+    });
+    const before = lines();
+    await waitFor('flow after restart', () => lines() >= before + 5);
+    // The producer never noticed: same process, no restart.
+    const p2 = await status('producer');
+    expect(p2.pid).toBe(p1.pid);
+    expect(p2.restarts).toBe(0);
+    expect(alive(c2.pid)).toBe(true);
+    expect(fs.readFileSync(out, 'utf8')).toBe('finish 256 9\n');
+  });
+
+  test('rename and update keep the process running', async () => {
+    const st = await up(longrun('old', { run: { argv: ['sleep', '3600'] } }));
+    await engine.rename('old', 'new', longrun('new', { run: { argv: ['sleep', '3600'] } }));
+    const renamed = await status('new');
+    expect(renamed.pid).toBe(st.pid);
+    expect((await engine.status())['old']).toBeUndefined();
+    await engine.update(longrun('new', { run: { argv: ['sleep', '7200'] }, env: { X: '1' } }));
+    expect((await status('new')).pid).toBe(st.pid);
+    expect(fs.existsSync(path.join(live, 'engine/services/new/definition.json'))).toBe(true);
+    expect(fs.existsSync(path.join(live, 'engine/services/old'))).toBe(false);
+  });
+
+  test('reload sends reload_signal to the process', async () => {
+    const marker = path.join(live, 'reloaded');
+    await up(longrun('hup', { reload_signal: 'SIGUSR1', run: { script: `#!/bin/sh\ntrap 'echo yes > ${marker}' USR1\nwhile :; do sleep 0.1; done\n` } }));
+    await waitFor('trap installed', () => fs.existsSync(path.join(live, 'engine/logs/hup/current')));
+    await new Promise((r) => setTimeout(r, 200));
+    await engine.reload('hup');
+    await waitFor('reload seen', () => fs.existsSync(marker));
+    expect((await status('hup')).restarts).toBe(0);
+  });
+
+  test('an unknown user is a clear error at install, before anything starts', async () => {
+    const err = await engine.install(longrun('ghost', { user: 'no-such-user-rcform' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as Error).message).toBe('ghost: unknown user "no-such-user-rcform"');
+    expect((await engine.status())['ghost']).toBeUndefined();
+  });
+
+  test('the control socket is owner-only, in an owner-only directory', async () => {
+    expect(fs.statSync(path.join(live, 'engine/supervise.sock')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(live, 'engine')).mode & 0o777).toBe(0o700);
+  });
+
+  test('uninstall stops the service and removes its directory', async () => {
+    const st = await up(longrun('gone', { run: { argv: ['sleep', '3600'] } }));
+    await engine.uninstall('gone');
+    expect(alive(st.pid)).toBe(false);
+    expect((await engine.status())['gone']).toBeUndefined();
+    expect(fs.existsSync(path.join(live, 'engine/services/gone'))).toBe(false);
+  });
+
+  test('a SIGKILLed supervisor, started again, adopts what runs: exactly one instance of each service', async () => {
+    const a = await up(longrun('adopt-a', { run: { argv: ['sleep', '3601'] } }));
+    const b = await up(longrun('adopt-b', { notification_fd: 3, run: { script: '#!/bin/sh\necho >&3\nexec sleep 3602\n' } }));
+    // Wanted down and down: must stay down.
+    await engine.install(longrun('adopt-c', { run: { argv: ['sleep', '3603'] } }));
+    process.kill(supervisorPid(), 'SIGKILL');
+    await engine.close();
+    await startEngine(live, { kind: 'embedded' });
+    engine = await openEngine(live, { kind: 'embedded' });
+    const all = await engine.status();
+    expect(all['adopt-a']).toMatchObject({ pid: a.pid, state: 'up', adopted: true, restarts: 0 });
+    expect(all['adopt-b']).toMatchObject({ pid: b.pid, state: 'ready', adopted: true });
+    expect(all['adopt-c']).toMatchObject({ state: 'down', wanted: 'down' });
+    expect(processesWith('sleep 3601')).toEqual([a.pid]);
+    expect(processesWith('sleep 3602')).toEqual([b.pid]);
+    expect(processesWith('sleep 3603')).toEqual([]);
+    // Adopted means supervised: a death is noticed and the service restarted.
+    process.kill(a.pid as number, 'SIGKILL');
+    const back = await waitFor('adopted service restarted', async () => {
+      const st = await status('adopt-a');
+      return st.pid !== undefined && st.pid !== a.pid ? st : undefined;
+    });
+    expect(back.adopted).toBeUndefined();
+    expect(back.restarts).toBe(1);
+    expect(processesWith('sleep 3601')).toEqual([back.pid]);
+    // And a stop through the new supervisor takes the adopted process down for good.
+    await engine.stop('adopt-b', { timeoutMs: 10_000 });
+    expect(processesWith('sleep 3602')).toEqual([]);
+  });
+
+  test('a second supervisor for the same live directory refuses to start', async () => {
+    const { Supervisor } = await import('../../engine/embedded/supervisor.js');
+    await expect(Supervisor.start(live)).rejects.toThrow(/already running/);
+  });
+
+  test('the clean stop brings services down dependents first, then the supervisor exits', async () => {
+    const order = path.join(live, 'order');
+    const finish = (n: string) => ({ script: `#!/bin/sh\necho ${n} >> ${order}\n` });
+    const base = longrun('base', { run: { argv: ['sleep', '3604'] }, finish: finish('base') });
+    const mid = longrun('mid', { deps: ['base'], run: { argv: ['sleep', '3605'] }, finish: finish('mid') }, { base: { type: 'longrun' } });
+    const top = longrun('top', { deps: ['mid'], run: { argv: ['sleep', '3606'] }, finish: finish('top') }, { base: { type: 'longrun' }, mid: { type: 'longrun', deps: ['base'] } });
+    for (const s of [base, mid, top]) await up(s);
+    const sup = supervisorPid();
+    await (engine as EmbeddedEngine).shutdown();
+    expect(fs.readFileSync(order, 'utf8')).toBe('top\nmid\nbase\n');
+    for (const m of ['sleep 3604', 'sleep 3605', 'sleep 3606']) expect(processesWith(m)).toEqual([]);
+    await waitFor('supervisor exit', () => !alive(sup));
+    expect(fs.existsSync(path.join(live, 'engine/supervise.sock'))).toBe(false);
+    // What was wanted up comes back with the next supervisor.
+    await startEngine(live, { kind: 'embedded' });
+    engine = await openEngine(live, { kind: 'embedded' });
+    await waitFor('back up', async () => (await status('top')).state === 'up');
+    expect(processesWith('sleep 3606').length).toBe(1);
+  });
+});

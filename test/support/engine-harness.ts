@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CompiledLongrun, CompiledOneshot } from '../../lang/compile/compiled-db.js';
+import { groupMembers, procInfo } from '../../engine/embedded/proc.js';
+import { buildDb, type ServiceSpec } from './compiled-fixture.js';
+
+// Shared by the engine tests: definitions from the compiled fixture, polling, and a census of
+// real processes so a test can say "exactly one" and "none left".
+
+export function longrun(name: string, spec: Partial<CompiledLongrun> & { deps?: string[] } = {}, others: Record<string, ServiceSpec> = {}): CompiledLongrun {
+  const db = buildDb({ ...others, [name]: { type: 'longrun', timeouts: { up_ms: 0, down_ms: 0, kill_ms: 2000, finish_ms: 5000 }, ...spec } as ServiceSpec });
+  return db.services[name] as CompiledLongrun;
+}
+
+export function oneshot(name: string, spec: Partial<CompiledOneshot> = {}): CompiledOneshot {
+  return buildDb({ [name]: { type: 'oneshot', ...spec } as ServiceSpec }).services[name] as CompiledOneshot;
+}
+
+export function tempLive(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+export function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  const info = procInfo(pid);
+  return info !== undefined && info.state !== 'Z';
+}
+
+/** Live processes whose command line contains `marker`. */
+export function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    let cmd = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ');
+    } catch {
+      continue;
+    }
+    if (cmd.includes(marker) && alive(Number(e))) out.push(Number(e));
+  }
+  return out;
+}
+
+/** Last resort at the end of a test: nothing it started may survive. */
+export function killGroups(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    if (groupMembers(pid).length > 0) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
