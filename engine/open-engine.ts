@@ -56,15 +56,18 @@ export async function startEngine(liveDir: string, config: EngineConfig): Promis
 }
 
 export interface OpenEngineOptions {
-  /** Start the engine when it is not running (default true); `rcform status` passes false. */
+  /**
+   * Start the engine first when it is not running (default false: plan and status must not start
+   * a daemon as a side effect; apply passes true, or calls startEngine itself).
+   */
   autostart?: boolean;
 }
 
-/** Connects to the live directory's engine. */
+/** Connects to the live directory's engine; rejects with SupervisorUnavailableError when it is not running. */
 export async function openEngine(liveDir: string, config: EngineConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
   switch (config.kind) {
     case 'embedded':
-      if (opts.autostart !== false) await startEngine(liveDir, config);
+      if (opts.autostart === true) await startEngine(liveDir, config);
       return EmbeddedEngine.connect(liveDir);
     default:
       throw new EngineStartError(`the ${config.kind} engine is not available in this build`);

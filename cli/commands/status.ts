@@ -21,7 +21,7 @@ export const statusCommand: Command = {
     const config = engineConfigOf(liveDir);
     let engine;
     try {
-      engine = await openEngine(liveDir, config, { autostart: false });
+      engine = await openEngine(liveDir, config);
     } catch (err) {
       if (err instanceof SupervisorUnavailableError) throw new CliError(`${err.message}; start it with "rcform init" or "rcform supervise"`);
       throw err;

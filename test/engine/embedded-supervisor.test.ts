@@ -35,7 +35,7 @@ async function up(svc: Parameters<Engine['install']>[0]): Promise<ServiceStatus>
 
 beforeEach(async () => {
   live = tempLive();
-  engine = await openEngine(live, { kind: 'embedded' });
+  engine = await openEngine(live, { kind: 'embedded' }, { autostart: true });
 });
 
 afterEach(async () => {
