@@ -59,7 +59,7 @@ describe('rcform state list / show', () => {
     expect(j.serial).toBe(0);
     expect(j.services.map((s) => s.name)).toEqual(['db', 'web', 'mount@data']);
     expect(j.services[1]).toMatchObject({ address: 'longrun.web', desired: 'up' });
-  });
+  }, 60_000);
 
   test('show prints one service, by address or by name, with sensitive values masked', () => {
     const r = rc('state', 'show', 'longrun.web');
@@ -76,7 +76,7 @@ describe('rcform state list / show', () => {
     const missing = rc('state', 'show', 'longrun.nope');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^Error: no service "longrun\.nope" in the live state at .*\n$/);
-  });
+  }, 60_000);
 
   test('a torn state.json is reported with the file and the problem, never used', () => {
     const file = liveLayout(dir).state;
@@ -88,13 +88,13 @@ describe('rcform state list / show', () => {
       expect(r.stderr).toContain(`Error: ${file}: not valid JSON at line`);
       expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
     }
-  });
+  }, 60_000);
 
   test('no live state: a clear error pointing at init', () => {
     const r = runProcess(['state', 'list', '--live', path.join(dir, 'none')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/none: no (such live directory|live state here); run "rcform init --live .*none" first/);
-  });
+  }, 60_000);
 });
 
 describe('rcform state rm', () => {
@@ -115,7 +115,7 @@ describe('rcform state rm', () => {
     expect(after.serial).toBe(1);
     expect(after.lineage).toBe(before.lineage);
     expect(readLockInfo(dir)).toBeUndefined();
-  });
+  }, 60_000);
 
   test('folds a crashed apply\'s journal records first, so they are not lost', async () => {
     const j = await JournalWriter.open(dir, { foldedSeq: 0 });
@@ -128,7 +128,7 @@ describe('rcform state rm', () => {
     const after = readState(dir);
     expect(Object.keys(after.services).sort()).toEqual(['cache', 'db', 'mount@data']);
     expect(after.journal_seq).toBe(1);
-  });
+  }, 60_000);
 });
 
 describe('the lock, through the CLI', () => {
@@ -155,7 +155,7 @@ describe('the lock, through the CLI', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     expect(out).toContain('Removed longrun.web');
-  });
+  }, 60_000);
 
   test('a stale lock from a killed process is reported, then broken by force-unlock with its ID', async () => {
     const { child, info } = await holdLockInChild();
@@ -180,7 +180,7 @@ describe('the lock, through the CLI', () => {
     expect(ok.stdout).toContain('successfully unlocked');
     expect(readLockInfo(dir)).toBeUndefined();
     expect(rc('state', 'rm', 'longrun.web').code).toBe(0);
-  });
+  }, 60_000);
 
   test('force-unlock on a terminal asks, and only "yes" unlocks', async () => {
     const lock = await acquireLock(dir, { operation: 'apply' });
@@ -207,5 +207,5 @@ describe('the lock, through the CLI', () => {
     expect(yes.code).toBe(0);
     expect(readLockInfo(dir)).toBeUndefined();
     lock.release();
-  });
+  }, 60_000);
 });

@@ -84,7 +84,7 @@ describe('journal', () => {
       expect(problems.every((p) => p.torn)).toBe(true);
       expect(problems.length).toBeLessThanOrEqual(1);
     }
-  });
+  }, 120_000);
 
   test('a torn last line (a crash mid-write) is tolerated and reported', async () => {
     const j = await JournalWriter.open(dir, { foldedSeq: 0, applyId: 'a1' });

@@ -24,7 +24,7 @@ function startChild(args: string[]): ChildProcess {
   return child;
 }
 
-async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
@@ -51,7 +51,7 @@ const exited = (child: ChildProcess) =>
 
 describe('state lock', () => {
   test('three processes racing for the lock: exactly one wins, every round', async () => {
-    const ROUNDS = 30;
+    const ROUNDS = 20;
     const RACERS = 3;
     const control = path.join(dir, 'control');
     fs.mkdirSync(control);
@@ -73,7 +73,7 @@ describe('state lock', () => {
       expect(readLockInfo(dir)).toBeUndefined();
     }
     await Promise.all(racers.map(exited));
-  });
+  }, 180_000);
 
   test('a held lock is an error that shows its info; --lock-timeout waits for its release', async () => {
     const first = await acquireLock(dir, { operation: 'apply', info: 'plan.out' });
@@ -92,7 +92,7 @@ describe('state lock', () => {
     second.release();
     second.release(); // idempotent
     expect(readLockInfo(dir)).toBeUndefined();
-  });
+  }, 60_000);
 
   test('a lock left by a killed process is reported as stale with its info, and not broken', async () => {
     const child = startChild(['hold', dir]);
@@ -107,7 +107,7 @@ describe('state lock', () => {
     expect(err.message).toMatch(/no longer exists/);
     expect(err.message).toContain(`rcform force-unlock ${info.ID}`);
     expect(readLockInfo(dir)?.ID).toBe(info.ID);
-  });
+  }, 60_000);
 
   test('force-unlock needs the matching ID', async () => {
     const held = await acquireLock(dir, { operation: 'apply' });
@@ -133,5 +133,5 @@ describe('state lock', () => {
       expect(child.signalCode).toBe(signal);
       expect(readLockInfo(dir)).toBeUndefined();
     }
-  });
+  }, 60_000);
 });
