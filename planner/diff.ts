@@ -32,7 +32,7 @@ export interface DiffInput {
 }
 
 /** Fields whose change needs no process change: the new values apply from the next start. */
-const IN_PLACE = new Set(['description', 'essential', 'dependencies', 'timeouts', 'lifecycle', 'down']);
+const IN_PLACE = new Set(['description', 'essential', 'dependencies', 'timeouts', 'lifecycle', 'down', 'reload_signal']);
 /** A oneshot's `down` command only runs when it goes down: changing it needs no re-run of `up`. */
 const ONESHOT_IN_PLACE = new Set(['description', 'essential', 'dependencies', 'timeouts', 'down']);
 
@@ -95,7 +95,7 @@ export function diff(input: DiffInput): Plan {
 
   const newReverse = reverseGraph(newSvcs);
   const oldDefs: Record<string, CompiledService> = {};
-  for (const [n, s] of Object.entries(oldSvcs)) oldDefs[n] = s.definition;
+  for (const n in oldSvcs) oldDefs[n] = (oldSvcs[n] as State['services'][string]).definition;
   const oldReverse = reverseGraph(oldDefs);
 
   // After the apply a service runs if it is not `down` (oneshots have no such flag), or if a
@@ -509,8 +509,8 @@ function addSteps(
 
 function reverseGraph(svcs: Record<string, CompiledService>): Map<string, string[]> {
   const rev = new Map<string, string[]>();
-  for (const [n, s] of Object.entries(svcs)) {
-    for (const d of s.dependencies) {
+  for (const n in svcs) {
+    for (const d of (svcs[n] as CompiledService).dependencies) {
       let l = rev.get(d);
       if (!l) rev.set(d, (l = []));
       l.push(n);

@@ -1,6 +1,6 @@
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import type { EngineConfig } from '../state/state-types.js';
-import { canonicalJson, sha256Hex } from '../state/canonical-json.js';
+import { sha256Hex } from '../state/canonical-json.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan-types.js';
 
 // A saved plan (`rcform plan --out FILE`): everything apply needs to execute exactly what the
@@ -54,12 +54,19 @@ export class PlanFileError extends Error {
   }
 }
 
+// The checksum covers the content serialised as written (JSON.stringify keeps key order, and
+// parsing then serialising JSON reproduces the same text), so reading a 10,000-service plan does
+// not pay for a canonical re-sort of the whole database. Any change to a value, a key or the key
+// order is reported as an alteration.
 export function planFileChecksum(content: PlanFile): string {
-  return `sha256:${sha256Hex(canonicalJson(content))}`;
+  return `sha256:${sha256Hex(JSON.stringify(content))}`;
 }
 
 export function encodePlanFile(content: PlanFile): string {
-  return JSON.stringify({ ...content, checksum: planFileChecksum(content) }) + '\n';
+  const { checksum: _drop, ...rest } = content as PlanFile & { checksum?: string };
+  // Serialised once: the checksum is appended as the last key of the same text.
+  const body = JSON.stringify(rest);
+  return `${body.slice(0, -1)},"checksum":"sha256:${sha256Hex(body)}"}\n`;
 }
 
 /** Parses a plan file's text, checking its kind, format version and checksum. `name` names the
