@@ -1,35 +1,31 @@
-import { CliError } from './command.js';
+import { CliError, write, type Io } from './command.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
+import { SupervisorUnavailableError } from '../engine/embedded/client.js';
+import { openEngine } from '../engine/open-engine.js';
 import type { State } from '../state/state-types.js';
 
 // Refresh: ask the live directory's engine what runs, for the planner to compare with the state.
-// Called with the state lock held, so no apply changes the answer while it is read.
+// Called with the state lock held, so no apply changes the answer while it is read. Planning never
+// starts a supervisor: one that is not running supervises nothing, so every service is reported
+// absent — after a reboot or a crash that is the truth, and the plan reinstalls and starts them.
 
-type OpenEngine = (liveDir: string, config: State['engine']) => Engine | Promise<Engine>;
-
-async function loadOpenEngine(): Promise<OpenEngine | undefined> {
-  // Resolved at run time: the engines are built in parallel with the planner (engine/open-engine.ts).
-  const spec = '../engine/open-engine.js';
-  try {
-    const mod = (await import(spec)) as { openEngine?: OpenEngine };
-    return mod.openEngine;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
-}
-
-export async function observeEngine(liveDir: string, state: State): Promise<Record<string, ServiceStatus>> {
-  const open = await loadOpenEngine();
-  if (!open) throw new CliError('this build of rcform has no engine to refresh from; plan with --refresh=false, or with --live-from FILE');
+export async function observeEngine(liveDir: string, state: State, io: Io): Promise<Record<string, ServiceStatus>> {
   let engine: Engine;
   try {
-    engine = await open(liveDir, state.engine);
+    engine = await openEngine(liveDir, state.engine, { autostart: false });
   } catch (err) {
+    if (err instanceof SupervisorUnavailableError) {
+      if (Object.keys(state.services).length > 0) {
+        write(io.stderr, `Note: the ${state.engine.kind} engine of ${liveDir} is not running; the plan treats every service as not running.`);
+      }
+      return {};
+    }
     throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
   }
   try {
     return await engine.status();
+  } catch (err) {
+    throw new CliError(`the ${state.engine.kind} engine of ${liveDir} did not report its status: ${(err as Error).message}`);
   } finally {
     await engine.close();
   }

@@ -121,7 +121,7 @@ async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead
     const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
     for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
     const state = foldJournal(onDisk, records);
-    const observed = refresh ? await observeEngine(liveDir, state) : null;
+    const observed = refresh ? await observeEngine(liveDir, state, ctx.io) : null;
     return {
       state,
       observed,
