@@ -1,0 +1,420 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
+import type { EngineConfig } from '../../state/state-types.js';
+import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
+import { writeServiceDir } from './service-dir.js';
+import { parseSvStat, runStateOf, SVSTAT_FIELDS } from './s6-status.js';
+import { runTool, svcSignalFlag, SVC_SIGNALS } from './s6-tools.js';
+
+// The s6 engine. Layout of its area in the live directory (<live>/s6/):
+//   engine.json      scan directory, and the pid of s6-svscan when rcform started it
+//   scan/            the scan directory, unless the operator gave --scandir
+//   sv/<id>/         one service directory per longrun, <id> = name at install + random suffix
+//   oneshots.json    which oneshots are up (they run in the applying process, not under s6)
+//
+// Naming, and why a rename restarts nothing: the scan directory holds one symlink per longrun,
+// named after the service and pointing at sv/<id>. That symlink IS the name → directory index.
+// s6-svscan identifies a service by the device and inode of the directory it resolves to, not
+// by the entry's name, so renaming the symlink (rename(2), atomic) and rescanning leaves the same
+// s6-supervise, and the same process, in place. The directory keeps the id it was installed with.
+
+export const AREA = 's6';
+const CONFIG_FILE = 'engine.json';
+const DEFINITION_FILE = 'rcform.json';
+/** How long s6-svscan may take to spawn, or reap, one s6-supervise. Generous: machines here are shared. */
+const SUPERVISOR_WAIT_MS = 30000;
+
+interface S6EngineFile {
+  format_version: 1;
+  scandir: string;
+  /** Set when rcform started s6-svscan itself; it then stops it on shutdown. */
+  svscan_pid?: number;
+}
+
+interface Installed {
+  dir: string;
+  svc: CompiledLongrun;
+}
+
+interface OneshotRecord {
+  up: boolean;
+  since: string;
+}
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export class S6Engine implements Engine {
+  readonly kind = 's6' as const;
+  private readonly area: string;
+  private installed = new Map<string, Installed>();
+
+  private constructor(
+    readonly liveDir: string,
+    private readonly config: S6EngineFile,
+  ) {
+    this.area = path.join(liveDir, AREA);
+  }
+
+  get scandir(): string {
+    return this.config.scandir;
+  }
+
+  /** `rcform init --engine s6`: use the s6-svscan running on config.scandir, or start one for the live directory. */
+  static async start(liveDir: string, config: EngineConfig): Promise<S6Engine> {
+    const area = path.join(liveDir, AREA);
+    fs.mkdirSync(path.join(area, 'sv'), { recursive: true, mode: 0o700 });
+    let file: S6EngineFile;
+    if (config.scandir) {
+      const scandir = path.resolve(config.scandir);
+      if (!scannerRunning(scandir)) {
+        throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${scandir} (start one, e.g. \`s6-svscan ${scandir}\`, or omit --scandir)`);
+      }
+      file = { format_version: 1, scandir };
+    } else {
+      const scandir = path.join(area, 'scan');
+      const existing = readEngineFile(area);
+      if (existing && scannerRunning(existing.scandir)) file = existing;
+      else {
+        const started = await startScanner(scandir, path.join(area, 'svscan.log'));
+        file = { format_version: 1, scandir, svscan_pid: started.pid };
+      }
+    }
+    writeJsonAtomic(path.join(area, CONFIG_FILE), file);
+    const engine = new S6Engine(liveDir, file);
+    engine.load();
+    return engine;
+  }
+
+  /** An engine for a live directory that `start` set up; fails if its s6-svscan is not running. */
+  static async open(liveDir: string, _config?: EngineConfig): Promise<S6Engine> {
+    const area = path.join(liveDir, AREA);
+    const file = readEngineFile(area);
+    if (!file) throw new EngineError('<s6-svscan>', `${area} has no ${CONFIG_FILE}: run \`rcform init --engine s6\``);
+    if (!scannerRunning(file.scandir)) {
+      throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${file.scandir}${file.svscan_pid ? ' (run `rcform init --engine s6` to start it again)' : ''}`);
+    }
+    const engine = new S6Engine(liveDir, file);
+    engine.load();
+    return engine;
+  }
+
+  /** Reads the index: the scan directory's symlinks that point into our sv/ directory. */
+  private load(): void {
+    this.installed.clear();
+    const svRoot = fs.realpathSync(path.join(this.area, 'sv'));
+    for (const name of fs.readdirSync(this.scandir)) {
+      if (name.startsWith('.')) continue;
+      const link = path.join(this.scandir, name);
+      let target: string;
+      try {
+        target = fs.realpathSync(link);
+      } catch {
+        continue;
+      }
+      if (path.dirname(target) !== svRoot) continue;
+      try {
+        const svc = JSON.parse(fs.readFileSync(path.join(target, DEFINITION_FILE), 'utf8')) as CompiledLongrun;
+        this.installed.set(name, { dir: target, svc });
+      } catch {
+        // A directory without its definition was interrupted mid-install: install again replaces it.
+      }
+    }
+  }
+
+  private get(name: string): Installed {
+    const i = this.installed.get(name);
+    if (!i) throw new EngineError(name, 'not installed in the s6 engine');
+    return i;
+  }
+
+  private link(name: string): string {
+    return path.join(this.scandir, name);
+  }
+
+  private async rescan(service: string, nuke = false): Promise<void> {
+    await runTool(service, 's6-svscanctl', [nuke ? '-an' : '-a', this.scandir]);
+  }
+
+  private async waitSupervised(name: string, dir: string, supervised: boolean): Promise<void> {
+    const control = path.join(dir, 'supervise', 'control');
+    const ok = await pollUntil(() => fifoHasReader(control) === supervised, SUPERVISOR_WAIT_MS);
+    if (!ok) throw new EngineError(name, `s6-supervise ${supervised ? 'did not start' : 'did not exit'} on ${dir} within ${SUPERVISOR_WAIT_MS} ms`);
+  }
+
+  async install(svc: CompiledLongrun): Promise<void> {
+    if (this.installed.has(svc.name)) throw new EngineError(svc.name, 'already installed');
+    const link = this.link(svc.name);
+    const stale = lstatOrNull(link);
+    if (stale) {
+      // Ours but without a definition (an interrupted install) is replaced; anything else is the operator's.
+      const target = safeRealpath(link);
+      if (!target || path.dirname(target) !== fs.realpathSync(path.join(this.area, 'sv'))) {
+        throw new EngineError(svc.name, `${link} already exists in the scan directory and is not managed by rcform`);
+      }
+      fs.rmSync(link);
+    }
+    const dir = path.join(fs.realpathSync(path.join(this.area, 'sv')), `${svc.name}-${randomBytes(4).toString('hex')}`);
+    writeServiceDir(dir, svc);
+    fs.writeFileSync(path.join(dir, 'down'), '');
+    writeJsonAtomic(path.join(dir, DEFINITION_FILE), svc);
+    fs.symlinkSync(dir, link);
+    this.installed.set(svc.name, { dir, svc });
+    await this.rescan(svc.name);
+    await this.waitSupervised(svc.name, dir, true);
+  }
+
+  async update(svc: CompiledLongrun): Promise<void> {
+    const i = this.get(svc.name);
+    writeServiceDir(i.dir, svc);
+    writeJsonAtomic(path.join(i.dir, DEFINITION_FILE), svc);
+    i.svc = svc;
+  }
+
+  async rename(from: string, to: string, svc: CompiledLongrun): Promise<void> {
+    const i = this.get(from);
+    if (this.installed.has(to) || lstatOrNull(this.link(to))) throw new EngineError(to, `cannot rename ${from} to ${to}: ${this.link(to)} already exists`);
+    fs.renameSync(this.link(from), this.link(to));
+    this.installed.delete(from);
+    this.installed.set(to, i);
+    // Same directory, same inode: s6-svscan keeps the supervisor; the rescan only learns the new name.
+    await this.rescan(to);
+    await this.update(svc);
+  }
+
+  async uninstall(name: string): Promise<void> {
+    const i = this.get(name);
+    fs.writeFileSync(path.join(i.dir, 'down'), '');
+    await this.forceDown(name, i);
+    fs.rmSync(this.link(name), { force: true });
+    this.installed.delete(name);
+    await this.rescan(name, true);
+    await this.waitSupervised(name, i.dir, false);
+    fs.rmSync(i.dir, { recursive: true, force: true });
+  }
+
+  async start(name: string, opts: TransitionOptions): Promise<void> {
+    const i = this.get(name);
+    // The down file mirrors what is wanted, so a restarted s6-supervise (or a reboot) keeps it up.
+    fs.rmSync(path.join(i.dir, 'down'), { force: true });
+    // A fresh tally per start: the deaths it then records are restarts (see statusOf).
+    await runTool(name, 's6-svdt-clear', [i.dir]);
+    await this.checkSupervised(name, i.dir, '-u');
+    const wait = i.svc.notification_fd !== undefined ? '-wU' : '-wu';
+    const res = await runTool(name, 's6-svc', [wait, '-T', String(opts.timeoutMs), '-u', i.dir], { okCodes: [99], ...signalOpt(opts) });
+    if (res.code === 99) throw new EngineError(name, `not ${wait === '-wU' ? 'ready' : 'up'} within ${opts.timeoutMs} ms (s6-svc ${wait} timed out)`);
+  }
+
+  async stop(name: string, opts: TransitionOptions): Promise<void> {
+    const i = this.get(name);
+    fs.writeFileSync(path.join(i.dir, 'down'), '');
+    await this.bringDown(name, i, opts.timeoutMs, opts.signal);
+  }
+
+  /**
+   * s6-svc -d, wait for down and ./finish done (-wD), then clear what is left of the process group:
+   * s6-supervise runs ./run as a session leader but signals only that process, so children it
+   * leaves behind get the down signal, then SIGKILL after timeout-kill.
+   */
+  private async bringDown(name: string, i: Installed, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.checkSupervised(name, i.dir, '-d');
+    const before = await this.svstat(name, i.dir);
+    const res = await runTool(name, 's6-svc', ['-wD', '-T', String(timeoutMs), '-d', i.dir], { okCodes: [99], ...(signal ? { signal } : {}) });
+    if (res.code === 99) throw new EngineError(name, `still running ${timeoutMs} ms after ${i.svc.down_signal} (s6-svc -wD timed out)`);
+    if (before && before.pid > 0) await killGroup(before.pid, i.svc.down_signal, i.svc.timeouts.kill_ms);
+  }
+
+  /** Down whatever it takes: a service without timeout-kill that ignores its down signal gets SIGKILL after 10 s. */
+  private async forceDown(name: string, i: Installed): Promise<void> {
+    if (!fs.existsSync(i.dir)) return;
+    fs.writeFileSync(path.join(i.dir, 'down'), '');
+    if (!fifoHasReader(path.join(i.dir, 'supervise', 'control'))) return;
+    try {
+      await this.bringDown(name, i, i.svc.timeouts.kill_ms ? i.svc.timeouts.kill_ms + 5000 : 10000);
+    } catch {
+      await runTool(name, 's6-svc', ['-k', '-d', i.dir], { okCodes: [100, 111] });
+      await this.bringDown(name, i, 10000);
+    }
+  }
+
+  /**
+   * s6-svc -w waits (until its timeout) even when no s6-supervise listens, printing its error but not
+   * failing. So when nothing listens, send the command unwaited first: s6-svc then fails at once with
+   * its own message ("supervisor not listening"), which is what the user should see.
+   */
+  private async checkSupervised(name: string, dir: string, command: string): Promise<void> {
+    if (!fifoHasReader(path.join(dir, 'supervise', 'control'))) await runTool(name, 's6-svc', [command, dir]);
+  }
+
+  async reload(name: string): Promise<void> {
+    const i = this.get(name);
+    const sig = i.svc.reload_signal ?? 'SIGHUP';
+    const flag = svcSignalFlag(sig);
+    if (!flag) throw new EngineError(name, `s6-svc cannot send reload signal ${sig} (it can send ${SVC_SIGNALS.join(', ')})`);
+    const st = await this.svstat(name, i.dir);
+    if (!st?.up) throw new EngineError(name, 'cannot reload: not running');
+    await runTool(name, 's6-svc', [`-${flag}`, i.dir]);
+  }
+
+  async setOneshotState(svc: CompiledService, up: boolean): Promise<void> {
+    const records = this.readOneshots();
+    records[svc.name] = { up, since: new Date().toISOString() };
+    writeJsonAtomic(path.join(this.area, 'oneshots.json'), records);
+  }
+
+  /** Forgets a oneshot (its uninstall): it has no process, only its recorded state. */
+  async forgetOneshot(name: string): Promise<void> {
+    const records = this.readOneshots();
+    delete records[name];
+    writeJsonAtomic(path.join(this.area, 'oneshots.json'), records);
+  }
+
+  private readOneshots(): Record<string, OneshotRecord> {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.area, 'oneshots.json'), 'utf8')) as Record<string, OneshotRecord>;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw new EngineError('<oneshots>', `cannot read ${path.join(this.area, 'oneshots.json')}: ${(e as Error).message}`);
+    }
+  }
+
+  /** s6-svstat for one service, or null when no s6-supervise runs on it. */
+  private async svstat(name: string, dir: string) {
+    const res = await runTool(name, 's6-svstat', ['-o', SVSTAT_FIELDS.join(','), dir], { okCodes: [1] });
+    if (res.code === 1) return null;
+    return parseSvStat(res.stdout);
+  }
+
+  async status(): Promise<Record<string, ServiceStatus>> {
+    const out: Record<string, ServiceStatus> = {};
+    const entries = [...this.installed.entries()];
+    // s6-svstat is one process per service: a few at a time keeps 2,000 services quick without
+    // flooding a small machine.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < entries.length) {
+        const [name, i] = entries[next++] as [string, Installed];
+        out[name] = await this.statusOf(name, i);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    for (const [name, r] of Object.entries(this.readOneshots())) {
+      out[name] = { name, type: 'oneshot', wanted: r.up ? 'up' : 'down', state: r.up ? 'up' : 'down', since: r.since, restarts: 0 };
+    }
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  private async statusOf(name: string, i: Installed): Promise<ServiceStatus> {
+    const st = await this.svstat(name, i.dir);
+    const wantedFile = fs.existsSync(path.join(i.dir, 'down')) ? 'down' : 'up';
+    if (!st) {
+      // Linked but unsupervised: s6-svscan lost it (or is gone). Say so rather than guess.
+      return { name, type: 'longrun', wanted: wantedFile, state: 'failed', since: new Date().toISOString(), restarts: 0 };
+    }
+    const deaths = deathCount(i.dir);
+    const s: ServiceStatus = {
+      name,
+      type: 'longrun',
+      wanted: st.wantedUp ? 'up' : 'down',
+      state: runStateOf(st, i.svc.notification_fd !== undefined),
+      since: st.since,
+      // The tally is cleared on each start, so its deaths are restarts, except the last one when it was asked for.
+      restarts: Math.max(0, deaths - (st.wantedUp || st.up ? 0 : 1)),
+    };
+    if (st.pid > 0) s.pid = st.pid;
+    if (!st.up && (st.exitCode >= 0 || st.signal)) s.lastExit = { code: st.exitCode >= 0 ? st.exitCode : null, signal: st.signal };
+    return s;
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: every call is a short-lived s6 tool; the supervision tree lives on.
+  }
+
+  /**
+   * Stops the supervision tree cleanly: every longrun down (stubborn ones killed after their
+   * timeout-kill, or 10 s), then, if rcform started s6-svscan, `s6-svscanctl -t` and wait for it.
+   * An operator's s6-svscan is left running with our services down.
+   */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.installed.entries()].map(([name, i]) => this.forceDown(name, i)));
+    if (this.config.svscan_pid !== undefined) await stopScanner(this.scandir, this.config.svscan_pid);
+  }
+}
+
+function readEngineFile(area: string): S6EngineFile | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(area, CONFIG_FILE), 'utf8')) as S6EngineFile;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new EngineError('<s6-svscan>', `cannot read ${path.join(area, CONFIG_FILE)}: ${(e as Error).message}`);
+  }
+}
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function safeRealpath(p: string): string | null {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function signalOpt(opts: TransitionOptions): { signal?: AbortSignal } {
+  return opts.signal ? { signal: opts.signal } : {};
+}
+
+/** Size of one death tally record: a TAI64N stamp (12 bytes), then the wait status' exit code and signal. */
+const DTALLY_RECORD = 14;
+
+function deathCount(dir: string): number {
+  try {
+    return Math.floor(fs.statSync(path.join(dir, 'supervise', 'death_tally')).size / DTALLY_RECORD);
+  } catch {
+    return 0;
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function killGroup(pgid: number, downSignal: string, killMs: number): Promise<void> {
+  if (!groupAlive(pgid)) return;
+  try {
+    process.kill(-pgid, downSignal as NodeJS.Signals);
+  } catch {
+    // Gone between the check and the signal, or an unknown name: SIGKILL below settles it.
+  }
+  if (await pollUntil(() => !groupAlive(pgid), killMs || 5000)) return;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  await pollUntil(() => !groupAlive(pgid), 5000);
+  await sleep(0);
+}

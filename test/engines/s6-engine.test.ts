@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EngineError } from '../../engine/engine.js';
+import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engine/s6/scanner.js';
+import { S6Engine } from '../../engine/s6/s6-engine.js';
+import { longrun } from '../support/longrun-fixture.js';
+import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
+
+// The s6 engine against real s6: a real s6-svscan, real s6-supervise processes, real services.
+
+const suite = S6_MISSING ? describe.skip : describe;
+warnS6Missing('s6 engine tests');
+if (S6_MISSING) test.skip(`s6 engine tests skipped: ${S6_MISSING}`, () => {});
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const sh = (body: string) => ({ script: `#!/bin/sh\n${body}\n` });
+const T = { timeoutMs: 20000 };
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+suite('s6 engine', () => {
+  let tmp: string;
+  let live: string;
+  let engine: S6Engine;
+  let svscanPid: number | undefined;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+    live = path.join(tmp, 'live');
+    engine = await S6Engine.start(live, { kind: 's6' });
+    svscanPid = JSON.parse(fs.readFileSync(path.join(live, 's6', 'engine.json'), 'utf8')).svscan_pid;
+  });
+
+  afterAll(async () => {
+    await engine?.shutdown();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('starts s6-svscan for the live directory, and a second start reuses it', async () => {
+    expect(svscanPid).toBeGreaterThan(0);
+    expect(alive(svscanPid as number)).toBe(true);
+    expect(scannerRunning(engine.scandir)).toBe(true);
+    const again = await S6Engine.start(live, { kind: 's6' });
+    expect(JSON.parse(fs.readFileSync(path.join(live, 's6', 'engine.json'), 'utf8')).svscan_pid).toBe(svscanPid);
+    await again.close();
+  });
+
+  test('install writes a real service directory, supervised and down', async () => {
+    const svc = longrun('web', {
+      run: { argv: ['sleep', '1000'] },
+      notification_fd: 3,
+      timeouts: { up_ms: 0, down_ms: 0, kill_ms: 1500, finish_ms: 2000 },
+      down_signal: 'SIGINT',
+      max_death_tally: 9999,
+      env: { GREETING: 'hello\nworld', EMPTY: '' },
+      data: { 'app.conf': 'port=8080\n' },
+      finish: { argv: ['true'] },
+    });
+    await engine.install(svc);
+    const dir = fs.realpathSync(path.join(engine.scandir, 'web'));
+    const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+    expect(fs.existsSync(path.join(dir, 'down'))).toBe(true);
+    expect(read('notification-fd')).toBe('3\n');
+    expect(read('timeout-kill')).toBe('1500\n');
+    expect(read('timeout-finish')).toBe('2000\n');
+    expect(read('down-signal')).toBe('SIGINT\n');
+    expect(read('max-death-tally')).toBe('4096\n');
+    expect(read('env/GREETING')).toBe('hello\nworld');
+    expect(fs.existsSync(path.join(dir, 'env/EMPTY'))).toBe(false);
+    expect(read('data/app.conf')).toBe('port=8080\n');
+    expect(fs.statSync(path.join(dir, 'run')).mode & 0o111).toBeTruthy();
+    expect(fs.statSync(path.join(dir, 'finish')).mode & 0o111).toBeTruthy();
+    const st = (await engine.status())['web'];
+    expect(st).toMatchObject({ name: 'web', type: 'longrun', wanted: 'down', state: 'down' });
+    expect(st?.pid).toBeUndefined();
+    await engine.uninstall('web');
+  });
+
+  test('up without readiness: the process runs with its env, working directory and data', async () => {
+    const out = path.join(tmp, 'envout');
+    await engine.install(
+      longrun('envy', {
+        run: sh(`{ echo "G=$GREETING"; echo "E=[\${EMPTY-unset}]"; echo "H=\${HOME-unset}"; pwd; cat app.conf; } > ${out}; exec sleep 1000`),
+        env: { GREETING: 'hi there', EMPTY: '' },
+        data: { 'app.conf': 'port=1\n' },
+      }),
+    );
+    await engine.start('envy', T);
+    const st = (await engine.status())['envy'];
+    expect(st).toMatchObject({ wanted: 'up', state: 'up', restarts: 0 });
+    expect(alive(st?.pid as number)).toBe(true);
+    const text = await eventually('the env file', () => (fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('port=1') ? fs.readFileSync(out, 'utf8') : undefined));
+    const dir = fs.realpathSync(path.join(engine.scandir, 'envy'));
+    expect(text).toBe(`G=hi there\nE=[]\nH=unset\n${path.join(dir, 'data')}\nport=1\n`);
+    // The down file follows what is wanted, so a restarted s6-supervise keeps the service up.
+    expect(fs.existsSync(path.join(dir, 'down'))).toBe(false);
+    await engine.stop('envy', T);
+    expect(alive(st?.pid as number)).toBe(false);
+    expect((await engine.status())['envy']).toMatchObject({ wanted: 'down', state: 'down', lastExit: { code: null, signal: 'SIGTERM' } });
+    await engine.uninstall('envy');
+  });
+
+  test('up with readiness waits for the notification, and times out without it', async () => {
+    await engine.install(longrun('ready', { run: sh('sleep 0.3; echo >&3; exec sleep 1000'), notification_fd: 3 }));
+    const t0 = Date.now();
+    await engine.start('ready', T);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect((await engine.status())['ready']).toMatchObject({ state: 'ready' });
+
+    await engine.install(longrun('mute', { run: sh('exec sleep 1000'), notification_fd: 3 }));
+    const err = await engine.start('mute', { timeoutMs: 400 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as Error).message).toMatch(/^mute: not ready within 400 ms/);
+    expect((await engine.status())['mute']).toMatchObject({ wanted: 'up', state: 'starting' });
+    await engine.uninstall('mute');
+    await engine.uninstall('ready');
+  });
+
+  test('a crashed service is restarted by s6', async () => {
+    await engine.install(longrun('crashy', { run: { argv: ['sleep', '1000'] } }));
+    await engine.start('crashy', T);
+    const pid = (await engine.status())['crashy']?.pid as number;
+    process.kill(pid, 'SIGKILL');
+    const st = await eventually('a new pid', async () => {
+      const s = (await engine.status())['crashy'];
+      return s?.state === 'up' && s.pid !== pid ? s : undefined;
+    });
+    expect(alive(st.pid as number)).toBe(true);
+    expect(st.restarts).toBe(1);
+    await engine.uninstall('crashy');
+  });
+
+  test('down with a stubborn process: SIGKILL after timeout-kill, and its children go too', async () => {
+    const child = path.join(tmp, 'stubborn-child');
+    await engine.install(
+      longrun('stubborn', {
+        run: sh(`trap '' TERM; sleep 1000 & echo $! > ${child}; while :; do sleep 1; done`),
+        timeouts: { up_ms: 0, down_ms: 0, kill_ms: 500, finish_ms: 5000 },
+      }),
+    );
+    await engine.start('stubborn', T);
+    const pid = (await engine.status())['stubborn']?.pid as number;
+    const childPid = await eventually('the child pid', () => (fs.existsSync(child) && fs.readFileSync(child, 'utf8').trim() ? Number(fs.readFileSync(child, 'utf8')) : undefined));
+    await engine.stop('stubborn', T);
+    expect(alive(pid)).toBe(false);
+    expect(await pollUntil(() => !alive(childPid), 5000)).toBe(true);
+    expect((await engine.status())['stubborn']).toMatchObject({ state: 'down', lastExit: { signal: 'SIGKILL' } });
+
+    const err = await engine.start('stubborn', T).then(() => engine.stop('stubborn', { timeoutMs: 100 })).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^stubborn: still running 100 ms after SIGTERM/);
+    await engine.uninstall('stubborn');
+  });
+
+  test('reload sends the reload signal through s6-svc; an unsendable one is an error', async () => {
+    const hup = path.join(tmp, 'hup');
+    await engine.install(longrun('reloader', { run: sh(`trap 'echo reloaded >> ${hup}' HUP; while :; do sleep 0.1; done`) }));
+    await engine.start('reloader', T);
+    const pid = (await engine.status())['reloader']?.pid;
+    // Give sh a moment to install the trap: a HUP before it would end the process.
+    await new Promise((r) => setTimeout(r, 300));
+    await engine.reload('reloader');
+    await eventually('the reload marker', () => fs.existsSync(hup) || undefined);
+    expect((await engine.status())['reloader']?.pid).toBe(pid);
+    await engine.update(longrun('reloader', { run: sh('exec sleep 1000'), reload_signal: 'SIGSEGV' }));
+    await expect(engine.reload('reloader')).rejects.toThrow(/^reloader: s6-svc cannot send reload signal SIGSEGV/);
+    await engine.uninstall('reloader');
+    await expect(engine.reload('reloader')).rejects.toThrow(/^reloader: not installed/);
+  });
+
+  test('rename keeps the same process, and a reopened engine knows the new name', async () => {
+    await engine.install(longrun('old-name', { run: { argv: ['sleep', '1000'] } }));
+    await engine.start('old-name', T);
+    const pid = (await engine.status())['old-name']?.pid as number;
+    await engine.rename('old-name', 'new-name', longrun('new-name', { run: { argv: ['sleep', '1000'] } }));
+    const st = await engine.status();
+    expect(st['old-name']).toBeUndefined();
+    expect(st['new-name']).toMatchObject({ state: 'up', pid, restarts: 0 });
+    expect(fs.existsSync(path.join(engine.scandir, 'old-name'))).toBe(false);
+    // s6-svscan prunes what it no longer sees; the renamed service must survive that too.
+    spawnSync('s6-svscanctl', ['-an', engine.scandir]);
+    await new Promise((r) => setTimeout(r, 300));
+    const reopened = await S6Engine.open(live);
+    expect((await reopened.status())['new-name']).toMatchObject({ state: 'up', pid });
+    expect(alive(pid)).toBe(true);
+    await engine.uninstall('new-name');
+  });
+
+  test('uninstall leaves no process, supervisor, link or directory behind', async () => {
+    await engine.install(longrun('gone', { run: sh('sleep 1000 & exec sleep 1000') }));
+    await engine.start('gone', T);
+    const pid = (await engine.status())['gone']?.pid as number;
+    const dir = fs.realpathSync(path.join(engine.scandir, 'gone'));
+    await engine.uninstall('gone');
+    expect(alive(pid)).toBe(false);
+    expect(fs.existsSync(path.join(engine.scandir, 'gone'))).toBe(false);
+    expect(fs.existsSync(dir)).toBe(false);
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    expect(ps).not.toMatch(/s6-supervise gone/);
+    expect((await engine.status())['gone']).toBeUndefined();
+  });
+
+  test("errors name the service and carry the s6 tool's message", async () => {
+    await expect(engine.start('nope', T)).rejects.toThrow(/^nope: not installed/);
+    fs.mkdirSync(path.join(tmp, 'operators'), { recursive: true });
+    fs.symlinkSync(path.join(tmp, 'operators'), path.join(engine.scandir, 'theirs'));
+    await expect(engine.install(longrun('theirs'))).rejects.toThrow(/^theirs: .*already exists in the scan directory and is not managed by rcform/);
+    fs.rmSync(path.join(engine.scandir, 'theirs'));
+
+    // Drift: someone unlinks the service behind rcform's back; s6-svc then reports it.
+    await engine.install(longrun('drifted'));
+    const dir = fs.realpathSync(path.join(engine.scandir, 'drifted'));
+    fs.rmSync(path.join(engine.scandir, 'drifted'));
+    spawnSync('s6-svscanctl', ['-an', engine.scandir]);
+    await pollUntil(() => spawnSync('s6-svok', [dir]).status !== 0, 10000);
+    const err = await engine.start('drifted', T).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).service).toBe('drifted');
+    expect((err as Error).message).toMatch(/^drifted: s6-svc failed \(exit \d+\): s6-sv\w+: fatal: /);
+    // Uninstalling a drifted service still cleans up what is left.
+    await engine.uninstall('drifted');
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  test('oneshot state is recorded and reported', async () => {
+    const db = longrun('x'); // only the name and type matter to setOneshotState
+    await engine.setOneshotState({ ...db, name: 'migrate' } as never, true);
+    expect((await engine.status())['migrate']).toMatchObject({ type: 'oneshot', wanted: 'up', state: 'up' });
+    await engine.setOneshotState({ ...db, name: 'migrate' } as never, false);
+    expect((await engine.status())['migrate']).toMatchObject({ type: 'oneshot', state: 'down' });
+    await engine.forgetOneshot('migrate');
+  });
+});
+
+suite('s6 engine on an operator-run s6-svscan', () => {
+  test('--scandir uses the running s6-svscan and shutdown leaves it running; none running is an error', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+    const scandir = path.join(tmp, 'service');
+    try {
+      await expect(S6Engine.start(path.join(tmp, 'live'), { kind: 's6', scandir })).rejects.toThrow(/no s6-svscan is running on/);
+      const scanner = await startScanner(scandir, path.join(tmp, 'svscan.log'), 100);
+      try {
+        const engine = await S6Engine.start(path.join(tmp, 'live'), { kind: 's6', scandir });
+        await engine.install(longrun('theirs-app', { run: { argv: ['sleep', '1000'] } }));
+        await engine.start('theirs-app', T);
+        const pid = (await engine.status())['theirs-app']?.pid as number;
+        expect(fs.lstatSync(path.join(scandir, 'theirs-app')).isSymbolicLink()).toBe(true);
+        await engine.shutdown();
+        expect(alive(pid)).toBe(false);
+        expect(scannerRunning(scandir)).toBe(true);
+        await engine.uninstall('theirs-app');
+      } finally {
+        await stopScanner(scandir, scanner.pid);
+      }
+      expect(alive(scanner.pid)).toBe(false);
+      await expect(S6Engine.open(path.join(tmp, 'live'))).rejects.toThrow(/no s6-svscan is running on/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
