@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { importS6rcCommand } from './import-s6rc.js';
+import { diffCommand } from './diff.js';
 import { forceUnlockCommand } from './force-unlock.js';
 import { planCommand } from './plan.js';
 import { showCompiledCommand } from './show-compiled.js';
@@ -13,4 +14,4 @@ import { logsCommand } from './logs.js';
 import { superviseCommand } from './supervise.js';
 
 // The command list, in the order `rcform --help` shows it. Keep one import per command file.
-export const commands: Command[] = [planCommand, showPlanCommand, showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateRmCommand, statePullCommand, forceUnlockCommand, statusCommand, logsCommand, superviseCommand];
+export const commands: Command[] = [planCommand, diffCommand, showPlanCommand, showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateRmCommand, statePullCommand, forceUnlockCommand, statusCommand, logsCommand, superviseCommand];

@@ -3,6 +3,7 @@ import { CliError, flagBool, flagList, flagString, write, type Command, type Com
 import { readCompiledDb } from '../compiled-db-file.js';
 import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLive } from '../live-flags.js';
 import { readLiveFrom } from '../live-from.js';
+import { compileDir } from '../compile-source.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
 import { writePlanFile } from '../plan-file-io.js';
 import { rcformVersion } from '../version.js';
@@ -159,6 +160,3 @@ function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRead): Pl
   };
 }
 
-async function compileDir(_ctx: CommandContext, dir: string): Promise<CompiledDb> {
-  throw new CliError(`compiling ${dir} in memory is not available in this build yet; compile it and pass --compiled FILE`);
-}

@@ -19,11 +19,11 @@ export interface HumanOptions {
   color: boolean;
 }
 
-type Paint = (code: string, s: string) => string;
+export type Paint = (code: string, s: string) => string;
 
 const ANSI: Record<string, string> = { green: '32', red: '31', yellow: '33', cyan: '36', bold: '1', dim: '2' };
 
-function painter(color: boolean): Paint {
+export function painter(color: boolean): Paint {
   return color ? (c, s) => `\u001b[${ANSI[c]}m${s}\u001b[0m` : (_c, s) => s;
 }
 
@@ -108,7 +108,7 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
 
 const IND = '      ';
 
-function renderBody(c: ResourceChange, p: Paint): string[] {
+export function renderBody(c: ResourceChange, p: Paint): string[] {
   const out: string[] = [];
   const before = c.before ? attributesOf(c.before) : new Map<string, Attribute>();
   const after = c.after ? attributesOf(c.after) : new Map<string, Attribute>();
