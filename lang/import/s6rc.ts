@@ -40,6 +40,9 @@ const SIGNALS: Record<number, string> = {
   24: 'SIGXCPU', 25: 'SIGXFSZ', 26: 'SIGVTALRM', 27: 'SIGPROF', 28: 'SIGWINCH', 29: 'SIGIO', 30: 'SIGPWR', 31: 'SIGSYS',
 };
 
+/** The signals the longrun schema accepts for down_signal. */
+const STOP_SIGNALS = new Set(['HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2', 'ALRM', 'TERM', 'CONT', 'STOP', 'TSTP', 'WINCH', 'PWR', 'ABRT'].map((s) => `SIG${s}`));
+
 /** The files s6-rc-compile reads, per type; anything else in a definition is reported. */
 const KNOWN: Record<S6Type, Set<string>> = {
   bundle: new Set(['type', 'contents', 'contents.d', 'flag-essential']),
@@ -156,8 +159,8 @@ function longrunAttrs(ctx: DefinitionContext): HclAttr[] {
   const sig = text(ctx, 'down-signal')?.trim();
   if (sig !== undefined) {
     const name = /^\d+$/.test(sig) ? SIGNALS[Number(sig)] : /^SIG/i.test(sig) ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`;
-    if (name) attrs.push(['down_signal', hclString(name)]);
-    else ctx.warn('down-signal', `signal number ${sig} has no name rcform knows; not imported`);
+    if (name && STOP_SIGNALS.has(name)) attrs.push(['down_signal', hclString(name)]);
+    else ctx.warn('down-signal', `"${sig}" is not a signal rcform can send to stop a service; not imported`);
   }
   const producer = firstLine(ctx, 'producer-for');
   if (producer !== undefined) attrs.push(['producer_for', pipelineRef(ctx, producer, 'producer-for')]);
