@@ -2,10 +2,12 @@ import type { Command } from '../command.js';
 import { importS6rcCommand } from './import-s6rc.js';
 import { diffCommand } from './diff.js';
 import { forceUnlockCommand } from './force-unlock.js';
+import { initCommand } from './init.js';
 import { planCommand } from './plan.js';
 import { showCompiledCommand } from './show-compiled.js';
 import { showPlanCommand } from './show-plan.js';
 import { stateListCommand } from './state-list.js';
+import { stateMvCommand } from './state-mv.js';
 import { statePullCommand } from './state-pull.js';
 import { stateRmCommand } from './state-rm.js';
 import { stateShowCommand } from './state-show.js';
@@ -14,4 +16,4 @@ import { logsCommand } from './logs.js';
 import { superviseCommand } from './supervise.js';
 
 // The command list, in the order `rcform --help` shows it. Keep one import per command file.
-export const commands: Command[] = [planCommand, diffCommand, showPlanCommand, showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateRmCommand, statePullCommand, forceUnlockCommand, statusCommand, logsCommand, superviseCommand];
+export const commands: Command[] = [initCommand, planCommand, diffCommand, showPlanCommand, showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateMvCommand, stateRmCommand, statePullCommand, forceUnlockCommand, statusCommand, logsCommand, superviseCommand];

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import { CliError, flagString, write, type Command } from '../command.js';
+import { asCliError, LIVE_FLAG, liveDirOf, lockLive, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
+import { startEngine } from '../../engine/open-engine.js';
+import { LIVE_ENTRIES, liveLayout } from '../../state/live-dir.js';
+import { createStateFile, newState, readState, stateExists } from '../../state/state-file.js';
+import type { EngineConfig, EngineKind } from '../../state/state-types.js';
+
+const ENGINES: readonly EngineKind[] = ['embedded', 's6'];
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'Create the live directory and start its engine',
+  description: [
+    'Creates the live directory (see docs/live.md for where it is by default): state.json with a new',
+    'lineage and serial 0, the journal directory and the engine\'s directory, then starts the engine',
+    '(the embedded supervisor, detached, unless --engine=s6). state.json is written last, so an init',
+    'that fails part way can simply be run again. On a directory that is already initialised it says',
+    'so and changes nothing.',
+  ].join('\n'),
+  args: [],
+  flags: [
+    LIVE_FLAG,
+    { name: 'engine', type: 'string', valueName: 'KIND', description: 'The engine: embedded (Node only) or s6', default: 'embedded' },
+    { name: 'scandir', type: 'string', valueName: 'DIR', description: 's6 only: the scan directory of a running s6-svscan' },
+    LOCK_TIMEOUT_FLAG,
+  ],
+  async run(ctx) {
+    const liveDir = liveDirOf(ctx);
+    const layout = liveLayout(liveDir);
+    const kind = flagString(ctx, 'engine') as EngineKind;
+    if (!ENGINES.includes(kind)) throw new CliError(`--engine takes ${ENGINES.join(' or ')}, not "${kind}"`);
+    const scandir = flagString(ctx, 'scandir');
+    if (scandir !== undefined && kind !== 's6') throw new CliError('--scandir is for --engine=s6 only');
+    const config: EngineConfig = { kind, ...(scandir !== undefined ? { scandir: fs.realpathSync.native(scandir) } : {}) };
+
+    if (stateExists(liveDir)) return alreadyInitialised(ctx, liveDir);
+    if (fs.existsSync(layout.root)) {
+      if (!fs.statSync(layout.root).isDirectory()) throw new CliError(`${layout.root} exists and is not a directory`);
+      const foreign = fs.readdirSync(layout.root).filter((n) => !LIVE_ENTRIES.includes(n) && !n.startsWith('.'));
+      if (foreign.length > 0) {
+        throw new CliError(`${layout.root} exists and is not an rcform live directory (it holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); choose another with --live`);
+      }
+    } else {
+      fs.mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+      fs.chmodSync(layout.root, 0o700);
+    }
+    fs.mkdirSync(layout.journal, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(layout.engine, { recursive: true, mode: 0o700 });
+
+    const lock = await lockLive(ctx, liveDir, 'init');
+    try {
+      // Another init may have finished while we waited for the lock.
+      if (stateExists(liveDir)) return alreadyInitialised(ctx, liveDir);
+      try {
+        await startEngine(layout.root, config);
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        throw new CliError(`the ${kind} engine could not be started in ${layout.engine}: ${(err as Error).message}; nothing was initialised`);
+      }
+      const state = newState(config);
+      createStateFile(liveDir, state);
+      write(ctx.io.stdout, `Initialised the live directory ${layout.root} (lineage ${state.lineage}, engine ${kind}).`);
+      return 0;
+    } catch (err) {
+      throw asCliError(err);
+    } finally {
+      lock.release();
+    }
+  },
+};
+
+function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string): number {
+  let state;
+  try {
+    state = readState(liveDir);
+  } catch (err) {
+    throw asCliError(err);
+  }
+  write(ctx.io.stdout, `${liveLayout(liveDir).root} is already initialised (lineage ${state.lineage}, serial ${state.serial}, engine ${state.engine.kind}); nothing was changed.`);
+  return 0;
+}
