@@ -31,7 +31,10 @@ if (mode === 'hold') {
       if (!(err instanceof LockHeldError)) throw err;
       result = `lost ${err.info.ID}`;
     }
-    fs.writeFileSync(path.join(control, `round-${r}.${process.pid}`), result);
+    // Rename into place: the parent polls for the file and must never read it half-written.
+    const out = path.join(control, `round-${r}.${process.pid}`);
+    fs.writeFileSync(out + '.tmp', result);
+    fs.renameSync(out + '.tmp', out);
     if (release) {
       await waitFor(path.join(control, `round-${r}.end`));
       release();
