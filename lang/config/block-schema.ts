@@ -29,7 +29,7 @@ export function blockSchema(type: BlockType): BlockSchema {
   let s = cache.get(type);
   if (!s) {
     if (!ajv) {
-      ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+      ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
       ajv.addVocabulary(['x-hcl-block', 'x-hcl-references']);
     }
     const schema = loadSchema(`${type}.schema.json`) as unknown as BlockSchema['schema'];

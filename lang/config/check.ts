@@ -60,7 +60,7 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
     else b.single = s;
   }
 
-  const resolve = (ref: RefUse, allowed: readonly ServiceKind[], attr: string): string[] | undefined => {
+  const resolve = (ref: RefUse, allowed: readonly ServiceKind[]): string[] | undefined => {
     const b = blocks.get(`${ref.type}.${ref.label}`);
     if (!b) {
       const others = (['longrun', 'oneshot', 'bundle'] as const).filter((t) => t !== ref.type && blocks.has(`${t}.${ref.label}`));
@@ -73,10 +73,8 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
       diags.push(errorDiag('Reference to undeclared service', `${ref.address} is not declared.${hint}`, ref.range));
       return undefined;
     }
-    if (!allowed.includes(ref.type)) {
-      diags.push(errorDiag('Invalid reference', `${attr} must refer to ${allowed.map((t) => ARTICLE[t]).join(' or ')}, not ${ARTICLE[ref.type]}.`, ref.range));
-      return undefined;
-    }
+    // The block's schema already reported a reference of the wrong type (its pattern says which).
+    if (!allowed.includes(ref.type)) return undefined;
     if (ref.key === undefined) {
       if (b.hasForEach) return [...b.instances.keys()].sort().map((k) => instanceName(b.label, k));
       return [b.label];
@@ -103,12 +101,12 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
     const out: Edge[] = [];
     const attr = s.type === 'bundle' ? 'contents' : 'depends_on';
     for (const ref of s.refs.get(attr) ?? []) {
-      for (const to of resolve(ref, all, attr) ?? []) out.push({ to, ref });
+      for (const to of resolve(ref, all) ?? []) out.push({ to, ref });
     }
     edges.set(s.name, out);
     const p = s.refs.get('producer_for')?.[0];
     if (p) {
-      const r = resolve(p, ['longrun'], 'producer_for');
+      const r = resolve(p, ['longrun']);
       if (r && r.length !== 1) diags.push(errorDiag('Invalid reference', `producer_for takes one longrun, but ${p.address} stands for ${r.length} instances: add an instance key.`, p.range));
       else if (r) {
         producerFor.set(s.name, r[0] as string);
@@ -119,7 +117,7 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
     if (cs) {
       const names: string[] = [];
       const refsByName = new Map<string, RefUse>();
-      for (const c of cs) for (const n of resolve(c, ['longrun'], 'consumer_for') ?? []) {
+      for (const c of cs) for (const n of resolve(c, ['longrun']) ?? []) {
         names.push(n);
         refsByName.set(n, c);
       }

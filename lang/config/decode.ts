@@ -429,11 +429,12 @@ export class Decoder {
       else if (item.kind === 'string') this.diags.push(errorDiag('Invalid reference', `${path} takes references such as longrun.${item.value}, not strings: write the reference without quotes.`, range));
       else this.diags.push(errorDiag('Invalid reference', `${path} takes references such as longrun.db, not ${typeName(item)}.`, range));
     }
+    // The valid references still count, so one bad item does not hide a cycle or a typo elsewhere.
+    out.refs.set(path, refs);
     if (!ok) {
       out.failed = true;
       return undefined;
     }
-    out.refs.set(path, refs);
     return many ? json : json[0];
   }
 
@@ -523,7 +524,7 @@ export class Decoder {
       const key = err.propertyName ?? (err.params as { propertyName?: string }).propertyName ?? '';
       const range = d.ranges.get(`${err.instancePath}/${escapePtr(key)}#key`) ?? lookupRange(d.ranges, err.instancePath);
       if (err.keyword === 'propertyNames') return undefined; // the nested pattern error says more
-      return errorDiag(`Invalid key in "${attrPath}"`, `The key "${key}" is not allowed: ${parentSchema?.description ?? err.message}.`, range);
+      return errorDiag(`Invalid key in "${attrPath}"`, `The key "${key}" is not allowed: ${(parentSchema?.description ?? err.message ?? '').replace(/\.$/, '')}.`, range);
     }
     const range = lookupRange(d.ranges, err.instancePath);
     let detail: string;

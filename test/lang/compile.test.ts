@@ -1,0 +1,134 @@
+import { describe, expect, test } from '@jest/globals';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { compileText } from '../support/lang-harness.js';
+import { dbHash, serializeDb } from '../../lang/compile/compile.js';
+import { loadSchema } from '../../schemas/index.js';
+import type { CompiledDb } from '../../lang/compile/compiled-db.js';
+
+const validateCompiled = new Ajv2020({ allErrors: true, strict: false }).compile(loadSchema('compiled.schema.json'));
+
+export const WEB_STACK: Record<string, string> = {
+  'db.hcl': `variable "db_password" {
+  type      = string
+  default   = "hunter2"
+  sensitive = true
+}
+
+longrun "db" {
+  description     = "PostgreSQL"
+  run             = ["/usr/bin/postgres", "-D", "/var/lib/pg"]
+  notification_fd = 3
+  env             = { PGPASSWORD = var.db_password }
+  timeout_up      = "30s"
+  timeout_kill    = "250ms"
+  down_signal     = "INT"
+  user            = "postgres"
+}
+
+oneshot "migrate" {
+  up         = "#!/bin/sh\\nexec /app/migrate\\n"
+  depends_on = [longrun.db]
+  input {
+    prompt = "Migration passphrase"
+    secret = true
+  }
+}
+`,
+  'app.hcl': `locals {
+  workers = ["w1", "w2"]
+}
+
+longrun "app" {
+  run          = ["/app/server", "--port", 8080]
+  depends_on   = [oneshot.migrate, bundle.workers]
+  producer_for = longrun.app-log
+  data         = { "app.conf" = "threads = 4\\n" }
+  lifecycle {
+    on_change = "reload"
+  }
+  reload_signal = "HUP"
+}
+
+longrun "app-log" {
+  run           = ["s6-log", "/var/log/app"]
+  consumer_for  = [longrun.app]
+  pipeline_name = "app-pipeline"
+}
+
+longrun "worker" {
+  for_each   = toset(local.workers)
+  run        = ["/app/worker", each.key]
+  depends_on = [longrun.db]
+}
+
+bundle "workers" {
+  contents = [longrun.worker]
+}
+
+bundle "web" {
+  contents = [longrun.app, bundle.workers]
+}
+
+moved {
+  from = longrun.httpd
+  to   = longrun.app
+}
+`,
+};
+
+function compileOk(files: Record<string, string>): CompiledDb {
+  const r = compileText(files);
+  expect(r.diagnostics).toEqual([]);
+  return r.db as CompiledDb;
+}
+
+describe('compiled database', () => {
+  test('validates against schemas/compiled.schema.json and carries the graph', () => {
+    const db = compileOk(WEB_STACK);
+    expect(validateCompiled(db)).toBe(true);
+    expect(validateCompiled.errors ?? null).toBeNull();
+    const app = db.services['app'];
+    expect(app?.dependencies).toEqual(['migrate', 'worker@w1', 'worker@w2']);
+    expect(app?.closure).toEqual(['db', 'migrate', 'worker@w1', 'worker@w2']);
+    expect(app?.rank).toBe(2);
+    expect(db.services['db']?.reverse_dependencies).toEqual(['migrate', 'worker@w1', 'worker@w2']);
+    expect(db.services['db']).toMatchObject({ timeouts: { up_ms: 30000, down_ms: 0, kill_ms: 250, finish_ms: 5000 }, down_signal: 'SIGINT', sensitive_paths: ['env.PGPASSWORD'] });
+    expect(app).toMatchObject({ run: { argv: ['/app/server', '--port', '8080'] }, lifecycle: { on_change: 'reload' }, reload_signal: 'SIGHUP' });
+    expect(db.services['migrate']).toMatchObject({ up: { script: '#!/bin/sh\nexec /app/migrate\n' }, input: { prompt: 'Migration passphrase', secret: true } });
+    expect(db.bundles['web']).toMatchObject({ contents: ['app', 'workers'], members: ['app', 'worker@w1', 'worker@w2'] });
+    expect(db.moved).toEqual([{ from: 'httpd', to: 'app' }]);
+    expect(db.hash).toBe(dbHash(db));
+  });
+
+  test('byte-identical whatever the file order, file split and formatting', () => {
+    const a = serializeDb(compileOk(WEB_STACK));
+    const reversed = Object.fromEntries(Object.entries(WEB_STACK).reverse());
+    expect(serializeDb(compileOk(reversed))).toBe(a);
+    const renamed = { 'z.hcl': WEB_STACK['db.hcl'] as string, 'a.hcl': WEB_STACK['app.hcl'] as string };
+    expect(serializeDb(compileOk(renamed))).toBe(a);
+    const oneFile = { 'all.hcl': (WEB_STACK['app.hcl'] as string) + '\n' + (WEB_STACK['db.hcl'] as string) };
+    expect(serializeDb(compileOk(oneFile))).toBe(a);
+    // Reformatted: alignment gone, comments added, blocks reordered inside the file.
+    const reformatted: Record<string, string> = {};
+    for (const [k, v] of Object.entries(WEB_STACK)) reformatted[k] = '# reformatted\n' + v.replace(/ +=/g, ' =').replace(/\n\n/g, '\n\n\n');
+    expect(serializeDb(compileOk(reformatted))).toBe(a);
+    expect(a.endsWith('}\n')).toBe(true);
+    expect(a).not.toMatch(/\d{4}-\d\d-\d\dT/);
+  });
+
+  test('definition_hash covers run-time fields only', () => {
+    const base = compileOk(WEB_STACK);
+    const described = compileOk({ ...WEB_STACK, 'app.hcl': (WEB_STACK['app.hcl'] as string).replace('longrun "app" {', 'longrun "app" {\n  description = "changed"') });
+    expect(described.services['app']?.definition_hash).toBe(base.services['app']?.definition_hash);
+    expect(described.hash).not.toBe(base.hash);
+    const changed = compileOk({ ...WEB_STACK, 'app.hcl': (WEB_STACK['app.hcl'] as string).replace('8080', '8081') });
+    expect(changed.services['app']?.definition_hash).not.toBe(base.services['app']?.definition_hash);
+    expect(changed.services['db']?.definition_hash).toBe(base.services['db']?.definition_hash);
+  });
+
+  test('no database when there is an error, and all errors in one run', () => {
+    const r = compileText({ 'main.hcl': 'longrun "a" {\n  run = 1\n}\nlongrun "b" {\n  run = ["x"]\n  depends_on = [longrun.c]\n}\nlongrun "a" {\n  run = ["y"]\n}\n' });
+    expect(r.db).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.summary)).toEqual(['Invalid value for "run"', 'Duplicate service name', 'Reference to undeclared service']);
+  });
+});
