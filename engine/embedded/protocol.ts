@@ -12,6 +12,7 @@ export type Request =
   | { id: number; op: 'start' | 'stop'; name: string; timeoutMs: number }
   | { id: number; op: 'oneshot'; svc: unknown; up: boolean }
   | { id: number; op: 'status' }
+  | { id: number; op: 'stats' }
   | { id: number; op: 'shutdown' };
 
 export type Reply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string; service?: string };

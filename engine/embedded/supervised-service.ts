@@ -8,7 +8,7 @@ import { signalName, signalNumber } from '../signals.js';
 import { currentLog, servicePaths, type EngineLayout } from './layout.js';
 import { openLogFd } from './log-file.js';
 import { groupMembers, isSameLiveProcess, procInfo, signalGroup } from './proc.js';
-import { writeFileAtomic } from './write-file.js';
+import { overwriteInPlace } from './write-file.js';
 
 // One longrun under supervision, with s6-supervise's semantics: the process runs in its own
 // process group; when it dies, `finish` runs and the service is restarted, at most once a second;
@@ -32,6 +32,8 @@ export interface PersistedStatus {
 
 export interface ServiceHost {
   layout: EngineLayout;
+  /** Time spent inside spawn(2) (fork and exec, the kernel's share), so the bench can tell it apart from ours. */
+  spawnStats: { count: number; ms: number };
   /** The held-open FIFO a consumer reads from (opened on first use). */
   pipeFd(consumer: string): number;
 }
@@ -86,15 +88,19 @@ export class SupervisedService {
   start(timeoutMs: number): Promise<void> {
     this.wanted = 'up';
     this.failed = false;
-    this.persist();
-    if (this.isUp()) return Promise.resolve();
+    if (this.isUp()) {
+      this.persist();
+      return Promise.resolve();
+    }
     const p = this.wait('up', timeoutMs, () => {
       // s6-rc's timeout-up: the transition failed and the service is brought back down.
       this.failed = true;
       this.requestDown();
       return new EngineError(this.name, `not ${this.def.notification_fd !== undefined ? 'ready' : 'up'} after ${timeoutMs} ms (timeout_up); brought down`);
     });
+    // The spawn records the wanted state with the pid, in one write.
     if (!this.running && !this.settling && !this.restartTimer) this.spawnRun();
+    else this.persist();
     return p;
   }
 
@@ -217,6 +223,7 @@ export class SupervisedService {
     }
     const [file, ...args] = 'argv' in this.def.run ? this.def.run.argv : [paths.runScript];
     let child: ChildProcess;
+    const t0 = performance.now();
     try {
       child = spawn(file as string, args, {
         cwd: this.def.working_dir ?? paths.dir,
@@ -232,6 +239,8 @@ export class SupervisedService {
       this.spawnFailed((err as Error).message);
       return;
     }
+    this.host.spawnStats.count++;
+    this.host.spawnStats.ms += performance.now() - t0;
     fs.closeSync(logFd);
     this.lastSpawnAt = Date.now();
     if (child.pid === undefined) {
@@ -438,8 +447,9 @@ export class SupervisedService {
   }
 
   persist(): void {
-    const file = servicePaths(this.host.layout, this.name).status;
-    if (fs.existsSync(servicePaths(this.host.layout, this.name).dir)) writeFileAtomic(file, JSON.stringify(this.persisted()) + '\n');
+    const paths = servicePaths(this.host.layout, this.name);
+    // After an uninstall the directory is gone and nothing is to be remembered.
+    if (fs.existsSync(paths.dir)) overwriteInPlace(paths.status, JSON.stringify(this.persisted()) + '\n');
   }
 
   status(): ServiceStatus {

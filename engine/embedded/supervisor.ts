@@ -33,6 +33,9 @@ export class Supervisor {
   private readonly services = new Map<string, SupervisedService>();
   private oneshots: Record<string, OneshotRecord> = {};
   private readonly pipeFds = new Map<string, number>();
+  readonly spawnStats = { count: 0, ms: 0 };
+  /** From a start request's arrival to its reply: the supervisor's whole share of an up. */
+  private readonly startStats = { count: 0, ms: 0 };
   private server?: net.Server;
   private readonly conns = new Set<net.Socket>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -147,8 +150,15 @@ export class Supervisor {
         conn.write(JSON.stringify({ id: -1, ok: false, error: 'malformed request' }) + '\n');
         return;
       }
+      const t0 = performance.now();
       this.handle(req).then(
-        (result) => reply(conn, { id: req.id, ok: true, ...(result !== undefined ? { result } : {}) }),
+        (result) => {
+          if (req.op === 'start') {
+            this.startStats.count++;
+            this.startStats.ms += performance.now() - t0;
+          }
+          reply(conn, { id: req.id, ok: true, ...(result !== undefined ? { result } : {}) });
+        },
         (err: Error) => reply(conn, { id: req.id, ok: false, error: err instanceof EngineError ? err.message.slice(err.service.length + 2) : err.message, ...(err instanceof EngineError ? { service: err.service } : {}) }),
       );
     });
@@ -177,6 +187,8 @@ export class Supervisor {
         return this.setOneshot(req.svc as CompiledService, req.up);
       case 'status':
         return this.status();
+      case 'stats':
+        return { spawns: this.spawnStats.count, spawnMs: this.spawnStats.ms, starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
       case 'shutdown':
         void this.shutdown();
         return undefined;
