@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { CompiledLongrun } from '../../lang/compile/compiled-db.js';
+import type { Command, CompiledLongrun } from '../../lang/compile/compiled-db.js';
 import { AccountError, resolveAccount } from '../accounts.js';
 import { EngineError, type RunState, type ServiceStatus } from '../engine.js';
 import { signalName, signalNumber } from '../signals.js';
@@ -221,11 +221,11 @@ export class SupervisedService {
       for (let i = 3; i < n; i++) stdio[i] = 'ignore';
       stdio[n] = 'pipe';
     }
-    const [file, ...args] = 'argv' in this.def.run ? this.def.run.argv : [paths.runScript];
+    const { file, args, scriptFd } = commandLine(this.def.run, paths.runScript, account.uid !== undefined, stdio, []);
     let child: ChildProcess;
     const t0 = performance.now();
     try {
-      child = spawn(file as string, args, {
+      child = spawn(file, args, {
         cwd: this.def.working_dir ?? paths.dir,
         env: { PATH: DEFAULT_PATH, ...this.def.env },
         stdio,
@@ -236,12 +236,14 @@ export class SupervisedService {
       });
     } catch (err) {
       fs.closeSync(logFd);
+      if (scriptFd !== undefined) fs.closeSync(scriptFd);
       this.spawnFailed((err as Error).message);
       return;
     }
     this.host.spawnStats.count++;
     this.host.spawnStats.ms += performance.now() - t0;
     fs.closeSync(logFd);
+    if (scriptFd !== undefined) fs.closeSync(scriptFd);
     this.lastSpawnAt = Date.now();
     if (child.pid === undefined) {
       // spawn reports exec failures (ENOENT, EACCES) as an 'error' event.
@@ -346,7 +348,6 @@ export class SupervisedService {
     const paths = servicePaths(this.host.layout, this.name);
     // s6's finish arguments: the exit code (256 when killed by a signal) and the signal number.
     const extra = [String(code ?? 256), String(signal ? signalNumber(signal) : 0)];
-    const [file, ...args] = 'argv' in finish ? [...finish.argv, ...extra] : [paths.finishScript, ...extra];
     return new Promise((resolve) => {
       let account;
       try {
@@ -356,15 +357,18 @@ export class SupervisedService {
         return;
       }
       const logFd = openLogFd(currentLog(this.host.layout, this.name));
-      const child = spawn(file as string, args, {
+      const stdio: StdioOptions = ['ignore', logFd, logFd];
+      const { file, args, scriptFd } = commandLine(finish, paths.finishScript, account.uid !== undefined, stdio, extra);
+      const child = spawn(file, args, {
         cwd: this.def.working_dir ?? paths.dir,
         env: { PATH: DEFAULT_PATH, ...this.def.env },
-        stdio: ['ignore', logFd, logFd],
+        stdio,
         detached: true,
         ...(account.uid !== undefined ? { uid: account.uid } : {}),
         ...(account.gid !== undefined ? { gid: account.gid } : {}),
       });
       fs.closeSync(logFd);
+      if (scriptFd !== undefined) fs.closeSync(scriptFd);
       let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
         if (timer) clearTimeout(timer);
@@ -465,4 +469,19 @@ export class SupervisedService {
       ...(this.adopted ? { adopted: true } : {}),
     };
   }
+}
+
+/**
+ * The program and arguments for a command. A script runs from its file; when the service runs as
+ * another user, who cannot traverse the 0700 engine directory, the file is handed over as an open
+ * descriptor in a free stdio slot and executed through /proc/self/fd.
+ */
+function commandLine(cmd: Command, scriptPath: string, otherUser: boolean, stdio: StdioOptions & unknown[], extra: string[]): { file: string; args: string[]; scriptFd?: number } {
+  if ('argv' in cmd) return { file: cmd.argv[0] as string, args: [...cmd.argv.slice(1), ...extra] };
+  if (!otherUser) return { file: scriptPath, args: extra };
+  const scriptFd = fs.openSync(scriptPath, 'r');
+  const slot = Math.max(3, stdio.length);
+  for (let i = stdio.length; i < slot; i++) stdio[i] = 'ignore';
+  stdio[slot] = scriptFd;
+  return { file: `/proc/self/fd/${slot}`, args: extra, scriptFd };
 }

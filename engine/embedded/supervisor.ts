@@ -232,6 +232,16 @@ export class Supervisor {
     else fs.rmSync(paths.runScript, { force: true });
     if (def.finish && 'script' in def.finish) writeFileAtomic(paths.finishScript, def.finish.script, 0o700);
     else fs.rmSync(paths.finishScript, { force: true });
+    if (def.user !== undefined || def.group !== undefined) {
+      // The service's own user must reach its working directory, data files and scripts.
+      const { uid, gid } = resolveAccount(def.user, def.group);
+      const own = (p: string): void => fs.chownSync(p, uid ?? -1, gid ?? -1);
+      own(paths.dir);
+      own(paths.data);
+      for (const file of Object.keys(def.data)) own(path.join(paths.data, file));
+      if (fs.existsSync(paths.runScript)) own(paths.runScript);
+      if (fs.existsSync(paths.finishScript)) own(paths.finishScript);
+    }
     // Written last: a service directory with a definition is an installed service.
     writeFileAtomic(paths.definition, JSON.stringify(def, null, 2) + '\n');
   }

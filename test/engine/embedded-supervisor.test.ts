@@ -199,6 +199,28 @@ describe('embedded supervisor', () => {
     expect((await engine.status())['ghost']).toBeUndefined();
   });
 
+  // Switching user needs root; as another user the account check above still runs.
+  (process.getuid?.() === 0 ? test : test.skip)('user and group: run and finish scripts run as that account, data readable (needs root)', async () => {
+    const out = path.join(live, 'finish-id');
+    fs.writeFileSync(out, '');
+    fs.chmodSync(out, 0o666);
+    fs.chmodSync(live, 0o755);
+    const st = await up(
+      longrun('asnobody', {
+        user: 'nobody',
+        data: { 'x.txt': 'readable\n' },
+        run: { script: '#!/bin/sh\necho "uid=$(id -u) gid=$(id -g)"\ncat data/x.txt\nexec sleep 3600\n' },
+        finish: { script: `#!/bin/sh\nid -u >> ${out}\n` },
+      }),
+    );
+    const log = path.join(live, 'engine/logs/asnobody/current');
+    const text = await waitFor('log', () => (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('readable') ? fs.readFileSync(log, 'utf8') : undefined));
+    expect(text).toContain('uid=65534 gid=65534');
+    await engine.stop('asnobody', { timeoutMs: 10_000 });
+    expect(alive(st.pid)).toBe(false);
+    expect(fs.readFileSync(out, 'utf8')).toBe('65534\n');
+  });
+
   test('the control socket is owner-only, in an owner-only directory', async () => {
     expect(fs.statSync(path.join(live, 'engine/supervise.sock')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(live, 'engine')).mode & 0o777).toBe(0o700);
