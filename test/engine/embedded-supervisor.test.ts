@@ -247,9 +247,9 @@ describe('embedded supervisor', () => {
     expect(all['adopt-a']).toMatchObject({ pid: a.pid, state: 'up', adopted: true, restarts: 0 });
     expect(all['adopt-b']).toMatchObject({ pid: b.pid, state: 'ready', adopted: true });
     expect(all['adopt-c']).toMatchObject({ state: 'down', wanted: 'down' });
-    expect(processesWith('sleep 3601')).toEqual([a.pid]);
-    expect(processesWith('sleep 3602')).toEqual([b.pid]);
-    expect(processesWith('sleep 3603')).toEqual([]);
+    expect(processesWith('sleep 3601', live)).toEqual([a.pid]);
+    expect(processesWith('sleep 3602', live)).toEqual([b.pid]);
+    expect(processesWith('sleep 3603', live)).toEqual([]);
     // Adopted means supervised: a death is noticed and the service restarted.
     process.kill(a.pid as number, 'SIGKILL');
     const back = await waitFor('adopted service restarted', async () => {
@@ -258,10 +258,10 @@ describe('embedded supervisor', () => {
     });
     expect(back.adopted).toBeUndefined();
     expect(back.restarts).toBe(1);
-    expect(processesWith('sleep 3601')).toEqual([back.pid]);
+    expect(processesWith('sleep 3601', live)).toEqual([back.pid]);
     // And a stop through the new supervisor takes the adopted process down for good.
     await engine.stop('adopt-b', { timeoutMs: 10_000 });
-    expect(processesWith('sleep 3602')).toEqual([]);
+    expect(processesWith('sleep 3602', live)).toEqual([]);
   });
 
   test('a second supervisor for the same live directory refuses to start', async () => {
@@ -279,13 +279,13 @@ describe('embedded supervisor', () => {
     const sup = supervisorPid();
     await (engine as EmbeddedEngine).shutdown();
     expect(fs.readFileSync(order, 'utf8')).toBe('top\nmid\nbase\n');
-    for (const m of ['sleep 3604', 'sleep 3605', 'sleep 3606']) expect(processesWith(m)).toEqual([]);
+    for (const m of ['sleep 3604', 'sleep 3605', 'sleep 3606']) expect(processesWith(m, live)).toEqual([]);
     await waitFor('supervisor exit', () => !alive(sup));
     expect(fs.existsSync(path.join(live, 'engine/supervise.sock'))).toBe(false);
     // What was wanted up comes back with the next supervisor.
     await startEngine(live, { kind: 'embedded' });
     engine = await openEngine(live, { kind: 'embedded' });
     await waitFor('back up', async () => (await status('top')).state === 'up');
-    expect(processesWith('sleep 3606').length).toBe(1);
+    expect(processesWith('sleep 3606', live).length).toBe(1);
   });
 });

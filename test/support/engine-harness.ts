@@ -37,8 +37,11 @@ export function alive(pid: number | undefined): boolean {
   return info !== undefined && info.state !== 'Z';
 }
 
-/** Live processes whose command line contains `marker`. */
-export function processesWith(marker: string): number[] {
+/**
+ * Live processes whose command line contains `marker` and whose working directory is under
+ * `under` (a test's live directory: other worktrees run the same tests on this machine).
+ */
+export function processesWith(marker: string, under: string): number[] {
   const out: number[] = [];
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
@@ -48,7 +51,14 @@ export function processesWith(marker: string): number[] {
     } catch {
       continue;
     }
-    if (cmd.includes(marker) && alive(Number(e))) out.push(Number(e));
+    if (!cmd.includes(marker) || !alive(Number(e))) continue;
+    let cwd = '';
+    try {
+      cwd = fs.readlinkSync(`/proc/${e}/cwd`);
+    } catch {
+      continue;
+    }
+    if (cwd === under || cwd.startsWith(under + '/')) out.push(Number(e));
   }
   return out;
 }
