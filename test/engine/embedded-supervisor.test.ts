@@ -239,7 +239,9 @@ describe('embedded supervisor', () => {
     const b = await up(longrun('adopt-b', { notification_fd: 3, run: { script: '#!/bin/sh\necho >&3\nexec sleep 3602\n' } }));
     // Wanted down and down: must stay down.
     await engine.install(longrun('adopt-c', { run: { argv: ['sleep', '3603'] } }));
-    process.kill(supervisorPid(), 'SIGKILL');
+    const oldSupervisor = supervisorPid();
+    process.kill(oldSupervisor, 'SIGKILL');
+    await waitFor('old supervisor dead', () => !alive(oldSupervisor));
     await engine.close();
     await startEngine(live, { kind: 'embedded' });
     engine = await openEngine(live, { kind: 'embedded' });
