@@ -118,7 +118,7 @@ function commandText(cmd: Command, sensitive: boolean): string {
   if (sensitive) return '(sensitive)';
   if ('argv' in cmd) return `[${cmd.argv.map((a) => JSON.stringify(a)).join(', ')}]`;
   const body = cmd.script.replace(/\n$/, '').split('\n');
-  return ['script:', ...body.map((l) => `| ${l}`)].join('\n');
+  return ['script:', ...body.map((l) => `| ${l}`.trimEnd())].join('\n');
 }
 
 function table(rows: Row[]): string {
