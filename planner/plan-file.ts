@@ -101,3 +101,36 @@ export function touchedServices(plan: Plan): string[] {
   }
   return [...out].sort();
 }
+
+/** Why a saved plan no longer applies to the live state it was made against, or null if it does. */
+export function planStaleness(pf: PlanFile, live: { lineage: string; serial: number }): string | null {
+  if (pf.live.lineage !== live.lineage) {
+    return `Saved plan is stale: it was made for live state lineage ${pf.live.lineage}, but the live state has lineage ${live.lineage}; make a new plan`;
+  }
+  if (pf.live.serial !== live.serial) {
+    return `Saved plan is stale: the live state changed after this plan was made (plan made at serial ${pf.live.serial}, live state now at serial ${live.serial}); make a new plan`;
+  }
+  return null;
+}
+
+/** Collapses run states to what a plan depends on: whether a service is running, not running, or not installed. */
+export function runClass(state: string): 'running' | 'stopped' | 'absent' {
+  if (state === 'absent') return 'absent';
+  return state === 'up' || state === 'ready' || state === 'starting' || state === 'stopping' ? 'running' : 'stopped';
+}
+
+/**
+ * The services whose engine status no longer matches what the plan recorded, each as one line
+ * ("longrun.web: planned with it ready, the engine now reports it failed"). `now` is the engine's
+ * status by name; a name missing from it is absent. A pid change alone (the supervisor restarted a
+ * crashed process) is not a difference: the plan's steps do not depend on the pid.
+ */
+export function observedMismatches(pf: PlanFile, now: Record<string, { state: string } | undefined>): string[] {
+  if (pf.observed.source !== 'engine') return [];
+  const out: string[] = [];
+  for (const [name, then] of Object.entries(pf.observed.services)) {
+    const cur = now[name]?.state ?? 'absent';
+    if (runClass(cur) !== runClass(then.state)) out.push(`${name}: planned with it ${then.state}, the engine now reports it ${cur}`);
+  }
+  return out;
+}

@@ -128,6 +128,9 @@ export function renderBody(c: ResourceChange, p: Paint): string[] {
     return out;
   }
 
+  if (c.changed_paths.length === 0 && !c.previous_name && (c.actions.includes('restart') || c.actions.includes('start') || c.actions.includes('stop'))) {
+    out.push(`${IND}  ${p('dim', '# (definition unchanged)')}`);
+  }
   const paths = [...new Set(c.changed_paths.map((cp) => attributePathOf(cp, after.has(cp) ? after : before)))];
   const restartAttrs = new Set(c.restart_paths.map((cp) => attributePathOf(cp, after.has(cp) ? after : before)));
   for (const path of paths) {

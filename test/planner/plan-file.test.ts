@@ -47,3 +47,25 @@ test('touched services include both names of a rename', () => {
   expect(t).toContain('edge');
   expect(t).not.toContain('agent_nope');
 });
+
+test('a plan made at another serial or lineage is stale, naming both serials', async () => {
+  const { planStaleness } = await import('../../planner/plan-file.js');
+  const f = sample();
+  expect(planStaleness(f, { lineage: 'l-1', serial: 3 })).toBeNull();
+  expect(planStaleness(f, { lineage: 'l-1', serial: 5 })).toBe(
+    'Saved plan is stale: the live state changed after this plan was made (plan made at serial 3, live state now at serial 5); make a new plan',
+  );
+  expect(planStaleness(f, { lineage: 'l-2', serial: 3 })).toMatch(/lineage l-1, but the live state has lineage l-2/);
+});
+
+test('observed mismatches compare running, stopped and absent, not pids', async () => {
+  const { observedMismatches } = await import('../../planner/plan-file.js');
+  const f = sample();
+  f.observed.services = { web: { state: 'ready', pid: 10 }, db: { state: 'down' }, ghost: { state: 'absent' } };
+  expect(observedMismatches(f, { web: { state: 'up' }, db: { state: 'failed' } })).toEqual([]);
+  expect(observedMismatches(f, { web: { state: 'failed' }, db: { state: 'down' }, ghost: { state: 'down' } })).toEqual([
+    'web: planned with it ready, the engine now reports it failed',
+    'ghost: planned with it absent, the engine now reports it down',
+  ]);
+  expect(observedMismatches({ ...f, observed: { ...f.observed, source: 'state' } }, {})).toEqual([]);
+});
