@@ -7,6 +7,7 @@ import type { Engine } from './engine.js';
 import { EmbeddedEngine, SupervisorUnavailableError } from './embedded/client.js';
 import { engineLayout } from './embedded/layout.js';
 import { tailLines } from './embedded/log-file.js';
+import { S6Engine } from './s6/s6-engine.js';
 
 // The one place that knows which engines exist: everything else talks to an Engine.
 
@@ -50,6 +51,12 @@ export async function startEngine(liveDir: string, config: EngineConfig): Promis
       const tail = tailLines(layout.supervisorLog, 5).join('\n  ');
       throw new EngineStartError(`the supervisor for ${liveDir} did not start${tail ? `:\n  ${tail}` : ''}`);
     }
+    case 's6': {
+      // Uses the s6-svscan on config.scandir, or starts one for the live directory (engine/s6/).
+      const e = await S6Engine.start(liveDir, config);
+      await e.close();
+      return;
+    }
     default:
       throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
   }
@@ -69,6 +76,12 @@ export async function openEngine(liveDir: string, config: EngineConfig, opts: Op
     case 'embedded':
       if (opts.autostart === true) await startEngine(liveDir, config);
       return EmbeddedEngine.connect(liveDir);
+    case 's6': {
+      if (opts.autostart === true) return S6Engine.start(liveDir, config);
+      const down = S6Engine.unavailable(liveDir);
+      if (down) throw new SupervisorUnavailableError(down);
+      return S6Engine.open(liveDir, config);
+    }
     default:
       throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
   }
@@ -79,6 +92,8 @@ export function serviceLogFile(liveDir: string, config: EngineConfig, name: stri
   switch (config.kind) {
     case 'embedded':
       return path.join(engineLayout(liveDir).logs, name, 'current');
+    case 's6':
+      return S6Engine.logFileOf(liveDir, name);
     default:
       throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
+import { liveLayout } from '../../state/live-dir.js';
 import type { EngineConfig } from '../../state/state-types.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
@@ -9,10 +10,12 @@ import { writeServiceDir } from './service-dir.js';
 import { parseSvStat, runStateOf, SVSTAT_FIELDS } from './s6-status.js';
 import { runTool, svcSignalFlag, SVC_SIGNALS } from './s6-tools.js';
 
-// The s6 engine. Layout of its area in the live directory (<live>/s6/):
-//   engine.json      scan directory, and the pid of s6-svscan when rcform started it
+// The s6 engine. Layout of its area in the live directory (<live>/engine/):
+//   s6.json          scan directory, and the pid of s6-svscan when rcform started it
 //   scan/            the scan directory, unless the operator gave --scandir
 //   sv/<id>/         one service directory per longrun, <id> = name at install + random suffix
+//   logs/<id>/       its logger's directory (s6-log: current + rotated files)
+//   logs/<name>/current  a oneshot's output (engine/oneshot-runner.ts appends to it)
 //   oneshots.json    which oneshots are up (they run in the applying process, not under s6)
 //
 // Naming, and why a rename restarts nothing: the scan directory holds one symlink per longrun,
@@ -21,8 +24,7 @@ import { runTool, svcSignalFlag, SVC_SIGNALS } from './s6-tools.js';
 // by the entry's name, so renaming the symlink (rename(2), atomic) and rescanning leaves the same
 // s6-supervise, and the same process, in place. The directory keeps the id it was installed with.
 
-export const AREA = 's6';
-const CONFIG_FILE = 'engine.json';
+const CONFIG_FILE = 's6.json';
 const DEFINITION_FILE = 'rcform.json';
 /** How long s6-svscan may take to spawn, or reap, one s6-supervise. Generous: machines here are shared. */
 const SUPERVISOR_WAIT_MS = 30000;
@@ -65,7 +67,7 @@ export class S6Engine implements Engine {
     readonly liveDir: string,
     private readonly config: S6EngineFile,
   ) {
-    this.area = path.join(liveDir, AREA);
+    this.area = liveLayout(liveDir).engine;
   }
 
   get scandir(): string {
@@ -74,7 +76,7 @@ export class S6Engine implements Engine {
 
   /** `rcform init --engine s6`: use the s6-svscan running on config.scandir, or start one for the live directory. */
   static async start(liveDir: string, config: EngineConfig): Promise<S6Engine> {
-    const area = path.join(liveDir, AREA);
+    const area = liveLayout(liveDir).engine;
     fs.mkdirSync(path.join(area, 'sv'), { recursive: true, mode: 0o700 });
     let file: S6EngineFile;
     if (config.scandir) {
@@ -98,9 +100,25 @@ export class S6Engine implements Engine {
     return engine;
   }
 
+  /** Why the live directory's s6 engine cannot be opened (not set up, or its s6-svscan is not running), or null. */
+  static unavailable(liveDir: string): string | null {
+    const file = readEngineFile(liveLayout(liveDir).engine);
+    if (!file) return `the s6 engine of ${liveDir} is not set up (run \`rcform init --engine s6\`)`;
+    return scannerRunning(file.scandir) ? null : `no s6-svscan is running on ${file.scandir}`;
+  }
+
+  /** A service's log file without opening the engine (for `rcform logs` and the oneshot runner). */
+  static logFileOf(liveDir: string, name: string): string {
+    const area = liveLayout(liveDir).engine;
+    const file = readEngineFile(area);
+    const target = file ? safeRealpath(path.join(file.scandir, name)) : null;
+    if (target && path.dirname(target) === safeRealpath(path.join(area, 'sv'))) return path.join(area, 'logs', path.basename(target), 'current');
+    return path.join(area, 'logs', name, 'current');
+  }
+
   /** An engine for a live directory that `start` set up; fails if its s6-svscan is not running. */
   static async open(liveDir: string, _config?: EngineConfig): Promise<S6Engine> {
-    const area = path.join(liveDir, AREA);
+    const area = liveLayout(liveDir).engine;
     const file = readEngineFile(area);
     if (!file) throw new EngineError('<s6-svscan>', `${area} has no ${CONFIG_FILE}: run \`rcform init --engine s6\``);
     if (!scannerRunning(file.scandir)) {
@@ -134,6 +152,21 @@ export class S6Engine implements Engine {
     }
   }
 
+  private logDirOf(dir: string): string {
+    return path.join(this.area, 'logs', path.basename(dir));
+  }
+
+  /** The file `rcform logs` reads: a longrun's s6-log `current`, or a oneshot's output file. */
+  logFile(name: string): string {
+    return S6Engine.logFileOf(this.liveDir, name);
+  }
+
+  private checkPipeline(svc: CompiledLongrun): void {
+    if (svc.producer_for !== undefined || svc.consumer_for.length > 0) {
+      throw new EngineError(svc.name, 'pipelines (producer_for/consumer_for) are not supported by the s6 engine yet; use the embedded engine');
+    }
+  }
+
   private get(name: string): Installed {
     const i = this.installed.get(name);
     if (!i) throw new EngineError(name, 'not installed in the s6 engine');
@@ -148,14 +181,16 @@ export class S6Engine implements Engine {
     await runTool(service, 's6-svscanctl', [nuke ? '-an' : '-a', this.scandir]);
   }
 
+  /** Waits for the s6-supervise processes of the service and of its logger to be there (or gone). */
   private async waitSupervised(name: string, dir: string, supervised: boolean): Promise<void> {
-    const control = path.join(dir, 'supervise', 'control');
-    const ok = await pollUntil(() => fifoHasReader(control) === supervised, SUPERVISOR_WAIT_MS);
+    const controls = [path.join(dir, 'supervise', 'control'), path.join(dir, 'log', 'supervise', 'control')];
+    const ok = await pollUntil(() => controls.every((c) => fifoHasReader(c) === supervised), SUPERVISOR_WAIT_MS);
     if (!ok) throw new EngineError(name, `s6-supervise ${supervised ? 'did not start' : 'did not exit'} on ${dir} within ${SUPERVISOR_WAIT_MS} ms`);
   }
 
   async install(svc: CompiledLongrun): Promise<void> {
     if (this.installed.has(svc.name)) throw new EngineError(svc.name, 'already installed');
+    this.checkPipeline(svc);
     const link = this.link(svc.name);
     const stale = lstatOrNull(link);
     if (stale) {
@@ -166,8 +201,9 @@ export class S6Engine implements Engine {
       }
       fs.rmSync(link);
     }
-    const dir = path.join(fs.realpathSync(path.join(this.area, 'sv')), `${svc.name}-${randomBytes(4).toString('hex')}`);
-    writeServiceDir(dir, svc);
+    const id = `${svc.name}-${randomBytes(4).toString('hex')}`;
+    const dir = path.join(fs.realpathSync(path.join(this.area, 'sv')), id);
+    writeServiceDir(dir, svc, this.logDirOf(dir));
     fs.writeFileSync(path.join(dir, 'down'), '');
     writeJsonAtomic(path.join(dir, DEFINITION_FILE), svc);
     fs.symlinkSync(dir, link);
@@ -178,7 +214,8 @@ export class S6Engine implements Engine {
 
   async update(svc: CompiledLongrun): Promise<void> {
     const i = this.get(svc.name);
-    writeServiceDir(i.dir, svc);
+    this.checkPipeline(svc);
+    writeServiceDir(i.dir, svc, this.logDirOf(i.dir));
     writeJsonAtomic(path.join(i.dir, DEFINITION_FILE), svc);
     i.svc = svc;
   }
@@ -203,6 +240,7 @@ export class S6Engine implements Engine {
     await this.rescan(name, true);
     await this.waitSupervised(name, i.dir, false);
     fs.rmSync(i.dir, { recursive: true, force: true });
+    fs.rmSync(this.logDirOf(i.dir), { recursive: true, force: true });
   }
 
   async start(name: string, opts: TransitionOptions): Promise<void> {

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { EngineError } from '../../engine/engine.js';
 import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engine/s6/scanner.js';
 import { S6Engine } from '../../engine/s6/s6-engine.js';
+import { openEngine, serviceLogFile } from '../../engine/open-engine.js';
+import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
@@ -15,6 +17,7 @@ const suite = S6_MISSING ? describe.skip : describe;
 warnS6Missing('s6 engine tests');
 if (S6_MISSING) test.skip(`s6 engine tests skipped: ${S6_MISSING}`, () => {});
 
+const openEngineLogFile = (live: string, name: string): string => serviceLogFile(live, { kind: 's6' }, name);
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -46,7 +49,7 @@ suite('s6 engine', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
     live = path.join(tmp, 'live');
     engine = await S6Engine.start(live, { kind: 's6' });
-    svscanPid = JSON.parse(fs.readFileSync(path.join(live, 's6', 'engine.json'), 'utf8')).svscan_pid;
+    svscanPid = JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8')).svscan_pid;
   });
 
   afterAll(async () => {
@@ -59,7 +62,7 @@ suite('s6 engine', () => {
     expect(alive(svscanPid as number)).toBe(true);
     expect(scannerRunning(engine.scandir)).toBe(true);
     const again = await S6Engine.start(live, { kind: 's6' });
-    expect(JSON.parse(fs.readFileSync(path.join(live, 's6', 'engine.json'), 'utf8')).svscan_pid).toBe(svscanPid);
+    expect(JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8')).svscan_pid).toBe(svscanPid);
     await again.close();
   });
 
@@ -98,7 +101,7 @@ suite('s6 engine', () => {
     const out = path.join(tmp, 'envout');
     await engine.install(
       longrun('envy', {
-        run: sh(`{ echo "G=$GREETING"; echo "E=[\${EMPTY-unset}]"; echo "H=\${HOME-unset}"; pwd; cat app.conf; } > ${out}; exec sleep 1000`),
+        run: sh(`{ echo "G=$GREETING"; echo "E=[\${EMPTY-unset}]"; echo "H=\${HOME-unset}"; pwd; cat data/app.conf; } > ${out}; exec sleep 1000`),
         env: { GREETING: 'hi there', EMPTY: '' },
         data: { 'app.conf': 'port=1\n' },
       }),
@@ -109,7 +112,7 @@ suite('s6 engine', () => {
     expect(alive(st?.pid as number)).toBe(true);
     const text = await eventually('the env file', () => (fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('port=1') ? fs.readFileSync(out, 'utf8') : undefined));
     const dir = fs.realpathSync(path.join(engine.scandir, 'envy'));
-    expect(text).toBe(`G=hi there\nE=[]\nH=unset\n${path.join(dir, 'data')}\nport=1\n`);
+    expect(text).toBe(`G=hi there\nE=[]\nH=unset\n${dir}\nport=1\n`);
     // The down file follows what is wanted, so a restarted s6-supervise keeps the service up.
     expect(fs.existsSync(path.join(dir, 'down'))).toBe(false);
     await engine.stop('envy', T);
@@ -132,6 +135,24 @@ suite('s6 engine', () => {
     expect((await engine.status())['mute']).toMatchObject({ wanted: 'up', state: 'starting' });
     await engine.uninstall('mute');
     await engine.uninstall('ready');
+  });
+
+  test("stdout and stderr go to the service's s6-log, and a rename keeps it", async () => {
+    await engine.install(longrun('talker', { run: sh('echo to-stdout; echo to-stderr >&2; exec sleep 1000') }));
+    await engine.start('talker', T);
+    const log = engine.logFile('talker');
+    expect(log).toBe(openEngineLogFile(live, 'talker'));
+    await eventually('both lines in the log', () => (fs.existsSync(log) && /to-stderr/.test(fs.readFileSync(log, 'utf8')) ? true : undefined));
+    expect(fs.readFileSync(log, 'utf8')).toBe('to-stdout\nto-stderr\n');
+    await engine.rename('talker', 'speaker', longrun('speaker', { run: sh('echo to-stdout; echo to-stderr >&2; exec sleep 1000') }));
+    expect(engine.logFile('speaker')).toBe(log);
+    await engine.uninstall('speaker');
+    expect(fs.existsSync(log)).toBe(false);
+  });
+
+  test('pipelines are refused with a clear error (not supported by the s6 engine yet)', async () => {
+    await expect(engine.install(longrun('producer', { producer_for: 'logger' }))).rejects.toThrow(/^producer: pipelines .* not supported by the s6 engine/);
+    expect(fs.existsSync(path.join(engine.scandir, 'producer'))).toBe(false);
   });
 
   test('a crashed service is restarted by s6', async () => {
@@ -271,6 +292,8 @@ suite('s6 engine on an operator-run s6-svscan', () => {
       }
       expect(alive(scanner.pid)).toBe(false);
       await expect(S6Engine.open(path.join(tmp, 'live'))).rejects.toThrow(/no s6-svscan is running on/);
+      // What plan's refresh relies on: "not running" is SupervisorUnavailableError, not a crash.
+      await expect(openEngine(path.join(tmp, 'live'), { kind: 's6', scandir })).rejects.toBeInstanceOf(SupervisorUnavailableError);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
