@@ -20,6 +20,11 @@ export interface LiveRef {
   file?: string;
   lineage: string;
   serial: number;
+  /**
+   * The last journal record the plan saw folded into the state (live-dir only). With the serial it
+   * pins the exact live state: records of a crashed apply change what live is without a new serial.
+   */
+  journal_seq?: number;
   /** Hash of the compiled database the live state was last applied from. */
   compiled_hash: string | null;
 }

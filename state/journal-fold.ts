@@ -29,9 +29,13 @@ export function foldJournal(state: State, records: readonly JournalRecord[]): St
 
 function applyChange(services: Record<string, ServiceState>, name: string, change: ServiceChange): void {
   switch (change.op) {
-    case 'put':
-      services[name] = change.entry;
+    case 'put': {
+      // A definition change does not change what runs: keep the latest observation unless the
+      // record brings its own (an observe record folded earlier is newer than the step's base).
+      const prev = services[name]?.observed;
+      services[name] = change.entry.observed || !prev ? change.entry : { ...change.entry, observed: prev };
       return;
+    }
     case 'remove':
       delete services[name];
       return;

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { applyCommand, destroyCommand } from './apply.js';
 import { importS6rcCommand } from './import-s6rc.js';
 import { diffCommand } from './diff.js';
 import { forceUnlockCommand } from './force-unlock.js';
@@ -16,4 +17,23 @@ import { logsCommand } from './logs.js';
 import { superviseCommand } from './supervise.js';
 
 // The command list, in the order `rcform --help` shows it. Keep one import per command file.
-export const commands: Command[] = [initCommand, planCommand, diffCommand, showPlanCommand, showCompiledCommand, importS6rcCommand, stateListCommand, stateShowCommand, stateMvCommand, stateRmCommand, statePullCommand, forceUnlockCommand, statusCommand, logsCommand, superviseCommand];
+// One per line, so that areas adding commands in parallel do not conflict.
+export const commands: Command[] = [
+  initCommand,
+  planCommand,
+  applyCommand,
+  destroyCommand,
+  diffCommand,
+  showPlanCommand,
+  showCompiledCommand,
+  importS6rcCommand,
+  stateListCommand,
+  stateShowCommand,
+  stateMvCommand,
+  stateRmCommand,
+  statePullCommand,
+  forceUnlockCommand,
+  statusCommand,
+  logsCommand,
+  superviseCommand,
+];

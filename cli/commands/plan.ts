@@ -90,7 +90,7 @@ Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error,
   },
 };
 
-async function desiredDb(ctx: CommandContext, destroy: boolean): Promise<CompiledDb | null> {
+export async function desiredDb(ctx: CommandContext, destroy: boolean): Promise<CompiledDb | null> {
   const file = flagString(ctx, 'compiled');
   const dir = ctx.positionals[0];
   if (file && dir) throw new CliError('give either DIR or --compiled FILE, not both');
@@ -118,6 +118,19 @@ async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead
   const liveDir = liveDirOf(ctx);
   const lock = await lockLive(ctx, liveDir, 'plan');
   try {
+    return await readLiveLocked(ctx, liveDir, refresh);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * The live state of `liveDir`, for a caller that holds its lock: state.json with any journal
+ * records it does not show yet folded in (in memory: plan never writes), and the engine's status.
+ * The plan records the serial and the journal position it saw, so apply can tell it is fresh.
+ */
+export async function readLiveLocked(ctx: CommandContext, liveDir: string, refresh: boolean): Promise<LiveRead> {
+  try {
     const onDisk = readState(liveDir);
     const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
     for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
@@ -127,16 +140,21 @@ async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead
       state,
       observed,
       engine: state.engine,
-      ref: { source: 'live-dir', live_dir: liveDir, lineage: state.lineage, serial: state.serial, compiled_hash: state.compiled_hash },
+      ref: {
+        source: 'live-dir',
+        live_dir: liveDir,
+        lineage: state.lineage,
+        serial: onDisk.serial,
+        journal_seq: state.journal_seq ?? 0,
+        compiled_hash: state.compiled_hash,
+      },
     };
   } catch (err) {
     throw asCliError(err);
-  } finally {
-    lock.release();
   }
 }
 
-function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRead): PlanFile {
+export function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRead): PlanFile {
   const services: PlanFile['observed']['services'] = {};
   for (const name of touchedServices(plan)) {
     if (live.observed) {

@@ -1,0 +1,189 @@
+import { CliError, write, type CommandContext } from './command.js';
+import { asCliError } from './live-flags.js';
+import type { ApplyView } from './views/apply-view.js';
+import { AccountError, resolveAccount } from '../engine/accounts.js';
+import type { ApplyResult } from '../engine/apply-events.js';
+import type { Engine, RunState, ServiceStatus } from '../engine/engine.js';
+import { openEngine, serviceLogFile } from '../engine/open-engine.js';
+import { tailLines } from '../engine/embedded/log-file.js';
+import { StepExecutor } from '../engine/step-executor.js';
+import type { PlanFile } from '../planner/plan-file.js';
+import { touchedServices } from '../planner/plan-file.js';
+import { readJournal, JournalWriter } from '../state/journal.js';
+import { foldJournal } from '../state/journal-fold.js';
+import type { JournalRecord } from '../state/journal-types.js';
+import { recoverState } from '../state/recover.js';
+import { readState, writeState } from '../state/state-file.js';
+import type { State } from '../state/state-types.js';
+
+// The part of apply that runs with the state lock held: check that the plan still describes the
+// live directory, then execute exactly its steps and keep state.json in step with the journal.
+
+/** How often the journal is folded into state.json while steps run (and once at the end). */
+const FOLD_INTERVAL_MS = 2000;
+
+export interface ExecuteOptions {
+  ctx: CommandContext;
+  liveDir: string;
+  planFile: PlanFile;
+  /** Refuse a plan whose lineage, serial or journal position no longer match (saved plans). */
+  checkFresh: boolean;
+  view: ApplyView;
+  parallelism: number;
+  answers: Map<string, Buffer>;
+}
+
+export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
+  const { planFile: pf, liveDir } = o;
+  let state: State;
+  try {
+    if (o.checkFresh) checkFresh(pf, liveDir);
+    state = recoverState(liveDir).state;
+  } catch (err) {
+    throw asCliError(err);
+  }
+  if (pf.engine && pf.engine.kind !== state.engine.kind) {
+    throw new CliError(`the plan was made for the ${pf.engine.kind} engine, but ${liveDir} uses ${state.engine.kind}; make a new plan`);
+  }
+  preflightAccounts(pf);
+
+  let engine: Engine;
+  try {
+    engine = await openEngine(liveDir, state.engine, { autostart: true });
+  } catch (err) {
+    throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
+  }
+  try {
+    if (o.checkFresh && pf.observed.source === 'engine') checkObserved(pf, await engine.status());
+
+    const journal = await JournalWriter.open(liveDir, { foldedSeq: state.journal_seq ?? 0 });
+    let pending: JournalRecord[] = [];
+    const fold = (): void => {
+      if (pending.length === 0) return;
+      const next = foldJournal(state, pending);
+      pending = [];
+      state = writeState(liveDir, next);
+    };
+    const timer = setInterval(() => {
+      try {
+        fold();
+      } catch (err) {
+        // The journal still holds every record; the next fold (or recovery) catches up.
+        write(o.ctx.io.stderr, `Warning: could not update state.json: ${(err as Error).message}`);
+      }
+    }, FOLD_INTERVAL_MS);
+
+    const executor = new StepExecutor({
+      plan: pf.plan,
+      compiled: pf.compiled,
+      state,
+      engine,
+      journal,
+      parallelism: o.parallelism,
+      logFileOf: (name) => serviceLogFile(liveDir, state.engine, name),
+      input: {
+        answer: async (svc, step) => o.answers.get(svc.name) ?? (await o.view.ask(svc, step)),
+      },
+      onEvent: (ev) => o.view.event(ev),
+      onRecords: (records) => pending.push(...records),
+    });
+
+    // Ctrl-C once: start nothing new; twice: interrupt what runs. SIGTERM interrupts at once.
+    let interrupts = 0;
+    const onInt = (): void => {
+      interrupts++;
+      if (interrupts === 1) executor.stopStartingNew();
+      else executor.interruptInFlight();
+    };
+    const onTerm = (): void => executor.interruptInFlight();
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    o.view.onInterrupt?.(onInt);
+    let result: ApplyResult;
+    try {
+      result = await executor.run();
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      clearInterval(timer);
+      await journal.close();
+    }
+    fold();
+    return result;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** A saved plan applies only to the exact live state it was made against. */
+function checkFresh(pf: PlanFile, liveDir: string): void {
+  if (pf.live.source !== 'live-dir') {
+    const what = pf.live.source === 'state-file' ? 'a state file' : 'a compiled database';
+    throw new CliError(`this plan was made against ${what} (${pf.live.file ?? '--live-from'}), not a live directory: it can be reviewed with "rcform show", not applied`);
+  }
+  const onDisk = readState(liveDir);
+  if (onDisk.lineage !== pf.live.lineage) {
+    throw new CliError(`Saved plan is for a different live directory: it was made against lineage ${pf.live.lineage}, ${liveDir} has lineage ${onDisk.lineage}`);
+  }
+  const { records } = readJournal(liveDir, onDisk.journal_seq ?? 0);
+  const folded = foldJournal(onDisk, records);
+  const seq = folded.journal_seq ?? 0;
+  if (onDisk.serial !== pf.live.serial || (pf.live.journal_seq !== undefined && seq !== pf.live.journal_seq)) {
+    const where = onDisk.serial !== pf.live.serial ? `serial ${pf.live.serial}, the state is now at serial ${onDisk.serial}` : `journal record ${pf.live.journal_seq}, the journal is now at ${seq}`;
+    throw new CliError(`Saved plan is stale: the live state changed after this plan was made (the plan was made at ${where}); make a new plan`);
+  }
+}
+
+/** Running, stopped, failed or absent: what a plan's actions depend on (a pid change does not). */
+function runClass(state: RunState | 'absent' | string): string {
+  switch (state) {
+    case 'up':
+    case 'ready':
+    case 'starting':
+      return 'running';
+    case 'down':
+    case 'stopping':
+      return 'down';
+    default:
+      return state;
+  }
+}
+
+function checkObserved(pf: PlanFile, now: Record<string, ServiceStatus>): void {
+  const differences: string[] = [];
+  for (const name of touchedServices(pf.plan)) {
+    const then = pf.observed.services[name];
+    if (!then) continue;
+    const current = now[name]?.state ?? 'absent';
+    if (runClass(then.state) !== runClass(current)) differences.push(`${name}: ${then.state} when planned, ${current} now`);
+  }
+  if (differences.length > 0) {
+    throw new CliError(`Saved plan is stale: the engine reports services in another state than when the plan was made (${differences.join('; ')}); nothing was changed, make a new plan`);
+  }
+}
+
+/** An unknown user or group is an error before anything starts, naming the service and step. */
+function preflightAccounts(pf: PlanFile): void {
+  const problems: string[] = [];
+  for (const step of pf.plan.steps) {
+    if (!['install', 'update', 'rename', 'start', 'oneshot_up', 'oneshot_down'].includes(step.action)) continue;
+    const svc = pf.plan.resource_changes.find((c) => c.name === step.service)?.after ?? pf.compiled?.services[step.service];
+    if (!svc || (svc.user === undefined && svc.group === undefined)) continue;
+    try {
+      resolveAccount(svc.user, svc.group);
+    } catch (err) {
+      if (err instanceof AccountError) problems.push(`${svc.address} (step ${step.id}): ${err.message}`);
+      else throw err;
+    }
+  }
+  if (problems.length > 0) throw new CliError(`nothing was started: ${[...new Set(problems)].join('; ')}`);
+}
+
+/** The last lines a failed service wrote, for the summary. */
+export function lastLogLines(liveDir: string, state: State, name: string, n = 10): string[] {
+  try {
+    return tailLines(serviceLogFile(liveDir, state.engine, name), n);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,203 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FlagSpec } from '../args.js';
+import { executePlan, lastLogLines } from '../apply-run.js';
+import { CliError, flagBool, flagList, flagNumber, flagString, write, type Command, type CommandContext } from '../command.js';
+import { canAsk, confirmYes } from '../confirm.js';
+import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags.js';
+import { parseInputFlags, preflightInputs } from '../operator-input.js';
+import { readPlanFile } from '../plan-file-io.js';
+import { renderHuman } from '../views/plan-human.js';
+import { JsonApplyView, PlainApplyView, type ApplyView } from '../views/apply-view.js';
+import { desiredDb, planCommand, planFileOf, readLiveLocked } from './plan.js';
+import type { ApplyResult } from '../../engine/apply-events.js';
+import { diff } from '../../planner/diff.js';
+import { PlanError } from '../../planner/plan-error.js';
+import type { PlanFile } from '../../planner/plan-file.js';
+import type { PlanSummary } from '../../planner/plan-types.js';
+import { readState } from '../../state/state-file.js';
+
+// `rcform apply [PLANFILE | DIR]` and `rcform destroy`: execute exactly a plan, under the state lock.
+// With a saved plan, nothing is re-planned: the plan must still describe the live directory (same
+// lineage, serial, journal position and engine-observed states) or apply refuses before acting.
+// Without one, the plan is made, shown and confirmed under the same lock, so nothing can change
+// between what the operator approved and what runs.
+
+const APPLY_FLAGS: FlagSpec[] = [
+  { name: 'auto-approve', type: 'boolean', description: 'Apply without asking for confirmation' },
+  { name: 'parallelism', type: 'number', default: 32, valueName: 'N', description: 'Run at most N steps at a time' },
+  { name: 'json', type: 'boolean', description: 'Print one JSON object per event (docs/apply.md)' },
+  { name: 'input', type: 'list', valueName: 'NAME=@FILE', description: "Answer a oneshot's input from FILE (repeatable); needed without a terminal" },
+];
+
+/** Plan flags that make sense when apply makes its own plan (not the output or file-only ones). */
+const INLINE_PLAN_FLAGS = planCommand.flags.filter((f) => !['out', 'json', 'markdown', 'detailed-exitcode', 'live-from', 'destroy', 'live', 'lock-timeout'].includes(f.name));
+
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'Execute a saved plan, or plan, confirm and execute',
+  description: `With PLANFILE (from "rcform plan --out"), executes exactly its steps, after checking that the live
+directory is still what the plan was made against. With DIR (default: the current directory),
+makes the plan, shows it, asks for "yes" (or --auto-approve), then executes it.
+
+Ctrl-C once: no new steps start, the steps in flight finish, the state is saved. Twice: the steps in
+flight are interrupted too. Exit status 0 when every step succeeded, 1 otherwise.`,
+  args: [{ name: 'PLANFILE|DIR', optional: true }],
+  flags: [...APPLY_FLAGS, ...INLINE_PLAN_FLAGS, LIVE_FLAG, LOCK_TIMEOUT_FLAG],
+  run: (ctx) => runApply(ctx, false),
+};
+
+export const destroyCommand: Command = {
+  name: 'destroy',
+  summary: 'Stop and remove every service, after confirmation',
+  description: 'Plans with --destroy, shows the plan, asks for "yes" (or --auto-approve), then executes it.',
+  args: [{ name: 'DIR', optional: true }],
+  flags: [...APPLY_FLAGS, ...INLINE_PLAN_FLAGS.filter((f) => f.name !== 'compiled'), LIVE_FLAG, LOCK_TIMEOUT_FLAG],
+  run: (ctx) => runApply(ctx, true),
+};
+
+async function runApply(ctx: CommandContext, destroy: boolean): Promise<number> {
+  const target = ctx.positionals[0];
+  const resolved = target ? path.resolve(ctx.io.cwd, target) : undefined;
+  if (!destroy && resolved && fs.existsSync(resolved) && fs.statSync(resolved).isFile()) return applySavedPlan(ctx, resolved);
+  if (resolved && !fs.existsSync(resolved)) throw new CliError(`${target}: no such plan file or directory`);
+  return applyInline(ctx, destroy);
+}
+
+async function applySavedPlan(ctx: CommandContext, file: string): Promise<number> {
+  const pf = readPlanFile(file);
+  const flagged = flagString(ctx, 'live');
+  const liveDir = pf.live.live_dir ?? liveDirOf(ctx);
+  if (flagged && path.resolve(ctx.io.cwd, flagged) !== liveDir) {
+    throw new CliError(`the plan was made against the live directory ${liveDir}, not ${path.resolve(ctx.io.cwd, flagged)}`);
+  }
+  const answers = preflightInputs(pf.plan, parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd), canAsk(ctx.io));
+  const lock = await lockLive(ctx, liveDir, 'apply', file);
+  try {
+    return await run(ctx, liveDir, pf, true, answers);
+  } finally {
+    lock.release();
+  }
+}
+
+async function applyInline(ctx: CommandContext, destroy: boolean): Promise<number> {
+  const compiled = await desiredDb(ctx, destroy);
+  const liveDir = liveDirOf(ctx);
+  const lock = await lockLive(ctx, liveDir, destroy ? 'destroy' : 'apply');
+  try {
+    const refresh = ctx.flags['refresh'] !== false;
+    const live = await readLiveLocked(ctx, liveDir, refresh);
+    let plan;
+    try {
+      plan = diff({
+        compiled,
+        state: live.state,
+        observed: live.observed,
+        options: {
+          replace: flagList(ctx, 'replace'),
+          target: flagList(ctx, 'target'),
+          destroy,
+          refresh: refresh && live.observed !== null,
+          allow_essential: flagBool(ctx, 'allow-essential'),
+        },
+      });
+    } catch (err) {
+      if (err instanceof PlanError) throw new CliError(err.problems.join('; '));
+      throw err;
+    }
+    const pf = planFileOf(plan, compiled, live);
+    const json = flagBool(ctx, 'json');
+    if (json) write(ctx.io.stdout, JSON.stringify({ type: 'plan', time: new Date().toISOString(), plan }));
+    else ctx.io.stdout.write(renderHuman(plan, { color: ctx.io.color }));
+
+    if (plan.steps.length === 0 && live.state.compiled_hash === plan.compiled_hash) {
+      if (!json) write(ctx.io.stdout, '\nNo changes. The live services match the configuration.');
+      return 0;
+    }
+    const answers = preflightInputs(plan, parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd), canAsk(ctx.io));
+    if (plan.steps.length > 0 && !flagBool(ctx, 'auto-approve')) {
+      if (!canAsk(ctx.io)) {
+        throw new CliError(`${destroy ? 'destroy' : 'apply'} needs confirmation and there is no terminal to ask on: review the plan above and pass --auto-approve, or apply a saved plan (rcform plan --out FILE; rcform apply FILE)`);
+      }
+      const ok = await confirmYes(ctx.io, [
+        '',
+        destroy ? 'Do you really want to destroy all services?' : 'Do you want to perform these actions?',
+        `  rcform will perform the actions described above.`,
+      ]);
+      if (!ok) {
+        write(ctx.io.stdout, `${destroy ? 'Destroy' : 'Apply'} cancelled.`);
+        return 1;
+      }
+    }
+    return await run(ctx, liveDir, pf, false, answers);
+  } finally {
+    lock.release();
+  }
+}
+
+async function run(ctx: CommandContext, liveDir: string, pf: PlanFile, checkFresh: boolean, answers: Map<string, Buffer>): Promise<number> {
+  const parallelism = flagNumber(ctx, 'parallelism') ?? 32;
+  if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism takes a whole number of at least 1, not ${parallelism}`);
+  const view = await makeView(ctx);
+  let result: ApplyResult;
+  try {
+    result = await executePlan({ ctx, liveDir, planFile: pf, checkFresh, view, parallelism, answers });
+  } catch (err) {
+    await view.close('');
+    throw err;
+  }
+  await view.close(flagBool(ctx, 'json') ? '' : summaryOf(liveDir, pf, result));
+  return result.outcome === 'ok' ? 0 : 1;
+}
+
+async function makeView(ctx: CommandContext): Promise<ApplyView> {
+  if (flagBool(ctx, 'json')) return new JsonApplyView(ctx.io);
+  if (ctx.io.stdout.isTTY && ctx.io.env['CI'] !== 'true') {
+    // Loaded only on a terminal: React and Ink cost start-up time every other command need not pay.
+    const { InkApplyView } = await import('../views/apply-ink.js');
+    return new InkApplyView(ctx.io);
+  }
+  return new PlainApplyView(ctx.io);
+}
+
+function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult): string {
+  if (r.outcome === 'ok') {
+    return `\nApply complete! ${appliedLine(pf.plan.summary)}`;
+  }
+  const lines = [
+    '',
+    `Apply ${r.outcome === 'failed' ? 'failed' : 'interrupted'}: ${r.done.length} done, ${r.failed.length} failed, ${r.interrupted.length} interrupted, ${r.notStarted.length} not started.`,
+  ];
+  let state;
+  try {
+    state = readState(liveDir);
+  } catch {
+    state = undefined;
+  }
+  for (const f of r.failed) {
+    lines.push('', `Error: ${f.step.address}: ${f.step.action} failed: ${f.error}`);
+    const log = state ? lastLogLines(liveDir, state, f.step.service) : [];
+    if (log.length > 0) lines.push(`  Last lines of ${f.step.service}'s log:`, ...log.map((l) => `    ${l}`));
+  }
+  for (const s of r.interrupted) lines.push(`  interrupted: ${s.address}: ${s.action}`);
+  for (const s of r.notStarted) lines.push(`  not started: ${s.address}: ${s.action}`);
+  lines.push('', 'The state records what was done; run "rcform plan" to see what remains.');
+  return lines.join('\n');
+}
+
+const PAST: Array<[keyof PlanSummary, string]> = [
+  ['install', 'installed'],
+  ['start', 'started'],
+  ['restart', 'restarted'],
+  ['reload', 'reloaded'],
+  ['update', 'updated'],
+  ['rename', 'renamed'],
+  ['stop', 'stopped'],
+  ['remove', 'removed'],
+];
+
+/** "Services: 2 installed, 1 restarted." — what the plan's summary said would happen, done. */
+function appliedLine(s: PlanSummary): string {
+  const parts = PAST.filter(([k]) => s[k] > 0).map(([k, word]) => `${s[k]} ${word}`);
+  return parts.length === 0 ? 'No changes.' : `Services: ${parts.join(', ')}.`;
+}

@@ -1,0 +1,313 @@
+import type { CompiledDb, CompiledOneshot, CompiledService } from '../lang/compile/compiled-db.js';
+import type { Plan, PlanStep, ResourceChange } from '../planner/plan-types.js';
+import type { JournalWriter } from '../state/journal.js';
+import type { JournalRecord, ServiceChange } from '../state/journal-types.js';
+import type { ServiceState, State } from '../state/state-types.js';
+import type { ApplyEvent, ApplyResult, StepOutcome } from './apply-events.js';
+import type { Engine } from './engine.js';
+import { runOneshot } from './oneshot-runner.js';
+
+// Runs a plan's steps through an engine, exactly as planned: a step starts once every step it
+// depends on has completed, up to `parallelism` at a time, as s6-rc runs transitions. Each step's
+// end record is appended to the journal and fsync'd before any step that depends on it may start,
+// so after a crash the journal says exactly what was done. Nothing here decides what to do: the
+// plan did. A failed step blocks only what depends on it; independent steps carry on.
+
+export interface OperatorInput {
+  /** The answer for a oneshot with `input`, asked at its step (or taken from --input). */
+  answer(svc: CompiledOneshot, step: PlanStep): Promise<string | Buffer>;
+}
+
+export interface ExecutorOptions {
+  plan: Plan;
+  /** The database being applied (null for a destroy plan). */
+  compiled: CompiledDb | null;
+  /** The state when the apply began, for the definitions of services being stopped or removed. */
+  state: State;
+  engine: Engine;
+  journal: JournalWriter;
+  parallelism: number;
+  /** Where a oneshot's output goes. */
+  logFileOf(name: string): string;
+  input: OperatorInput;
+  onEvent(event: ApplyEvent): void;
+  /** Every journal record once durable, in order; the caller folds them into state.json. */
+  onRecords?(records: JournalRecord[]): void;
+}
+
+export class StepExecutor {
+  private readonly soft = new AbortController();
+  private readonly hard = new AbortController();
+  private readonly changeByName = new Map<string, ResourceChange>();
+
+  constructor(private readonly o: ExecutorOptions) {
+    for (const c of o.plan.resource_changes) {
+      this.changeByName.set(c.name, c);
+      if (c.previous_name) this.changeByName.set(c.previous_name, c);
+    }
+  }
+
+  /** First Ctrl-C: start nothing new; steps in flight finish. */
+  stopStartingNew(): void {
+    if (this.soft.signal.aborted) return;
+    this.soft.abort(new Error('apply interrupted: no new steps are started'));
+    this.o.onEvent({ type: 'interrupt', time: now(), mode: 'soft' });
+  }
+
+  /** Second Ctrl-C: interrupt the steps in flight too. */
+  interruptInFlight(): void {
+    this.stopStartingNew();
+    if (this.hard.signal.aborted) return;
+    this.hard.abort(new Error('interrupted by the operator'));
+    this.o.onEvent({ type: 'interrupt', time: now(), mode: 'hard' });
+  }
+
+  async run(): Promise<ApplyResult> {
+    const { plan, parallelism } = this.o;
+    const steps = plan.steps;
+    const index = new Map(steps.map((s, i) => [s.id, i]));
+    const waitingOn = steps.map(() => 0);
+    const dependents: number[][] = steps.map(() => []);
+    for (const e of plan.edges) {
+      const from = index.get(e.from);
+      const to = index.get(e.to);
+      if (from === undefined || to === undefined) throw new Error(`plan edge ${e.from} → ${e.to} names a step that does not exist`);
+      waitingOn[to] = (waitingOn[to] as number) + 1;
+      (dependents[from] as number[]).push(to);
+    }
+
+    const result: ApplyResult = { outcome: 'ok', done: [], failed: [], interrupted: [], notStarted: [] };
+    const settled = new Array<boolean>(steps.length).fill(false);
+    // Ready steps in plan order, so a run is as deterministic as the engine lets it be.
+    const ready: number[] = [];
+    for (let i = 0; i < steps.length; i++) if (waitingOn[i] === 0) ready.push(i);
+    let running = 0;
+
+    const skipFrom = (i: number, because: string): void => {
+      const stack = [...(dependents[i] as number[])];
+      while (stack.length) {
+        const j = stack.pop() as number;
+        if (settled[j]) continue;
+        settled[j] = true;
+        const step = steps[j] as PlanStep;
+        result.notStarted.push(step);
+        this.o.onEvent({ type: 'step_skipped', time: now(), step, because });
+        stack.push(...(dependents[j] as number[]));
+      }
+    };
+
+    this.o.onEvent({ type: 'apply_start', time: now(), apply_id: this.o.journal.applyId, steps: steps.length, parallelism });
+    await this.record([
+      { type: 'apply-start', lineage: this.o.state.lineage, base_serial: this.o.state.serial, compiled_hash: plan.compiled_hash, steps: steps.length },
+    ]);
+
+    await new Promise<void>((resolveAll) => {
+      const pump = (): void => {
+        while (running < parallelism && ready.length > 0 && !this.soft.signal.aborted) {
+          const i = ready.shift() as number;
+          running++;
+          void this.runStep(steps[i] as PlanStep).then(({ outcome, error }) => {
+            running--;
+            settled[i] = true;
+            const step = steps[i] as PlanStep;
+            if (outcome === 'ok') {
+              result.done.push(step);
+              for (const j of dependents[i] as number[]) {
+                waitingOn[j] = (waitingOn[j] as number) - 1;
+                if (waitingOn[j] === 0 && !settled[j]) insertSorted(ready, j);
+              }
+            } else {
+              if (outcome === 'failed') result.failed.push({ step, error: error ?? 'failed' });
+              else result.interrupted.push(step);
+              skipFrom(i, `${step.id} ${outcome === 'failed' ? 'failed' : 'was interrupted'}`);
+            }
+            pump();
+          });
+        }
+        if (running === 0) resolveAll();
+      };
+      pump();
+    });
+
+    for (let i = 0; i < steps.length; i++) {
+      if (settled[i]) continue;
+      const step = steps[i] as PlanStep;
+      result.notStarted.push(step);
+      this.o.onEvent({ type: 'step_skipped', time: now(), step, because: 'the apply was interrupted' });
+    }
+    result.outcome = result.failed.length > 0 ? 'failed' : result.interrupted.length > 0 || result.notStarted.length > 0 ? 'interrupted' : 'ok';
+    const allDone = result.outcome === 'ok';
+    await this.record([
+      {
+        type: 'apply-end',
+        outcome: result.outcome,
+        ...(allDone ? { compiled_hash: this.o.plan.compiled_hash } : {}),
+        done: result.done.length,
+        failed: result.failed.length,
+        not_started: result.notStarted.length + result.interrupted.length,
+      },
+    ]);
+    this.o.onEvent({
+      type: 'apply_end',
+      time: now(),
+      outcome: result.outcome,
+      done: result.done.length,
+      failed: result.failed.length,
+      not_started: result.notStarted.length,
+      interrupted: result.interrupted.length,
+    });
+    return result;
+  }
+
+  private async record(entries: Parameters<JournalWriter['appendMany']>[0]): Promise<void> {
+    const records = await this.o.journal.appendMany(entries);
+    this.o.onRecords?.(records);
+  }
+
+  private async runStep(step: PlanStep): Promise<{ outcome: StepOutcome; error?: string }> {
+    const started = Date.now();
+    // The journal names the service by the name it has when the step begins (a rename's old name).
+    const service = step.from ?? step.service;
+    this.o.onEvent({ type: 'step_start', time: now(), step });
+    let outcome: StepOutcome = 'ok';
+    let error: string | undefined;
+    let change: ServiceChange | undefined;
+    try {
+      await this.record([{ type: 'step-start', step_id: step.id, action: step.action, service }]);
+      change = await this.execute(step);
+    } catch (err) {
+      outcome = this.hard.signal.aborted ? 'interrupted' : 'failed';
+      error = oneLine((err as Error)?.message ?? String(err));
+    }
+    try {
+      await this.record([
+        {
+          type: 'step-end',
+          step_id: step.id,
+          action: step.action,
+          service,
+          outcome,
+          ...(error !== undefined ? { error } : {}),
+          ...(outcome === 'ok' && change ? { change } : {}),
+        },
+      ]);
+    } catch (err) {
+      // Without a durable end record nothing may build on this step: treat it as failed.
+      outcome = 'failed';
+      error = `the journal could not record the step: ${oneLine((err as Error).message)}`;
+    }
+    this.o.onEvent({ type: 'step_end', time: now(), step, outcome, duration_ms: Date.now() - started, ...(error !== undefined ? { error } : {}) });
+    return error !== undefined ? { outcome, error } : { outcome };
+  }
+
+  /** Performs one step through the engine and returns how it changes the service's state entry. */
+  private async execute(step: PlanStep): Promise<ServiceChange | undefined> {
+    const { engine } = this.o;
+    const signal = this.hard.signal;
+    const transition = { timeoutMs: step.timeout_ms, signal };
+    switch (step.action) {
+      case 'install': {
+        const svc = this.after(step);
+        if (svc.type === 'longrun') await engine.install(svc);
+        return { op: 'put', entry: this.entryOf(svc, this.desiredAfter(svc.name)) };
+      }
+      case 'update': {
+        const svc = this.after(step);
+        if (svc.type === 'longrun') await engine.update(svc);
+        return { op: 'put', entry: this.entryOf(svc, this.desiredAfter(svc.name), this.o.state.services[svc.name]) };
+      }
+      case 'rename': {
+        const svc = this.after(step);
+        const from = step.from as string;
+        if (svc.type === 'longrun') await engine.rename(from, svc.name, svc);
+        return { op: 'rename', to: svc.name, entry: this.entryOf(svc, this.desiredAfter(svc.name), this.o.state.services[from]) };
+      }
+      case 'uninstall': {
+        const svc = this.before(step);
+        if (svc.type === 'longrun') await engine.uninstall(svc.name);
+        return { op: 'remove' };
+      }
+      case 'start': {
+        await engine.start(step.service, transition);
+        const svc = this.after(step);
+        const ready = svc.type === 'longrun' && svc.notification_fd !== undefined;
+        return { op: 'observe', observed: { state: ready ? 'ready' : 'up', at: now() }, desired: 'up' };
+      }
+      case 'stop': {
+        await engine.stop(step.service, transition);
+        return { op: 'observe', observed: { state: 'down', at: now() }, desired: this.desiredAfter(step.service) ?? 'down' };
+      }
+      case 'reload': {
+        await engine.reload(step.service);
+        return { op: 'observe', observed: { state: 'up', at: now() } };
+      }
+      case 'oneshot_up': {
+        const svc = this.after(step);
+        if (svc.type !== 'oneshot') throw new Error(`${step.id}: ${svc.address} is not a oneshot`);
+        const input = svc.input ? await this.o.input.answer(svc, step) : undefined;
+        await runOneshot(svc, 'up', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal, ...(input !== undefined ? { input } : {}) });
+        await engine.setOneshotState(svc, true);
+        return { op: 'observe', observed: { state: 'up', at: now() }, desired: 'up' };
+      }
+      case 'oneshot_down': {
+        const svc = this.before(step);
+        if (svc.type !== 'oneshot') throw new Error(`${step.id}: ${svc.address} is not a oneshot`);
+        await runOneshot(svc, 'down', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal });
+        await engine.setOneshotState(svc, false);
+        return { op: 'observe', observed: { state: 'down', at: now() }, desired: this.desiredAfter(svc.name) ?? 'down' };
+      }
+    }
+  }
+
+  /** The definition a step installs or starts: from the compiled database being applied. */
+  private after(step: PlanStep): CompiledService {
+    const svc = this.changeByName.get(step.service)?.after ?? this.o.compiled?.services[step.service];
+    if (!svc) throw new Error(`${step.id}: the plan has no definition for ${step.address}`);
+    return svc;
+  }
+
+  /** The definition a step stops or removes: as it was installed. */
+  private before(step: PlanStep): CompiledService {
+    const c = this.changeByName.get(step.service);
+    const svc = (c && c.name === step.service ? c.before : undefined) ?? this.o.state.services[step.service]?.definition ?? c?.before;
+    if (!svc) throw new Error(`${step.id}: the state has no definition for ${step.address}`);
+    return svc;
+  }
+
+  private desiredAfter(name: string): 'up' | 'down' | undefined {
+    const c = this.changeByName.get(name);
+    return c?.after_state ?? undefined;
+  }
+
+  private entryOf(svc: CompiledService, desired: 'up' | 'down' | undefined, previous?: ServiceState): ServiceState {
+    // No observation: the fold keeps the entry's latest one (state/journal-fold.ts).
+    return {
+      address: svc.address,
+      type: svc.type,
+      definition: svc,
+      definition_hash: svc.definition_hash,
+      desired: desired ?? previous?.desired ?? 'down',
+    };
+  }
+}
+
+function insertSorted(list: number[], value: number): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, value);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' | ').trim();
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from '@jest/globals';
+import { liveFixture, type LiveFixture } from '../support/apply-harness.js';
+import { alive, waitFor } from '../support/engine-harness.js';
+import type { ServiceSpec } from '../support/compiled-fixture.js';
+import { readState } from '../../state/state-file.js';
+import { readJournal } from '../../state/journal.js';
+
+// apply against a real embedded supervisor: real processes, real lock, real journal. Timeouts are
+// generous because process tests share a loaded machine.
+
+let fx: LiveFixture;
+beforeEach(async () => {
+  fx = await liveFixture();
+}, 60_000);
+afterEach(async () => {
+  await fx.close();
+}, 60_000);
+
+/** A database that readies via fd 3 after writing its pid, and a web server that needs it. */
+function stack(dir: string, webArgv = ['sleep', '1000']): Record<string, ServiceSpec> {
+  return {
+    db: {
+      type: 'longrun',
+      run: { script: `#!/bin/sh\necho $$ > ${dir}/db.pid\nprintf '\\n' >&3\nexec sleep 1000\n` },
+      notification_fd: 3,
+      timeouts: { up_ms: 10_000, down_ms: 10_000, kill_ms: 2000, finish_ms: 2000 },
+    },
+    web: { type: 'longrun', deps: ['db'], run: { argv: webArgv } },
+    migrate: { type: 'oneshot', deps: ['db'], up: { script: `#!/bin/sh\necho migrated >> ${dir}/migrations\n` } },
+  };
+}
+
+test('plan --out, then apply FILE: services up and ready, state and journal written, a second plan is empty', async () => {
+  const dbFile = fx.writeDb('v1.json', stack(fx.root));
+  let r = fx.rc(['plan', '--compiled', dbFile, '--out', 'p1.plan']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  r = fx.rc(['apply', 'p1.plan']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/longrun\.db: start done/);
+  expect(r.stdout).toContain('Apply complete! Services: 3 installed.');
+
+  const st = await fx.status();
+  expect(st['db']?.state).toBe('ready');
+  expect(st['web']?.state).toMatch(/up|ready/);
+  expect(alive(st['web']?.pid)).toBe(true);
+  expect(Number(fs.readFileSync(path.join(fx.root, 'db.pid'), 'utf8'))).toBe(st['db']?.pid);
+  expect(fs.readFileSync(path.join(fx.root, 'migrations'), 'utf8')).toBe('migrated\n');
+
+  const state = readState(fx.live);
+  expect(Object.keys(state.services).sort()).toEqual(['db', 'migrate', 'web']);
+  expect(state.services['web']?.desired).toBe('up');
+  expect(state.compiled_hash).toBe(JSON.parse(fs.readFileSync(dbFile, 'utf8')).hash);
+  const { records } = readJournal(fx.live);
+  expect(records.filter((x) => x.type === 'step-end' && x.outcome === 'ok')).toHaveLength(6);
+  expect(state.journal_seq).toBe(records.at(-1)?.seq);
+
+  r = fx.rc(['plan', '--compiled', dbFile, '-detailed-exitcode']);
+  expect(r.stdout).toMatch(/^No changes\./);
+  expect(r.code).toBe(0);
+}, 120_000);
+
+test('a saved plan is refused when the state moved on, when the engine changed underneath, or when altered', async () => {
+  const v1 = fx.writeDb('v1.json', stack(fx.root));
+  expect(fx.rc(['plan', '--compiled', v1, '--out', 'a.plan']).code).toBe(0);
+  expect(fx.rc(['plan', '--compiled', v1, '--out', 'b.plan']).code).toBe(0);
+  expect(fx.rc(['apply', 'a.plan']).code).toBe(0);
+  let r = fx.rc(['apply', 'b.plan']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/Saved plan is stale: the live state changed after this plan was made \(the plan was made at serial 0, the state is now at serial \d+\)/);
+
+  // The engine: a plan made while web runs, applied after web was stopped behind rcform's back.
+  const v2 = fx.writeDb('v2.json', stack(fx.root, ['sleep', '2000']));
+  expect(fx.rc(['plan', '--compiled', v2, '--out', 'c.plan']).code).toBe(0);
+  const { EmbeddedEngine } = await import('../../engine/embedded/client.js');
+  const e = await EmbeddedEngine.connect(fx.live);
+  await e.stop('web', { timeoutMs: 10_000 });
+  await e.close();
+  r = fx.rc(['apply', 'c.plan']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('web: up when planned, down now');
+  expect((await fx.status())['web']?.state).toBe('down');
+
+  // Altered: one byte changed.
+  expect(fx.rc(['plan', '--compiled', v2, '--out', 'd.plan']).code).toBe(0);
+  const text = fs.readFileSync(path.join(fx.root, 'd.plan'), 'utf8');
+  fs.writeFileSync(path.join(fx.root, 'd.plan'), text.replace('sleep', 'sleeq'));
+  r = fx.rc(['apply', 'd.plan']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/checksum mismatch/);
+}, 120_000);
+
+test('a failed start: its dependents are not started, independent steps finish, the state records the truth', async () => {
+  const specs: Record<string, ServiceSpec> = {
+    broken: { type: 'longrun', run: { argv: ['sh', '-c', 'echo "cannot bind :80" >&2; exit 3'] }, notification_fd: 3, timeouts: { up_ms: 1500, down_ms: 2000, kill_ms: 500, finish_ms: 500 } },
+    needsBroken: { type: 'longrun', deps: ['broken'] },
+    independent: { type: 'longrun' },
+  };
+  const file = fx.writeDb('v1.json', specs);
+  const r = fx.rc(['apply', '--compiled', file, '--auto-approve']);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/longrun\.broken: start failed/);
+  expect(r.stdout).toMatch(/longrun\.needsBroken: start not started: start:broken failed/);
+  expect(r.stdout).toMatch(/longrun\.independent: start done/);
+  expect(r.stdout).toMatch(/Apply failed: \d+ done, 1 failed, 0 interrupted, 1 not started\./);
+  expect(r.stdout).toContain('cannot bind :80');
+  const st = await fx.status();
+  expect(st['independent']?.state).toMatch(/up|ready/);
+  expect(st['needsBroken']?.state).toBe('down');
+  const state = readState(fx.live);
+  expect(state.services['needsBroken']).toBeDefined();
+  expect(state.compiled_hash).toBeNull();
+  // The next plan knows: it starts what did not start.
+  const p = fx.rc(['plan', '--compiled', file]);
+  expect(p.stdout).toMatch(/longrun\.needsBroken/);
+}, 120_000);
+
+test('without a terminal: apply DIR refuses without --auto-approve; a oneshot needing input refuses before anything starts', async () => {
+  const file = fx.writeDb('v1.json', {
+    svc: { type: 'longrun' },
+    unlock: { type: 'oneshot', deps: ['svc'], input: { prompt: 'Passphrase for /dev/sdb:', secret: true }, up: { script: `#!/bin/sh\nsha256sum > ${fx.root}/got\n` } },
+  });
+  let r = fx.rc(['apply', '--compiled', fx.writeDb('plain.json', { svc: { type: 'longrun' } })]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/needs confirmation and there is no terminal/);
+  r = fx.rc(['apply', '--compiled', file, '--auto-approve']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/oneshot\.unlock \("Passphrase for \/dev\/sdb:"\).*--input NAME=@FILE\. Nothing was started\./);
+  expect((await fx.status())['svc']).toBeUndefined();
+  r = fx.rc(['apply', '--compiled', file, '--auto-approve', '--input', 'unlock=hunter2']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/--input takes NAME=@FILE/);
+  expect(r.stderr).not.toContain('hunter2');
+}, 120_000);
+
+test("an operator's secret reaches the oneshot's stdin and nothing else: not state, plan, journal, logs or output", async () => {
+  const secret = 'correct-horse-battery-staple-7f3a';
+  const file = fx.writeDb('v1.json', {
+    unlock: { type: 'oneshot', input: { prompt: 'Passphrase:', secret: true }, up: { script: `#!/bin/sh\necho "reading passphrase"\nsha256sum > ${fx.root}/got\n` } },
+  });
+  fs.writeFileSync(path.join(fx.root, 'pass'), secret + '\n', { mode: 0o600 });
+  let r = fx.rc(['plan', '--compiled', file, '--out', 'p.plan']);
+  expect(r.code).toBe(0);
+  r = fx.rc(['apply', 'p.plan', '--input', 'unlock=@pass']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const { createHash } = await import('node:crypto');
+  expect(fs.readFileSync(path.join(fx.root, 'got'), 'utf8')).toContain(createHash('sha256').update(secret).digest('hex'));
+  const haystack: string[] = [r.stdout, r.stderr, fs.readFileSync(path.join(fx.root, 'p.plan'), 'utf8')];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && p !== path.join(fx.root, 'pass')) haystack.push(fs.readFileSync(p, 'latin1'));
+    }
+  };
+  walk(fx.live);
+  expect(haystack.join('\n')).toContain('reading passphrase');
+  expect(haystack.join('\n')).not.toContain(secret);
+}, 120_000);
+
+test('Ctrl-C once: the step in flight finishes, nothing new starts, the state is saved and the lock released', async () => {
+  const marker = path.join(fx.root, 'slow-done');
+  const file = fx.writeDb('v1.json', {
+    slow: { type: 'oneshot', up: { script: `#!/bin/sh\nsleep 2\ntouch ${marker}\n` } },
+    after: { type: 'longrun', deps: ['slow'] },
+  });
+  const { spawn } = await import('node:child_process');
+  const { CLI } = await import('../support/cli-harness.js');
+  const child = spawn(process.execPath, [CLI, 'apply', '--compiled', file, '--auto-approve'], { cwd: fx.root, env: { ...process.env, RCFORM_LIVE: fx.live } });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  await waitFor('the slow step to start', () => out.includes('oneshot.slow: oneshot_up started'), 30_000);
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  expect(code).toBe(1);
+  expect(fs.existsSync(marker)).toBe(true);
+  expect(out).toMatch(/oneshot\.slow: oneshot_up done/);
+  expect(out).toMatch(/longrun\.after: start not started/);
+  expect(fs.existsSync(path.join(fx.live, 'state.lock'))).toBe(false);
+  const state = readState(fx.live);
+  expect(state.services['slow']?.desired).toBe('up');
+  expect((await fx.status())['after']?.state).toBe('down');
+  // One more apply converges and starts what was left.
+  const r = fx.rc(['apply', '--compiled', file, '--auto-approve']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/longrun\.after: start done/);
+}, 120_000);
