@@ -152,7 +152,10 @@ async function run(ctx: CommandContext, liveDir: string, pf: PlanFile, checkFres
 
 async function makeView(ctx: CommandContext): Promise<ApplyView> {
   if (flagBool(ctx, 'json')) return new JsonApplyView(ctx.io);
-  if (ctx.io.stdout.isTTY && ctx.io.env['CI'] !== 'true') {
+  // Ink renders only its last frame when it believes it runs in CI (CI set to anything but 0 or
+  // false): on such a terminal the plain view is the one that shows progress.
+  const ci = 'CI' in ctx.io.env && ctx.io.env['CI'] !== '0' && ctx.io.env['CI'] !== 'false';
+  if (ctx.io.stdout.isTTY && !ci) {
     // Loaded only on a terminal: React and Ink cost start-up time every other command need not pay.
     const { InkApplyView } = await import('../views/apply-ink.js');
     return new InkApplyView(ctx.io);

@@ -149,8 +149,18 @@ export function ApplyApp({ store, now = Date.now }: { store: ApplyStore; now?: (
   const frame = SPINNER[tick % SPINNER.length];
   return (
     <Box flexDirection="column">
-      {screen.header ? <Text bold>{screen.header}</Text> : null}
-      <Static items={screen.done}>{(line) => <DoneLine key={line.step.id + line.status} line={line} />}</Static>
+      {/* The header arrives before any step ends, so it stays the first of the printed lines. */}
+      <Static items={screen.header ? [screen.header, ...screen.done] : screen.done}>
+        {(item) =>
+          typeof item === 'string' ? (
+            <Text key="header" bold>
+              {item}
+            </Text>
+          ) : (
+            <DoneLine key={item.step.id + item.status} line={item} />
+          )
+        }
+      </Static>
       {screen.running.map((line) => (
         <Text key={line.step.id}>
           <Text color="yellow">{frame}</Text> {line.step.address}: {line.step.action} <Text color="gray">({formatMs(Math.max(0, now() - line.startedAt))})</Text>
