@@ -85,7 +85,7 @@ test('apply SIGKILLed at random moments: stale lock reported, plan shows the tru
   for (let i = 0; i < 6; i++) {
     expect(st[`svc${i}`]?.state).toBe('ready');
     expect(alive(st[`svc${i}`]?.pid)).toBe(true);
-    await waitFor(`one instance of svc${i}`, () => processesWith(`${marker}-svc${i} `).length === 1 || undefined, 10_000);
+    await waitFor(`one instance of svc${i}`, () => processesWith(`${marker}-svc${i} `, fx.live).length === 1 || undefined, 10_000);
   }
   expect(fs.existsSync(path.join(fx.live, 'state.lock'))).toBe(false);
 }, 300_000);
