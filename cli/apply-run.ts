@@ -3,12 +3,12 @@ import { asCliError } from './live-flags.js';
 import type { ApplyView } from './views/apply-view.js';
 import { AccountError, resolveAccount } from '../engine/accounts.js';
 import type { ApplyResult } from '../engine/apply-events.js';
-import type { Engine, RunState, ServiceStatus } from '../engine/engine.js';
+import type { Engine, ServiceStatus } from '../engine/engine.js';
 import { openEngine, serviceLogFile } from '../engine/open-engine.js';
 import { tailLines } from '../engine/embedded/log-file.js';
 import { StepExecutor } from '../engine/step-executor.js';
 import type { PlanFile } from '../planner/plan-file.js';
-import { touchedServices } from '../planner/plan-file.js';
+import { observedMismatches, planStaleness } from '../planner/plan-file.js';
 import { readJournal, JournalWriter } from '../state/journal.js';
 import { foldJournal } from '../state/journal-fold.js';
 import type { JournalRecord } from '../state/journal-types.js';
@@ -122,41 +122,14 @@ function checkFresh(pf: PlanFile, liveDir: string): void {
     throw new CliError(`this plan was made against ${what} (${pf.live.file ?? '--live-from'}), not a live directory: it can be reviewed with "rcform show", not applied`);
   }
   const onDisk = readState(liveDir);
-  if (onDisk.lineage !== pf.live.lineage) {
-    throw new CliError(`Saved plan is for a different live directory: it was made against lineage ${pf.live.lineage}, ${liveDir} has lineage ${onDisk.lineage}`);
-  }
   const { records } = readJournal(liveDir, onDisk.journal_seq ?? 0);
   const folded = foldJournal(onDisk, records);
-  const seq = folded.journal_seq ?? 0;
-  if (onDisk.serial !== pf.live.serial || (pf.live.journal_seq !== undefined && seq !== pf.live.journal_seq)) {
-    const where = onDisk.serial !== pf.live.serial ? `serial ${pf.live.serial}, the state is now at serial ${onDisk.serial}` : `journal record ${pf.live.journal_seq}, the journal is now at ${seq}`;
-    throw new CliError(`Saved plan is stale: the live state changed after this plan was made (the plan was made at ${where}); make a new plan`);
-  }
-}
-
-/** Running, stopped, failed or absent: what a plan's actions depend on (a pid change does not). */
-function runClass(state: RunState | 'absent' | string): string {
-  switch (state) {
-    case 'up':
-    case 'ready':
-    case 'starting':
-      return 'running';
-    case 'down':
-    case 'stopping':
-      return 'down';
-    default:
-      return state;
-  }
+  const stale = planStaleness(pf, { lineage: onDisk.lineage, serial: onDisk.serial, journal_seq: folded.journal_seq ?? 0 });
+  if (stale) throw new CliError(stale);
 }
 
 function checkObserved(pf: PlanFile, now: Record<string, ServiceStatus>): void {
-  const differences: string[] = [];
-  for (const name of touchedServices(pf.plan)) {
-    const then = pf.observed.services[name];
-    if (!then) continue;
-    const current = now[name]?.state ?? 'absent';
-    if (runClass(then.state) !== runClass(current)) differences.push(`${name}: ${then.state} when planned, ${current} now`);
-  }
+  const differences = observedMismatches(pf, now);
   if (differences.length > 0) {
     throw new CliError(`Saved plan is stale: the engine reports services in another state than when the plan was made (${differences.join('; ')}); nothing was changed, make a new plan`);
   }

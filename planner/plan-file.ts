@@ -108,12 +108,16 @@ export function touchedServices(plan: Plan): string[] {
 }
 
 /** Why a saved plan no longer applies to the live state it was made against, or null if it does. */
-export function planStaleness(pf: PlanFile, live: { lineage: string; serial: number }): string | null {
+export function planStaleness(pf: PlanFile, live: { lineage: string; serial: number; journal_seq?: number }): string | null {
   if (pf.live.lineage !== live.lineage) {
     return `Saved plan is stale: it was made for live state lineage ${pf.live.lineage}, but the live state has lineage ${live.lineage}; make a new plan`;
   }
   if (pf.live.serial !== live.serial) {
     return `Saved plan is stale: the live state changed after this plan was made (plan made at serial ${pf.live.serial}, live state now at serial ${live.serial}); make a new plan`;
+  }
+  // A crashed apply leaves journal records that change what live is without a new serial.
+  if (pf.live.journal_seq !== undefined && live.journal_seq !== undefined && pf.live.journal_seq !== live.journal_seq) {
+    return `Saved plan is stale: the live state changed after this plan was made (plan made at journal record ${pf.live.journal_seq}, the journal is now at ${live.journal_seq}); make a new plan`;
   }
   return null;
 }

@@ -70,7 +70,7 @@ test('a saved plan is refused when the state moved on, when the engine changed u
   expect(fx.rc(['apply', 'a.plan']).code).toBe(0);
   let r = fx.rc(['apply', 'b.plan']);
   expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(/Saved plan is stale: the live state changed after this plan was made \(the plan was made at serial 0, the state is now at serial \d+\)/);
+  expect(r.stderr).toMatch(/Saved plan is stale: the live state changed after this plan was made \(plan made at serial 0, live state now at serial \d+\)/);
 
   // The engine: a plan made while web runs, applied after web was stopped behind rcform's back.
   const v2 = fx.writeDb('v2.json', stack(fx.root, ['sleep', '2000']));
@@ -81,7 +81,7 @@ test('a saved plan is refused when the state moved on, when the engine changed u
   await e.close();
   r = fx.rc(['apply', 'c.plan']);
   expect(r.code).toBe(1);
-  expect(r.stderr).toContain('web: up when planned, down now');
+  expect(r.stderr).toContain('web: planned with it up, the engine now reports it down');
   expect((await fx.status())['web']?.state).toBe('down');
 
   // Altered: one byte changed.
