@@ -3,6 +3,7 @@ import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
 import { EmbeddedEngine, SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { Supervisor, SupervisorError } from '../../engine/embedded/supervisor.js';
 import { engineConfigOf } from '../engine-config.js';
+import { S6Engine } from '../../engine/s6/s6-engine.js';
 
 export const superviseCommand: Command = {
   name: 'supervise',
@@ -20,7 +21,18 @@ export const superviseCommand: Command = {
   async run(ctx) {
     const liveDir = liveDirOf(ctx);
     const config = engineConfigOf(liveDir);
-    if (config.kind !== 'embedded') throw new CliError(`${liveDir} uses the ${config.kind} engine, which rcform does not supervise itself`);
+    if (config.kind === 's6' && flagBool(ctx, 'stop')) {
+      // The s6 tree: every service down, then s6-svscan stopped if rcform started it (docs/engine-s6.md).
+      const why = S6Engine.unavailable(liveDir);
+      if (why) {
+        write(ctx.io.stdout, `Nothing to stop: ${why}.`);
+        return 0;
+      }
+      await (await S6Engine.open(liveDir)).shutdown();
+      write(ctx.io.stdout, `s6 services of ${liveDir} stopped; every service is down.`);
+      return 0;
+    }
+    if (config.kind !== 'embedded') throw new CliError(`${liveDir} uses the ${config.kind} engine, which rcform does not supervise itself (--stop stops it)`);
     if (flagBool(ctx, 'stop')) {
       let engine: EmbeddedEngine;
       try {

@@ -8,6 +8,7 @@ import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engi
 import { S6Engine } from '../../engine/s6/s6-engine.js';
 import { openEngine, serviceLogFile } from '../../engine/open-engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
+import { runInProcess } from '../support/cli-harness.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
@@ -295,6 +296,28 @@ suite('s6 engine on an operator-run s6-svscan', () => {
       // What plan's refresh relies on: "not running" is SupervisorUnavailableError, not a crash.
       await expect(openEngine(path.join(tmp, 'live'), { kind: 's6', scandir })).rejects.toBeInstanceOf(SupervisorUnavailableError);
     } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+suite('s6 engine through the CLI', () => {
+  test('init --engine s6 starts s6-svscan, status reads it, supervise --stop stops it', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+    const live = path.join(tmp, 'live');
+    try {
+      const init = await runInProcess(['init', '--engine', 's6', '--live', live]);
+      expect(init).toMatchObject({ code: 0 });
+      expect(init.stdout).toMatch(/engine s6/);
+      const pid = JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8')).svscan_pid as number;
+      expect(alive(pid)).toBe(true);
+      expect(await runInProcess(['status', '--live', live])).toMatchObject({ code: 0 });
+      const stop = await runInProcess(['supervise', '--stop', '--live', live]);
+      expect(stop).toMatchObject({ code: 0 });
+      expect(await pollUntil(() => !alive(pid), 10000)).toBe(true);
+    } finally {
+      const f = path.join(live, 'engine', 's6.json');
+      if (fs.existsSync(f)) await stopScanner(JSON.parse(fs.readFileSync(f, 'utf8')).scandir, undefined);
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
