@@ -213,7 +213,7 @@ export class SupervisedService {
       return;
     }
     const n = this.def.notification_fd;
-    const logFd = openLogFd(currentLog(this.host.layout, this.name));
+    const logFd = this.openLog();
     const stdio: StdioOptions = ['ignore', logFd, logFd];
     if (this.def.consumer_for.length > 0) stdio[0] = this.host.pipeFd(this.name);
     if (this.def.producer_for !== undefined) stdio[1] = this.host.pipeFd(this.def.producer_for);
@@ -356,7 +356,7 @@ export class SupervisedService {
         resolve();
         return;
       }
-      const logFd = openLogFd(currentLog(this.host.layout, this.name));
+      const logFd = this.openLog();
       const stdio: StdioOptions = ['ignore', logFd, logFd];
       const { file, args, scriptFd } = commandLine(finish, paths.finishScript, account.uid !== undefined, stdio, extra);
       const child = spawn(file, args, {
@@ -385,6 +385,12 @@ export class SupervisedService {
         timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), limit);
       }
     });
+  }
+
+  /** The service's log; /dev/null once the live directory is gone, so nothing recreates it. */
+  private openLog(): number {
+    if (!fs.existsSync(this.host.layout.logs)) return fs.openSync('/dev/null', 'w');
+    return openLogFd(currentLog(this.host.layout, this.name));
   }
 
   // ---- waiters and status ------------------------------------------------------------------

@@ -64,7 +64,14 @@ export class Supervisor {
       throw err;
     }
     sup.timers.push(setInterval(() => sup.services.forEach((s) => s.pollAdopted()), ADOPTED_POLL_MS));
-    sup.timers.push(setInterval(() => sup.rotateLogs(), LOG_CHECK_MS));
+    sup.timers.push(
+      setInterval(() => {
+        // A live directory removed under a supervisor (rm -rf of a test's temp dir, an uninstall
+        // by hand) leaves it nothing to record state in: stop cleanly rather than run on forever.
+        if (!fs.existsSync(sup.layout.services)) void sup.shutdown();
+        else sup.rotateLogs();
+      }, LOG_CHECK_MS),
+    );
     return sup;
   }
 

@@ -266,6 +266,15 @@ describe('embedded supervisor', () => {
     expect(processesWith('sleep 3602', live)).toEqual([]);
   });
 
+  test('a supervisor whose live directory is removed stops its services and exits', async () => {
+    const st = await up(longrun('orphaned', { run: { argv: ['sleep', '3607'] } }));
+    const sup = supervisorPid();
+    fs.rmSync(live, { recursive: true, force: true });
+    await waitFor('supervisor exit', () => !alive(sup));
+    expect(alive(st.pid)).toBe(false);
+    expect(fs.existsSync(live)).toBe(false);
+  });
+
   test('a second supervisor for the same live directory refuses to start', async () => {
     const { Supervisor } = await import('../../engine/embedded/supervisor.js');
     await expect(Supervisor.start(live)).rejects.toThrow(/already running/);

@@ -73,6 +73,23 @@ describe('rcform supervise, status, logs', () => {
     expect(alive(parsed.services[0]!.pid)).toBe(false);
   });
 
+  test('`rcform logs -f` follows what the service writes until interrupted', async () => {
+    sup = startForeground();
+    const engine = await connect();
+    await engine.install(longrun('ticker', { run: { script: '#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo "tick $i"; sleep 0.1; done\n' } }));
+    await engine.start('ticker', { timeoutMs: 10_000 });
+    pids.add((await engine.status())['ticker']!.pid as number);
+    await engine.close();
+    await waitFor('first tick', () => fs.existsSync(path.join(live, 'engine/logs/ticker/current')));
+    const follower = spawn(process.execPath, [CLI, 'logs', 'ticker', '-f', '-n', '1', '--live', live], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    follower.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const first = Number(/tick (\d+)/.exec(await waitFor('first line', () => (out.includes('\n') ? out : undefined)))![1]);
+    await waitFor('followed lines', () => out.includes(`tick ${first + 5}\n`));
+    follower.kill('SIGINT');
+    expect(await exited(follower)).toBe(0);
+  });
+
   test('SIGTERM to a foreground supervisor is the clean stop', async () => {
     sup = startForeground();
     const engine = await connect();
