@@ -172,9 +172,13 @@ export class StepExecutor {
     let outcome: StepOutcome = 'ok';
     let error: string | undefined;
     let change: ServiceChange | undefined;
+    // The start record is not waited for: only a completed step must be durable before its
+    // dependents begin, and the end record's fsync (group commit, in seq order) covers it too.
+    const startRecorded = this.record([{ type: 'step-start', step_id: step.id, action: step.action, service }]);
+    startRecorded.catch(() => undefined);
     try {
-      await this.record([{ type: 'step-start', step_id: step.id, action: step.action, service }]);
       change = await this.execute(step);
+      await startRecorded;
     } catch (err) {
       outcome = this.hard.signal.aborted ? 'interrupted' : 'failed';
       error = oneLine((err as Error)?.message ?? String(err));
