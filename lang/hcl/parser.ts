@@ -146,7 +146,12 @@ class Parser {
 
   // ---- the peeker: hides comments, and newlines where they are not significant ----
 
-  private peekIndex(): [Token, number] {
+  // The next significant token and the index after it, cached until the position or the newline
+  // mode changes (peek is called far more often than read).
+  private cacheTok: Token | undefined;
+  private cacheNext = 0;
+
+  private fill(): Token {
     const toks = this.tokens;
     const includeNl = this.nl[this.nl.length - 1]!;
     for (let i = this.next; i < toks.length; i++) {
@@ -154,23 +159,27 @@ class Parser {
       if (t.type === 'Comment') {
         // A line comment swallows its newline; where newlines matter it stands in for one.
         if (includeNl && this.src.charCodeAt(t.end - 1) === 10) {
-          return [{ type: 'Newline', start: t.end - 1, end: t.end, range: t.range }, i + 1];
+          this.cacheNext = i + 1;
+          return (this.cacheTok = { type: 'Newline', start: t.end - 1, end: t.end, range: t.range });
         }
         continue;
       }
       if (t.type === 'Newline' && !includeNl) continue;
-      return [t, i + 1];
+      this.cacheNext = i + 1;
+      return (this.cacheTok = t);
     }
-    return [this.eof, toks.length];
+    this.cacheNext = toks.length;
+    return (this.cacheTok = this.eof);
   }
 
   private peek(): Token {
-    return this.peekIndex()[0];
+    return this.cacheTok ?? this.fill();
   }
 
   private read(): Token {
-    const [t, i] = this.peekIndex();
-    this.next = i;
+    const t = this.cacheTok ?? this.fill();
+    this.next = this.cacheNext;
+    this.cacheTok = undefined;
     this.lastRead = t;
     return t;
   }
@@ -183,11 +192,13 @@ class Parser {
   }
 
   private pushNl(v: boolean): void {
+    if (this.nl[this.nl.length - 1] !== v) this.cacheTok = undefined;
     this.nl.push(v);
   }
 
   private popNl(): void {
-    this.nl.pop();
+    const v = this.nl.pop();
+    if (this.nl[this.nl.length - 1] !== v) this.cacheTok = undefined;
   }
 
   private text(t: Token): string {
