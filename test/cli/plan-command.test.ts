@@ -135,3 +135,13 @@ test('--live-from refuses a file that is neither a state nor a compiled database
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('is neither a state');
 });
+
+test('"show PLANFILE" and "show compiled FILE" coexist: the longer command name wins', async () => {
+  const f = writeJson('c.json', newDb());
+  const compiled = await runInProcess(['show', 'compiled', f]);
+  expect(compiled.code).toBe(0);
+  expect(compiled.stdout).toContain('web');
+  const plan = await runInProcess(['show', f]);
+  expect(plan.code).toBe(1);
+  expect(plan.stderr).toContain('is not an rcform plan file');
+});
