@@ -15,6 +15,7 @@ import { stateShowCommand } from './state-show.js';
 import { statusCommand } from './status.js';
 import { logsCommand } from './logs.js';
 import { superviseCommand } from './supervise.js';
+import { fmtCommand } from './fmt.js';
 
 // The command list, in the order `rcform --help` shows it. Keep one import per command file.
 // One per line, so that areas adding commands in parallel do not conflict.
@@ -36,4 +37,5 @@ export const commands: Command[] = [
   statusCommand,
   logsCommand,
   superviseCommand,
+  fmtCommand,
 ];
