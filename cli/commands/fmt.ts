@@ -4,7 +4,7 @@ import { formatPatch, structuredPatch, FILE_HEADERS_ONLY } from 'diff';
 import { CliError, flagBool, write, type Command, type CommandContext } from '../command.js';
 import { formatHcl } from '../../lang/hcl/format.js';
 import type { Diagnostic } from '../../lang/diagnostic.js';
-import { renderDiagnostics } from '../render-diagnostics.js';
+import { renderDiagnostics } from '../../lang/hcl/render-diagnostic.js';
 
 // `rcform fmt` behaves as `terraform fmt` does, flag for flag and exit code for exit code, so that
 // CI scripts written for one work for the other: exit 0 when done, 3 when `--check` finds files to
@@ -103,7 +103,7 @@ async function runFmt(ctx: CommandContext): Promise<number> {
   // With --check the list is what the user asked for; without it, files are listed as they change.
   if (!check || showList) io.stdout.write(out);
   if (outcome.diagnostics.length > 0) {
-    write(io.stderr, renderDiagnostics(outcome.diagnostics, outcome.sources, io.color && Boolean(io.stderr.isTTY)));
+    write(io.stderr, renderDiagnostics(outcome.diagnostics, outcome.sources, { color: io.color && Boolean(io.stderr.isTTY) }));
     return EXIT_ERRORS;
   }
   if (check && outcome.changed.length > 0) return EXIT_CHECK_FAILED;
