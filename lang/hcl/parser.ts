@@ -3,7 +3,7 @@ import type {
   Attribute, BinaryOp, Block, Body, Expression, File, ObjectItem, TemplateExpr, TemplatePart,
 } from './ast.js';
 import type { Range } from './range.js';
-import { scan, type Token, type TokenType } from './scanner.js';
+import { scan, Token, type TokenType } from './scanner.js';
 
 // A recursive-descent parser for HCL's native syntax, shaped after hclsyntax's parser so that it
 // accepts and rejects the same inputs and reports its errors at the same ranges, with the same
@@ -160,7 +160,7 @@ class Parser {
         // A line comment swallows its newline; where newlines matter it stands in for one.
         if (includeNl && this.src.charCodeAt(t.end - 1) === 10) {
           this.cacheNext = i + 1;
-          return (this.cacheTok = { type: 'Newline', start: t.end - 1, end: t.end, range: t.range });
+          return (this.cacheTok = new Token('Newline', t.end - 1, t.end, t.filename, t.startLine, t.startColumn, t.startByte, t.endLine, t.endColumn, t.endByte));
         }
         continue;
       }
@@ -561,7 +561,7 @@ class Parser {
   }
 
   private parseConditional(): Expression {
-    const startRange = this.peek().range;
+    const startTok = this.peek();
     let before = this.diags.length;
     const cond = this.parseBinary(0);
     if (this.recovery && this.errorsSince(before)) return cond;
@@ -573,14 +573,14 @@ class Parser {
     const colon = this.peek();
     if (colon.type !== 'Colon') {
       this.error('Missing false expression in conditional', 'The conditional operator (...?...:...) requires a false expression, delimited by a colon.',
-        colon.range, between(startRange, colon.range));
+        colon.range, between(startTok.range, colon.range));
       return cond;
     }
     this.read();
     before = this.diags.length;
     const els = this.parseExpression();
     if (this.recovery && this.errorsSince(before)) return cond;
-    return { kind: 'Conditional', cond, then, else: els, range: between(startRange, els.range) };
+    return { kind: 'Conditional', cond, then, else: els, range: between(startTok.range, els.range) };
   }
 
   private parseBinary(level: number): Expression {

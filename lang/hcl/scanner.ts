@@ -1,4 +1,4 @@
-import type { Pos, Range } from './range.js';
+import type { Range } from './range.js';
 
 // The scanner turns HCL native syntax into tokens, following hclsyntax's scanner (scan_tokens.rl)
 // closely so that token boundaries, and therefore the ranges of diagnostics, match the reference
@@ -41,13 +41,30 @@ export type TokenType =
 /**
  * One token. `start`/`end` are UTF-16 offsets into the scanned string (use `source.slice(start,
  * end)` for the text); `range` is the position in hcl's conventions (1-based line and column,
- * 0-based UTF-8 byte offset, end exclusive).
+ * 0-based UTF-8 byte offset, end exclusive). Positions are stored flat and `range` builds the
+ * Range object on demand: a large file has millions of tokens, and most never need one.
  */
-export interface Token {
-  type: TokenType;
-  start: number;
-  end: number;
-  range: Range;
+export class Token {
+  constructor(
+    readonly type: TokenType,
+    readonly start: number,
+    readonly end: number,
+    readonly filename: string,
+    readonly startLine: number,
+    readonly startColumn: number,
+    readonly startByte: number,
+    readonly endLine: number,
+    readonly endColumn: number,
+    readonly endByte: number,
+  ) {}
+
+  get range(): Range {
+    return {
+      filename: this.filename,
+      start: { line: this.startLine, column: this.startColumn, byte: this.startByte },
+      end: { line: this.endLine, column: this.endColumn, byte: this.endByte },
+    };
+  }
 }
 
 const enum Mode {
@@ -108,8 +125,8 @@ class Scanner {
     this.filename = filename;
   }
 
-  /** Advance the cursor to `idx` and return the position there. */
-  private pos(idx: number): Pos {
+  /** Advance the position cursor to `idx`. */
+  private advance(idx: number): void {
     const s = this.src;
     let i = this.cIdx, line = this.cLine, col = this.cCol, byte = this.cByte;
     while (i < idx) {
@@ -140,13 +157,13 @@ class Scanner {
     this.cLine = line;
     this.cCol = col;
     this.cByte = byte;
-    return { line, column: col, byte };
   }
 
   private emit(type: TokenType, start: number, end: number): void {
-    const s = this.pos(start);
-    const e = this.pos(end);
-    this.tokens.push({ type, start, end, range: { filename: this.filename, start: s, end: e } });
+    this.advance(start);
+    const sl = this.cLine, sc = this.cCol, sb = this.cByte;
+    this.advance(end);
+    this.tokens.push(new Token(type, start, end, this.filename, sl, sc, sb, this.cLine, this.cCol, this.cByte));
   }
 
   run(): Token[] {
