@@ -1,4 +1,4 @@
-import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text, render, useInput, type Instance } from 'ink';
 import type { Io } from '../command.js';
 import type { ApplyView } from './apply-view.js';
@@ -109,22 +109,25 @@ function DoneLine({ line }: { line: StepLine }): React.ReactElement {
 }
 
 function QuestionBox({ question }: { question: Question }): React.ReactElement {
+  // The answer lives in a ref, not only in state: keys typed faster than React re-renders (a
+  // paste, or Enter right after the last character) must all reach the answer.
+  const typed = useRef('');
   const [value, setValue] = useState('');
   const secret = question.svc.input?.secret ?? false;
   useInput((input, key) => {
     if (key.return) {
-      question.answer(Buffer.from(value));
+      question.answer(Buffer.from(typed.current));
       return;
     }
     if (key.ctrl && input === 'c') {
       question.cancel();
       return;
     }
-    if (key.backspace || key.delete) {
-      setValue((v) => v.slice(0, -1));
-      return;
-    }
-    if (!key.ctrl && !key.meta && input) setValue((v) => v + input);
+    if (key.backspace || key.delete) typed.current = typed.current.slice(0, -1);
+    else if (!key.ctrl && !key.meta && input) typed.current += input.replace(/[\r\n]+$/, '');
+    else return;
+    setValue(typed.current);
+    if (/[\r\n]$/.test(input)) question.answer(Buffer.from(typed.current));
   });
   return (
     <Box>

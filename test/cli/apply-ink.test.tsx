@@ -59,6 +59,20 @@ test('a secret question is asked in place and never echoed; Enter answers it', a
   unmount();
 });
 
+test('keys typed faster than a re-render, Enter included, all reach the answer', async () => {
+  const store = new ApplyStore();
+  const { stdin, unmount } = render(<ApplyApp store={store} />);
+  const svc = { name: 'unlock', address: 'oneshot.unlock', input: { prompt: 'Passphrase:', secret: true } } as CompiledOneshot;
+  const answer = new Promise<Buffer>((resolve, reject) => {
+    store.update((s) => ({ ...s, question: { svc, answer: resolve, cancel: () => reject(new Error('cancelled')) } }));
+  });
+  await tick();
+  for (const ch of 'fast-typist') stdin.write(ch);
+  stdin.write('\r');
+  expect((await answer).toString()).toBe('fast-typist');
+  unmount();
+});
+
 test('an interrupt notice tells the operator what happens next', async () => {
   const store = new ApplyStore();
   const { lastFrame, unmount } = render(<ApplyApp store={store} />);
