@@ -5,6 +5,8 @@ import { diffCommand } from './diff.js';
 import { forceUnlockCommand } from './force-unlock.js';
 import { initCommand } from './init.js';
 import { planCommand } from './plan.js';
+import { validateCommand } from './validate.js';
+import { compileCommand } from './compile.js';
 import { showCompiledCommand } from './show-compiled.js';
 import { showPlanCommand } from './show-plan.js';
 import { stateListCommand } from './state-list.js';
@@ -21,6 +23,8 @@ import { fmtCommand } from './fmt.js';
 // One per line, so that areas adding commands in parallel do not conflict.
 export const commands: Command[] = [
   initCommand,
+  validateCommand,
+  compileCommand,
   planCommand,
   applyCommand,
   destroyCommand,

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FlagSpec } from './args.js';
+import { CliError, flagList, type CommandContext } from './command.js';
+import type { Diagnostic } from '../lang/diagnostic.js';
+import type { VarInput } from '../lang/config/decode.js';
+import { compileSources, parseVarFile, type CompileSourcesResult, type SourceFile } from '../lang/compile/compile-sources.js';
+
+// Reading a configuration directory for validate, compile, plan and graph: every *.hcl file in
+// DIR (sorted, not recursive, as Terraform reads *.tf), and variable values from, in increasing
+// precedence, RCFORM_VAR_NAME, --var-file FILE (HCL) and --var NAME=VALUE.
+
+export const SOURCE_FLAGS: FlagSpec[] = [
+  { name: 'var', type: 'list', valueName: 'NAME=VALUE', description: 'Set an input variable (repeatable); list, map and object values are written in HCL' },
+  { name: 'var-file', type: 'list', valueName: 'FILE', description: 'Read input variables from an HCL file of NAME = VALUE lines (repeatable)' },
+];
+
+export const ENV_VAR_PREFIX = 'RCFORM_VAR_';
+
+export interface LoadedSource {
+  /** The directory as the user gave it. */
+  dir: string;
+  files: SourceFile[];
+  inputs: VarInput[];
+  /** Syntax errors in var files. */
+  diagnostics: Diagnostic[];
+  /** Var files' text, for snippets. */
+  varFileSources: Record<string, string>;
+}
+
+export function loadSource(ctx: CommandContext, dirArg = ctx.positionals[0] ?? '.'): LoadedSource {
+  const abs = path.resolve(ctx.io.cwd, dirArg);
+  let names: string[];
+  try {
+    names = fs.readdirSync(abs, { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.hcl')).map((e) => e.name);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new CliError(`${dirArg}: no such directory`);
+    if (e.code === 'ENOTDIR') throw new CliError(`${dirArg} is not a directory: give the directory that holds the .hcl files`);
+    throw new CliError(`cannot read ${dirArg}: ${e.message}`);
+  }
+  names.sort();
+  if (names.length === 0) throw new CliError(`${dirArg} contains no .hcl files`);
+  const files: SourceFile[] = names.map((n) => {
+    const filename = path.join(dirArg, n);
+    try {
+      return { filename, source: fs.readFileSync(path.join(abs, n), 'utf8') };
+    } catch (err) {
+      throw new CliError(`cannot read ${filename}: ${(err as Error).message}`);
+    }
+  });
+
+  const inputs: VarInput[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const varFileSources: Record<string, string> = {};
+  for (const key of Object.keys(ctx.io.env).sort()) {
+    if (!key.startsWith(ENV_VAR_PREFIX) || key.length === ENV_VAR_PREFIX.length) continue;
+    inputs.push({ name: key.slice(ENV_VAR_PREFIX.length), origin: 'env', raw: ctx.io.env[key] ?? '', label: key });
+  }
+  for (const file of flagList(ctx, 'var-file')) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.resolve(ctx.io.cwd, file), 'utf8');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new CliError(`cannot read variable file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    }
+    const r = parseVarFile(text, file);
+    varFileSources[file] = r.source;
+    diagnostics.push(...r.diagnostics);
+    inputs.push(...r.inputs);
+  }
+  for (const v of flagList(ctx, 'var')) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new CliError(`--var takes NAME=VALUE, not "${v}"`);
+    const name = v.slice(0, eq);
+    inputs.push({ name, origin: 'cli', raw: v.slice(eq + 1), label: `--var ${name}` });
+  }
+  return { dir: dirArg, files, inputs, diagnostics, varFileSources };
+}
+
+/** Loads DIR and compiles it: what validate, compile, plan and graph all start with. */
+export function loadAndCompile(ctx: CommandContext, dirArg?: string): CompileSourcesResult & { dir: string } {
+  const src = loadSource(ctx, dirArg);
+  const r = compileSources(src.files, { inputs: src.inputs });
+  const out: CompileSourcesResult & { dir: string } = { ...r, dir: src.dir, sources: { ...r.sources, ...src.varFileSources } };
+  if (src.diagnostics.length) {
+    out.diagnostics = [...src.diagnostics, ...r.diagnostics];
+    if (src.diagnostics.some((d) => d.severity === 'error')) delete out.db;
+  }
+  return out;
+}
