@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { CliError, flagBool, flagString, type Command, type CommandContext } from '../command.js';
+import { SOURCE_FLAGS } from '../load-source.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { compileDir } from '../compile-source.js';
 import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, readLiveState } from '../live-flags.js';
@@ -26,6 +27,7 @@ and drift are "rcform plan"'s business.
 --exit-code: exit 1 when anything differs, like "git diff --exit-code".`,
   args: [{ name: 'DIR', optional: true }],
   flags: [
+    ...SOURCE_FLAGS,
     { name: 'compiled', type: 'string', valueName: 'FILE', description: 'The compiled database to compare' },
     { name: 'exit-code', type: 'boolean', description: 'Exit 1 when anything differs' },
     LIVE_FLAG,

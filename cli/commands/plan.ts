@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
+import { SOURCE_FLAGS } from '../load-source.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLive } from '../live-flags.js';
 import { readLiveFrom } from '../live-from.js';
@@ -37,6 +38,7 @@ engine — for CI, where there is no live machine.
 Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error, 2 changes.`,
   args: [{ name: 'DIR', optional: true }],
   flags: [
+    ...SOURCE_FLAGS,
     { name: 'compiled', type: 'string', valueName: 'FILE', description: 'Plan from a compiled database instead of compiling DIR' },
     { name: 'out', type: 'string', valueName: 'FILE', description: 'Save the plan for "rcform apply FILE" (written mode 0600)' },
     ...VIEW_FLAGS,
