@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { applyCommand, destroyCommand } from './apply.js';
+import { graphCommand } from './graph.js';
 import { importS6rcCommand } from './import-s6rc.js';
 import { diffCommand } from './diff.js';
 import { forceUnlockCommand } from './force-unlock.js';
@@ -31,6 +32,7 @@ export const commands: Command[] = [
   diffCommand,
   showPlanCommand,
   showCompiledCommand,
+  graphCommand,
   importS6rcCommand,
   stateListCommand,
   stateShowCommand,
