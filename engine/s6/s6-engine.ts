@@ -8,7 +8,7 @@ import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } 
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
 import { writeServiceDir } from './service-dir.js';
 import { parseSvStat, runStateOf, SVSTAT_FIELDS } from './s6-status.js';
-import { runTool, svcSignalFlag, SVC_SIGNALS } from './s6-tools.js';
+import { runTool, svcSignalFlag, SVC_SIGNALS, toolMessage } from './s6-tools.js';
 
 // The s6 engine. Layout of its area in the live directory (<live>/engine/):
 //   s6.json          scan directory, and the pid of s6-svscan when rcform started it
@@ -251,8 +251,9 @@ export class S6Engine implements Engine {
     fs.writeFileSync(path.join(i.dir, START_DEATHS_FILE), `${deathCount(i.dir)}\n`);
     await this.checkSupervised(name, i.dir, '-u');
     const wait = i.svc.notification_fd !== undefined ? '-wU' : '-wu';
-    const res = await runTool(name, 's6-svc', [wait, '-T', String(opts.timeoutMs), '-u', i.dir], { okCodes: [99], ...signalOpt(opts) });
-    if (res.code === 99) throw new EngineError(name, `not ${wait === '-wU' ? 'ready' : 'up'} within ${opts.timeoutMs} ms (s6-svc ${wait} timed out)`);
+    const res = await runTool(name, 's6-svc', [wait, '-T', String(opts.timeoutMs), '-u', i.dir], { okCodes: [99, 111], ...signalOpt(opts) });
+    if (res.code === 111 && !deadlinePassed(res)) throw new EngineError(name, toolMessage('s6-svc', res.code, null, res.stderr));
+    if (res.code === 99 || res.code === 111) throw new EngineError(name, `not ${wait === '-wU' ? 'ready' : 'up'} within ${opts.timeoutMs} ms (s6-svc ${wait} timed out)`);
   }
 
   async stop(name: string, opts: TransitionOptions): Promise<void> {
@@ -269,8 +270,9 @@ export class S6Engine implements Engine {
   private async bringDown(name: string, i: Installed, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     await this.checkSupervised(name, i.dir, '-d');
     const before = await this.svstat(name, i.dir);
-    const res = await runTool(name, 's6-svc', ['-wD', '-T', String(timeoutMs), '-d', i.dir], { okCodes: [99], ...(signal ? { signal } : {}) });
-    if (res.code === 99) throw new EngineError(name, `still running ${timeoutMs} ms after ${i.svc.down_signal} (s6-svc -wD timed out)`);
+    const res = await runTool(name, 's6-svc', ['-wD', '-T', String(timeoutMs), '-d', i.dir], { okCodes: [99, 111], ...(signal ? { signal } : {}) });
+    if (res.code === 111 && !deadlinePassed(res)) throw new EngineError(name, toolMessage('s6-svc', res.code, null, res.stderr));
+    if (res.code === 99 || res.code === 111) throw new EngineError(name, `still running ${timeoutMs} ms after ${i.svc.down_signal} (s6-svc -wD timed out)`);
     if (before && before.pid > 0) await killGroup(before.pid, i.svc.down_signal, i.svc.timeouts.kill_ms);
   }
 
@@ -475,4 +477,13 @@ async function killGroup(pgid: number, downSignal: string, killMs: number): Prom
   }
   await pollUntil(() => !groupAlive(pgid), 5000);
   await sleep(0);
+}
+
+/**
+ * s6-svc -w… with -T: on a loaded machine the deadline can pass while s6-svlisten1 is still
+ * subscribing to the service's events, and it then exits 111 ("ftrigr_startf: Connection timed
+ * out") instead of 99. Both mean the same to the caller: the transition did not happen in time.
+ */
+function deadlinePassed(res: { stderr: string }): boolean {
+  return /timed out/i.test(res.stderr);
 }
