@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
+import { sleepLongrun } from './support/sleep-longrun.js';
 import { EmbeddedEngine } from '../engine/embedded/client.js';
 import { startEngine } from '../engine/open-engine.js';
 import { readJournal } from '../state/journal.js';
@@ -19,30 +20,6 @@ import { createStateFile, newState } from '../state/state-file.js';
 
 const N = Number(process.env['BENCH_SERVICES'] ?? 1000);
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
-
-function longrun(name: string, deps: string[]): CompiledLongrun {
-  return {
-    type: 'longrun',
-    name,
-    address: `longrun.${name}`,
-    essential: false,
-    dependencies: [...deps].sort(),
-    closure: [],
-    reverse_dependencies: [],
-    rank: 0,
-    definition_hash: '',
-    sensitive_paths: [],
-    run: { argv: ['sleep', '3600'] },
-    down: false,
-    env: {},
-    timeouts: { up_ms: 0, down_ms: 0, kill_ms: 5000, finish_ms: 5000 },
-    down_signal: 'SIGTERM',
-    max_death_tally: 100,
-    data: {},
-    consumer_for: [],
-    lifecycle: { on_change: 'restart' },
-  };
-}
 
 /** Fills in what the compiler derives (closures, reverse dependencies, ranks, hashes). */
 function database(services: CompiledLongrun[]): CompiledDb {
@@ -72,7 +49,7 @@ const sha = (text: string): string => createHash('sha256').update(text).digest('
 
 function chain(n: number): CompiledDb {
   const out: CompiledLongrun[] = [];
-  for (let i = 0; i < n; i++) out.push(longrun(`c${String(i).padStart(4, '0')}`, i === 0 ? [] : [`c${String(i - 1).padStart(4, '0')}`]));
+  for (let i = 0; i < n; i++) out.push(sleepLongrun(`c${String(i).padStart(4, '0')}`, i === 0 ? [] : [`c${String(i - 1).padStart(4, '0')}`]));
   return database(out);
 }
 
@@ -86,15 +63,15 @@ function wide(n: number, layers = 10): CompiledDb {
     for (let i = 0; i < per && out.length < n; i++) {
       const deps = new Set<string>();
       if (l > 0) for (let k = 0, m = 1 + rnd(3); k < m; k++) deps.add(`w${l - 1}-${rnd(per)}`);
-      out.push(longrun(`w${l}-${i}`, [...deps]));
+      out.push(sleepLongrun(`w${l}-${i}`, [...deps]));
     }
   }
   return database(out);
 }
 
 function star(dependents: number): CompiledDb {
-  const out = [longrun('root', [])];
-  for (let i = 0; i < dependents; i++) out.push(longrun(`leaf${i}`, ['root']));
+  const out = [sleepLongrun('root', [])];
+  for (let i = 0; i < dependents; i++) out.push(sleepLongrun(`leaf${i}`, ['root']));
   return database(out);
 }
 

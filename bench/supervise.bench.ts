@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CompiledLongrun } from '../lang/compile/compiled-db.js';
 import { EmbeddedEngine } from '../engine/embedded/client.js';
 import { startEngine } from '../engine/open-engine.js';
+import { sleepLongrun } from './support/sleep-longrun.js';
 
 // The embedded supervisor with 1,000 longruns (`sleep`, ready at once): install, bring all up,
 // all down, the supervisor's memory, and the cost of one up transition measured serially,
@@ -13,30 +13,6 @@ import { startEngine } from '../engine/open-engine.js';
 
 const N = Number(process.env['BENCH_SERVICES'] ?? 1000);
 const SERIAL = 200;
-
-function longrun(name: string): CompiledLongrun {
-  return {
-    type: 'longrun',
-    name,
-    address: `longrun.${name}`,
-    essential: false,
-    dependencies: [],
-    closure: [],
-    reverse_dependencies: [],
-    rank: 0,
-    definition_hash: name,
-    sensitive_paths: [],
-    run: { argv: ['sleep', '3600'] },
-    down: false,
-    env: {},
-    timeouts: { up_ms: 0, down_ms: 0, kill_ms: 5000, finish_ms: 5000 },
-    down_signal: 'SIGTERM',
-    max_death_tally: 100,
-    data: {},
-    consumer_for: [],
-    lifecycle: { on_change: 'restart' },
-  };
-}
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -68,7 +44,7 @@ try {
   const names = Array.from({ length: N }, (_, i) => `svc${String(i).padStart(4, '0')}`);
 
   let t0 = performance.now();
-  await Promise.all(names.map((n) => engine.install(longrun(n))));
+  await Promise.all(names.map((n) => engine.install(sleepLongrun(n))));
   console.log(`install ${N} longruns:        ${ms(t0)}`);
 
   t0 = performance.now();

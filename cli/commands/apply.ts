@@ -9,10 +9,8 @@ import { parseInputFlags, preflightInputs } from '../operator-input.js';
 import { readPlanFile } from '../plan-file-io.js';
 import { renderHuman } from '../views/plan-human.js';
 import { JsonApplyView, PlainApplyView, type ApplyView } from '../views/apply-view.js';
-import { desiredDb, planCommand, planFileOf, readLiveLocked } from './plan.js';
+import { desiredDb, planCommand, planFileOf, planFromFlags, readLiveLocked } from './plan.js';
 import type { ApplyResult } from '../../engine/apply-events.js';
-import { diff } from '../../planner/diff.js';
-import { PlanError } from '../../planner/plan-error.js';
 import type { PlanFile } from '../../planner/plan-file.js';
 import type { PlanSummary } from '../../planner/plan-types.js';
 import { readState } from '../../state/state-file.js';
@@ -87,24 +85,7 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
   try {
     const refresh = ctx.flags['refresh'] !== false;
     const live = await readLiveLocked(ctx, liveDir, refresh);
-    let plan;
-    try {
-      plan = diff({
-        compiled,
-        state: live.state,
-        observed: live.observed,
-        options: {
-          replace: flagList(ctx, 'replace'),
-          target: flagList(ctx, 'target'),
-          destroy,
-          refresh: refresh && live.observed !== null,
-          allow_essential: flagBool(ctx, 'allow-essential'),
-        },
-      });
-    } catch (err) {
-      if (err instanceof PlanError) throw new CliError(err.problems.join('; '));
-      throw err;
-    }
+    const plan = planFromFlags(ctx, compiled, live, destroy);
     const pf = planFileOf(plan, compiled, live);
     const json = flagBool(ctx, 'json');
     if (json) write(ctx.io.stdout, JSON.stringify({ type: 'plan', time: new Date().toISOString(), plan }));

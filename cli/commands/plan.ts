@@ -58,24 +58,7 @@ Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error,
     const refresh = ctx.flags['refresh'] !== false;
     const live = await readLive(ctx, refresh);
 
-    let plan: Plan;
-    try {
-      plan = diff({
-        compiled,
-        state: live.state,
-        observed: live.observed,
-        options: {
-          replace: flagList(ctx, 'replace'),
-          target: flagList(ctx, 'target'),
-          destroy,
-          refresh: refresh && live.observed !== null,
-          allow_essential: flagBool(ctx, 'allow-essential'),
-        },
-      });
-    } catch (err) {
-      if (err instanceof PlanError) throw new CliError(err.problems.length === 1 ? (err.problems[0] as string) : `the plan cannot be made:\n  ${err.problems.join('\n  ')}`);
-      throw err;
-    }
+    const plan = planFromFlags(ctx, compiled, live, destroy);
 
     ctx.io.stdout.write(renderPlan(ctx, plan));
 
@@ -91,6 +74,28 @@ Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error,
     return flagBool(ctx, 'detailed-exitcode') && changed ? 2 : 0;
   },
 };
+
+/** The plan for `compiled` against `live`, with the options the command's flags give (plan, apply, destroy). */
+export function planFromFlags(ctx: CommandContext, compiled: CompiledDb | null, live: LiveRead, destroy: boolean): Plan {
+  const refresh = ctx.flags['refresh'] !== false;
+  try {
+    return diff({
+      compiled,
+      state: live.state,
+      observed: live.observed,
+      options: {
+        replace: flagList(ctx, 'replace'),
+        target: flagList(ctx, 'target'),
+        destroy,
+        refresh: refresh && live.observed !== null,
+        allow_essential: flagBool(ctx, 'allow-essential'),
+      },
+    });
+  } catch (err) {
+    if (err instanceof PlanError) throw new CliError(err.problems.length === 1 ? (err.problems[0] as string) : `the plan cannot be made:\n  ${err.problems.join('\n  ')}`);
+    throw err;
+  }
+}
 
 export async function desiredDb(ctx: CommandContext, destroy: boolean): Promise<CompiledDb | null> {
   const file = flagString(ctx, 'compiled');
