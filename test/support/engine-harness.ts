@@ -31,10 +31,23 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
   }
 }
 
+/**
+ * Some thread of the process still runs. A SIGKILLed Node process shows its main thread as a
+ * zombie while its worker threads are still exiting, and those threads keep the shared file
+ * table (a listening socket among it) open: "the leader is a zombie" is not yet "dead".
+ */
 export function alive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
-  const info = procInfo(pid);
-  return info !== undefined && info.state !== 'Z';
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tasks.some((tid) => {
+    const info = procInfo(Number(tid));
+    return info !== undefined && info.state !== 'Z' && info.state !== 'X';
+  });
 }
 
 /**
