@@ -1,20 +1,33 @@
 import type { Diagnostic } from '../../lang/diagnostic.js';
-import type { Expression } from '../../lang/hcl/ast.js';
+import { hasErrors } from '../../lang/diagnostic.js';
+import type { Expression, File } from '../../lang/hcl/ast.js';
+import { parseHcl } from '../../lang/hcl/parser.js';
 import { compileFiles, type CompileFilesResult } from '../../lang/compile/compile-files.js';
+import { parseExpression } from '../../lang/compile/compile-sources.js';
 import type { VarInput } from '../../lang/config/decode.js';
 import { Evaluator } from '../../lang/eval/evaluate.js';
 import { toJson, type Value } from '../../lang/eval/value.js';
-import { miniParse } from './mini-hcl.js';
 
-// Helpers for the language tests: compile HCL text, and evaluate one expression.
+// Helpers for the language tests: compile HCL text, and evaluate one expression, all through the
+// real parser. A syntax error in a test's own source is a mistake in the test, so it throws with
+// the parser's diagnostics rather than letting the test assert on a half-parsed file.
+
+function parseOrThrow(src: string, filename: string): File {
+  const r = parseHcl(src, filename);
+  if (hasErrors(r.diagnostics)) {
+    const lines = r.diagnostics.map((d) => `${d.subject ? `${d.subject.filename}:${d.subject.start.line}:${d.subject.start.column}: ` : ''}${d.summary}: ${d.detail ?? ''}`);
+    throw new Error(`test source does not parse:\n${lines.join('\n')}`);
+  }
+  return r.file;
+}
 
 export function compileText(files: Record<string, string>, inputs: VarInput[] = []): CompileFilesResult {
-  const parsed = Object.entries(files).map(([name, src]) => miniParse(src, name));
-  return compileFiles(parsed, { inputs, parseExpression: (text, filename) => ({ expr: exprOf(text, filename), diagnostics: [] }) });
+  const parsed = Object.entries(files).map(([name, src]) => parseOrThrow(src, name));
+  return compileFiles(parsed, { inputs, parseExpression });
 }
 
 export function exprOf(text: string, filename = 'expr.hcl'): Expression {
-  const f = miniParse(`v = ${text}`, filename);
+  const f = parseOrThrow(`v = ${text}\n`, filename);
   return (f.body.attributes[0] as { expr: Expression }).expr;
 }
 
