@@ -1,6 +1,7 @@
 import { diffArrays, structuredPatch } from 'diff';
 import type { ChangeAction, Plan, ResourceChange } from '../../planner/plan-types.js';
 import { summaryLine } from '../../planner/summary.js';
+import { DEFAULTS as COMPILE_DEFAULTS } from '../../lang/compile/compile.js';
 import { SENSITIVE, attributePathOf, attributesOf, type Attribute } from './service-attributes.js';
 
 // The human plan, in Terraform's conventions: drift first, then one block per change opened by a
@@ -136,7 +137,9 @@ export function renderBody(c: ResourceChange, p: Paint): string[] {
   for (const path of paths) {
     const b = before.get(path);
     const a = after.get(path);
-    const note = restartAttrs.has(path) && c.actions.includes('restart') ? ` ${p('dim', '# forces restart')}` : '';
+    // A restart caused by a dependency is forced by no path of its own (its changes alone would
+    // have been an update or a reload), so none is marked.
+    const note = restartAttrs.has(path) && c.actions.includes('restart') && !c.caused_by ? ` ${p('dim', '# forces restart')}` : '';
     if (b && !a) out.push(...renderWhole('-', b, p));
     else if (!b && a) out.push(...renderWhole('+', a, p));
     else if (a && b) out.push(...renderChanged(b, a, p, note));
@@ -147,17 +150,24 @@ export function renderBody(c: ResourceChange, p: Paint): string[] {
   return out;
 }
 
+// The compiler's values for attributes the source leaves out (lang/compile/compile.ts), so a whole
+// service shows what was written — a `timeout_up` or `max_death_tally` that was set shows.
 const DEFAULTS: Record<string, string> = {
   dependencies: '[]',
   consumer_for: '[]',
   down: 'false',
   essential: 'false',
-  down_signal: '"SIGTERM"',
-  'lifecycle.on_change': '"restart"',
+  down_signal: JSON.stringify(COMPILE_DEFAULTS.down_signal),
+  max_death_tally: String(COMPILE_DEFAULTS.max_death_tally),
+  'lifecycle.on_change': JSON.stringify(COMPILE_DEFAULTS.on_change),
+  'timeouts.up_ms': String(COMPILE_DEFAULTS.timeout_ms),
+  'timeouts.down_ms': String(COMPILE_DEFAULTS.timeout_ms),
+  'timeouts.kill_ms': String(COMPILE_DEFAULTS.timeout_ms),
+  'timeouts.finish_ms': String(COMPILE_DEFAULTS.timeout_finish_ms),
 };
 
 function isDefault(a: Attribute): boolean {
-  return a.kind === 'scalar' && !a.sensitive && (DEFAULTS[a.path] === a.value || a.path.startsWith('timeouts.') || a.path === 'max_death_tally');
+  return a.kind === 'scalar' && !a.sensitive && DEFAULTS[a.path] === a.value;
 }
 
 function valueText(a: Attribute): string {

@@ -35,13 +35,24 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/** A value as the source would write it: `["a", "b"]`, `{ prompt = "…", secret = true }`. */
+export function literal(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v);
+    if (keys.length === 0) return '{}';
+    return `{ ${keys.map((k) => `${/^[A-Za-z_][A-Za-z0-9_-]*$/.test(k) ? k : JSON.stringify(k)} = ${literal((v as Record<string, unknown>)[k])}`).join(', ')} }`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
 export function attributesOf(svc: CompiledService): Map<string, Attribute> {
   const out = new Map<string, Attribute>();
   const sp = svc.sensitive_paths ?? [];
   const rec = svc as unknown as Record<string, unknown>;
   const add = (a: Attribute) => out.set(a.path, a);
   const scalar = (path: string, v: unknown) =>
-    add({ path, label: path, kind: 'scalar', value: JSON.stringify(v), sensitive: isSensitive(path, sp) });
+    add({ path, label: path, kind: 'scalar', value: literal(v), sensitive: isSensitive(path, sp) });
 
   for (const k of COMMANDS) if (rec[k]) add(commandAttr(k, rec[k] as Command, isSensitive(k, sp)));
   if (svc.type === 'oneshot' && svc.down) add(commandAttr('down', svc.down, isSensitive('down', sp)));
