@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CliError, flagString, write, type Command } from '../command.js';
 import { SOURCE_FLAGS, loadAndCompile } from '../load-source.js';
-import { renderDiagnostics } from '../views/diagnostics-human.js';
+import { colorFor, renderDiagnostics } from '../views/diagnostics-human.js';
 import { serializeDb } from '../../lang/compile/compile.js';
 import { atomicWriteFileSync } from '../../state/atomic-write.js';
 
@@ -21,7 +21,7 @@ Nothing is written when there is an error. Exit status: 0 on success, 1 otherwis
     const out = flagString(ctx, 'out');
     if (!out) throw new CliError('compile needs --out FILE');
     const r = loadAndCompile(ctx);
-    if (r.diagnostics.length) write(ctx.io.stderr, renderDiagnostics(r.diagnostics, r.sources, false));
+    if (r.diagnostics.length) write(ctx.io.stderr, renderDiagnostics(r.diagnostics, r.sources, { color: colorFor(ctx.io, ctx.io.stderr) }));
     if (!r.db) return 1;
     const file = path.resolve(ctx.io.cwd, out);
     try {

@@ -4,7 +4,7 @@ import { formatPatch, structuredPatch, FILE_HEADERS_ONLY } from 'diff';
 import { CliError, flagBool, write, type Command, type CommandContext } from '../command.js';
 import { formatHcl } from '../../lang/hcl/format.js';
 import type { Diagnostic } from '../../lang/diagnostic.js';
-import { renderDiagnostics } from '../../lang/hcl/render-diagnostic.js';
+import { colorFor, renderDiagnostics } from '../views/diagnostics-human.js';
 
 // `rcform fmt` behaves as `terraform fmt` does, flag for flag and exit code for exit code, so that
 // CI scripts written for one work for the other: exit 0 when done, 3 when `--check` finds files to
@@ -48,7 +48,7 @@ interface Options {
 interface Outcome {
   changed: string[];
   diagnostics: Diagnostic[];
-  sources: Map<string, string>;
+  sources: Record<string, string>;
 }
 
 async function runFmt(ctx: CommandContext): Promise<number> {
@@ -74,7 +74,7 @@ async function runFmt(ctx: CommandContext): Promise<number> {
     opts.write = false;
   }
 
-  const outcome: Outcome = { changed: [], diagnostics: [], sources: new Map() };
+  const outcome: Outcome = { changed: [], diagnostics: [], sources: {} };
   let out = '';
   if (fromStdin) {
     const source = await readAll(io.stdin);
@@ -103,7 +103,7 @@ async function runFmt(ctx: CommandContext): Promise<number> {
   // With --check the list is what the user asked for; without it, files are listed as they change.
   if (!check || showList) io.stdout.write(out);
   if (outcome.diagnostics.length > 0) {
-    write(io.stderr, renderDiagnostics(outcome.diagnostics, outcome.sources, { color: io.color && Boolean(io.stderr.isTTY) }));
+    write(io.stderr, renderDiagnostics(outcome.diagnostics, outcome.sources, { color: colorFor(io, io.stderr) }));
     return EXIT_ERRORS;
   }
   if (check && outcome.changed.length > 0) return EXIT_CHECK_FAILED;
@@ -168,7 +168,7 @@ function processFile(file: FoundFile, opts: Options, outcome: Outcome, check: bo
 }
 
 function processSource(shown: string, source: string, opts: Options, outcome: Outcome, check: boolean, toStdout: boolean, abs?: string): string {
-  outcome.sources.set(shown, source);
+  outcome.sources[shown] = source;
   const result = formatHcl(source, shown);
   if ('diagnostics' in result) {
     outcome.diagnostics.push(...result.diagnostics);

@@ -1,6 +1,6 @@
 import { flagBool, write, type Command } from '../command.js';
 import { SOURCE_FLAGS, loadAndCompile } from '../load-source.js';
-import { renderDiagnostics } from '../views/diagnostics-human.js';
+import { colorFor, renderDiagnostics } from '../views/diagnostics-human.js';
 import { validateJson } from '../views/diagnostics-json.js';
 
 // `rcform validate`: everything compile checks, all errors in one run, nothing written.
@@ -24,7 +24,10 @@ Exit status: 0 when valid, 1 otherwise.`,
       write(ctx.io.stdout, JSON.stringify(validateJson(r.diagnostics, r.sources), null, 2));
       return errors === 0 ? 0 : 1;
     }
-    if (r.diagnostics.length) write(errors ? ctx.io.stderr : ctx.io.stdout, renderDiagnostics(r.diagnostics, r.sources, ctx.io.color));
+    if (r.diagnostics.length) {
+      const stream = errors ? ctx.io.stderr : ctx.io.stdout;
+      write(stream, renderDiagnostics(r.diagnostics, r.sources, { color: colorFor(ctx.io, stream) }));
+    }
     if (errors === 0) {
       const n = r.db ? Object.keys(r.db.services).length + Object.keys(r.db.bundles).length : 0;
       write(ctx.io.stdout, `Success! The configuration is valid (${n} service${n === 1 ? '' : 's'} and bundles).`);

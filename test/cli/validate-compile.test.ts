@@ -39,7 +39,7 @@ describe('rcform validate', () => {
     const r = await runInProcess(['validate', dir]);
     expect(r.code).toBe(1);
     const file = path.join(dir, 'main.hcl');
-    expect(r.stderr).toContain(`Error: Unsupported argument\n\n  on ${file} line 3, in longrun "a":\n  3:   timout_up = "5s"\n       ^^^^^^^^^\n\nAn argument named "timout_up" is not expected here. Did you mean "timeout_up"?`);
+    expect(r.stderr).toContain(`Error: Unsupported argument\n\n  on ${file} line 3 (${file}:3:3), in longrun "a":\n     3:   timout_up = "5s"\n          ^^^^^^^^^\n\nAn argument named "timout_up" is not expected here. Did you mean "timeout_up"?`);
     expect(r.stderr).toContain('Error: Reference to undeclared service');
     expect(r.stderr).toContain('longrun.bb is not declared. Did you mean longrun.b?');
     expect(r.stderr).toContain('Error: Invalid value for "run"');
