@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { compileText } from '../support/lang-harness.js';
+import { at, compileText } from '../support/lang-harness.js';
 import { dbHash, serializeDb } from '../../lang/compile/compile.js';
 import { loadSchema } from '../../schemas/index.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
@@ -124,6 +124,50 @@ describe('compiled database', () => {
     const changed = compileOk({ ...WEB_STACK, 'app.hcl': (WEB_STACK['app.hcl'] as string).replace('8080', '8081') });
     expect(changed.services['app']?.definition_hash).not.toBe(base.services['app']?.definition_hash);
     expect(changed.services['db']?.definition_hash).toBe(base.services['db']?.definition_hash);
+  });
+
+  test('a pipeline_name compiles to a bundle of the whole pipeline, as in s6-rc', () => {
+    const db = compileOk(WEB_STACK);
+    expect(db.bundles['app-pipeline']).toEqual({ type: 'bundle', name: 'app-pipeline', address: 'bundle.app-pipeline', description: 'The pipeline ending in longrun.app-log', essential: false, contents: ['app', 'app-log'], members: ['app', 'app-log'] });
+    expect(validateCompiled(db)).toBe(true);
+    // A longer pipeline where the last consumer funnels two producers, one of them itself fed.
+    const funnel = compileOk({
+      'p.hcl': `longrun "src" {
+  run          = ["x"]
+  producer_for = longrun.filter
+}
+longrun "filter" {
+  run          = ["x"]
+  consumer_for = [longrun.src]
+  producer_for = longrun.log
+}
+longrun "other" {
+  run          = ["x"]
+  producer_for = longrun.log
+}
+longrun "log" {
+  run           = ["x"]
+  consumer_for  = [longrun.filter, longrun.other]
+  pipeline_name = "logging"
+}
+longrun "unrelated" {
+  run = ["x"]
+}
+`,
+    });
+    expect(funnel.bundles['logging']?.members).toEqual(['filter', 'log', 'other', 'src']);
+    expect(Object.keys(funnel.bundles)).toEqual(['logging']);
+  });
+
+  test('a pipeline_name that clashes with a service or another pipeline is an error at its value', () => {
+    const pipe = (name: string) => `longrun "a" {\n  run = ["x"]\n  producer_for = longrun.b\n}\nlongrun "b" {\n  run = ["x"]\n  consumer_for = [longrun.a]\n  pipeline_name = "${name}"\n}\n`;
+    const clash = compileText({ 'main.hcl': pipe('web'), 'web.hcl': 'bundle "web" {\n  contents = [longrun.a]\n}\n' });
+    expect(clash.db).toBeUndefined();
+    expect(clash.diagnostics.map((d) => `${at(d)}: ${d.detail}`)).toEqual(['main.hcl:8:19-8:24 Duplicate service name: The pipeline name "web" becomes a bundle, but it is already the name of bundle.web.']);
+    const twice = compileText({ 'main.hcl': pipe('logs'), 'other.hcl': pipe('logs').replace(/"a"/g, '"c"').replace(/"b"/g, '"d"').replace(/longrun\.a/g, 'longrun.c').replace(/longrun\.b/g, 'longrun.d') });
+    expect(twice.db).toBeUndefined();
+    expect(twice.diagnostics.map((d) => d.summary)).toEqual(['Duplicate service name']);
+    expect(twice.diagnostics[0]?.detail).toMatch(/^The pipeline name "logs" is already used by the pipeline ending in longrun\.[bd]\.$/);
   });
 
   test('no database when there is an error, and all errors in one run', () => {
