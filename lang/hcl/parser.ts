@@ -3,7 +3,9 @@ import type {
   Attribute, BinaryOp, Block, Body, Expression, File, ObjectItem, TemplateExpr, TemplatePart,
 } from './ast.js';
 import type { Range } from './range.js';
-import { scan, Token, type TokenType } from './scanner.js';
+import { LineIndex } from './line-index.js';
+import { rangeAtEnd, rangeAtStart, rangeBetween, SourceRange } from './range.js';
+import { scanTokens, T, Token, tokenAt, type TokenBuffer, type TokenType } from './scanner.js';
 
 // A recursive-descent parser for HCL's native syntax, shaped after hclsyntax's parser so that it
 // accepts and rejects the same inputs and reports its errors at the same ranges, with the same
@@ -20,17 +22,12 @@ export interface ParseResult {
 export function parseHcl(source: string, filename: string): ParseResult {
   // eslint-disable-next-line no-control-regex
   const src = /^[\x00-\x7f]*$/.test(source) ? source : source.normalize('NFC');
-  const tokens = scan(src, filename);
-  const diagnostics = checkInvalidTokens(tokens, src);
+  const tokens = scanTokens(src, filename, new LineIndex(filename, src));
+  const diagnostics = checkInvalidTokens(tokens);
   const p = new Parser(tokens, src);
-  const body = p.parseBody('EOF', fileStartRange(tokens));
+  const body = p.parseBody('EOF', rangeAtStart(tokenAt(tokens, 0).range));
   diagnostics.push(...p.diags);
   return { file: { filename, body, source: src }, diagnostics };
-}
-
-function fileStartRange(tokens: Token[]): Range {
-  const r = tokens[0]!.range;
-  return { filename: r.filename, start: r.start, end: r.start };
 }
 
 function err(summary: string, detail: string, subject: Range, context?: Range): Diagnostic {
@@ -39,8 +36,15 @@ function err(summary: string, detail: string, subject: Range, context?: Range): 
   return d;
 }
 
-function between(a: Range, b: Range): Range {
-  return { filename: a.filename, start: a.start, end: b.end };
+const between = rangeBetween;
+
+/**
+ * An exact-size copy of an array built by push. A pushed-to array keeps room for at least 17
+ * elements, and a tree of a large file holds hundreds of thousands of small arrays: a fifth of
+ * its memory was that slack.
+ */
+function fit<T>(a: T[]): T[] {
+  return a.length === 0 ? [] : a.slice();
 }
 
 function rangeString(r: Range): string {
@@ -50,10 +54,13 @@ function rangeString(r: Range): string {
 }
 
 /** Characters and tokens that can never appear in HCL, reported once up front (hcl's checkInvalidTokens). */
-function checkInvalidTokens(tokens: Token[], src: string): Diagnostic[] {
+function checkInvalidTokens(buf: TokenBuffer): Diagnostic[] {
   const diags: Diagnostic[] = [];
   let bitwise = 0, backtick = 0, apostrophe = 0, semicolon = 0, badUtf8 = 0;
-  for (const tok of tokens) {
+  for (let i = 0; i < buf.count; i++) {
+    // Only the rare invalid kinds need a token object.
+    if (buf.types[i]! < T.BitwiseAnd) continue;
+    const tok = tokenAt(buf, i);
     switch (tok.type) {
       case 'BitwiseAnd':
       case 'BitwiseOr':
@@ -101,7 +108,6 @@ function checkInvalidTokens(tokens: Token[], src: string): Diagnostic[] {
         break;
     }
   }
-  void src;
   return diags;
 }
 
@@ -134,14 +140,14 @@ class Parser {
   private recovery = false;
   private next = 0;
   private readonly nl: boolean[] = [true];
-  private readonly tokens: Token[];
+  private readonly tokens: TokenBuffer;
   private readonly src: string;
   private readonly eof: Token;
 
-  constructor(tokens: Token[], src: string) {
+  constructor(tokens: TokenBuffer, src: string) {
     this.tokens = tokens;
     this.src = src;
-    this.eof = tokens[tokens.length - 1]!;
+    this.eof = tokenAt(tokens, tokens.count - 1);
   }
 
   // ---- the peeker: hides comments, and newlines where they are not significant ----
@@ -153,22 +159,25 @@ class Parser {
 
   private fill(): Token {
     const toks = this.tokens;
+    const { types, starts, ends } = toks;
     const includeNl = this.nl[this.nl.length - 1]!;
-    for (let i = this.next; i < toks.length; i++) {
-      const t = toks[i]!;
-      if (t.type === 'Comment') {
-        // A line comment swallows its newline; where newlines matter it stands in for one.
-        if (includeNl && this.src.charCodeAt(t.end - 1) === 10) {
+    for (let i = this.next; i < toks.count; i++) {
+      const type = types[i]!;
+      if (type === T.Comment) {
+        // A line comment swallows its newline; where newlines matter it stands in for one, with
+        // the comment's range (as hcl's peeker does).
+        const end = ends[i]!;
+        if (includeNl && this.src.charCodeAt(end - 1) === 10) {
           this.cacheNext = i + 1;
-          return (this.cacheTok = new Token('Newline', t.end - 1, t.end, t.filename, t.startLine, t.startColumn, t.startByte, t.endLine, t.endColumn, t.endByte));
+          return (this.cacheTok = new Token('Newline', end - 1, end, toks.lines, starts[i]!, end));
         }
         continue;
       }
-      if (t.type === 'Newline' && !includeNl) continue;
+      if (type === T.Newline && !includeNl) continue;
       this.cacheNext = i + 1;
-      return (this.cacheTok = t);
+      return (this.cacheTok = tokenAt(toks, i));
     }
-    this.cacheNext = toks.length;
+    this.cacheNext = toks.count;
     return (this.cacheTok = this.eof);
   }
 
@@ -188,7 +197,7 @@ class Parser {
 
   private prevRange(): Range {
     if (this.lastRead) return this.lastRead.range;
-    return this.tokens[0]!.range;
+    return tokenAt(this.tokens, 0).range;
   }
 
   private pushNl(v: boolean): void {
@@ -356,9 +365,9 @@ class Parser {
       break;
     }
     return {
-      kind: 'Body', attributes, blocks, items,
+      kind: 'Body', attributes: fit(attributes), blocks: fit(blocks), items: fit(items),
       range: between(startRange, endRange),
-      endRange: { filename: endRange.filename, start: endRange.end, end: endRange.end },
+      endRange: rangeAtEnd(endRange),
     };
   }
 
@@ -509,9 +518,9 @@ class Parser {
       this.recoverAfterBodyItem();
     }
     return {
-      kind: 'Block', type, labels, body,
+      kind: 'Block', type, labels: fit(labels), body,
       range: between(ident.range, cBraceRange),
-      typeRange: ident.range, labelRanges, openBraceRange: oBrace.range, closeBraceRange: cBraceRange,
+      typeRange: ident.range, labelRanges: fit(labelRanges), openBraceRange: oBrace.range, closeBraceRange: cBraceRange,
     };
   }
 
@@ -520,7 +529,7 @@ class Parser {
     const ident = this.read();
     const empty = (): Body => ({
       kind: 'Body', attributes: [], blocks: [], items: [], range: between(oBrace.range, ident.range),
-      endRange: { filename: ident.range.filename, start: ident.range.end, end: ident.range.end },
+      endRange: rangeAtEnd(ident.range),
     });
     if (ident.type !== 'Ident') {
       this.recoverAfterBodyItem();
@@ -532,7 +541,7 @@ class Parser {
       const attr = this.finishAttribute(ident, true);
       return {
         kind: 'Body', attributes: [attr], blocks: [], items: [attr], range: attr.range,
-        endRange: { filename: attr.range.filename, start: attr.range.end, end: attr.range.end },
+        endRange: rangeAtEnd(attr.range),
       };
     }
     this.recoverAfterBodyItem();
@@ -878,7 +887,7 @@ class Parser {
     // hcl leaves the close paren's range empty when recovery found none; the last token read stands in.
     const close = closeTok ? closeTok.range : this.prevRange();
     return {
-      kind: 'FunctionCall', name, nameRange, args, expandFinal, openParenRange: openTok.range, closeParenRange: close,
+      kind: 'FunctionCall', name, nameRange, args: fit(args), expandFinal, openParenRange: openTok.range, closeParenRange: close,
       range: between(nameRange, close),
     };
   }
@@ -922,7 +931,7 @@ class Parser {
         }
         this.read();
       }
-      return { kind: 'Tuple', items, range: between(open.range, close.range) };
+      return { kind: 'Tuple', items: fit(items), range: between(open.range, close.range) };
     } finally {
       this.popNl();
     }
@@ -1007,7 +1016,7 @@ class Parser {
       this.read();
     }
     this.popNl();
-    return { kind: 'Object', items, range: between(open.range, close.range) };
+    return { kind: 'Object', items: fit(items), range: between(open.range, close.range) };
   }
 
   private finishFor(open: Token): Expression {
@@ -1382,7 +1391,7 @@ class Parser {
       break;
     }
     if (parts.length === 0) {
-      parts.push({ k: 'lit', value: '', range: { filename: startRange.filename, start: startRange.start, end: startRange.start } });
+      parts.push({ k: 'lit', value: '', range: rangeAtStart(startRange) });
     }
     parts.push({ k: 'end', range: endRange });
     return parts;
@@ -1418,7 +1427,8 @@ function flushHeredoc(parts: TPart[]): void {
     const removed = lit.value.slice(0, cut);
     lit.value = lit.value.slice(cut);
     const bytes = utf8Length(removed);
-    lit.range = { ...lit.range, start: { line: lit.range.start.line, column: lit.range.start.column + min, byte: lit.range.start.byte + bytes } };
+    const r = lit.range;
+    lit.range = r instanceof SourceRange ? r.span(r.from + cut, r.to) : { ...r, start: { line: r.start.line, column: r.start.column + min, byte: r.start.byte + bytes } };
   }
 }
 
@@ -1438,7 +1448,7 @@ function meldLiterals(parts: TPart[]): void {
     const prev = w > 0 ? parts[w - 1]! : undefined;
     if (p.k === 'lit' && prev && prev.k === 'lit') {
       prev.value += p.value;
-      prev.range = { filename: prev.range.filename, start: prev.range.start, end: p.range.end };
+      prev.range = rangeBetween(prev.range, p.range);
       continue;
     }
     parts[w++] = p;
@@ -1495,7 +1505,7 @@ class TemplateBuilder {
       const p = this.expr();
       if (p) out.push(p);
     }
-    return out;
+    return fit(out);
   }
 
   private expr(): TemplatePart | undefined {

@@ -1,4 +1,5 @@
-import type { Range } from './range.js';
+import { LineIndex } from './line-index.js';
+import { SourceRange } from './range.js';
 
 // The scanner turns HCL native syntax into tokens, following hclsyntax's scanner (scan_tokens.rl)
 // closely so that token boundaries, and therefore the ranges of diagnostics, match the reference
@@ -7,8 +8,9 @@ import type { Range } from './range.js';
 // from the newline after it. It never throws: anything it cannot place becomes an Invalid token
 // that the parser reports.
 //
-// It works on indexes into the source string and computes positions incrementally (tokens are
-// produced in order), so scanning is one pass with no per-character regular expressions.
+// It works on indexes into the source string and records only offsets (positions come from the
+// line index when someone asks), so scanning is one pass with no per-character regular
+// expressions and no object per token.
 
 export type TokenType =
   | 'OBrace' | 'CBrace' | 'OBrack' | 'CBrack' | 'OParen' | 'CParen'
@@ -38,33 +40,63 @@ export type TokenType =
   /** A newline inside a quoted string, which HCL does not allow. */
   | 'QuotedNewline';
 
+/** Every token type, in the order of their numeric codes (the token buffer stores codes). */
+export const TOKEN_TYPES = [
+  'OBrace', 'CBrace', 'OBrack', 'CBrack', 'OParen', 'CParen',
+  'OQuote', 'CQuote', 'OHeredoc', 'CHeredoc',
+  'Star', 'Slash', 'Plus', 'Minus', 'Percent',
+  'Equal', 'EqualOp', 'NotEqual', 'LessThan', 'LessThanEq', 'GreaterThan', 'GreaterThanEq',
+  'And', 'Or', 'Bang', 'Dot', 'Comma', 'DoubleColon', 'Ellipsis', 'FatArrow', 'Question', 'Colon',
+  'TemplateInterp', 'TemplateControl', 'TemplateSeqEnd', 'QuotedLit', 'StringLit',
+  'NumberLit', 'Ident', 'Comment', 'Newline', 'EOF',
+  'BitwiseAnd', 'BitwiseOr', 'BitwiseNot', 'BitwiseXor',
+  'Apostrophe', 'Backtick', 'Semicolon',
+  'Invalid', 'BadUTF8', 'QuotedNewline',
+] as const satisfies readonly TokenType[];
+
+export type TokenCode = number;
+
+/** Token type name to code: `T.Ident`. */
+export const T = Object.fromEntries(TOKEN_TYPES.map((t, i) => [t, i])) as { readonly [K in TokenType]: TokenCode };
+
 /**
- * One token. `start`/`end` are UTF-16 offsets into the scanned string (use `source.slice(start,
- * end)` for the text); `range` is the position in hcl's conventions (1-based line and column,
- * 0-based UTF-8 byte offset, end exclusive). Positions are stored flat and `range` builds the
- * Range object on demand: a large file has millions of tokens, and most never need one.
+ * The tokens of one source as parallel arrays: type code, start and end (UTF-16 offsets into the
+ * scanned string, end exclusive). A large file has over a million tokens; as objects they cost
+ * more to allocate and collect than the scanning itself. Positions come from `lines` on demand.
  */
+export interface TokenBuffer {
+  readonly count: number;
+  readonly types: Uint8Array;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly lines: LineIndex;
+}
+
+/** One token, as the parser and fmt see it: a view of one entry of a TokenBuffer. */
 export class Token {
   constructor(
     readonly type: TokenType,
+    /** UTF-16 offsets into the scanned string; `source.slice(start, end)` is the text. */
     readonly start: number,
     readonly end: number,
-    readonly filename: string,
-    readonly startLine: number,
-    readonly startColumn: number,
-    readonly startByte: number,
-    readonly endLine: number,
-    readonly endColumn: number,
-    readonly endByte: number,
+    readonly lines: LineIndex,
+    /** Where the range points, when not at the text: hcl's newline made of a comment's end takes the comment's range. */
+    private readonly rangeFrom = start,
+    private readonly rangeTo = end,
   ) {}
 
-  get range(): Range {
-    return {
-      filename: this.filename,
-      start: { line: this.startLine, column: this.startColumn, byte: this.startByte },
-      end: { line: this.endLine, column: this.endColumn, byte: this.endByte },
-    };
+  get filename(): string {
+    return this.lines.filename;
   }
+
+  /** The position in hcl's conventions (1-based line and column, 0-based UTF-8 byte, end exclusive). */
+  get range(): SourceRange {
+    return new SourceRange(this.lines, this.rangeFrom, this.rangeTo);
+  }
+}
+
+export function tokenAt(buf: TokenBuffer, i: number): Token {
+  return new Token(TOKEN_TYPES[buf.types[i]!]!, buf.starts[i]!, buf.ends[i]!, buf.lines);
 }
 
 const enum Mode {
@@ -81,8 +113,16 @@ interface Heredoc {
 const C_TAB = 9, C_LF = 10, C_CR = 13, C_SP = 32;
 
 /** Scan `source` into tokens, comments and newlines included, ending with an EOF token. */
+export function scanTokens(source: string, filename: string, lines: LineIndex = new LineIndex(filename, source)): TokenBuffer {
+  return new Scanner(source, lines).run();
+}
+
+/** The tokens as objects, for fmt and tests; the parser reads the buffer. */
 export function scan(source: string, filename: string): Token[] {
-  return new Scanner(source, filename).run();
+  const buf = scanTokens(source, filename);
+  const out = new Array<Token>(buf.count);
+  for (let i = 0; i < buf.count; i++) out[i] = tokenAt(buf, i);
+  return out;
 }
 
 export function tokenText(source: string, tok: Token): string {
@@ -103,78 +143,54 @@ function isAsciiIdContinue(c: number): boolean {
 
 const ID_START = /^\p{ID_Start}$/u;
 const ID_CONTINUE = /^\p{ID_Continue}$/u;
-const GRAPHEME_EXTEND = /^[\p{M}\u200d\ufe0f]$/u;
 
 class Scanner {
   private readonly src: string;
-  private readonly filename: string;
-  private readonly tokens: Token[] = [];
-  // Incremental position cursor: positions are only ever requested at increasing offsets.
-  private cIdx = 0;
-  private cLine = 1;
-  private cCol = 1;
-  private cByte = 0;
+  private readonly lines: LineIndex;
+  private count = 0;
+  private types: Uint8Array;
+  private starts: Int32Array;
+  private ends: Int32Array;
 
   private modes: Mode[] = [Mode.Main];
   private braces = 0;
   private retBraces: number[] = [];
   private heredocs: Heredoc[] = [];
 
-  constructor(src: string, filename: string) {
+  constructor(src: string, lines: LineIndex) {
     this.src = src;
-    this.filename = filename;
+    this.lines = lines;
+    // Real HCL averages well over three characters a token; the arrays grow if a file does not.
+    const cap = Math.max(64, (src.length >> 2) + 16);
+    this.types = new Uint8Array(cap);
+    this.starts = new Int32Array(cap);
+    this.ends = new Int32Array(cap);
   }
 
-  /** Advance the position cursor to `idx`. */
-  private advance(idx: number): void {
+  private emit(type: TokenCode, start: number, end: number): void {
+    const k = this.count;
+    if (k === this.types.length) this.grow();
+    this.types[k] = type;
+    this.starts[k] = start;
+    this.ends[k] = end;
+    this.count = k + 1;
+  }
+
+  private grow(): void {
+    const cap = this.types.length * 2;
+    const types = new Uint8Array(cap), starts = new Int32Array(cap), ends = new Int32Array(cap);
+    types.set(this.types);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.types = types;
+    this.starts = starts;
+    this.ends = ends;
+  }
+
+  run(): TokenBuffer {
     const s = this.src;
-    let i = this.cIdx, line = this.cLine, col = this.cCol, byte = this.cByte;
-    while (i < idx) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (c === C_LF) {
-          line++;
-          col = 1;
-        } else if (c === C_CR && s.charCodeAt(i + 1) === C_LF) {
-          // \r\n is one grapheme: the \n starts the next line without adding a column.
-        } else {
-          col++;
-        }
-        byte++;
-        i++;
-      } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-        const cp = s.codePointAt(i)!;
-        if (!GRAPHEME_EXTEND.test(String.fromCodePoint(cp))) col++;
-        byte += 4;
-        i += 2;
-      } else {
-        if (!GRAPHEME_EXTEND.test(s[i]!)) col++;
-        byte += c < 0x800 ? 2 : 3;
-        i++;
-      }
-    }
-    this.cIdx = i;
-    this.cLine = line;
-    this.cCol = col;
-    this.cByte = byte;
-  }
-
-  private emit(type: TokenType, start: number, end: number): void {
-    this.advance(start);
-    const sl = this.cLine, sc = this.cCol, sb = this.cByte;
-    this.advance(end);
-    this.tokens.push(new Token(type, start, end, this.filename, sl, sc, sb, this.cLine, this.cCol, this.cByte));
-  }
-
-  run(): Token[] {
-    const s = this.src;
-    let i = 0;
-    if (s.charCodeAt(0) === 0xfeff) {
-      // hcl strips a UTF-8 byte order mark but keeps counting bytes from the file's start.
-      i = 1;
-      this.cIdx = 1;
-      this.cByte = 3;
-    }
+    // hcl strips a UTF-8 byte order mark (the line index still counts its bytes).
+    let i = s.charCodeAt(0) === 0xfeff ? 1 : 0;
     const n = s.length;
     while (i < n) {
       const mode = this.modes[this.modes.length - 1]!;
@@ -182,11 +198,11 @@ class Scanner {
       else if (mode === Mode.Quoted) i = this.scanQuoted(i);
       else i = this.scanHeredoc(i);
     }
-    this.emit('EOF', n, n);
-    return this.tokens;
+    this.emit(T.EOF, n, n);
+    return { count: this.count, types: this.types, starts: this.starts, ends: this.ends, lines: this.lines };
   }
 
-  private beginSequence(type: 'TemplateInterp' | 'TemplateControl', i: number): number {
+  private beginSequence(type: TokenCode, i: number): number {
     const end = this.src.charCodeAt(i + 2) === 126 /* ~ */ ? i + 3 : i + 2;
     this.emit(type, i, end);
     this.braces++;
@@ -212,14 +228,14 @@ class Scanner {
         return j;
       }
       case C_LF:
-        this.emit('Newline', i, i + 1);
+        this.emit(T.Newline, i, i + 1);
         return i + 1;
       case C_CR:
         if (next === C_LF) {
-          this.emit('Newline', i, i + 2);
+          this.emit(T.Newline, i, i + 2);
           return i + 2;
         }
-        this.emit('Invalid', i, i + 1);
+        this.emit(T.Invalid, i, i + 1);
         return i + 1;
       case 35 /* # */:
         return this.lineComment(i);
@@ -228,24 +244,24 @@ class Scanner {
         if (next === 42 /* * */) {
           const close = s.indexOf('*/', i + 2);
           if (close >= 0) {
-            this.emit('Comment', i, close + 2);
+            this.emit(T.Comment, i, close + 2);
             return close + 2;
           }
         }
-        this.emit('Slash', i, i + 1);
+        this.emit(T.Slash, i, i + 1);
         return i + 1;
       case 123 /* { */:
-        this.emit('OBrace', i, i + 1);
+        this.emit(T.OBrace, i, i + 1);
         this.braces++;
         return i + 1;
       case 125 /* } */:
         return this.closeBrace(i, i + 1, false);
       case 126 /* ~ */:
         if (next === 125) return this.closeBrace(i, i + 2, true);
-        this.emit('BitwiseNot', i, i + 1);
+        this.emit(T.BitwiseNot, i, i + 1);
         return i + 1;
       case 34 /* " */:
-        this.emit('OQuote', i, i + 1);
+        this.emit(T.OQuote, i, i + 1);
         this.modes.push(Mode.Quoted);
         return i + 1;
       case 60 /* < */:
@@ -253,49 +269,49 @@ class Scanner {
           const h = this.heredocOpener(i);
           if (h > 0) return h;
         }
-        if (next === 61) return this.op('LessThanEq', i, 2);
-        return this.op('LessThan', i, 1);
+        if (next === 61) return this.op(T.LessThanEq, i, 2);
+        return this.op(T.LessThan, i, 1);
       case 61 /* = */:
-        if (next === 61) return this.op('EqualOp', i, 2);
-        if (next === 62) return this.op('FatArrow', i, 2);
-        return this.op('Equal', i, 1);
+        if (next === 61) return this.op(T.EqualOp, i, 2);
+        if (next === 62) return this.op(T.FatArrow, i, 2);
+        return this.op(T.Equal, i, 1);
       case 33 /* ! */:
-        return next === 61 ? this.op('NotEqual', i, 2) : this.op('Bang', i, 1);
+        return next === 61 ? this.op(T.NotEqual, i, 2) : this.op(T.Bang, i, 1);
       case 62 /* > */:
-        return next === 61 ? this.op('GreaterThanEq', i, 2) : this.op('GreaterThan', i, 1);
+        return next === 61 ? this.op(T.GreaterThanEq, i, 2) : this.op(T.GreaterThan, i, 1);
       case 38 /* & */:
-        return next === 38 ? this.op('And', i, 2) : this.op('BitwiseAnd', i, 1);
+        return next === 38 ? this.op(T.And, i, 2) : this.op(T.BitwiseAnd, i, 1);
       case 124 /* | */:
-        return next === 124 ? this.op('Or', i, 2) : this.op('BitwiseOr', i, 1);
+        return next === 124 ? this.op(T.Or, i, 2) : this.op(T.BitwiseOr, i, 1);
       case 58 /* : */:
-        return next === 58 ? this.op('DoubleColon', i, 2) : this.op('Colon', i, 1);
+        return next === 58 ? this.op(T.DoubleColon, i, 2) : this.op(T.Colon, i, 1);
       case 46 /* . */:
-        return next === 46 && s.charCodeAt(i + 2) === 46 ? this.op('Ellipsis', i, 3) : this.op('Dot', i, 1);
-      case 91: return this.op('OBrack', i, 1);
-      case 93: return this.op('CBrack', i, 1);
-      case 40: return this.op('OParen', i, 1);
-      case 41: return this.op('CParen', i, 1);
-      case 44: return this.op('Comma', i, 1);
-      case 42: return this.op('Star', i, 1);
-      case 37: return this.op('Percent', i, 1);
-      case 43: return this.op('Plus', i, 1);
-      case 45: return this.op('Minus', i, 1);
-      case 63: return this.op('Question', i, 1);
-      case 94: return this.op('BitwiseXor', i, 1);
-      case 59: return this.op('Semicolon', i, 1);
-      case 96: return this.op('Backtick', i, 1);
-      case 39: return this.op('Apostrophe', i, 1);
+        return next === 46 && s.charCodeAt(i + 2) === 46 ? this.op(T.Ellipsis, i, 3) : this.op(T.Dot, i, 1);
+      case 91: return this.op(T.OBrack, i, 1);
+      case 93: return this.op(T.CBrack, i, 1);
+      case 40: return this.op(T.OParen, i, 1);
+      case 41: return this.op(T.CParen, i, 1);
+      case 44: return this.op(T.Comma, i, 1);
+      case 42: return this.op(T.Star, i, 1);
+      case 37: return this.op(T.Percent, i, 1);
+      case 43: return this.op(T.Plus, i, 1);
+      case 45: return this.op(T.Minus, i, 1);
+      case 63: return this.op(T.Question, i, 1);
+      case 94: return this.op(T.BitwiseXor, i, 1);
+      case 59: return this.op(T.Semicolon, i, 1);
+      case 96: return this.op(T.Backtick, i, 1);
+      case 39: return this.op(T.Apostrophe, i, 1);
     }
     if (isDigit(c)) return this.number(i);
     const idEnd = this.identEnd(i);
     if (idEnd > i) {
-      this.emit('Ident', i, idEnd);
+      this.emit(T.Ident, i, idEnd);
       return idEnd;
     }
     return this.invalidChar(i);
   }
 
-  private op(type: TokenType, i: number, len: number): number {
+  private op(type: TokenCode, i: number, len: number): number {
     this.emit(type, i, i + len);
     return i + len;
   }
@@ -304,31 +320,31 @@ class Scanner {
     const s = this.src;
     const c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      this.emit('Invalid', i, i + 2);
+      this.emit(T.Invalid, i, i + 2);
       return i + 2;
     }
     // A lone surrogate is what a decoder leaves of bytes that were not valid UTF-8.
-    this.emit(c >= 0xd800 && c <= 0xdfff ? 'BadUTF8' : 'Invalid', i, i + 1);
+    this.emit(c >= 0xd800 && c <= 0xdfff ? T.BadUTF8 : T.Invalid, i, i + 1);
     return i + 1;
   }
 
   private lineComment(i: number): number {
     const nl = this.src.indexOf('\n', i);
     const end = nl < 0 ? this.src.length : nl + 1;
-    this.emit('Comment', i, end);
+    this.emit(T.Comment, i, end);
     return end;
   }
 
   private closeBrace(i: number, end: number, tilde: boolean): number {
     const rb = this.retBraces;
     if (rb.length > 0 && rb[rb.length - 1] === this.braces) {
-      this.emit('TemplateSeqEnd', i, end);
+      this.emit(T.TemplateSeqEnd, i, end);
       this.braces--;
       rb.pop();
       this.modes.pop();
     } else {
       // `~}` that does not close a sequence still scans as one, so the parser can report it.
-      this.emit(tilde ? 'TemplateSeqEnd' : 'CBrace', i, end);
+      this.emit(tilde ? T.TemplateSeqEnd : T.CBrace, i, end);
       this.braces--;
     }
     return end;
@@ -385,7 +401,7 @@ class Scanner {
         lastGood = j;
       } else break;
     }
-    this.emit('NumberLit', i, lastGood);
+    this.emit(T.NumberLit, i, lastGood);
     return lastGood;
   }
 
@@ -400,7 +416,7 @@ class Scanner {
     if (s.charCodeAt(idEnd) === C_LF) end = idEnd + 1;
     else if (s.charCodeAt(idEnd) === C_CR && s.charCodeAt(idEnd + 1) === C_LF) end = idEnd + 2;
     else return 0;
-    this.emit('OHeredoc', i, end);
+    this.emit(T.OHeredoc, i, end);
     this.heredocs.push({ marker: s.slice(j, idEnd), startOfLine: true });
     this.modes.push(Mode.Heredoc);
     return end;
@@ -412,18 +428,18 @@ class Scanner {
     const c = s.charCodeAt(i);
     const next = s.charCodeAt(i + 1);
     if (c === 34) {
-      this.emit('CQuote', i, i + 1);
+      this.emit(T.CQuote, i, i + 1);
       this.modes.pop();
       return i + 1;
     }
     if (c === 36 /* $ */ || c === 37 /* % */) {
-      if (next === 123) return this.beginSequence(c === 36 ? 'TemplateInterp' : 'TemplateControl', i);
-      return this.escapeOrSign(i, 'QuotedLit');
+      if (next === 123) return this.beginSequence(c === 36 ? T.TemplateInterp : T.TemplateControl, i);
+      return this.escapeOrSign(i, T.QuotedLit);
     }
     if (c === C_LF || c === C_CR) {
       let j = i + 1;
       while (j < n && (s.charCodeAt(j) === C_LF || s.charCodeAt(j) === C_CR)) j++;
-      this.emit('QuotedNewline', i, j);
+      this.emit(T.QuotedNewline, i, j);
       return j;
     }
     let j = i;
@@ -440,10 +456,10 @@ class Scanner {
     }
     if (j === i) {
       // A backslash at the end of a line or of the file.
-      this.emit('Invalid', i, i + 1);
+      this.emit(T.Invalid, i, i + 1);
       return i + 1;
     }
-    this.emit('QuotedLit', i, j);
+    this.emit(T.QuotedLit, i, j);
     return j;
   }
 
@@ -451,12 +467,12 @@ class Scanner {
    * A `$` or `%` that does not open a sequence is literal; `$${` and `%%{` (the escapes) are
    * one token that the parser unescapes.
    */
-  private escapeOrSign(i: number, type: 'QuotedLit' | 'StringLit'): number {
+  private escapeOrSign(i: number, type: TokenCode): number {
     const s = this.src;
     const c = s.charCodeAt(i);
     if (i + 1 >= s.length) {
       // hcl cannot decide what a trailing `$` is and reports the rest of the input as invalid.
-      this.emit('Invalid', i, i + 1);
+      this.emit(T.Invalid, i, i + 1);
       return i + 1;
     }
     if (s.charCodeAt(i + 1) === c && s.charCodeAt(i + 2) === 123) {
@@ -474,12 +490,12 @@ class Scanner {
     const c = s.charCodeAt(i);
     const doc = this.heredocs[this.heredocs.length - 1]!;
     if ((c === 36 || c === 37) && s.charCodeAt(i + 1) === 123) {
-      return this.beginSequence(c === 36 ? 'TemplateInterp' : 'TemplateControl', i);
+      return this.beginSequence(c === 36 ? T.TemplateInterp : T.TemplateControl, i);
     }
     let j: number;
     if (c === 36 || c === 37) {
       if (i + 1 >= n) {
-        this.emit('Invalid', i, i + 1);
+        this.emit(T.Invalid, i, i + 1);
         return i + 1;
       }
       j = s.charCodeAt(i + 1) === c && s.charCodeAt(i + 2) === 123 ? (s.charCodeAt(i + 3) === 126 ? i + 4 : i + 3) : i + 1;
@@ -498,22 +514,22 @@ class Scanner {
     if (eol === 0) {
       if (j === i) {
         // Nothing matched: only a lone \r at the end of input can get here.
-        this.emit('StringLit', i, i + 1);
+        this.emit(T.StringLit, i, i + 1);
         return i + 1;
       }
       doc.startOfLine = false;
-      this.emit('StringLit', i, j);
+      this.emit(T.StringLit, i, j);
       return j;
     }
     if (doc.startOfLine && s.slice(i, j).trim() === doc.marker) {
-      this.emit('CHeredoc', i, j);
-      this.emit('Newline', j, j + eol);
+      this.emit(T.CHeredoc, i, j);
+      this.emit(T.Newline, j, j + eol);
       this.heredocs.pop();
       this.modes.pop();
       return j + eol;
     }
     doc.startOfLine = true;
-    this.emit('StringLit', i, j + eol);
+    this.emit(T.StringLit, i, j + eol);
     return j + eol;
   }
 }
