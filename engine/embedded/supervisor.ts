@@ -197,7 +197,9 @@ export class Supervisor {
       case 'stats':
         return { spawns: this.spawnStats.count, spawnMs: this.spawnStats.ms, starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
       case 'shutdown':
-        void this.shutdown();
+        // After the reply is on its way: with nothing to stop, shutdown ends every connection at
+        // once, and the asker would see its connection close instead of the answer.
+        setImmediate(() => void this.shutdown());
         return undefined;
       default:
         throw new SupervisorError(`unknown request ${(req as { op: string }).op}`);

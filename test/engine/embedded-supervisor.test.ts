@@ -275,6 +275,16 @@ describe('embedded supervisor', () => {
     expect(fs.existsSync(live)).toBe(false);
   });
 
+  test('the clean stop of a supervisor with nothing to stop answers before it closes the connection', async () => {
+    for (let round = 0; round < 3; round++) {
+      const sup = supervisorPid();
+      await (engine as EmbeddedEngine).shutdown();
+      await waitFor('supervisor exit', () => !alive(sup));
+      await startEngine(live, { kind: 'embedded' });
+      engine = await openEngine(live, { kind: 'embedded' });
+    }
+  });
+
   test('a second supervisor for the same live directory refuses to start', async () => {
     const { Supervisor } = await import('../../engine/embedded/supervisor.js');
     await expect(Supervisor.start(live)).rejects.toThrow(/already running/);
