@@ -21,19 +21,11 @@ import { createStateFile, newState } from '../state/state-file.js';
 const N = Number(process.env['BENCH_SERVICES'] ?? 1000);
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
 
-/** Fills in what the compiler derives (closures, reverse dependencies, ranks, hashes). */
+/** Fills in what the compiler derives (reverse dependencies, ranks, hashes). */
 function database(services: CompiledLongrun[]): CompiledDb {
   const byName = new Map(services.map((s) => [s.name, s]));
   const order = [...services];
-  const closure = new Map<string, Set<string>>();
   for (const s of order) {
-    const c = new Set<string>();
-    for (const d of s.dependencies) {
-      c.add(d);
-      for (const x of closure.get(d) ?? []) c.add(x);
-    }
-    closure.set(s.name, c);
-    s.closure = [...c].sort();
     s.rank = s.dependencies.length === 0 ? 0 : Math.max(...s.dependencies.map((d) => (byName.get(d) as CompiledLongrun).rank)) + 1;
     for (const d of s.dependencies) (byName.get(d) as CompiledLongrun).reverse_dependencies.push(s.name);
     s.definition_hash = sha(s.name);

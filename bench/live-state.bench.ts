@@ -30,7 +30,7 @@ function entry(i: number): ServiceState {
   const name = `svc${i}`;
   const definition: CompiledLongrun = {
     type: 'longrun', name, address: `longrun.${name}`, essential: false, dependencies: i > 0 ? [`svc${i - 1}`] : [],
-    closure: [], reverse_dependencies: [], rank: i, definition_hash: randomUUID(), sensitive_paths: [],
+    reverse_dependencies: [], rank: i, definition_hash: randomUUID(), sensitive_paths: [],
     run: { argv: ['/bin/sleep', 'infinity'] }, down: false, env: { PORT: String(8000 + i) },
     timeouts: { up_ms: 5000, down_ms: 5000, kill_ms: 1000, finish_ms: 5000 }, down_signal: 'SIGTERM',
     max_death_tally: 100, data: {}, consumer_for: [], lifecycle: { on_change: 'restart' },

@@ -34,7 +34,6 @@ function service(i: number, variant: number): CompiledLongrun {
     address: `longrun.${name}`,
     essential: false,
     dependencies: deps,
-    closure: [],
     reverse_dependencies: i % 10 === 9 ? [] : [`svc${String(i + 1).padStart(5, '0')}`],
     rank: i % 10,
     definition_hash: '',
@@ -49,7 +48,6 @@ function service(i: number, variant: number): CompiledLongrun {
     consumer_for: [],
     lifecycle: { on_change: 'restart' },
   };
-  for (let k = i - (i % 10); k < i; k++) s.closure.push(`svc${String(k).padStart(5, '0')}`);
   s.definition_hash = sha(JSON.stringify(s));
   return s;
 }

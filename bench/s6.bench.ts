@@ -29,7 +29,7 @@ if (spawnSync('sh', ['-c', 'command -v s6-svscan && command -v s6-svc'], { stdio
 
 function longrun(name: string): CompiledLongrun {
   return {
-    type: 'longrun', name, address: `longrun.${name}`, essential: false, dependencies: [], closure: [], reverse_dependencies: [], rank: 0,
+    type: 'longrun', name, address: `longrun.${name}`, essential: false, dependencies: [], reverse_dependencies: [], rank: 0,
     definition_hash: name, sensitive_paths: [], run: { argv: ['sleep', 'infinity'] }, down: false, env: { PORT: name },
     timeouts: { up_ms: 0, down_ms: 0, kill_ms: 2000, finish_ms: 5000 }, down_signal: 'SIGTERM', max_death_tally: 100,
     data: {}, consumer_for: [], lifecycle: { on_change: 'restart' },

@@ -55,7 +55,7 @@ export function compiledDbProblem(data: unknown): string | undefined {
   const db = data as CompiledDb;
   for (const [key, s] of Object.entries(db.services)) {
     if (s.name !== key) return `/services/${key} is named "${s.name}"`;
-    for (const field of ['dependencies', 'closure', 'reverse_dependencies'] as const) {
+    for (const field of ['dependencies', 'reverse_dependencies'] as const) {
       for (const d of s[field]) {
         if (!Object.hasOwn(db.services, d)) return `/services/${key}/${field} names "${d}", which is not a service`;
       }

@@ -9,7 +9,6 @@ export function sleepLongrun(name: string, dependencies: string[] = []): Compile
     address: `longrun.${name}`,
     essential: false,
     dependencies: [...dependencies].sort(),
-    closure: [],
     reverse_dependencies: [],
     rank: 0,
     definition_hash: name,

@@ -12,7 +12,7 @@ export const compileCommand: Command = {
   summary: 'Compile the service definitions in DIR into a compiled database file',
   description: `Checks DIR as validate does and, when there is no error, writes the compiled database to
 --out: one JSON file (schemas/compiled.schema.json) with every service normalised, its definition
-hash, dependencies, closure, reverse dependencies and rank, and the moved list. The same source
+hash, direct and reverse dependencies and rank, the bundles, and the moved list. The same source
 always gives the same bytes. The file is written to a temporary file, synced, and renamed over FILE.
 Nothing is written when there is an error. Exit status: 0 on success, 1 otherwise.`,
   args: [{ name: 'DIR', optional: true }],

@@ -7,6 +7,7 @@ import {
   LIST_KINDS,
   allDependencies,
   atomics,
+  closure,
   contents,
   dependencies,
   listNames,
@@ -108,7 +109,8 @@ function answer(db: CompiledDb, query: Query | undefined, names: string[], direc
       if (names.length === 0) return json ? JSON.stringify(summaryJson(db), null, 2) + '\n' : renderDbSummary(db);
       needs('one');
       const found = lookup(db, names[0] as string);
-      if (json) return JSON.stringify(found.kind === 'bundle' ? found.bundle : found.service, null, 2) + '\n';
+      // The stored service plus its closure, which the database does not store (db-query.ts).
+      if (json) return JSON.stringify(found.kind === 'bundle' ? found.bundle : { ...found.service, closure: closure(db, found.service.name) }, null, 2) + '\n';
       return found.kind === 'bundle' ? renderBundleDetail(db, found.bundle) : renderServiceDetail(db, found.service);
     }
     case 'list': {

@@ -87,7 +87,6 @@ function renamed(state: State, from: string, to: string, address: string): State
   for (const [name, e] of Object.entries(state.services)) {
     const def = { ...e.definition } as CompiledService;
     def.dependencies = swap(def.dependencies);
-    def.closure = swap(def.closure);
     def.reverse_dependencies = swap(def.reverse_dependencies);
     if (def.type === 'longrun') {
       if (def.producer_for === from) def.producer_for = to;

@@ -1,5 +1,5 @@
 import type { Command, CompiledBundle, CompiledDb, CompiledService } from '../../lang/compile/compiled-db.js';
-import { allDependencies, bundlesContaining, listNames, type Direction } from '../../lang/compile/db-query.js';
+import { allDependencies, bundlesContaining, closure, listNames, type Direction } from '../../lang/compile/db-query.js';
 
 // Human views of a compiled database for `rcform show compiled`. Pure string rendering; the
 // command chooses between these and the JSON view. Values that came from sensitive variables are
@@ -77,7 +77,7 @@ export function renderServiceDetail(db: CompiledDb, s: CompiledService): string 
   rows.push(
     ['rank', String(s.rank)],
     ['dependencies', list(s.dependencies)],
-    ['all dependencies', list(s.closure)],
+    ['all dependencies', list(closure(db, s.name))],
     ['reverse dependencies', list(s.reverse_dependencies)],
     ['all reverse dependencies', list(allDependencies(db, [s.name], 'down').filter((n) => n !== s.name))],
     ['in bundles', list(bundlesContaining(db, s.name))],

@@ -1,52 +1,58 @@
 // Canonical JSON: object keys sorted by UTF-16 code units, no insignificant whitespace, undefined
 // members dropped. The compiled database is written in this form, so the same content always has
 // the same bytes and a hash over them identifies it.
+//
+// A 10,000-service database is several megabytes, so the text comes from the native
+// JSON.stringify, with a replacer that hands it each object with its keys in sorted order (the
+// compiler builds most of them sorted already, so they are passed through, not copied). V8 lists
+// array-index-like keys ("0", "42") first in numeric order whatever the insertion order, so an
+// object with such a key cannot be ordered that way: then the portable writer below does it all.
 
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  write(value, out);
-  return out.join('');
+  try {
+    return JSON.stringify(value, sortedKeys) ?? portable(value);
+  } catch (err) {
+    if (err === INDEX_KEY_FOUND) return portable(value);
+    throw err;
+  }
 }
 
-function write(v: unknown, out: string[]): void {
-  if (v === null) {
-    out.push('null');
-    return;
+const INDEX_KEY_FOUND = new Error('canonicalJson: array-index-like key');
+const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
+function sortedKeys(_key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) throw new Error('canonicalJson: non-finite number');
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const keys = Object.keys(v);
+  let sorted = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (INDEX_KEY.test(k) && Number(k) < 4294967295) throw INDEX_KEY_FOUND;
+    if (i > 0 && (keys[i - 1] as string) > k) sorted = false;
   }
+  if (sorted) return v;
+  const o = v as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const k of keys.sort()) copy[k] = o[k];
+  return copy;
+}
+
+function portable(v: unknown): string {
+  if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
-      out.push(JSON.stringify(v));
-      return;
+      return JSON.stringify(v);
     case 'number':
       if (!Number.isFinite(v)) throw new Error('canonicalJson: non-finite number');
-      out.push(JSON.stringify(v));
-      return;
+      return JSON.stringify(v);
     case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return;
+      return v ? 'true' : 'false';
     case 'object': {
-      if (Array.isArray(v)) {
-        out.push('[');
-        for (let i = 0; i < v.length; i++) {
-          if (i > 0) out.push(',');
-          write(v[i] === undefined ? null : v[i], out);
-        }
-        out.push(']');
-        return;
-      }
+      if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : portable(x))).join(',')}]`;
       const o = v as Record<string, unknown>;
-      const keys = Object.keys(o)
-        .filter((k) => o[k] !== undefined)
-        .sort();
-      out.push('{');
-      for (let i = 0; i < keys.length; i++) {
-        if (i > 0) out.push(',');
-        const k = keys[i] as string;
-        out.push(JSON.stringify(k), ':');
-        write(o[k], out);
-      }
-      out.push('}');
-      return;
+      const parts: string[] = [];
+      for (const k of Object.keys(o).sort()) if (o[k] !== undefined) parts.push(`${JSON.stringify(k)}:${portable(o[k])}`);
+      return `{${parts.join(',')}}`;
     }
     default:
       throw new Error(`canonicalJson: cannot encode ${typeof v}`);

@@ -5,10 +5,10 @@ import { canonicalJson } from './canonical-json.js';
 import { COMPILED_FORMAT_VERSION, type Command, type CompiledBundle, type CompiledDb, type CompiledLongrun, type CompiledOneshot, type CompiledService } from './compiled-db.js';
 import { durationMs } from './duration.js';
 
-// The checked model → the compiled database. Closures are computed once, in topological order,
-// as bitsets indexed by the services' sorted names: a closure is the OR of its dependencies'
-// closures, which keeps 10,000 services linear in the number of edges times n/32 words, and
-// reading the bits out in index order yields names already sorted.
+// The checked model → the compiled database. The database stores each service's direct edges
+// and rank, never its transitive closure: a closure per service is quadratic on a long dependency
+// chain (10,000 services in a line would store 50 million names), and every reader that needs one
+// walks the direct edges on demand (db-query.ts).
 
 /** s6's defaults, so an unset attribute and its default compile to the same database. */
 export const DEFAULTS = {
@@ -67,6 +67,56 @@ function opt<T extends object>(o: T): T {
   return o;
 }
 
+type Graph = Pick<CompiledService, 'dependencies' | 'reverse_dependencies' | 'rank'>;
+
+/** One longrun or oneshot, normalised; the fields both types share are filled in one place. */
+function compileService(s: ServiceDecl, m: CheckedModel, graph: Graph): CompiledService {
+  const c = s.config;
+  const base = {
+    name: s.name,
+    address: s.address,
+    description: c['description'] as string | undefined,
+    essential: c['essential'] === true,
+    ...graph,
+    definition_hash: '',
+    sensitive_paths: [...s.sensitivePaths].sort(),
+    env: stringMap(c['env']),
+    user: c['user'] as string | undefined,
+    group: c['group'] as string | undefined,
+  };
+  const up_ms = ms(c['timeout_up'], DEFAULTS.timeout_ms);
+  const down_ms = ms(c['timeout_down'], DEFAULTS.timeout_ms);
+  if (s.type === 'oneshot') {
+    const input = c['input'] as { prompt: string; secret?: boolean } | undefined;
+    return opt<CompiledOneshot>({
+      type: 'oneshot',
+      ...base,
+      up: command(c['up']),
+      down: c['down'] === undefined ? undefined : command(c['down']),
+      timeouts: { up_ms, down_ms },
+      input: input ? { prompt: input.prompt, secret: input.secret === true } : undefined,
+    });
+  }
+  return opt<CompiledLongrun>({
+    type: 'longrun',
+    ...base,
+    run: command(c['run']),
+    finish: c['finish'] === undefined ? undefined : command(c['finish']),
+    down: c['down'] === true,
+    working_dir: c['working_dir'] as string | undefined,
+    notification_fd: c['notification_fd'] as number | undefined,
+    timeouts: { up_ms, down_ms, kill_ms: ms(c['timeout_kill'], DEFAULTS.timeout_ms), finish_ms: ms(c['timeout_finish'], DEFAULTS.timeout_finish_ms) },
+    down_signal: signal(c['down_signal']) ?? DEFAULTS.down_signal,
+    reload_signal: signal(c['reload_signal']),
+    max_death_tally: typeof c['max_death_tally'] === 'number' ? c['max_death_tally'] : DEFAULTS.max_death_tally,
+    data: stringMap(c['data']),
+    producer_for: m.producerFor.get(s.name),
+    consumer_for: [...(m.consumerFor.get(s.name) ?? [])].sort(),
+    pipeline_name: c['pipeline_name'] as string | undefined,
+    lifecycle: { on_change: ((c['lifecycle'] as { on_change?: string } | undefined)?.on_change ?? DEFAULTS.on_change) as CompiledLongrun['lifecycle']['on_change'] },
+  });
+}
+
 export function compileChecked(m: CheckedModel): CompiledDb {
   const atomic: ServiceDecl[] = [];
   const bundleDecls: ServiceDecl[] = [];
@@ -101,7 +151,7 @@ export function compileChecked(m: CheckedModel): CompiledDb {
     return [...set].sort((a, b) => a - b);
   });
 
-  // Kahn's algorithm for a topological order (dependencies first).
+  // Kahn's algorithm for a topological order (dependencies first), which gives the ranks.
   const indeg = new Int32Array(n);
   const rev: number[][] = Array.from({ length: n }, () => []);
   for (let i = 0; i < n; i++) {
@@ -113,101 +163,22 @@ export function compileChecked(m: CheckedModel): CompiledDb {
   for (let qi = 0; qi < order.length; qi++) {
     for (const r of rev[order[qi] as number] as number[]) if (--indeg[r] === 0) order.push(r);
   }
-
-  const words = (n + 31) >>> 5;
-  const bits = new Uint32Array(n * words);
   const rank = new Int32Array(n);
   for (const i of order) {
-    const base = i * words;
     let r = 0;
-    for (const d of deps[i] as number[]) {
-      const db = d * words;
-      for (let w = 0; w < words; w++) bits[base + w] = (bits[base + w] as number) | (bits[db + w] as number);
-      bits[base + (d >>> 5)] = (bits[base + (d >>> 5)] as number) | (1 << (d & 31));
-      if ((rank[d] as number) + 1 > r) r = (rank[d] as number) + 1;
-    }
+    for (const d of deps[i] as number[]) if ((rank[d] as number) + 1 > r) r = (rank[d] as number) + 1;
     rank[i] = r;
   }
-  const closureOf = (i: number): string[] => {
-    const out: string[] = [];
-    const base = i * words;
-    for (let w = 0; w < words; w++) {
-      let x = bits[base + w] as number;
-      while (x !== 0) {
-        const t = x & -x;
-        out.push((atomic[(w << 5) + 31 - Math.clz32(t)] as ServiceDecl).name);
-        x ^= t;
-      }
-    }
-    return out;
-  };
 
   const services: Record<string, CompiledService> = {};
   for (let i = 0; i < n; i++) {
     const s = atomic[i] as ServiceDecl;
-    const c = s.config;
-    const graph = {
+    // rev[i] was filled in increasing index order, so it is already sorted by name.
+    const svc = compileService(s, m, {
       dependencies: (deps[i] as number[]).map((d) => (atomic[d] as ServiceDecl).name),
-      closure: closureOf(i),
-      reverse_dependencies: (rev[i] as number[]).map((d) => (atomic[d] as ServiceDecl).name).sort(),
+      reverse_dependencies: (rev[i] as number[]).map((d) => (atomic[d] as ServiceDecl).name),
       rank: rank[i] as number,
-    };
-    let svc: CompiledService;
-    if (s.type === 'longrun') {
-      const lr: CompiledLongrun = opt({
-        type: 'longrun',
-        name: s.name,
-        address: s.address,
-        description: c['description'] as string | undefined,
-        essential: c['essential'] === true,
-        ...graph,
-        definition_hash: '',
-        sensitive_paths: [...s.sensitivePaths].sort(),
-        run: command(c['run']),
-        finish: c['finish'] === undefined ? undefined : command(c['finish']),
-        down: c['down'] === true,
-        env: stringMap(c['env']),
-        working_dir: c['working_dir'] as string | undefined,
-        user: c['user'] as string | undefined,
-        group: c['group'] as string | undefined,
-        notification_fd: c['notification_fd'] as number | undefined,
-        timeouts: {
-          up_ms: ms(c['timeout_up'], DEFAULTS.timeout_ms),
-          down_ms: ms(c['timeout_down'], DEFAULTS.timeout_ms),
-          kill_ms: ms(c['timeout_kill'], DEFAULTS.timeout_ms),
-          finish_ms: ms(c['timeout_finish'], DEFAULTS.timeout_finish_ms),
-        },
-        down_signal: signal(c['down_signal']) ?? DEFAULTS.down_signal,
-        reload_signal: signal(c['reload_signal']),
-        max_death_tally: typeof c['max_death_tally'] === 'number' ? c['max_death_tally'] : DEFAULTS.max_death_tally,
-        data: stringMap(c['data']),
-        producer_for: m.producerFor.get(s.name),
-        consumer_for: [...(m.consumerFor.get(s.name) ?? [])].sort(),
-        pipeline_name: c['pipeline_name'] as string | undefined,
-        lifecycle: { on_change: ((c['lifecycle'] as { on_change?: string } | undefined)?.on_change ?? DEFAULTS.on_change) as CompiledLongrun['lifecycle']['on_change'] },
-      });
-      svc = lr;
-    } else {
-      const input = c['input'] as { prompt: string; secret?: boolean } | undefined;
-      const os: CompiledOneshot = opt({
-        type: 'oneshot',
-        name: s.name,
-        address: s.address,
-        description: c['description'] as string | undefined,
-        essential: c['essential'] === true,
-        ...graph,
-        definition_hash: '',
-        sensitive_paths: [...s.sensitivePaths].sort(),
-        up: command(c['up']),
-        down: c['down'] === undefined ? undefined : command(c['down']),
-        env: stringMap(c['env']),
-        user: c['user'] as string | undefined,
-        group: c['group'] as string | undefined,
-        timeouts: { up_ms: ms(c['timeout_up'], DEFAULTS.timeout_ms), down_ms: ms(c['timeout_down'], DEFAULTS.timeout_ms) },
-        input: input ? { prompt: input.prompt, secret: input.secret === true } : undefined,
-      });
-      svc = os;
-    }
+    });
     svc.definition_hash = definitionHash(svc);
     services[s.name] = svc;
   }

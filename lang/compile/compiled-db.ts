@@ -17,10 +17,11 @@ interface ServiceBase {
   address: string;
   description?: string;
   essential: boolean;
-  /** Direct dependencies (service names, bundles expanded to their atomic members), sorted. */
+  /**
+   * Direct dependencies (service names, bundles expanded to their atomic members), sorted. The
+   * transitive closure is not stored (it is quadratic on long chains): see allDependencies().
+   */
   dependencies: string[];
-  /** Every service this one needs, transitively, sorted. */
-  closure: string[];
   /** Services that depend on this one directly, sorted. */
   reverse_dependencies: string[];
   /** 0 for services without dependencies, else 1 + the highest rank of a dependency. */

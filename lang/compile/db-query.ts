@@ -91,19 +91,15 @@ export function dependencies(db: CompiledDb, name: string, direction: Direction)
 export function allDependencies(db: CompiledDb, names: readonly string[], direction: Direction): string[] {
   const start = atomics(db, names);
   const out = new Set<string>(start);
-  if (direction === 'up') {
-    for (const atom of start) for (const d of (db.services[atom] as CompiledService).closure) out.add(d);
-  } else {
-    // The database stores only direct reverse edges, so walk them.
-    const queue = [...start];
-    while (queue.length > 0) {
-      const s = db.services[queue.pop() as string];
-      if (!s) continue;
-      for (const r of s.reverse_dependencies) {
-        if (!out.has(r)) {
-          out.add(r);
-          queue.push(r);
-        }
+  // The database stores only direct edges (closures would be quadratic on long chains): walk them.
+  const queue = [...start];
+  while (queue.length > 0) {
+    const s = db.services[queue.pop() as string];
+    if (!s) continue;
+    for (const next of direction === 'up' ? s.dependencies : s.reverse_dependencies) {
+      if (!out.has(next)) {
+        out.add(next);
+        queue.push(next);
       }
     }
   }
@@ -163,6 +159,11 @@ export function pipeline(db: CompiledDb, name: string): string[] {
   };
   // The farther a service is from the last consumer, the earlier it comes.
   return [...member].sort((a, b) => depth(b) - depth(a) || byName(a, b));
+}
+
+/** Everything a service needs, transitively, without itself, sorted: its dependency closure. */
+export function closure(db: CompiledDb, name: string): string[] {
+  return allDependencies(db, [name], 'up').filter((n) => n !== name);
 }
 
 export function timeoutMs(db: CompiledDb, name: string, direction: Direction): number {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT, runProcess } from '../support/cli-harness.js';
+import { closure } from '../../lang/compile/db-query.js';
 
 // Every tree under examples/ is documentation users copy from: each must validate, compile and be
 // in canonical format, as CI checks with `npm run example`.
@@ -46,7 +47,7 @@ test('the boot example expands its for_each blocks and orders what it needs', ()
     const db = JSON.parse(fs.readFileSync(out, 'utf8'));
     const gettys = Object.keys(db.services).filter((n) => n.startsWith('getty@')).sort();
     expect(gettys).toEqual(['getty@tty1', 'getty@tty2', 'getty@tty3', 'getty@tty4', 'getty@tty5', 'getty@tty6']);
-    expect(db.services['getty@tty1'].closure).toEqual(['hostname', 'mount@proc', 'mount@sys']);
+    expect(closure(db, 'getty@tty1')).toEqual(['hostname', 'mount@proc', 'mount@sys']);
     expect(db.services['unlock-data'].input).toEqual({ prompt: 'Passphrase for the data partition (/dev/sda3)', secret: true });
     expect(db.bundles.boot.members).toHaveLength(6 + 4 + 3);
   } finally {

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runProcess } from '../support/cli-harness.js';
+import { closure } from '../../lang/compile/db-query.js';
+import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 
 // Import real s6-rc source trees written here, compile the result with the real CLI, and check
 // that what s6-rc would have run is what rcform will run: every dependency closure equal to the
@@ -95,7 +97,7 @@ test('import, compile: every dependency closure is the one the s6-rc tree declar
   expect(compiled.code).toBe(0);
   const db = JSON.parse(fs.readFileSync(path.join(dir, 'db.json'), 'utf8'));
   const expected = expectedClosures(nodes);
-  const actual = new Map(Object.values(db.services as Record<string, { name: string; closure: string[] }>).map((s) => [s.name, s.closure]));
+  const actual = new Map(Object.keys(db.services).map((name) => [name, closure(db as CompiledDb, name)]));
   expect(actual).toEqual(expected);
   for (const n of nodes.filter((x) => x.kind === 'bundle')) expect(Object.keys(db.bundles)).toContain(n.name);
   // Scripts arrive byte for byte; plain oneshot command lines become argv.

@@ -4,6 +4,7 @@ import { at, compileText } from '../support/lang-harness.js';
 import { dbHash, serializeDb } from '../../lang/compile/compile.js';
 import { loadSchema } from '../../schemas/index.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
+import { closure } from '../../lang/compile/db-query.js';
 
 const validateCompiled = new Ajv2020({ allErrors: true, strict: false }).compile(loadSchema('compiled.schema.json'));
 
@@ -89,7 +90,8 @@ describe('compiled database', () => {
     expect(validateCompiled.errors ?? null).toBeNull();
     const app = db.services['app'];
     expect(app?.dependencies).toEqual(['migrate', 'worker@w1', 'worker@w2']);
-    expect(app?.closure).toEqual(['db', 'migrate', 'worker@w1', 'worker@w2']);
+    expect(closure(db, 'app')).toEqual(['db', 'migrate', 'worker@w1', 'worker@w2']);
+    expect(app).not.toHaveProperty('closure');
     expect(app?.rank).toBe(2);
     expect(db.services['db']?.reverse_dependencies).toEqual(['migrate', 'worker@w1', 'worker@w2']);
     expect(db.services['db']).toMatchObject({ timeouts: { up_ms: 30000, down_ms: 0, kill_ms: 250, finish_ms: 5000 }, down_signal: 'SIGINT', sensitive_paths: ['env.PGPASSWORD'] });

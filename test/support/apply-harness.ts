@@ -70,7 +70,7 @@ const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 /** Definition hashes over the definition itself, so an edit is a change, as with the real compiler. */
 export function hashed(db: CompiledDb): CompiledDb {
   for (const s of Object.values(db.services)) {
-    const { definition_hash: _h, closure: _c, reverse_dependencies: _r, rank: _k, ...def } = s;
+    const { definition_hash: _h, reverse_dependencies: _r, rank: _k, ...def } = s;
     s.definition_hash = sha(JSON.stringify(def));
   }
   db.hash = sha(JSON.stringify({ ...db, hash: undefined }));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CompiledBundle, CompiledDb, CompiledLongrun, CompiledOneshot, CompiledService } from '../../lang/compile/compiled-db.js';
 
 // Hand-built compiled databases for testing readers of the format (show compiled, graph) without
-// going through the compiler: the closures and ranks are computed here independently.
+// going through the compiler: the edges and ranks are computed here independently.
 
 export type ServiceSpec =
   | ({ type: 'longrun'; deps?: string[] } & Partial<Omit<CompiledLongrun, 'type' | 'dependencies'>>)
@@ -18,17 +18,6 @@ export function buildDb(specs: Record<string, ServiceSpec>, bundles: Record<stri
     return (bundles[name] ?? []).flatMap((c) => members(c, seen));
   };
   const direct = (name: string): string[] => [...new Set((specs[name]?.deps ?? []).flatMap((d) => members(d)))].sort();
-  const closure = (name: string): string[] => {
-    const out = new Set<string>();
-    const stack = [...direct(name)];
-    while (stack.length) {
-      const n = stack.pop() as string;
-      if (out.has(n)) continue;
-      out.add(n);
-      stack.push(...direct(n));
-    }
-    return [...out].sort();
-  };
   const rank = (name: string): number => Math.max(-1, ...direct(name).map(rank)) + 1;
   const services: Record<string, CompiledService> = {};
   for (const [name, spec] of Object.entries(specs)) {
@@ -38,7 +27,6 @@ export function buildDb(specs: Record<string, ServiceSpec>, bundles: Record<stri
       address: `${spec.type}.${name}`,
       essential: false,
       dependencies: direct(name),
-      closure: closure(name),
       reverse_dependencies: Object.keys(specs).filter((n) => direct(n).includes(name)).sort(),
       rank: rank(name),
       definition_hash: sha(name),

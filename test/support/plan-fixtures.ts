@@ -3,7 +3,7 @@ import type { CompiledDb, CompiledLongrun, CompiledOneshot, CompiledService, Mov
 import type { ServiceStatus } from '../../engine/engine.js';
 import type { State } from '../../state/state-types.js';
 
-// Hand-built compiled databases and live states for planner tests: derived fields (closure,
+// Hand-built compiled databases and live states for planner tests: derived fields
 // reverse dependencies, rank, hashes) are computed here as the compiler does, so tests only say
 // what matters to them.
 
@@ -14,7 +14,6 @@ export function longrun(name: string, o: Partial<CompiledLongrun> = {}): Compile
     address: `longrun.${name}`,
     essential: false,
     dependencies: [],
-    closure: [],
     reverse_dependencies: [],
     rank: 0,
     definition_hash: '',
@@ -39,7 +38,6 @@ export function oneshot(name: string, o: Partial<CompiledOneshot> = {}): Compile
     address: `oneshot.${name}`,
     essential: false,
     dependencies: [],
-    closure: [],
     reverse_dependencies: [],
     rank: 0,
     definition_hash: '',
@@ -61,13 +59,8 @@ export function db(services: CompiledService[], moved: MovedEntry[] = []): Compi
       .map((o) => o.name)
       .sort();
   }
-  const closure = (n: string, seen = new Set<string>()): Set<string> => {
-    for (const d of byName[n]?.dependencies ?? []) if (!seen.has(d)) closure(d, seen.add(d));
-    return seen;
-  };
   const rank = (n: string): number => Math.max(-1, ...(byName[n]?.dependencies ?? []).map(rank)) + 1;
   for (const s of Object.values(byName)) {
-    s.closure = [...closure(s.name)].sort();
     s.rank = rank(s.name);
     const { definition_hash: _h, ...rest } = s;
     s.definition_hash = createHash('sha256').update(JSON.stringify(rest)).digest('hex');
