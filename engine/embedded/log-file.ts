@@ -21,8 +21,16 @@ export function logPolicyFromEnv(env: NodeJS.ProcessEnv): LogPolicy {
 
 /** Opens (creating) a log file for appending; the caller passes the fd to a child and closes its own copy. */
 export function openLogFd(file: string): number {
+  const flags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT;
+  try {
+    // The directory exists on every start but the first: try the open alone (one system call
+    // on the path of every up transition), and create the directory only when it is missing.
+    return fs.openSync(file, flags, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  return fs.openSync(file, flags, 0o600);
 }
 
 /** Rotates `file` when it has grown past the policy's size. Returns whether it rotated. */
