@@ -12,6 +12,7 @@ import { readLiveFrom } from '../cli/live-from.js';
 import { diff } from '../planner/diff.js';
 import { renderHuman } from '../cli/views/plan-human.js';
 import { encodePlanFile } from '../planner/plan-file.js';
+import { validatorSource } from '../schemas/validators.js';
 
 // `rcform plan` over 10,000 services with 1% changed, against a live state of 10,000: the whole
 // CLI process as a user runs it (read and validate the compiled db and the pulled state, diff,
@@ -120,6 +121,8 @@ try {
     }),
   );
   process.stdout.write(`  CPU ms by phase (in-process): ${phases.join(', ')}\n`);
+  // "compiled" here means ajv compiled the schema at run time: npm run build was not used.
+  process.stdout.write(`  validators: ${[...validatorSource].map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   process.stdout.write(`  peak RSS: ${peak.toFixed(0)} MB   target < 300 MB\n`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

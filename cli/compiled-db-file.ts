@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { CliError } from './command.js';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
-import { loadSchema } from '../schemas/index.js';
+import { formatValidator } from '../schemas/validators.js';
+import { readTextFile } from '../state/read-text.js';
 
 // Reading a compiled database written by `rcform compile`. The file is trusted only after it
 // passes schemas/compiled.schema.json and its cross references hold: a hand-edited or truncated
@@ -11,20 +10,10 @@ import { loadSchema } from '../schemas/index.js';
 
 export const EXIT_INVALID_DB = 4;
 
-let validator: ValidateFunction | undefined;
-
-function compiledValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    validator = ajv.compile(loadSchema('compiled.schema.json'));
-  }
-  return validator;
-}
-
 export function readCompiledDb(file: string): CompiledDb {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new CliError(`cannot read compiled database ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
@@ -42,7 +31,7 @@ export function readCompiledDb(file: string): CompiledDb {
 
 /** The first thing wrong with the data as a compiled database, or undefined when it is sound. */
 export function compiledDbProblem(data: unknown): string | undefined {
-  const validate = compiledValidator();
+  const validate = formatValidator('compiled');
   if (!validate(data)) {
     const version = (data as { format_version?: unknown } | null)?.format_version;
     if (data && typeof data === 'object' && version !== undefined && version !== '1') {

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import { CliError } from './command.js';
 import { compiledDbProblem } from './compiled-db-file.js';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import { parseState, StateFileError } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 import { stateFromCompiled } from '../planner/state-from-compiled.js';
+import { readTextFile } from '../state/read-text.js';
 
 // `--live-from FILE`: plan against a file instead of a live directory — a state printed by
 // `rcform state pull`, or an older compiled database (the base branch's, in CI), meaning "live is
@@ -18,7 +18,7 @@ export interface LiveFrom {
 export function readLiveFrom(file: string): LiveFrom {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new CliError(`--live-from: cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { CliError } from './command.js';
 import { compiledDbProblem } from './compiled-db-file.js';
-import { loadSchema } from '../schemas/index.js';
+import { formatValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from '../state/atomic-write.js';
 import { decodePlanFile, encodePlanFile, PlanFileError, type PlanFile } from '../planner/plan-file.js';
 
@@ -10,13 +9,6 @@ import { decodePlanFile, encodePlanFile, PlanFileError, type PlanFile } from '..
 // sensitive values, so it is written 0600, atomically. Reading checks, in order: JSON, kind,
 // format version, checksum (planner/plan-file.ts), then the plan against schemas/plan.schema.json
 // and the compiled database against schemas/compiled.schema.json — so `apply` can trust it.
-
-let planValidator: ValidateFunction | undefined;
-
-function validatePlan(): ValidateFunction {
-  if (!planValidator) planValidator = new Ajv2020({ allErrors: true, strict: false }).compile(loadSchema('plan.schema.json'));
-  return planValidator;
-}
 
 export function writePlanFile(file: string, content: PlanFile): void {
   try {
@@ -29,7 +21,7 @@ export function writePlanFile(file: string, content: PlanFile): void {
 /** Parses and verifies a plan file's text. Throws PlanFileError naming `file`. */
 export function parsePlanFile(text: string, file: string): PlanFile {
   const pf = decodePlanFile(text, file);
-  const v = validatePlan();
+  const v = formatValidator('plan');
   if (!v(pf.plan)) {
     const e = v.errors?.[0];
     throw new PlanFileError(`${file}: the plan does not match schemas/plan.schema.json: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trimEnd());

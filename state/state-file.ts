@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv';
-import { loadSchema } from '../schemas/index.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { formatValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from './atomic-write.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { liveLayout } from './live-dir.js';
 import { STATE_FORMAT_VERSION, type EngineConfig, type State } from './state-types.js';
+import { readTextFile } from './read-text.js';
 
 // Reading and writing state.json. The file carries a checksum over its own content so that a
 // torn write or a hand edit is refused with a message naming the file and the problem: a state
@@ -30,16 +29,34 @@ export class StateNotFoundError extends StateFileError {
   }
 }
 
-let validator: ValidateFunction | undefined;
-function validate(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    validator = ajv.compile(loadSchema('state.schema.json'));
-  }
-  return validator;
+/**
+ * The checksum rcform writes: `sha256:` of the state laid out as written (layoutState), without
+ * the checksum. Reading verifies it over the file's own bytes, so a 10,000-service state is
+ * hashed, not re-sorted and re-serialised (see parseState).
+ */
+export function stateChecksum(state: State): string {
+  const { checksum: _ignored, ...rest } = state as State & { checksum?: string };
+  return `sha256:${sha256Hex(layoutState(rest))}`;
 }
 
-export function stateChecksum(state: State): string {
+/**
+ * state.json's layout: the top-level fields indented, then one service per line. A line per
+ * service keeps the file half the size of fully indented JSON (reading a 10,000-service state is
+ * most of a plan's time), and a diff of two states shows one changed line per changed service.
+ * Ends in "\n}", before which serializeState puts the checksum.
+ */
+function layoutState(rest: Omit<State, 'checksum'>): string {
+  const { services, ...head } = rest;
+  const top = JSON.stringify(head, null, 2);
+  const lines = Object.keys(services).map((k) => `    ${JSON.stringify(k)}: ${JSON.stringify(services[k])}`);
+  return `${top.slice(0, -2)},\n  "services": {${lines.length > 0 ? `\n${lines.join(',\n')}\n  ` : ''}}\n}`;
+}
+
+/**
+ * The checksum of older files, and of a file re-indented by hand: `sha256:` of the canonical JSON
+ * (keys sorted, no whitespace) of every other field. Still accepted when the written form's fails.
+ */
+export function canonicalStateChecksum(state: State): string {
   const { checksum: _ignored, ...rest } = state as State & { checksum?: string };
   return `sha256:${sha256Hex(canonicalJson(rest))}`;
 }
@@ -57,10 +74,24 @@ export function newState(engine: EngineConfig): State {
   };
 }
 
-/** The bytes written to disk: indented for people to read, checksum last. */
+/** The bytes written to disk (see layoutState), checksum last. */
 export function serializeState(state: State): string {
   const { checksum: _old, ...rest } = state as State & { checksum?: string };
-  return JSON.stringify({ ...rest, checksum: stateChecksum(state) }, null, 2) + '\n';
+  // Serialised once; the checksum member goes last, where writtenChecksumOk() expects it.
+  const body = layoutState(rest);
+  return `${body.slice(0, -2)},\n  "checksum": "sha256:${sha256Hex(body)}"\n}\n`;
+}
+
+// `..."last": value,\n  "checksum": "sha256:HEX"\n}\n` at the very end of the file, as serializeState writes it.
+const CHECKSUM_TAIL = /,\n {2}"checksum": "(sha256:[0-9a-f]{64})"\n\}\n?$/;
+
+/** Whether the text ends in the checksum serializeState wrote for exactly the bytes before it. */
+function writtenChecksumOk(text: string, stored: string): boolean {
+  const m = CHECKSUM_TAIL.exec(text.slice(-128));
+  if (!m || m[1] !== stored) return false;
+  const bodyEnd = text.length - (m[0] as string).length;
+  const hash = createHash('sha256').update(text.slice(0, bodyEnd)).update('\n}').digest('hex');
+  return `sha256:${hash}` === stored;
 }
 
 /** Parses and checks state.json's text; `file` names it in errors. */
@@ -72,14 +103,16 @@ export function parseState(text: string, file: string): State {
   } catch (err) {
     throw new StateFileError(file, `not valid JSON${jsonErrorWhere(text, (err as Error).message)}: ${(err as Error).message}; the file is torn or was edited by hand, and was not used`);
   }
-  const check = validate();
+  const check = formatValidator('state');
   if (!check(data)) {
     const errors = (check.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
     throw new StateFileError(file, `does not match schemas/state.schema.json: ${errors.join('; ')}; the file was not used`);
   }
   const withSum = data as State & { checksum: string };
-  const expected = stateChecksum(withSum);
-  if (withSum.checksum !== expected) {
+  // The bytes as written first; then the content re-serialised, so that a re-indented file (or
+  // one written by an older rcform, over the canonical form) is still accepted.
+  const expected = writtenChecksumOk(text, withSum.checksum) ? withSum.checksum : stateChecksum(withSum);
+  if (expected !== withSum.checksum && canonicalStateChecksum(withSum) !== withSum.checksum) {
     throw new StateFileError(
       file,
       `checksum mismatch: the content does not match the checksum rcform wrote (stored ${withSum.checksum}, content hashes to ${expected}); ` +
@@ -108,7 +141,7 @@ export function readState(liveDir: string): State {
   const file = liveLayout(liveDir).state;
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StateNotFoundError(liveLayout(liveDir).root);
     throw new StateFileError(file, `cannot be read: ${(err as Error).message}`);

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { atomicWriteFileSync } from '../../state/atomic-write.js';
 import { defaultLiveDir, liveLayout, resolveLiveDir } from '../../state/live-dir.js';
-import { createStateFile, newState, readState, StateFileError, StateNotFoundError, writeState } from '../../state/state-file.js';
+import { canonicalStateChecksum, createStateFile, newState, readState, StateFileError, StateNotFoundError, writeState } from '../../state/state-file.js';
 import type { ServiceState } from '../../state/state-types.js';
 
 let dir: string;
@@ -79,8 +80,8 @@ describe('state.json', () => {
     const cases: Array<[string, (text: string) => string, RegExp]> = [
       ['torn in the middle', (t) => t.slice(0, Math.floor(t.length / 2)), /state\.json: not valid JSON at line \d+, column \d+/],
       ['empty (torn before any byte)', () => '', /state\.json: the file is empty/],
-      ['a value changed by hand', (t) => t.replace('"desired": "up"', '"desired": "down"'), /state\.json: checksum mismatch.*edited by hand/],
-      ['a service removed by hand', (t) => t.replace(/"web": \{[\s\S]*?\n    \},?\n/, '').replace(/,(\s*\})/, '$1'), /state\.json: (checksum mismatch|not valid JSON)/],
+      ['a value changed by hand', (t) => t.replace('"desired":"up"', '"desired":"down"'), /state\.json: checksum mismatch.*edited by hand/],
+      ['a service removed by hand', (t) => t.replace(/\n {4}"web": .*/, ''), /state\.json: checksum mismatch/],
       ['the checksum removed', (t) => t.replace(/,\s*"checksum": "[^"]*"/, ''), /state\.json: does not match schemas\/state\.schema\.json: \/ must have required property 'checksum'/],
       ['a wrong type', (t) => t.replace('"serial": 1', '"serial": "1"'), /state\.json: does not match schemas\/state\.schema\.json: \/serial must be integer/],
     ];
@@ -101,6 +102,37 @@ describe('state.json', () => {
       expect(err).toBeInstanceOf(StateFileError);
       expect((err as Error).message.startsWith(file)).toBe(true);
       expect((err as Error).message).toMatch(message);
+    });
+
+    test('one service per line, the top-level fields indented, the checksum last', () => {
+      createStateFile(dir, newState({ kind: 'embedded' }));
+      writeState(dir, { ...readState(dir), services: { web: sampleEntry('web'), db: sampleEntry('db') } });
+      const lines = fs.readFileSync(liveLayout(dir).state, 'utf8').split('\n');
+      expect(lines.filter((l) => /^ {4}"[^"]+": \{"/.test(l))).toEqual([expect.stringMatching(/^ {4}"web": \{"address":"longrun\.web",.*\},$/), expect.stringMatching(/^ {4}"db": \{.*\}$/)]);
+      expect(lines.slice(0, 2)).toEqual(['{', '  "format_version": 1,']);
+      expect(lines.at(-3)).toMatch(/^ {2}"checksum": "sha256:[0-9a-f]{64}"$/);
+    });
+
+    test('the checksum covers the bytes as written: the last member, over everything before it', () => {
+      createStateFile(dir, newState({ kind: 'embedded' }));
+      writeState(dir, { ...readState(dir), services: { web: sampleEntry('web') } });
+      const text = fs.readFileSync(liveLayout(dir).state, 'utf8');
+      const m = /,\n {2}"checksum": "sha256:([0-9a-f]{64})"\n\}\n$/.exec(text);
+      expect(m).not.toBeNull();
+      const body = text.slice(0, text.length - (m as RegExpExecArray)[0].length) + '\n}';
+      expect(createHash('sha256').update(body).digest('hex')).toBe((m as RegExpExecArray)[1]);
+    });
+
+    test('a state written by an older rcform, checksummed over the canonical JSON, is accepted', () => {
+      createStateFile(dir, newState({ kind: 'embedded' }));
+      writeState(dir, { ...readState(dir), services: { web: sampleEntry('web') } });
+      const file = liveLayout(dir).state;
+      const { checksum: _c, ...rest } = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const old = { ...rest, checksum: canonicalStateChecksum(rest) };
+      fs.writeFileSync(file, JSON.stringify(old, null, 2) + '\n');
+      expect(readState(dir).services['web']?.desired).toBe('up');
+      fs.writeFileSync(file, JSON.stringify({ ...old, serial: 7 }, null, 2) + '\n');
+      expect(() => readState(dir)).toThrow(/checksum mismatch/);
     });
 
     test('reformatting without changing a value is accepted', () => {
