@@ -9,9 +9,17 @@ import { runOneshot } from './oneshot-runner.js';
 
 // Runs a plan's steps through an engine, exactly as planned: a step starts once every step it
 // depends on has completed, up to `parallelism` at a time, as s6-rc runs transitions. Each step's
-// end record is appended to the journal and fsync'd before any step that depends on it may start,
-// so after a crash the journal says exactly what was done. Nothing here decides what to do: the
+// end record is in the journal before any step that depends on it may start (fsync'd too when the
+// step leaves something a machine crash would not erase: see PROCESS_ONLY), so after a crash the
+// journal says exactly what was done. Nothing here decides what to do: the
 // plan did. A failed step blocks only what depends on it; independent steps carry on.
+
+/**
+ * Steps whose whole effect is a process started, stopped or signalled. A machine crash ends every
+ * process, so their records need no fsync of their own; the next durable record or the journal's
+ * close covers them.
+ */
+const PROCESS_ONLY: ReadonlySet<PlanStep['action']> = new Set(['start', 'stop', 'reload']);
 
 export interface OperatorInput {
   /** The answer for a oneshot with `input`, asked at its step (or taken from --input). */
@@ -159,8 +167,8 @@ export class StepExecutor {
     return result;
   }
 
-  private async record(entries: Parameters<JournalWriter['appendMany']>[0]): Promise<void> {
-    const records = await this.o.journal.appendMany(entries);
+  private async record(entries: Parameters<JournalWriter['appendMany']>[0], durable = true): Promise<void> {
+    const records = await this.o.journal.appendMany(entries, { durable });
     this.o.onRecords?.(records);
   }
 
@@ -174,7 +182,7 @@ export class StepExecutor {
     let change: ServiceChange | undefined;
     // The start record is not waited for: only a completed step must be durable before its
     // dependents begin, and the end record's fsync (group commit, in seq order) covers it too.
-    const startRecorded = this.record([{ type: 'step-start', step_id: step.id, action: step.action, service }]);
+    const startRecorded = this.record([{ type: 'step-start', step_id: step.id, action: step.action, service }], false);
     startRecorded.catch(() => undefined);
     try {
       change = await this.execute(step);
@@ -194,7 +202,7 @@ export class StepExecutor {
           ...(error !== undefined ? { error } : {}),
           ...(outcome === 'ok' && change ? { change } : {}),
         },
-      ]);
+      ], !PROCESS_ONLY.has(step.action));
     } catch (err) {
       // Without a durable end record nothing may build on this step: treat it as failed.
       outcome = 'failed';

@@ -5,10 +5,14 @@ import { fsyncDirectorySync } from './atomic-write.js';
 import type { JournalEntry, JournalRecord } from './journal-types.js';
 import { liveLayout } from './live-dir.js';
 
-// The journal: append-only JSON lines, one file per apply under journal/, every record fsync'd
-// before its promise resolves, so that after a crash state.json plus the journal tell exactly
-// what was done. Appends made while an fsync is in flight are written and synced together
-// (group commit): parallel steps share fsyncs instead of queueing for one each.
+// The journal: append-only JSON lines, one file per apply under journal/, so that after a crash
+// state.json plus the journal tell exactly what was done. A record is written before its promise
+// resolves, which is all a crash of rcform itself needs (the kernel has the bytes). A durable
+// record is also fsync'd: one that describes something a machine crash leaves behind (files
+// installed, a oneshot's effects). A record of a process started or stopped need not be: after
+// a machine crash no process is left to describe, and an fsync per transition was most of
+// apply's own time on a long dependency chain. Later fsyncs and close() cover such records too.
+// Appends made while an fsync is in flight are written and synced together (group commit).
 
 export const DEFAULT_JOURNAL_KEEP = 10;
 
@@ -35,8 +39,14 @@ export interface OpenJournalOptions {
   keep?: number;
 }
 
+export interface AppendOptions {
+  /** fsync before resolving (the default): the record describes something a machine crash leaves behind. */
+  durable?: boolean;
+}
+
 interface Pending {
   line: string;
+  durable: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -80,17 +90,18 @@ export class JournalWriter {
    * Appends one record; resolves once it is on disk. The seq is assigned now, so records keep
    * the order of the calls even when their promises are awaited later (or not at all).
    */
-  append(entry: JournalEntry): Promise<JournalRecord> {
-    return this.appendMany([entry]).then((r) => r[0] as JournalRecord);
+  append(entry: JournalEntry, opts: AppendOptions = {}): Promise<JournalRecord> {
+    return this.appendMany([entry], opts).then((r) => r[0] as JournalRecord);
   }
 
-  /** Appends several records with a single write and fsync. */
-  appendMany(entries: readonly JournalEntry[]): Promise<JournalRecord[]> {
+  /** Appends several records with a single write (and fsync, when durable). */
+  appendMany(entries: readonly JournalEntry[], opts: AppendOptions = {}): Promise<JournalRecord[]> {
+    const durable = opts.durable ?? true;
     if (this.closed) return Promise.reject(new Error(`journal ${this.file}: closed`));
     if (this.broken) return Promise.reject(this.broken);
     const records = entries.map((e) => ({ ...e, seq: this.nextSeq++, apply_id: this.applyId, time: e.time ?? new Date().toISOString() }) as JournalRecord);
     const line = records.map((r) => JSON.stringify(r) + '\n').join('');
-    const done = new Promise<void>((resolve, reject) => this.queue.push({ line, resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => this.queue.push({ line, durable, resolve, reject }));
     if (!this.flushing) this.flushing = this.flush();
     return done.then(() => records);
   }
@@ -101,7 +112,8 @@ export class JournalWriter {
       try {
         if (this.broken) throw this.broken;
         await this.fh.appendFile(batch.map((p) => p.line).join(''));
-        await this.fh.datasync();
+        this.unsynced = true;
+        if (batch.some((p) => p.durable)) await this.sync();
         for (const p of batch) p.resolve();
       } catch (err) {
         // After a failed write the file's tail is unknown: refuse everything after it.
@@ -112,12 +124,23 @@ export class JournalWriter {
     this.flushing = undefined;
   }
 
-  /** Waits for every pending append, then closes the file. */
+  private unsynced = false;
+
+  private async sync(): Promise<void> {
+    this.unsynced = false;
+    await this.fh.datasync();
+  }
+
+  /** Waits for every pending append, makes every record durable, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     while (this.flushing) await this.flushing;
     this.closed = true;
-    await this.fh.close();
+    try {
+      if (this.unsynced && !this.broken) await this.sync();
+    } finally {
+      await this.fh.close();
+    }
   }
 }
 

@@ -57,6 +57,16 @@ describe('journal', () => {
     expect(readJournal(dir, 5).records.map((r) => r.seq)).toEqual([6]);
   });
 
+  test('a record that need not be durable is still in the file when its append resolves', async () => {
+    const j = await JournalWriter.open(dir, { foldedSeq: 0, applyId: 'a2' });
+    await j.append({ type: 'step-start', step_id: 'start:web', action: 'start', service: 'web' }, { durable: false });
+    // Read back before close: a crash of rcform from here on cannot lose it (the kernel has it).
+    expect(readJournal(dir).records.map((r) => (r.type === 'step-start' ? r.step_id : r.type))).toEqual(['start:web']);
+    await j.append({ type: 'step-start', step_id: 'install:db', action: 'install', service: 'db' });
+    await j.close();
+    expect(readJournal(dir).records.map((r) => r.seq)).toEqual([1, 2]);
+  });
+
   test('a writer killed at random moments: every record it was told is durable is there, in order', async () => {
     const child = path.join(path.dirname(fileURLToPath(import.meta.url)), '../support/journal-child.js');
     for (let round = 0; round < 4; round++) {
