@@ -11,6 +11,8 @@ export interface LiveLayout {
   root: string;
   /** state.json: what is installed, with lineage, serial and checksum. */
   state: string;
+  /** The previous state.json, kept by every write (a hard link, so it costs no copy). */
+  stateBackup: string;
   /** The state lock: exists only while an operation holds it. */
   lock: string;
   /** One JSON-lines file per apply, the last few kept. */
@@ -24,6 +26,7 @@ export function liveLayout(root: string): LiveLayout {
   return {
     root: abs,
     state: path.join(abs, 'state.json'),
+    stateBackup: path.join(abs, 'state.json.backup'),
     lock: path.join(abs, 'state.lock'),
     journal: path.join(abs, 'journal'),
     engine: path.join(abs, 'engine'),
@@ -31,7 +34,7 @@ export function liveLayout(root: string): LiveLayout {
 }
 
 /** Names that may exist in a live directory; anything else means the directory is not ours. */
-export const LIVE_ENTRIES: readonly string[] = ['state.json', 'state.lock', 'journal', 'engine'];
+export const LIVE_ENTRIES: readonly string[] = ['state.json', 'state.json.backup', 'state.lock', 'journal', 'engine'];
 
 export interface LiveDirSource {
   /** The `--live DIR` flag, when given. */

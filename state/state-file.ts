@@ -146,7 +146,26 @@ export function readState(liveDir: string): State {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StateNotFoundError(liveLayout(liveDir).root);
     throw new StateFileError(file, `cannot be read: ${(err as Error).message}`);
   }
-  return parseState(text, file);
+  try {
+    return parseState(text, file);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new StateFileError(file, err.problem + backupHint(liveDir));
+    throw err;
+  }
+}
+
+/** How to get back to the previous version, when there is a usable one. */
+function backupHint(liveDir: string): string {
+  const { state, stateBackup } = liveLayout(liveDir);
+  try {
+    const previous = parseState(readTextFile(stateBackup), stateBackup);
+    return (
+      `. The previous version (serial ${previous.serial}) is intact in ${stateBackup}: "cp ${stateBackup} ${state}" ` +
+      'restores it, and the next command that takes the lock folds in the journal records written since'
+    );
+  } catch {
+    return '';
+  }
 }
 
 /** Writes the first state of a live directory (serial 0). Refuses to replace an existing one. */
@@ -171,6 +190,18 @@ export function writeState(liveDir: string, next: State): State {
     throw new StateFileError(file, `serial changed underneath this operation (on disk ${current.serial}, expected ${next.serial}); nothing was written`);
   }
   const written: State = { ...next, serial: next.serial + 1 };
+  // Keep the version being replaced: a link now, renamed into place, so the backup is always a
+  // complete earlier state. The directory fsync of the write below makes both renames durable.
+  const backup = liveLayout(liveDir).stateBackup;
+  const linkTmp = `${backup}.${process.pid}.tmp`;
+  fs.rmSync(linkTmp, { force: true });
+  try {
+    fs.linkSync(file, linkTmp);
+  } catch {
+    // A file system without hard links: a copy keeps the same guarantee, at the cost of the bytes.
+    fs.copyFileSync(file, linkTmp);
+  }
+  fs.renameSync(linkTmp, backup);
   atomicWriteFileSync(file, serializeState(written));
   return written;
 }

@@ -63,6 +63,17 @@ describe('state.json', () => {
     expect(() => createStateFile(dir, newState({ kind: 'embedded' }))).toThrow(/already exists/);
   });
 
+  test('every write keeps the previous version; a damaged state.json points at it', () => {
+    createStateFile(dir, newState({ kind: 'embedded' }));
+    const s1 = writeState(dir, { ...readState(dir), services: { web: sampleEntry('web') } });
+    writeState(dir, { ...s1, services: {} });
+    const { state, stateBackup } = liveLayout(dir);
+    fs.writeFileSync(state, fs.readFileSync(state, 'utf8').replace('"serial": 2', '"serial": 9'));
+    expect(() => readState(dir)).toThrow(`The previous version (serial 1) is intact in ${stateBackup}`);
+    fs.copyFileSync(stateBackup, state);
+    expect(readState(dir)).toEqual(s1);
+  });
+
   test('a write based on an old serial or another lineage is refused', () => {
     createStateFile(dir, newState({ kind: 'embedded' }));
     const old = readState(dir);
