@@ -11,7 +11,7 @@ import { readCompiledDb } from '../cli/compiled-db-file.js';
 import { readLiveFrom } from '../cli/live-from.js';
 import { diff } from '../planner/diff.js';
 import { renderHuman } from '../cli/views/plan-human.js';
-import { encodePlanFile } from '../planner/plan-file.js';
+import { encodePlanFileBytes } from '../planner/plan-file.js';
 import { validatorSource } from '../schemas/validators.js';
 
 // `rcform plan` over 10,000 services with 1% changed, against a live state of 10,000: the whole
@@ -108,7 +108,7 @@ try {
   const plan = phase('diff', () => diff({ compiled: desired, state: live.state, observed: null, options: {} }));
   phase('render', () => renderHuman(plan, { color: false }));
   phase('encode plan file', () =>
-    encodePlanFile({
+    encodePlanFileBytes({
       format_version: '1',
       kind: 'rcform-plan',
       rcform_version: '0',

@@ -3,7 +3,7 @@ import { CliError } from './command.js';
 import { compiledDbProblem } from './compiled-db-file.js';
 import { formatValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from '../state/atomic-write.js';
-import { decodePlanFile, encodePlanFile, PlanFileError, type PlanFile } from '../planner/plan-file.js';
+import { decodePlanFile, encodePlanFileBytes, PlanFileError, type PlanFile } from '../planner/plan-file.js';
 
 // Reading and writing plan files. A plan file holds the whole compiled database and possibly
 // sensitive values, so it is written 0600, atomically. Reading checks, in order: JSON, kind,
@@ -12,7 +12,7 @@ import { decodePlanFile, encodePlanFile, PlanFileError, type PlanFile } from '..
 
 export function writePlanFile(file: string, content: PlanFile): void {
   try {
-    atomicWriteFileSync(file, encodePlanFile(content), { mode: 0o600 });
+    atomicWriteFileSync(file, encodePlanFileBytes(content), { mode: 0o600 });
   } catch (err) {
     throw new CliError(`cannot write the plan to ${file}: ${(err as Error).message}`);
   }

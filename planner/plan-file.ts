@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import type { EngineConfig } from '../state/state-types.js';
 import { sha256Hex } from '../state/canonical-json.js';
@@ -65,6 +66,23 @@ export class PlanFileError extends Error {
 // order is reported as an alteration.
 export function planFileChecksum(content: PlanFile): string {
   return `sha256:${sha256Hex(JSON.stringify(content))}`;
+}
+
+/**
+ * The same bytes as encodePlanFile, for writing: the JSON is encoded to UTF-8 once, into the buffer
+ * that is hashed and written, instead of joined as a string, hashed (another encoding) and encoded
+ * again by the write — a plan file of 10,000 services is 7 MB, and fresh memory is slow to touch.
+ */
+export function encodePlanFileBytes(content: PlanFile): Uint8Array {
+  const { checksum: _drop, ...rest } = content as PlanFile & { checksum?: string };
+  const body = JSON.stringify(rest);
+  const n = Buffer.byteLength(body, 'utf8');
+  const tail = (hex: string) => `,"checksum":"sha256:${hex}"}\n`;
+  const out = Buffer.allocUnsafe(n - 1 + tail('0'.repeat(64)).length);
+  out.write(body, 0, 'utf8');
+  const hex = createHash('sha256').update(out.subarray(0, n)).digest('hex');
+  out.write(tail(hex), n - 1, 'utf8');
+  return out;
 }
 
 export function encodePlanFile(content: PlanFile): string {

@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import { decodePlanFile, encodePlanFile, PlanFileError, touchedServices, type PlanFile } from '../../planner/plan-file.js';
+import { decodePlanFile, encodePlanFile, encodePlanFileBytes, PlanFileError, touchedServices, type PlanFile } from '../../planner/plan-file.js';
 import { everyKindOfChange } from '../support/plan-scenario.js';
 
 function sample(): PlanFile {
@@ -68,4 +68,12 @@ test('observed mismatches compare running, stopped and absent, not pids', async 
     'ghost: planned with it absent, the engine now reports it down',
   ]);
   expect(observedMismatches({ ...f, observed: { ...f.observed, source: 'state' } }, {})).toEqual([]);
+});
+
+test('the bytes written are the encoded text, non-ASCII included', () => {
+  const f = sample();
+  f.plan = { ...f.plan, resource_changes: f.plan.resource_changes.map((c) => ({ ...c, reason: `${c.reason} — ↻ ünïcode` })) };
+  const bytes = encodePlanFileBytes(f);
+  expect(Buffer.from(bytes).toString('utf8')).toBe(encodePlanFile(f));
+  expect(decodePlanFile(Buffer.from(bytes).toString('utf8'), 'p.plan').plan.resource_changes).toEqual(f.plan.resource_changes);
 });
