@@ -134,7 +134,8 @@ describe('embedded supervisor', () => {
   });
 
   test('timeout_kill of 0 means no SIGKILL: stop gives up at its own timeout and the service keeps running', async () => {
-    const st = await up(longrun('patient', { timeouts: { up_ms: 0, down_ms: 0, kill_ms: 0, finish_ms: 5000 }, run: { script: "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n" } }));
+    // Ready only once the trap is set: a stop sent before it would simply kill the shell.
+    const st = await up(longrun('patient', { notification_fd: 3, timeouts: { up_ms: 0, down_ms: 0, kill_ms: 0, finish_ms: 5000 }, run: { script: "#!/bin/sh\ntrap '' TERM\necho >&3\nwhile :; do sleep 1; done\n" } }));
     const err = await engine.stop('patient', { timeoutMs: 300 }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/patient: still running after 300 ms/);
     expect(alive(st.pid)).toBe(true);
@@ -293,9 +294,11 @@ describe('embedded supervisor', () => {
   test('the clean stop brings services down dependents first, then the supervisor exits', async () => {
     const order = path.join(live, 'order');
     const finish = (n: string) => ({ script: `#!/bin/sh\necho ${n} >> ${order}\n` });
-    const base = longrun('base', { run: { argv: ['sleep', '3604'] }, finish: finish('base') });
-    const mid = longrun('mid', { deps: ['base'], run: { argv: ['sleep', '3605'] }, finish: finish('mid') }, { base: { type: 'longrun' } });
-    const top = longrun('top', { deps: ['mid'], run: { argv: ['sleep', '3606'] }, finish: finish('top') }, { base: { type: 'longrun' }, mid: { type: 'longrun', deps: ['base'] } });
+    // A finish script is killed at finish_ms; on a machine at load 50 a shell can take seconds to start.
+    const timeouts = { up_ms: 0, down_ms: 0, kill_ms: 2000, finish_ms: 60_000 };
+    const base = longrun('base', { timeouts, run: { argv: ['sleep', '3604'] }, finish: finish('base') });
+    const mid = longrun('mid', { timeouts, deps: ['base'], run: { argv: ['sleep', '3605'] }, finish: finish('mid') }, { base: { type: 'longrun' } });
+    const top = longrun('top', { timeouts, deps: ['mid'], run: { argv: ['sleep', '3606'] }, finish: finish('top') }, { base: { type: 'longrun' }, mid: { type: 'longrun', deps: ['base'] } });
     for (const s of [base, mid, top]) await up(s);
     const sup = supervisorPid();
     await (engine as EmbeddedEngine).shutdown();
