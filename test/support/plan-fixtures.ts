@@ -1,74 +1,11 @@
-import { createHash } from 'node:crypto';
-import type { CompiledDb, CompiledLongrun, CompiledOneshot, CompiledService, MovedEntry } from '../../lang/compile/compiled-db.js';
+import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import type { ServiceStatus } from '../../engine/engine.js';
 import type { State } from '../../state/state-types.js';
 
-// Hand-built compiled databases and live states for planner tests: derived fields
-// reverse dependencies, rank, hashes) are computed here as the compiler does, so tests only say
-// what matters to them.
+// Live states and engine reports for planner tests, built from the compiled databases of
+// compiled-fixture.ts (re-exported here, so a planner test imports one module).
 
-export function longrun(name: string, o: Partial<CompiledLongrun> = {}): CompiledLongrun {
-  return {
-    type: 'longrun',
-    name,
-    address: `longrun.${name}`,
-    essential: false,
-    dependencies: [],
-    reverse_dependencies: [],
-    rank: 0,
-    definition_hash: '',
-    sensitive_paths: [],
-    run: { argv: [`/usr/bin/${name}`, '--foreground'] },
-    down: false,
-    env: {},
-    timeouts: { up_ms: 5000, down_ms: 5000, kill_ms: 1000, finish_ms: 5000 },
-    down_signal: 'SIGTERM',
-    max_death_tally: 100,
-    data: {},
-    consumer_for: [],
-    lifecycle: { on_change: 'restart' },
-    ...o,
-  };
-}
-
-export function oneshot(name: string, o: Partial<CompiledOneshot> = {}): CompiledOneshot {
-  return {
-    type: 'oneshot',
-    name,
-    address: `oneshot.${name}`,
-    essential: false,
-    dependencies: [],
-    reverse_dependencies: [],
-    rank: 0,
-    definition_hash: '',
-    sensitive_paths: [],
-    up: { script: `#!/bin/sh\necho setting up ${name}\n` },
-    env: {},
-    timeouts: { up_ms: 10000, down_ms: 10000 },
-    ...o,
-  };
-}
-
-export function db(services: CompiledService[], moved: MovedEntry[] = []): CompiledDb {
-  const byName: Record<string, CompiledService> = {};
-  for (const s of services) byName[s.name] = structuredClone(s);
-  for (const s of Object.values(byName)) {
-    s.dependencies = [...s.dependencies].sort();
-    s.reverse_dependencies = Object.values(byName)
-      .filter((o) => o.dependencies.includes(s.name))
-      .map((o) => o.name)
-      .sort();
-  }
-  const rank = (n: string): number => Math.max(-1, ...(byName[n]?.dependencies ?? []).map(rank)) + 1;
-  for (const s of Object.values(byName)) {
-    s.rank = rank(s.name);
-    const { definition_hash: _h, ...rest } = s;
-    s.definition_hash = createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-  }
-  const out: CompiledDb = { format_version: '1', hash: '', services: byName, bundles: {}, moved };
-  out.hash = createHash('sha256').update(JSON.stringify(out)).digest('hex');
-  return out;
-}
+export { db, longrun, oneshot } from './compiled-fixture.js';
 
 /** The live state after applying `compiled`: everything installed, up unless `down`. */
 export function stateOf(compiled: CompiledDb, o: { down?: string[]; serial?: number } = {}): State {
