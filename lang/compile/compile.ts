@@ -62,9 +62,14 @@ function stringMap(v: unknown): Record<string, string> {
   return v && typeof v === 'object' ? { ...(v as Record<string, string>) } : {};
 }
 
+/**
+ * The object without its undefined members, as a fresh object: deleting them instead would put
+ * each of 10,000 services into V8's dictionary mode, which retained three times the memory.
+ */
 function opt<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+  const out = {} as T;
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 type Graph = Pick<CompiledService, 'dependencies' | 'reverse_dependencies' | 'rank'>;
