@@ -7,7 +7,7 @@ import type { EngineConfig } from '../../state/state-types.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
 import { writeServiceDir } from './service-dir.js';
-import { parseSvStat, runStateOf, SVSTAT_FIELDS } from './s6-status.js';
+import { DEFAULT_TAI_OFFSET, parseSvStat, runStateOf, SVSTAT_FIELDS, taiOffsetOf } from './s6-status.js';
 import { runTool, svcSignalFlag, SVC_SIGNALS, toolMessage } from './s6-tools.js';
 
 // The s6 engine. Layout of its area in the live directory (<live>/engine/):
@@ -247,18 +247,65 @@ export class S6Engine implements Engine {
     const i = this.get(name);
     // The down file mirrors what is wanted, so a restarted s6-supervise (or a reboot) keeps it up.
     fs.rmSync(path.join(i.dir, 'down'), { force: true });
+    fs.rmSync(path.join(i.dir, FAILED_FILE), { force: true });
     // Deaths recorded from here on are restarts (see statusOf); a file, not s6-svdt-clear, to spare a process per start.
-    fs.writeFileSync(path.join(i.dir, START_DEATHS_FILE), `${deathCount(i.dir)}\n`);
+    const deathsBefore = deathCount(i.dir);
+    fs.writeFileSync(path.join(i.dir, START_DEATHS_FILE), `${deathsBefore}\n`);
     await this.checkSupervised(name, i.dir, '-u');
     const wait = i.svc.notification_fd !== undefined ? '-wU' : '-wu';
     const res = await runTool(name, 's6-svc', [wait, '-T', String(opts.timeoutMs), '-u', i.dir], { okCodes: [99, 111], ...signalOpt(opts) });
     if (res.code === 111 && !deadlinePassed(res)) throw new EngineError(name, toolMessage('s6-svc', res.code, null, res.stderr));
-    if (res.code === 99 || res.code === 111) throw new EngineError(name, `not ${wait === '-wU' ? 'ready' : 'up'} within ${opts.timeoutMs} ms (s6-svc ${wait} timed out)`);
+    if (res.code === 99 || res.code === 111) {
+      // As s6-rc does on timeout-up (and the embedded engine): the transition failed, the service goes back down.
+      await this.failStart(name, i);
+      throw new EngineError(name, `not ${wait === '-wU' ? 'ready' : 'up'} within ${opts.timeoutMs} ms (s6-svc ${wait} timed out); brought down`);
+    }
+    if (wait === '-wu') {
+      const failedExit = await this.launchFailure(name, i, deathsBefore);
+      if (failedExit !== null) {
+        await this.failStart(name, i);
+        throw new EngineError(name, `cannot run ${describeCommand(i.svc)}: its launcher exited ${failedExit} before the program started (its log says why); brought down`);
+      }
+    }
+  }
+
+  /**
+   * s6-supervise reports "up" as soon as it has forked ./run, before the exec chain reaches the
+   * service's program, so a program that cannot be executed (missing, not executable, a bad
+   * working_dir) would pass for a started service and then be retried every second. The embedded
+   * engine reports such a spawn error at start; to behave the same, watch the run process until it
+   * has left the launcher (env, s6-envdir, privilege tools) or died. A death with the codes the
+   * launcher uses for "cannot exec" (126, 127) or "cannot cd" (111) is that failure; the exit code
+   * is returned. A program that starts and then exits is a start that worked, as with s6-rc.
+   */
+  private async launchFailure(name: string, i: Installed, deathsBefore: number): Promise<number | null> {
+    const deadline = Date.now() + LAUNCH_WATCH_MS;
+    let pid = 0;
+    for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
+      const dead = launcherDeath(i.dir, deathsBefore);
+      if (dead !== null) return dead;
+      if (deathCount(i.dir) > deathsBefore) return null;
+      if (pid === 0) pid = (await this.svstat(name, i.dir))?.pid ?? 0;
+      if (pid > 0) {
+        const cmd = cmdlineOf(pid);
+        if (cmd !== null && cmd.length > 0 && !inLauncher(cmd, i.dir, i.svc)) return null;
+      }
+      await sleep(delay);
+    }
+    return null;
+  }
+
+  /** Down, and remembered as failed until the next start or stop (status reports `failed`, as the embedded engine does). */
+  private async failStart(name: string, i: Installed): Promise<void> {
+    fs.writeFileSync(path.join(i.dir, 'down'), '');
+    fs.writeFileSync(path.join(i.dir, FAILED_FILE), '');
+    await this.bringDown(name, i, i.svc.timeouts.kill_ms ? i.svc.timeouts.kill_ms + 5000 : 10000).catch(() => this.forceDown(name, i));
   }
 
   async stop(name: string, opts: TransitionOptions): Promise<void> {
     const i = this.get(name);
     fs.writeFileSync(path.join(i.dir, 'down'), '');
+    fs.rmSync(path.join(i.dir, FAILED_FILE), { force: true });
     await this.bringDown(name, i, opts.timeoutMs, opts.signal);
   }
 
@@ -310,7 +357,9 @@ export class S6Engine implements Engine {
 
   async setOneshotState(svc: CompiledService, up: boolean): Promise<void> {
     const records = this.readOneshots();
-    records[svc.name] = { up, since: new Date().toISOString() };
+    // As the embedded engine: a oneshot that is down has no record (down is what an unknown oneshot is).
+    if (up) records[svc.name] = { up, since: records[svc.name]?.up ? records[svc.name]!.since : new Date().toISOString() };
+    else delete records[svc.name];
     writeJsonAtomic(path.join(this.area, 'oneshots.json'), records);
   }
 
@@ -334,7 +383,7 @@ export class S6Engine implements Engine {
   private async svstat(name: string, dir: string) {
     const res = await runTool(name, 's6-svstat', ['-o', SVSTAT_FIELDS.join(','), dir], { okCodes: [1] });
     if (res.code === 1) return null;
-    return parseSvStat(res.stdout);
+    return parseSvStat(res.stdout, await taiOffset());
   }
 
   async status(): Promise<Record<string, ServiceStatus>> {
@@ -368,7 +417,7 @@ export class S6Engine implements Engine {
       name,
       type: 'longrun',
       wanted: st.wantedUp ? 'up' : 'down',
-      state: runStateOf(st, i.svc.notification_fd !== undefined),
+      state: !st.up && !st.wantedUp && fs.existsSync(path.join(i.dir, FAILED_FILE)) ? 'failed' : runStateOf(st, i.svc.notification_fd !== undefined),
       since: st.since,
       // Deaths since the last start are restarts, except the last one when it was asked for (a stop).
       restarts: Math.max(0, deaths - (st.wantedUp || st.up ? 0 : 1)),
@@ -401,6 +450,23 @@ export class S6Engine implements Engine {
     );
     if (this.config.svscan_pid !== undefined) await stopScanner(this.scandir, this.config.svscan_pid);
   }
+}
+
+let measuredTaiOffset: Promise<number> | undefined;
+
+/** skalibs' TAI - Unix offset, measured once per process by stamping a line with s6-tai64n. */
+function taiOffset(): Promise<number> {
+  measuredTaiOffset ??= (async () => {
+    try {
+      const before = Date.now();
+      const res = await runTool('<s6-tai64n>', 'sh', ['-c', 'echo | s6-tai64n']);
+      const now = (before + Date.now()) / 2;
+      return taiOffsetOf(res.stdout.trim(), now);
+    } catch {
+      return DEFAULT_TAI_OFFSET;
+    }
+  })();
+  return measuredTaiOffset;
 }
 
 function readEngineFile(area: string): S6EngineFile | null {
@@ -444,6 +510,55 @@ function deathCount(dir: string): number {
 }
 
 const START_DEATHS_FILE = 'rcform-start-deaths';
+/** Present when the last start failed and brought the service down. */
+const FAILED_FILE = 'rcform-failed';
+/** How long start watches the run process leave the launcher; past that it is taken as started. Generous: shared machines. */
+const LAUNCH_WATCH_MS = 10000;
+/** Exit codes of the launcher chain: 111 (run: cannot cd), 126 and 127 (env, s6-envdir… cannot exec). */
+const LAUNCHER_FAILURES = new Set([111, 126, 127]);
+
+/** The exit code of the first death since `from` when it is a launcher failure, else null (none, or an ordinary exit). */
+function launcherDeath(dir: string, from: number): number | null {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(path.join(dir, 'supervise', 'death_tally'));
+  } catch {
+    return null;
+  }
+  const off = from * DTALLY_RECORD;
+  if (buf.length < off + DTALLY_RECORD) return null;
+  // The record's last two bytes: the exit code, then the signal (0 when it exited).
+  const code = buf[off + 12] as number;
+  const sig = buf[off + 13] as number;
+  return sig === 0 && LAUNCHER_FAILURES.has(code) ? code : null;
+}
+
+function cmdlineOf(pid: number): string[] | null {
+  try {
+    const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter((w, k, all) => k < all.length - 1 || w !== '');
+  } catch {
+    return null;
+  }
+}
+
+const LAUNCHER_PROGRAMS = new Set(['s6-supervise', 'env', 's6-envdir', 's6-setuidgid', 's6-envuidgid', 's6-applyuidgid']);
+
+/** Whether a run process is still one of rcform's launcher stages rather than the service's own program. */
+export function inLauncher(cmd: string[], dir: string, svc: CompiledLongrun): boolean {
+  const prog = path.basename(cmd[0] ?? '');
+  // The run script under its shell: `/bin/sh ./run` (s6-supervise execs ./run from the service directory).
+  if (cmd.some((w) => w === './run' || w === path.join(dir, 'run')) && /sh$/.test(prog)) return true;
+  if (!LAUNCHER_PROGRAMS.has(prog)) return false;
+  // A stage of the chain still carries the program's words at its end; the program itself is just them.
+  const words = 'argv' in svc.run ? svc.run.argv : [path.join(dir, 'command')];
+  if (prog === 's6-supervise') return true;
+  return cmd.length > words.length && words.every((w, k) => cmd[cmd.length - words.length + k] === w);
+}
+
+function describeCommand(svc: CompiledLongrun): string {
+  return 'argv' in svc.run ? (svc.run.argv[0] ?? '') : 'its run script';
+}
 
 function startDeaths(dir: string): number {
   try {

@@ -16,8 +16,8 @@ export interface SvStat {
   since: string;
 }
 
-/** Parses `s6-svstat -o up,wantedup,ready,pid,exitcode,signal,updownsince` output. */
-export function parseSvStat(line: string): SvStat {
+/** Parses `s6-svstat -o up,wantedup,ready,pid,exitcode,signal,updownsince` output; `taiOffset`: see tai64nToIso. */
+export function parseSvStat(line: string, taiOffset = DEFAULT_TAI_OFFSET): SvStat {
   const f = line.trim().split(/\s+/);
   if (f.length !== SVSTAT_FIELDS.length) throw new Error(`unexpected s6-svstat output: ${JSON.stringify(line)}`);
   return {
@@ -27,20 +27,37 @@ export function parseSvStat(line: string): SvStat {
     pid: Number(f[3]),
     exitCode: Number(f[4]),
     signal: f[5] === 'NA' ? null : (f[5] as string),
-    since: tai64nToIso(f[6] as string),
+    since: tai64nToIso(f[6] as string, taiOffset),
   };
 }
 
 /**
- * TAI64N label (`@` + 24 hex digits) to ISO time. skalibs stores TAI as UTC + 10 s (the TAI-UTC
- * offset of 1970) unless built with a leap second table, which Debian's is not.
+ * TAI - UTC as skalibs sees it: TAI64 labels count from 1970-01-01 00:00:10 TAI, and skalibs turns
+ * the system's UTC clock into TAI with its own leap second table (Debian's build does: 37 s since
+ * 2017). A skalibs built with --enable-tai-clock would use 10 s; S6Engine measures the offset once
+ * with s6-tai64n rather than trust either.
  */
-export function tai64nToIso(label: string): string {
+export const DEFAULT_TAI_OFFSET = 37;
+
+/** TAI64N label (`@` + 24 hex digits) to ISO time, `taiOffset` seconds being TAI64 seconds minus Unix seconds. */
+export function tai64nToIso(label: string, taiOffset = DEFAULT_TAI_OFFSET): string {
   const m = /^@?([0-9a-f]{16})([0-9a-f]{8})$/i.exec(label);
   if (!m) throw new Error(`not a TAI64N label: ${label}`);
-  const secs = BigInt(`0x${m[1]}`) - (1n << 62n) - 10n;
+  const secs = BigInt(`0x${m[1]}`) - (1n << 62n) - BigInt(taiOffset);
   const nanos = Number.parseInt(m[2] as string, 16);
   return new Date(Number(secs) * 1000 + Math.floor(nanos / 1e6)).toISOString();
+}
+
+/**
+ * Which of the two offsets skalibs can use (10 s: a TAI system clock; 37 s: UTC plus leap seconds
+ * since 2017) a label stamped at Unix time `nowMs` shows. The nearest wins, so a stamp delayed by a
+ * loaded machine still picks the right one.
+ */
+export function taiOffsetOf(label: string, nowMs: number): number {
+  const m = /^@?([0-9a-f]{16})/i.exec(label);
+  if (!m) throw new Error(`not a TAI64N label: ${label}`);
+  const measured = Number(BigInt(`0x${m[1]}`) - (1n << 62n)) - nowMs / 1000;
+  return Math.abs(measured - 10) < Math.abs(measured - DEFAULT_TAI_OFFSET) ? 10 : DEFAULT_TAI_OFFSET;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,8 @@ import type { Engine, ServiceStatus } from '../../engine/engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { EngineKind } from '../../state/state-types.js';
+import { runProcess, type CliResult } from '../support/cli-harness.js';
+import { alive as running, killGroups } from '../support/engine-harness.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
@@ -106,6 +109,333 @@ const scenarios: [string, (c: Ctx) => Promise<void>][] = [
   }],
 ];
 
+// ---- The operator's view: the real CLI, a live directory of its own per scenario --------------
+// init → plan → apply as an operator runs them, with things done behind rcform's back through the
+// supervisor's own means, and failures. What must hold is what a user sees: plans, exit codes,
+// errors naming the service and the step, the state and journal left behind, and real processes.
+
+interface Op {
+  kind: EngineKind;
+  /** The working directory of every command; the HCL lives in src/. */
+  root: string;
+  live: string;
+  pids: Set<number>;
+  rc(args: string[]): CliResult;
+  write(hcl: string): void;
+  status(): Record<string, ServiceStatus>;
+  /** Stops a service the way an operator would by hand, without rcform. */
+  stopBehindBack(name: string): Promise<void>;
+  /** Takes a service away from the supervisor, without rcform. */
+  removeBehindBack(name: string): Promise<void>;
+}
+
+const RUNNING = ['up', 'ready', 'starting'];
+const planLines = (out: string): string[] =>
+  out
+    .split('\n')
+    .filter((l) => /^\s+# (longrun|oneshot)\./.test(l))
+    .map((l) => l.trim())
+    .sort();
+const both = (r: CliResult): string => `${r.stdout}\n${r.stderr}`;
+const readFile = (f: string): string | undefined => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined);
+
+function ok(r: CliResult): CliResult {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\n${both(r)}`);
+  expect(r.stderr).toBe('');
+  return r;
+}
+
+function cycleHcl(root: string, v: 1 | 2): string {
+  const db = `
+longrun "db" {
+  run             = ["sh", "-c", "printf '\\\\n' >&3; exec sleep 1000"]
+  notification_fd = 3
+}
+`;
+  if (v === 1) {
+    return `${db}
+longrun "web" {
+  depends_on = [longrun.db]
+  env        = { GREETING = "hello" }
+  data       = { "page.html" = "<h1>page</h1>" }
+  run        = ["sh", "-c", "cat data/page.html > ${root}/web.out; echo $GREETING >> ${root}/web.out; exec sleep 1001"]
+}
+
+longrun "worker" {
+  run = ["sleep", "1002"]
+}
+
+longrun "spare" {
+  down = true
+  run  = ["sleep", "1003"]
+}
+
+oneshot "setup" {
+  up = ["sh", "-c", "echo set up > ${root}/setup.out"]
+}
+`;
+  }
+  return `${db}
+longrun "web" {
+  depends_on = [longrun.db]
+  env        = { GREETING = "hello" }
+  data       = { "page.html" = "<h1>page</h1>" }
+  run        = ["sh", "-c", "cat data/page.html > ${root}/web.out; echo $GREETING >> ${root}/web.out; exec sleep 1004"]
+}
+
+moved {
+  from = longrun.worker
+  to   = longrun.jobs
+}
+
+longrun "jobs" {
+  run = ["sleep", "1002"]
+}
+
+longrun "spare" {
+  down = false
+  run  = ["sleep", "1003"]
+}
+
+longrun "extra" {
+  run = ["sleep", "1005"]
+}
+`;
+}
+
+function failuresHcl(root: string, fixed: boolean): string {
+  return `
+longrun "fine" {
+  run = ["sleep", "1020"]
+}
+
+oneshot "prepare" {
+  up = ["sh", "-c", "echo prepared > ${root}/prepare.out"]
+}
+
+longrun "nope" {
+  run = ${fixed ? '["sleep", "1021"]' : '["/nonexistent/rcform-test-program", "--serve"]'}
+}
+
+longrun "dep" {
+  depends_on = [longrun.nope]
+  run        = ["sleep", "1022"]
+}
+
+longrun "mute" {
+  run             = ["sh", "-c", "echo mute started; ${fixed ? "printf '\\\\n' >&3; " : ''}exec sleep 1023"]
+  notification_fd = 3
+  timeout_up      = "${fixed ? '60s' : '1500ms'}"
+}
+
+longrun "after" {
+  depends_on = [longrun.mute]
+  run        = ["sleep", "1024"]
+}
+`;
+}
+
+const cliScenarios: [string, (o: Op) => Promise<void>][] = [
+  ['init → plan --out → apply PLANFILE → edit → plan shows exactly the edits → apply it → nothing left to do', async (o) => {
+    o.write(cycleHcl(o.root, 1));
+    expect(ok(o.rc(['init', '--engine', o.kind])).stdout).toContain(`engine ${o.kind}`);
+    let r = ok(o.rc(['plan', 'src', '--out', 'v1.plan']));
+    expect(r.stdout).toContain('# longrun.spare will be installed and left down because it is new (down = true)');
+    expect(r.stdout).toMatch(/^Plan: 5 to install, /m);
+    ok(o.rc(['apply', 'v1.plan']));
+
+    let st = o.status();
+    expect(st['db']?.state).toBe('ready');
+    expect(st['web']?.state).toBe('up');
+    expect(st['worker']?.state).toBe('up');
+    expect(st['spare']?.state).toBe('down');
+    expect(st['setup']?.state).toBe('up');
+    for (const n of ['db', 'web', 'worker']) expect(running(st[n]?.pid)).toBe(true);
+    expect(readFile(path.join(o.root, 'setup.out'))).toBe('set up\n');
+    // The run script found its data file in its working directory and its env.
+    await eventually('web.out', async () => readFile(path.join(o.root, 'web.out'))?.endsWith('hello\n') || undefined);
+    expect(readFile(path.join(o.root, 'web.out'))).toBe('<h1>page</h1>hello\n');
+    const { web: web1, worker: worker1, db: db1 } = st;
+
+    o.write(cycleHcl(o.root, 2));
+    r = ok(o.rc(['plan', 'src', '--out', 'v2.plan']));
+    expect(planLines(r.stdout)).toEqual(
+      [
+        '# longrun.extra will be installed and started because it is new',
+        '# longrun.spare will be updated in place and started because down changed to false',
+        '# longrun.web will be restarted because run changed',
+        '# longrun.worker has moved to longrun.jobs because a moved block renames worker to jobs',
+        '# oneshot.setup will be stopped and removed because it is no longer in the source',
+      ].sort(),
+    );
+    expect(r.stdout).toMatch(/^Plan: 1 to install, 1 to start, 1 to restart, 0 to reload, 0 to update, 1 to rename, 0 to stop, 1 to remove\.$/m);
+    fs.rmSync(path.join(o.root, 'web.out'));
+    ok(o.rc(['apply', 'v2.plan']));
+
+    st = o.status();
+    expect(Object.keys(st).sort()).toEqual(['db', 'extra', 'jobs', 'spare', 'web']);
+    expect(st['jobs']?.pid).toBe(worker1?.pid);
+    expect(st['db']?.pid).toBe(db1?.pid);
+    expect(st['web']?.pid).not.toBe(web1?.pid);
+    expect(running(web1?.pid)).toBe(false);
+    for (const n of ['db', 'web', 'jobs', 'spare', 'extra']) expect(running(st[n]?.pid)).toBe(true);
+    expect(fs.readFileSync(`/proc/${st['web']?.pid}/cmdline`, 'utf8').split('\0')).toContain('1004');
+    await eventually('web.out rewritten by the restarted web', async () => readFile(path.join(o.root, 'web.out'))?.endsWith('hello\n') || undefined);
+
+    r = o.rc(['plan', 'src', '-detailed-exitcode']);
+    expect(both(r)).toMatch(/^No changes\./);
+    expect(r.code).toBe(0);
+  }],
+  ['drift: a killed service is restarted by the supervisor; one stopped or removed behind rcform\'s back is drift that apply repairs', async (o) => {
+    o.write(['a', 'b', 'c'].map((n, k) => `longrun "${n}" {\n  run = ["sleep", "${1010 + k}"]\n}\n`).join('\n'));
+    ok(o.rc(['init', '--engine', o.kind]));
+    ok(o.rc(['apply', 'src', '--auto-approve']));
+    const st0 = o.status();
+    for (const n of ['a', 'b', 'c']) expect(running(st0[n]?.pid)).toBe(true);
+
+    // SIGKILL: the supervisor's job, not rcform's. A new process, a restart counted, no drift.
+    process.kill(st0['a']?.pid as number, 'SIGKILL');
+    const a = await eventually('a restarted', async () => {
+      const s = o.status()['a'];
+      return s?.state === 'up' && s.pid !== st0['a']?.pid && running(s.pid) ? s : undefined;
+    });
+    expect(a.restarts).toBeGreaterThanOrEqual(1);
+    let r = o.rc(['plan', 'src', '-detailed-exitcode']);
+    expect(both(r)).toMatch(/^No changes\./);
+    expect(r.code).toBe(0);
+
+    await o.stopBehindBack('b');
+    expect(running(st0['b']?.pid)).toBe(false);
+    await o.removeBehindBack('c');
+    expect(running(st0['c']?.pid)).toBe(false);
+    r = o.rc(['plan', 'src', '-detailed-exitcode', '--out', 'drift.plan']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('Note: the engine reports services that differ from the live state');
+    expect(planLines(r.stdout)).toEqual(
+      [
+        '# longrun.b: recorded up, but the engine reports it down',
+        '# longrun.b will be started because recorded up, but the engine reports it down',
+        '# longrun.c: recorded up, but the engine does not know it',
+        '# longrun.c will be installed and started because the engine does not know it',
+      ].sort(),
+    );
+    ok(o.rc(['apply', 'drift.plan']));
+    const st = o.status();
+    for (const n of ['a', 'b', 'c']) {
+      expect(st[n]?.state).toBe('up');
+      expect(running(st[n]?.pid)).toBe(true);
+    }
+    expect(st['a']?.pid).toBe(a.pid);
+    r = o.rc(['plan', 'src', '-detailed-exitcode']);
+    expect(both(r)).toMatch(/^No changes\./);
+    expect(r.code).toBe(0);
+  }],
+  ['failures: a run that cannot start and one never ready stop apply with the service and the step; state, journal and re-plan tell the truth', async (o) => {
+    o.write(failuresHcl(o.root, false));
+    ok(o.rc(['init', '--engine', o.kind]));
+    ok(o.rc(['plan', 'src', '--out', 'f.plan']));
+    const r = o.rc(['apply', 'f.plan']);
+    expect(r.code).toBe(1);
+    const out = both(r);
+    expect(out).toMatch(/longrun\.nope: start failed: nope: cannot run \/nonexistent\/rcform-test-program/);
+    expect(out).toMatch(/longrun\.mute: start failed: mute: not ready .*1500 ms/);
+    expect(out).toContain('not started: longrun.dep: start');
+    expect(out).toContain('not started: longrun.after: start');
+    expect(out).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
+
+    // What did start runs; what failed is down, not retried behind the operator's back.
+    const st = o.status();
+    expect(st['fine']?.state).toBe('up');
+    expect(running(st['fine']?.pid)).toBe(true);
+    expect(readFile(path.join(o.root, 'prepare.out'))).toBe('prepared\n');
+    for (const n of ['nope', 'mute']) {
+      expect(st[n]).toMatchObject({ wanted: 'down', state: 'failed' });
+      expect(st[n]?.pid).toBeUndefined();
+    }
+    for (const n of ['dep', 'after']) expect(st[n]).toMatchObject({ wanted: 'down', state: 'down' });
+
+    // The state records every install and the starts that happened, nothing more.
+    const state = JSON.parse(fs.readFileSync(path.join(o.live, 'state.json'), 'utf8')) as { services: Record<string, { observed?: { state: string } }> };
+    expect(Object.keys(state.services).sort()).toEqual(['after', 'dep', 'fine', 'mute', 'nope', 'prepare']);
+    expect(state.services['fine']?.observed?.state).toBe('up');
+    expect(state.services['prepare']?.observed?.state).toBe('up');
+    for (const n of ['nope', 'mute', 'dep', 'after']) expect(RUNNING).not.toContain(state.services[n]?.observed?.state);
+    const journalDir = path.join(o.live, 'journal');
+    const last = fs.readdirSync(journalDir).filter((f) => f.endsWith('.jsonl')).sort().at(-1) as string;
+    const records = fs.readFileSync(path.join(journalDir, last), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step_id?: string; outcome?: string; error?: string });
+    const endOf = (id: string) => records.find((x) => x.type === 'step-end' && x.step_id === id);
+    expect(endOf('start:fine')?.outcome).toBe('ok');
+    expect(endOf('start:nope')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('nope: cannot run') });
+    expect(endOf('start:mute')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('mute: not ready') });
+    expect(endOf('start:dep')).toBeUndefined();
+    expect(records.at(-1)).toMatchObject({ type: 'apply-end', outcome: 'failed' });
+
+    // A re-plan shows exactly what is left: the four starts, nothing for what worked.
+    let p = o.rc(['plan', 'src', '-detailed-exitcode']);
+    expect(p.code).toBe(2);
+    expect(planLines(p.stdout).filter((l) => l.includes(' will be '))).toEqual(
+      ['after', 'dep', 'mute', 'nope'].map((n) => expect.stringMatching(new RegExp(`^# longrun\\.${n} will be started because recorded up, but the engine reports it (down|failed)$`))),
+    );
+
+    // Fixed in the source, one apply converges.
+    o.write(failuresHcl(o.root, true));
+    ok(o.rc(['apply', 'src', '--auto-approve']));
+    const fixed = o.status();
+    for (const n of ['fine', 'nope', 'dep', 'mute', 'after']) expect(running(fixed[n]?.pid)).toBe(true);
+    expect(fixed['mute']?.state).toBe('ready');
+    expect(fixed['fine']?.pid).toBe(st['fine']?.pid);
+    p = o.rc(['plan', 'src', '-detailed-exitcode']);
+    expect(both(p)).toMatch(/^No changes\./);
+    expect(p.code).toBe(0);
+  }],
+];
+
+function operator(kind: EngineKind): Op {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-conf-'));
+  const live = path.join(root, 'live');
+  fs.mkdirSync(path.join(root, 'src'));
+  const pids = new Set<number>();
+  const rc = (args: string[]): CliResult => runProcess(args, { cwd: root, env: { RCFORM_LIVE: live, CI: 'true' }, timeoutMs: 180_000 });
+  const withEngine = async (fn: (e: Engine) => Promise<void>): Promise<void> => {
+    const e = await openEngine(live, { kind });
+    try {
+      await fn(e);
+    } finally {
+      await e.close();
+    }
+  };
+  return {
+    kind,
+    root,
+    live,
+    pids,
+    rc,
+    write: (hcl) => fs.writeFileSync(path.join(root, 'src', 'main.hcl'), hcl),
+    status() {
+      const r = rc(['status', '--json']);
+      if (r.code !== 0) throw new Error(`status: exit ${r.code}\n${both(r)}`);
+      const out: Record<string, ServiceStatus> = {};
+      for (const s of (JSON.parse(r.stdout) as { services: ServiceStatus[] }).services) {
+        out[s.name] = s;
+        if (s.pid) pids.add(s.pid);
+      }
+      return out;
+    },
+    async stopBehindBack(name) {
+      if (kind === 's6') {
+        // s6's own tool on the scan directory entry: the supervisor is told, rcform is not.
+        const { scandir } = JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8')) as { scandir: string };
+        const r = spawnSync('s6-svc', ['-wD', '-T', '30000', '-d', path.join(scandir, name)], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`s6-svc -d ${name}: ${r.stderr}`);
+      } else {
+        await withEngine((e) => e.stop(name, { timeoutMs: 30000 }));
+      }
+    },
+    removeBehindBack: (name) => withEngine((e) => e.uninstall(name)),
+  };
+}
+
 const kinds: { kind: EngineKind; missing: string | null }[] = [
   { kind: 'embedded', missing: null },
   { kind: 's6', missing: S6_MISSING },
@@ -134,5 +464,30 @@ for (const { kind, missing } of kinds) {
       fs.rmSync(ctx.tmp, { recursive: true, force: true });
     }, 60000);
     for (const [name, run] of scenarios) test(name, () => run(ctx), 60000);
+  });
+}
+
+for (const { kind, missing } of kinds) {
+  if (missing) {
+    test.skip(`CLI conformance on the ${kind} engine skipped: ${missing}`, () => {});
+    continue;
+  }
+  describe(`CLI conformance: ${kind}`, () => {
+    let o: Op;
+    beforeEach(() => {
+      o = operator(kind);
+    });
+    afterEach(() => {
+      // Every process a scenario started is gone when it ends, whatever it left behind.
+      try {
+        o.status();
+      } catch {
+        // the engine may be gone already
+      }
+      o.rc(['supervise', '--stop']);
+      killGroups([...o.pids].filter(running));
+      fs.rmSync(o.root, { recursive: true, force: true });
+    }, 120_000);
+    for (const [name, run] of cliScenarios) test(name, () => run(o), 300_000);
   });
 }

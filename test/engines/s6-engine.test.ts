@@ -107,9 +107,13 @@ suite('s6 engine', () => {
         data: { 'app.conf': 'port=1\n' },
       }),
     );
+    const before = Date.now();
     await engine.start('envy', T);
     const st = (await engine.status())['envy'];
     expect(st).toMatchObject({ wanted: 'up', state: 'up', restarts: 0 });
+    // s6's TAI64N stamp read as UTC: neither before the start nor in the future (leap seconds counted).
+    expect(Date.parse(st?.since as string)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(st?.since as string)).toBeLessThanOrEqual(Date.now() + 1000);
     expect(alive(st?.pid as number)).toBe(true);
     const text = await eventually('the env file', () => (fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('port=1') ? fs.readFileSync(out, 'utf8') : undefined));
     const dir = fs.realpathSync(path.join(engine.scandir, 'envy'));
@@ -133,7 +137,10 @@ suite('s6 engine', () => {
     const err = await engine.start('mute', { timeoutMs: 400 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect((err as Error).message).toMatch(/^mute: not ready within 400 ms/);
-    expect((await engine.status())['mute']).toMatchObject({ wanted: 'up', state: 'starting' });
+    // As s6-rc on timeout-up, and as the embedded engine: brought back down, reported failed.
+    expect((err as Error).message).toMatch(/brought down$/);
+    expect((await engine.status())['mute']).toMatchObject({ wanted: 'down', state: 'failed' });
+    expect((await engine.status())['mute']?.pid).toBeUndefined();
     await engine.uninstall('mute');
     await engine.uninstall('ready');
   });
@@ -265,9 +272,12 @@ suite('s6 engine', () => {
     const db = longrun('x'); // only the name and type matter to setOneshotState
     await engine.setOneshotState({ ...db, name: 'migrate' } as never, true);
     expect((await engine.status())['migrate']).toMatchObject({ type: 'oneshot', wanted: 'up', state: 'up' });
+    // Down is no record at all, as with the embedded engine.
     await engine.setOneshotState({ ...db, name: 'migrate' } as never, false);
-    expect((await engine.status())['migrate']).toMatchObject({ type: 'oneshot', state: 'down' });
+    expect((await engine.status())['migrate']).toBeUndefined();
+    await engine.setOneshotState({ ...db, name: 'migrate' } as never, true);
     await engine.forgetOneshot('migrate');
+    expect((await engine.status())['migrate']).toBeUndefined();
   });
 });
 
