@@ -80,7 +80,7 @@ try {
   const st = await engine.status();
   const statusMs = performance.now() - t;
   const upCount = Object.values(st).filter((s) => s.state === 'up').length;
-  console.log(`status of all (s6-svstat, 8 at a time): ${ms(statusMs)} — ${upCount}/${N} up`);
+  console.log(`status of all (supervise/status read directly, no process): ${ms(statusMs)} — ${upCount}/${N} up`);
 
   const mem = s6Rss();
   console.log(`s6 processes: ${mem.processes - before.processes}, PSS ${((mem.kb - before.kb) / 1024).toFixed(0)} MB (${((mem.kb - before.kb) / N).toFixed(0)} kB per service incl. its supervisors and logger)`);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,8 +7,8 @@ import { liveLayout } from '../../state/live-dir.js';
 import type { EngineConfig } from '../../state/state-types.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
-import { writeServiceDir } from './service-dir.js';
-import { DEFAULT_TAI_OFFSET, parseSvStat, runStateOf, SVSTAT_FIELDS, taiOffsetOf } from './s6-status.js';
+import { pipeFifo, writeServiceDir } from './service-dir.js';
+import { decodeSvStatus, DEFAULT_TAI_OFFSET, parseSvStat, runStateOf, SVSTAT_FIELDS, taiOffsetOf, type SvStat } from './s6-status.js';
 import { runTool, svcSignalFlag, SVC_SIGNALS, toolMessage } from './s6-tools.js';
 
 // The s6 engine. Layout of its area in the live directory (<live>/engine/):
@@ -17,6 +18,7 @@ import { runTool, svcSignalFlag, SVC_SIGNALS, toolMessage } from './s6-tools.js'
 //   logs/<id>/       its logger's directory (s6-log: current + rotated files)
 //   logs/<name>/current  a oneshot's output (engine/oneshot-runner.ts appends to it)
 //   oneshots.json    which oneshots are up (they run in the applying process, not under s6)
+//   pipes/<consumer>.fifo  a pipeline's FIFO (service-dir.ts, pipeFifo)
 //
 // Naming, and why a rename restarts nothing: the scan directory holds one symlink per longrun,
 // named after the service and pointing at sv/<id>. That symlink IS the name → directory index.
@@ -161,9 +163,21 @@ export class S6Engine implements Engine {
     return S6Engine.logFileOf(this.liveDir, name);
   }
 
-  private checkPipeline(svc: CompiledLongrun): void {
-    if (svc.producer_for !== undefined || svc.consumer_for.length > 0) {
-      throw new EngineError(svc.name, 'pipelines (producer_for/consumer_for) are not supported by the s6 engine yet; use the embedded engine');
+  private get pipesDir(): string {
+    return path.join(this.area, 'pipes');
+  }
+
+  /** The FIFOs this service's run script opens (see pipeFifo): made before it can first run. */
+  private ensurePipes(svc: CompiledLongrun): void {
+    const consumers = [...(svc.consumer_for.length > 0 ? [svc.name] : []), ...(svc.producer_for !== undefined ? [svc.producer_for] : [])];
+    if (consumers.length === 0) return;
+    fs.mkdirSync(this.pipesDir, { recursive: true, mode: 0o700 });
+    for (const c of consumers) {
+      const fifo = pipeFifo(this.pipesDir, c);
+      if (lstatOrNull(fifo)?.isFIFO()) continue;
+      // Node has no mkfifo(3); mkfifo(1) is in coreutils wherever s6 runs.
+      const r = spawnSync('mkfifo', ['-m', '600', fifo], { encoding: 'utf8' });
+      if (r.status !== 0 && !lstatOrNull(fifo)?.isFIFO()) throw new EngineError(svc.name, `cannot create the pipeline FIFO ${fifo}: ${(r.stderr || r.error?.message || '').trim()}`);
     }
   }
 
@@ -177,9 +191,35 @@ export class S6Engine implements Engine {
     return path.join(this.scandir, name);
   }
 
-  private async rescan(service: string, nuke = false): Promise<void> {
-    await runTool(service, 's6-svscanctl', [nuke ? '-an' : '-a', this.scandir]);
+  /**
+   * s6-svscanctl -a (-an to also drop supervisors of removed entries). s6-svscan rereads the whole
+   * scan directory on each, so with thousands of services one rescan per install would be quadratic:
+   * callers that ask while one is running share the next one, which starts after it and so sees
+   * every link made before it was asked for.
+   */
+  private rescan(service: string, nuke = false): Promise<void> {
+    if (this.nextRescan) {
+      this.nextRescan.nuke ||= nuke;
+      return this.nextRescan.done;
+    }
+    const next = { nuke, done: Promise.resolve() };
+    next.done = (async () => {
+      await this.runningRescan?.catch(() => {});
+      if (this.nextRescan === next) this.nextRescan = undefined;
+      const run = runTool(service, 's6-svscanctl', [next.nuke ? '-an' : '-a', this.scandir]).then(() => {});
+      this.runningRescan = run;
+      try {
+        await run;
+      } finally {
+        if (this.runningRescan === run) this.runningRescan = undefined;
+      }
+    })();
+    this.nextRescan = next;
+    return next.done;
   }
+
+  private nextRescan: { nuke: boolean; done: Promise<void> } | undefined;
+  private runningRescan: Promise<void> | undefined;
 
   /** Waits for the s6-supervise processes of the service and of its logger to be there (or gone). */
   private async waitSupervised(name: string, dir: string, supervised: boolean): Promise<void> {
@@ -190,7 +230,6 @@ export class S6Engine implements Engine {
 
   async install(svc: CompiledLongrun): Promise<void> {
     if (this.installed.has(svc.name)) throw new EngineError(svc.name, 'already installed');
-    this.checkPipeline(svc);
     const link = this.link(svc.name);
     const stale = lstatOrNull(link);
     if (stale) {
@@ -203,7 +242,8 @@ export class S6Engine implements Engine {
     }
     const id = `${svc.name}-${randomBytes(4).toString('hex')}`;
     const dir = path.join(fs.realpathSync(path.join(this.area, 'sv')), id);
-    writeServiceDir(dir, svc, this.logDirOf(dir));
+    this.ensurePipes(svc);
+    writeServiceDir(dir, svc, this.logDirOf(dir), this.pipesDir);
     fs.writeFileSync(path.join(dir, 'down'), '');
     writeJsonAtomic(path.join(dir, DEFINITION_FILE), svc);
     fs.symlinkSync(dir, link);
@@ -214,8 +254,8 @@ export class S6Engine implements Engine {
 
   async update(svc: CompiledLongrun): Promise<void> {
     const i = this.get(svc.name);
-    this.checkPipeline(svc);
-    writeServiceDir(i.dir, svc, this.logDirOf(i.dir));
+    this.ensurePipes(svc);
+    writeServiceDir(i.dir, svc, this.logDirOf(i.dir), this.pipesDir);
     writeJsonAtomic(path.join(i.dir, DEFINITION_FILE), svc);
     i.svc = svc;
   }
@@ -224,6 +264,9 @@ export class S6Engine implements Engine {
     const i = this.get(from);
     if (this.installed.has(to) || lstatOrNull(this.link(to))) throw new EngineError(to, `cannot rename ${from} to ${to}: ${this.link(to)} already exists`);
     fs.renameSync(this.link(from), this.link(to));
+    // A consumer's FIFO follows its name; the processes keep their open ends (same inode).
+    const fifo = pipeFifo(this.pipesDir, from);
+    if (lstatOrNull(fifo)?.isFIFO() && !lstatOrNull(pipeFifo(this.pipesDir, to))) fs.renameSync(fifo, pipeFifo(this.pipesDir, to));
     this.installed.delete(from);
     this.installed.set(to, i);
     // Same directory, same inode: s6-svscan keeps the supervisor; the rescan only learns the new name.
@@ -241,6 +284,11 @@ export class S6Engine implements Engine {
     await this.waitSupervised(name, i.dir, false);
     fs.rmSync(i.dir, { recursive: true, force: true });
     fs.rmSync(this.logDirOf(i.dir), { recursive: true, force: true });
+    // A FIFO goes when neither its consumer nor any producer of it is installed any more.
+    for (const c of [name, i.svc.producer_for]) {
+      if (c === undefined || this.installed.has(c) || [...this.installed.values()].some((x) => x.svc.producer_for === c)) continue;
+      fs.rmSync(pipeFifo(this.pipesDir, c), { force: true });
+    }
   }
 
   async start(name: string, opts: TransitionOptions): Promise<void> {
@@ -379,11 +427,36 @@ export class S6Engine implements Engine {
     }
   }
 
-  /** s6-svstat for one service, or null when no s6-supervise runs on it. */
-  private async svstat(name: string, dir: string) {
+  /**
+   * What s6-svstat would say of one service, or null when no s6-supervise runs on it. Read from
+   * supervise/status directly (no process: 2,000 services must not mean 2,000 s6-svstat), with
+   * s6-svstat itself for a status file of another s6 version's layout.
+   */
+  private async svstat(name: string, dir: string): Promise<SvStat | null> {
+    const offset = await taiOffset();
+    if (!fifoHasReader(path.join(dir, 'supervise', 'control'))) return null;
+    try {
+      const decoded = decodeSvStatus(fs.readFileSync(path.join(dir, 'supervise', 'status')), offset);
+      if (decoded) return decoded;
+    } catch {
+      // unreadable: let s6-svstat say why
+    }
     const res = await runTool(name, 's6-svstat', ['-o', SVSTAT_FIELDS.join(','), dir], { okCodes: [1] });
     if (res.code === 1) return null;
-    return parseSvStat(res.stdout, await taiOffset());
+    return parseSvStat(res.stdout, offset);
+  }
+
+  /** s6-svstat's own answer, for tests that check svstat() against it. */
+  async svstatTool(name: string): Promise<SvStat | null> {
+    const i = this.get(name);
+    const res = await runTool(name, 's6-svstat', ['-o', SVSTAT_FIELDS.join(','), i.dir], { okCodes: [1] });
+    return res.code === 1 ? null : parseSvStat(res.stdout, await taiOffset());
+  }
+
+  /** The engine's reading of a service's status file (see svstat). */
+  async svstatOf(name: string): Promise<SvStat | null> {
+    const i = this.get(name);
+    return this.svstat(name, i.dir);
   }
 
   async status(): Promise<Record<string, ServiceStatus>> {

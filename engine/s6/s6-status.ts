@@ -1,4 +1,5 @@
 import type { RunState } from '../engine.js';
+import { signalName } from '../signals.js';
 
 // s6-svstat's machine-readable output (-o with the fields below) mapped onto the engine's
 // ServiceStatus vocabulary.
@@ -74,4 +75,36 @@ export function runStateOf(s: SvStat, hasNotification: boolean): RunState {
   }
   if (s.wantedUp) return s.signal !== null || (s.exitCode !== 0 && s.exitCode !== -1) ? 'failed' : 'starting';
   return 'down';
+}
+
+/** Size of s6-supervise's `supervise/status` in s6 2.11: the only layout readStatusFile decodes. */
+export const SVSTATUS_SIZE = 35;
+
+/**
+ * Decodes s6 2.11's `supervise/status` (the file s6-svstat reads) exactly as s6-svstat reports it:
+ * stamp (TAI64N, 12 bytes), ready stamp (12), pid (8, big-endian), wait status (2), flags (paused 1,
+ * finishing 2, want up 4, ready 8). Reading it costs no process, which matters with thousands of
+ * services; null for any other size (another s6 version), and the caller asks s6-svstat instead.
+ */
+export function decodeSvStatus(buf: Buffer, taiOffset = DEFAULT_TAI_OFFSET): SvStat | null {
+  if (buf.length !== SVSTATUS_SIZE) return null;
+  const pid = Number(buf.readBigUInt64BE(24));
+  const wstat = buf.readUInt16BE(32);
+  const flags = buf[34] as number;
+  const finishing = (flags & 2) !== 0;
+  const up = pid !== 0 && !finishing;
+  // The wait status as waitpid(2) gives it: low 7 bits the signal (0 = exited), next byte the exit code.
+  const termsig = wstat & 0x7f;
+  const exited = termsig === 0;
+  const signaled = termsig !== 0 && termsig !== 0x7f;
+  const stamp = `@${buf.subarray(0, 12).toString('hex')}`;
+  return {
+    up,
+    wantedUp: (flags & 4) !== 0,
+    ready: up && (flags & 8) !== 0,
+    pid: up ? pid : -1,
+    exitCode: !up && exited ? (wstat >> 8) & 0xff : -1,
+    signal: !up && signaled ? (signalName(String(termsig)) ?? `SIG${termsig}`) : null,
+    since: tai64nToIso(stamp, taiOffset),
+  };
 }

@@ -96,6 +96,44 @@ const scenarios: [string, (c: Ctx) => Promise<void>][] = [
     expect((await st('hup'))?.pid).toBe(pid);
     await engine.uninstall('hup');
   }],
+  ['a pipeline (two producers into one consumer) survives the restart of either side', async ({ engine, st, tmp }) => {
+    const out = path.join(tmp, 'pipe.out');
+    const producer = (name: string, tag: string) =>
+      longrun(name, { producer_for: 'sink', run: sh(`i=0; while :; do i=$((i+1)); echo "${tag} $i"; sleep 0.05; done`) });
+    await engine.install(longrun('sink', { consumer_for: ['left', 'right'], run: sh(`while read -r l; do echo "$l" >> ${out}; done`) }));
+    await engine.install(producer('left', 'L'));
+    await engine.install(producer('right', 'R'));
+    for (const n of ['sink', 'left', 'right']) await engine.start(n, T);
+    const count = (tag: string): number => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith(`${tag} `)).length : 0);
+    const flows = async (what: string): Promise<void> => {
+      const [l, r] = [count('L'), count('R')];
+      await eventually(what, async () => (count('L') >= l + 3 && count('R') >= r + 3 ? true : undefined));
+    };
+    await flows('lines from both producers');
+    const [sink1, left1, right1] = [await st('sink'), await st('left'), await st('right')];
+
+    // The consumer dies: the producers never notice (no SIGPIPE), and the flow resumes.
+    process.kill(sink1?.pid as number, 'SIGKILL');
+    await eventually('the consumer back', async () => {
+      const x = await st('sink');
+      return x?.state === 'up' && x.pid !== sink1?.pid ? x : undefined;
+    });
+    await flows('lines after the consumer restarted');
+    expect(await st('left')).toMatchObject({ pid: left1?.pid, restarts: 0 });
+    expect(await st('right')).toMatchObject({ pid: right1?.pid, restarts: 0 });
+
+    // A producer dies: the consumer does not see end-of-file, and the new producer's lines arrive.
+    const sink2 = await st('sink');
+    process.kill(left1?.pid as number, 'SIGKILL');
+    await eventually('the producer back', async () => {
+      const x = await st('left');
+      return x?.state === 'up' && x.pid !== left1?.pid ? x : undefined;
+    });
+    await flows('lines after a producer restarted');
+    expect((await st('sink'))?.pid).toBe(sink2?.pid);
+    expect(running(right1?.pid)).toBe(true);
+    for (const n of ['left', 'right', 'sink']) await engine.uninstall(n);
+  }],
   ['rename keeps the same process; uninstall forgets it', async ({ engine, st }) => {
     await engine.install(longrun('before', { run: { argv: ['sleep', '1000'] } }));
     await engine.start('before', T);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { EngineError } from '../../engine/engine.js';
 import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engine/s6/scanner.js';
 import { S6Engine } from '../../engine/s6/s6-engine.js';
+import type { SvStat } from '../../engine/s6/s6-status.js';
 import { openEngine, serviceLogFile } from '../../engine/open-engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { runInProcess } from '../support/cli-harness.js';
@@ -158,9 +159,48 @@ suite('s6 engine', () => {
     expect(fs.existsSync(log)).toBe(false);
   });
 
-  test('pipelines are refused with a clear error (not supported by the s6 engine yet)', async () => {
-    await expect(engine.install(longrun('producer', { producer_for: 'logger' }))).rejects.toThrow(/^producer: pipelines .* not supported by the s6 engine/);
-    expect(fs.existsSync(path.join(engine.scandir, 'producer'))).toBe(false);
+  test('a pipeline is a FIFO both ends open read-write, renamed with its consumer, removed with the last end', async () => {
+    // The flow itself, and restarts of either side, are in the conformance suite (both engines).
+    await engine.install(longrun('pipe-src', { producer_for: 'pipe-dst', run: { argv: ['sleep', '1000'] } }));
+    const fifo = path.join(live, 'engine', 'pipes', 'pipe-dst.fifo');
+    expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
+    await engine.install(longrun('pipe-dst', { consumer_for: ['pipe-src'], run: { argv: ['cat'] } }));
+    const run = (n: string): string => fs.readFileSync(path.join(engine.scandir, n, 'run'), 'utf8');
+    expect(run('pipe-src')).toContain(`exec 1<>'${fifo}'`);
+    expect(run('pipe-dst')).toContain(`exec 0<>'${fifo}'`);
+    await engine.rename('pipe-dst', 'pipe-sink', longrun('pipe-sink', { consumer_for: ['pipe-src'], run: { argv: ['cat'] } }));
+    const renamed = path.join(live, 'engine', 'pipes', 'pipe-sink.fifo');
+    expect(fs.lstatSync(renamed).isFIFO()).toBe(true);
+    expect(fs.existsSync(fifo)).toBe(false);
+    // The producer's definition follows the rename (its producer_for changed), as a plan does it.
+    await engine.update(longrun('pipe-src', { producer_for: 'pipe-sink', run: { argv: ['sleep', '1000'] } }));
+    expect(run('pipe-src')).toContain(`exec 1<>'${renamed}'`);
+    await engine.uninstall('pipe-sink');
+    expect(fs.existsSync(renamed)).toBe(true); // pipe-src still writes into it
+    await engine.uninstall('pipe-src');
+    expect(fs.existsSync(renamed)).toBe(false);
+  });
+
+  test('the status file read directly agrees with s6-svstat in every state', async () => {
+    // Polled: s6-supervise may write its status between the two reads.
+    const agree = (n: string, cond: (s: SvStat) => boolean) =>
+      eventually(`${n}: file and s6-svstat agree`, async () => {
+        const [mine, tool] = [await engine.svstatOf(n), await engine.svstatTool(n)];
+        return mine && tool && cond(tool) && JSON.stringify(mine) === JSON.stringify(tool) ? mine : undefined;
+      });
+    await engine.install(longrun('st-plain', { run: { argv: ['sleep', '1000'] } }));
+    await agree('st-plain', (s) => !s.up && !s.wantedUp);
+    await engine.start('st-plain', T);
+    await agree('st-plain', (s) => s.up && s.pid > 0);
+    await engine.stop('st-plain', T);
+    await agree('st-plain', (s) => !s.up && s.signal === 'SIGTERM');
+    await engine.install(longrun('st-ready', { run: sh('echo >&3; exec sleep 1000'), notification_fd: 3 }));
+    await engine.start('st-ready', T);
+    await agree('st-ready', (s) => s.ready);
+    await engine.install(longrun('st-exit', { run: sh('exit 3') }));
+    await engine.start('st-exit', T);
+    await agree('st-exit', (s) => !s.up && s.wantedUp && s.exitCode === 3);
+    for (const n of ['st-plain', 'st-ready', 'st-exit']) await engine.uninstall(n);
   });
 
   test('a crashed service is restarted by s6', async () => {
