@@ -8,6 +8,7 @@ import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags
 import { parseInputFlags, preflightInputs } from '../operator-input.js';
 import { readPlanFile } from '../plan-file-io.js';
 import { renderHuman } from '../views/plan-human.js';
+import { planForJson } from '../views/plan-json.js';
 import { JsonApplyView, PlainApplyView, type ApplyView } from '../views/apply-view.js';
 import { desiredDb, planCommand, planFileOf, planFromFlags, readLiveLocked } from './plan.js';
 import type { ApplyResult } from '../../engine/apply-events.js';
@@ -88,7 +89,7 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
     const plan = planFromFlags(ctx, compiled, live, destroy);
     const pf = planFileOf(plan, compiled, live);
     const json = flagBool(ctx, 'json');
-    if (json) write(ctx.io.stdout, JSON.stringify({ type: 'plan', time: new Date().toISOString(), plan }));
+    if (json) write(ctx.io.stdout, JSON.stringify({ type: 'plan', time: new Date().toISOString(), plan: planForJson(plan) }));
     else ctx.io.stdout.write(renderHuman(plan, { color: ctx.io.color }));
 
     if (plan.steps.length === 0 && live.state.compiled_hash === plan.compiled_hash) {
