@@ -68,6 +68,8 @@ export class SupervisedService {
   private killTimer?: NodeJS.Timeout;
   /** Between the death of the process and the end of finish: no new spawn. */
   private settling = false;
+  /** Uninstalled or its supervisor gone: whatever is still in flight must never spawn it again. */
+  private abandoned = false;
   private waiters: Waiter[] = [];
 
   constructor(
@@ -203,7 +205,7 @@ export class SupervisedService {
 
   spawnRun(): void {
     this.restartTimer = undefined;
-    if (this.running || this.settling || this.wanted !== 'up') return;
+    if (this.running || this.settling || this.wanted !== 'up' || this.abandoned) return;
     const paths = servicePaths(this.host.layout, this.name);
     let account;
     try {
@@ -321,7 +323,7 @@ export class SupervisedService {
     }
     await this.runFinish(code, signal);
     this.settling = false;
-    if (this.wanted === 'up') {
+    if (this.wanted === 'up' && !this.abandoned) {
       this.setState('down');
       this.scheduleRestart();
     } else {
@@ -337,7 +339,7 @@ export class SupervisedService {
   }
 
   private scheduleRestart(): void {
-    if (this.restartTimer) return;
+    if (this.restartTimer || this.abandoned) return;
     const wait = Math.max(0, this.lastSpawnAt + RESTART_INTERVAL_MS - Date.now());
     this.restartTimer = setTimeout(() => this.spawnRun(), wait);
   }
@@ -436,10 +438,13 @@ export class SupervisedService {
 
   /** Fails pending requests: the supervisor is going away or the service is uninstalled. */
   abandon(reason: string): void {
+    this.abandoned = true;
     this.rejectWaiters('up', new EngineError(this.name, reason));
     this.rejectWaiters('down', new EngineError(this.name, reason));
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     if (this.killTimer) clearTimeout(this.killTimer);
+    this.killTimer = undefined;
   }
 
   persisted(): PersistedStatus {

@@ -310,7 +310,10 @@ export class Supervisor {
   private async uninstall(name: string): Promise<void> {
     const svc = this.services.get(name);
     if (!svc) return;
-    if (svc.running || svc.state !== 'down') await svc.stop(0);
+    // Always, whatever its state: a service between a death and its restart (in finish, or
+    // waiting out the throttle) is neither running nor stopping, yet still wanted up, and would
+    // come back unseen once it left the table. It leaves the table only once run and finish are gone.
+    await svc.stop(0);
     svc.abandon('uninstalled');
     this.services.delete(name);
     fs.rmSync(servicePaths(this.layout, name).dir, { recursive: true, force: true });

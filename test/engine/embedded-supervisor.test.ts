@@ -235,6 +235,26 @@ describe('embedded supervisor', () => {
     expect(fs.existsSync(path.join(live, 'engine/services/gone'))).toBe(false);
   });
 
+  test('uninstall of a service caught between a death and its restart (inside finish) stops it for good', async () => {
+    const ghostLog = path.join(live, 'ghost.log');
+    const timeouts = { up_ms: 0, down_ms: 0, kill_ms: 2000, finish_ms: 1000 };
+    await up(longrun('ghost', { timeouts, working_dir: live, run: { argv: ['/bin/sh', '-c', 'date +%s%N >> ghost.log; exit 1'] }, finish: { argv: ['sleep', '3608'] } }));
+    // Dead and inside finish: neither running nor stopping, yet wanted up.
+    await waitFor('inside finish', () => processesWith('sleep 3608', live).length > 0);
+    await engine.uninstall('ghost');
+    expect(processesWith('sleep 3608', live)).toEqual([]);
+    expect((await engine.status())['ghost']).toBeUndefined();
+    const lines = fs.readFileSync(ghostLog, 'utf8');
+    // Past the one-second restart throttle and the finish timeout: a respawn would have written.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(fs.readFileSync(ghostLog, 'utf8')).toBe(lines);
+    expect(processesWith('sleep 3608', live)).toEqual([]);
+    // And the clean stop has nothing left to wait for.
+    const sup = supervisorPid();
+    await (engine as EmbeddedEngine).shutdown();
+    await waitFor('supervisor exit', () => !alive(sup));
+  });
+
   test('a SIGKILLed supervisor, started again, adopts what runs: exactly one instance of each service', async () => {
     const a = await up(longrun('adopt-a', { run: { argv: ['sleep', '3601'] } }));
     const b = await up(longrun('adopt-b', { notification_fd: 3, run: { script: '#!/bin/sh\necho >&3\nexec sleep 3602\n' } }));
