@@ -189,3 +189,39 @@ test('Ctrl-C once: the step in flight finishes, nothing new starts, the state is
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/longrun\.after: start done/);
 }, 120_000);
+
+test('apply --json never prints a sensitive value: the plan event is redacted as plan --json is', async () => {
+  const secret = 's3cret-apply-json-91c7';
+  const src = path.join(fx.root, 'src');
+  fs.mkdirSync(src);
+  // The secret reaches an env var, an argv and a data file: every place a plan shows a definition.
+  fs.writeFileSync(
+    path.join(src, 'main.hcl'),
+    `variable "pw" {
+  type      = string
+  sensitive = true
+}
+
+longrun "db" {
+  run  = ["sh", "-c", "exec sleep 1000 # \${var.pw}"]
+  env  = { PGPASSWORD = var.pw }
+  data = { "pass.conf" = "password = \${var.pw}" }
+}
+`,
+  );
+  const r = fx.rc(['apply', 'src', '--json', '--auto-approve'], { env: { RCFORM_VAR_pw: secret } });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout + r.stderr).not.toContain(secret);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; plan?: { resource_changes: { name: string; after: Record<string, unknown>; after_sensitive?: string[] }[] } });
+  expect(events[0]?.type).toBe('plan');
+  const db = events[0]?.plan?.resource_changes.find((c) => c.name === 'db');
+  expect(db?.after_sensitive).toEqual(expect.arrayContaining(['env.PGPASSWORD', 'run']));
+  expect(db?.after['env']).toEqual({ PGPASSWORD: '(sensitive value)' });
+  expect(db?.after['run']).toBe('(sensitive value)');
+  expect(db?.after['data']).toEqual({ 'pass.conf': '(sensitive value)' });
+  expect(events.at(-1)).toMatchObject({ type: 'apply_end', outcome: 'ok' });
+  // The value did reach the service: redaction is in the views only.
+  const pid = (await fx.status())['db']?.pid as number;
+  expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain(`PGPASSWORD=${secret}`);
+}, 120_000);
