@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import { liveFixture, type LiveFixture } from '../support/apply-harness.js';
 import { alive, waitFor } from '../support/engine-harness.js';
+import { groupMembers } from '../../engine/embedded/proc.js';
 import type { ServiceSpec } from '../support/compiled-fixture.js';
 import { readState } from '../../state/state-file.js';
 import { readJournal } from '../../state/journal.js';
@@ -136,17 +137,48 @@ test('without a terminal: apply DIR refuses without --auto-approve; a oneshot ne
   expect(r.stderr).not.toContain('hunter2');
 }, 120_000);
 
-test("an operator's secret reaches the oneshot's stdin and nothing else: not state, plan, journal, logs or output", async () => {
+test("an operator's secret reaches the oneshot's stdin and nothing else: not state, plan, journal, logs, output or the process list", async () => {
   const secret = 'correct-horse-battery-staple-7f3a';
+  const running = path.join(fx.root, 'running');
+  const release = path.join(fx.root, 'release');
+  // The oneshot holds still after reading its answer, so the process list can be read while the
+  // answer is in use: rcform, the supervisor and the oneshot all alive.
   const file = fx.writeDb('v1.json', {
-    unlock: { type: 'oneshot', input: { prompt: 'Passphrase:', secret: true }, up: { script: `#!/bin/sh\necho "reading passphrase"\nsha256sum > ${fx.root}/got\n` } },
+    unlock: {
+      type: 'oneshot',
+      input: { prompt: 'Passphrase:', secret: true },
+      up: { script: `#!/bin/sh\necho "reading passphrase"\nsha256sum > ${fx.root}/got\ntouch ${running}\nn=0\nwhile [ ! -e ${release} ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done\n` },
+      timeouts: { up_ms: 120_000, down_ms: 0 },
+    },
   });
   fs.writeFileSync(path.join(fx.root, 'pass'), secret + '\n', { mode: 0o600 });
-  let r = fx.rc(['plan', '--compiled', file, '--out', 'p.plan']);
-  expect(r.code).toBe(0);
-  r = fx.rc(['apply', 'p.plan', '--input', 'unlock=@pass']);
+  const r0 = fx.rc(['plan', '--compiled', file, '--out', 'p.plan']);
+  expect(r0.code).toBe(0);
+  const { spawn } = await import('node:child_process');
+  const { CLI } = await import('../support/cli-harness.js');
+  const child = spawn(process.execPath, [CLI, 'apply', 'p.plan', '--input', 'unlock=@pass'], { cwd: fx.root, env: { ...process.env, RCFORM_LIVE: fx.live, NO_COLOR: '1' } });
+  const r = { stdout: '', stderr: '' };
+  child.stdout.on('data', (c) => (r.stdout += c));
+  child.stderr.on('data', (c) => (r.stderr += c));
+  const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  try {
+    await waitFor('the oneshot to have read its answer', () => fs.existsSync(running), 60_000);
+    const leaks: string[] = [];
+    for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      for (const what of ['cmdline', 'environ']) {
+        try {
+          if (fs.readFileSync(`/proc/${pid}/${what}`, 'latin1').includes(secret)) leaks.push(`${pid}/${what}`);
+        } catch {
+          // gone, or not ours to read
+        }
+      }
+    }
+    expect(leaks).toEqual([]);
+  } finally {
+    fs.writeFileSync(release, '');
+  }
+  expect(await exited).toBe(0);
   expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
   const { createHash } = await import('node:crypto');
   expect(fs.readFileSync(path.join(fx.root, 'got'), 'utf8')).toContain(createHash('sha256').update(secret).digest('hex'));
   const haystack: string[] = [r.stdout, r.stderr, fs.readFileSync(path.join(fx.root, 'p.plan'), 'utf8')];
@@ -224,4 +256,125 @@ longrun "db" {
   // The value did reach the service: redaction is in the views only.
   const pid = (await fx.status())['db']?.pid as number;
   expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain(`PGPASSWORD=${secret}`);
+}, 120_000);
+
+test('Ctrl-C twice: the steps in flight are interrupted, nothing new starts, the state is saved and true', async () => {
+  const marker = path.join(fx.root, 'slow-done');
+  const slowPid = path.join(fx.root, 'slow.pid');
+  const file = fx.writeDb('v1.json', {
+    // Two steps that would take a minute: a oneshot, and a longrun that never reports readiness.
+    slow: { type: 'oneshot', up: { script: `#!/bin/sh\necho $$ > ${slowPid}\nsleep 60\ntouch ${marker}\n` }, timeouts: { up_ms: 120_000, down_ms: 0 } },
+    mute: { type: 'longrun', run: { argv: ['sleep', '1001'] }, notification_fd: 3, timeouts: { up_ms: 120_000, down_ms: 10_000, kill_ms: 2000, finish_ms: 2000 } },
+    quick: { type: 'longrun', run: { argv: ['sleep', '1002'] } },
+    after: { type: 'longrun', deps: ['slow'] },
+  });
+  const { spawn } = await import('node:child_process');
+  const { CLI } = await import('../support/cli-harness.js');
+  const child = spawn(process.execPath, [CLI, 'apply', '--compiled', file, '--auto-approve'], { cwd: fx.root, env: { ...process.env, RCFORM_LIVE: fx.live } });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  await waitFor(
+    'both slow steps under way and the quick one done',
+    () => out.includes('longrun.mute: start started') && out.includes('longrun.quick: start done') && fs.existsSync(slowPid) && fs.readFileSync(slowPid, 'utf8').endsWith('\n'),
+    60_000,
+  );
+  child.kill('SIGINT');
+  await waitFor('the first Ctrl-C to be taken', () => out.includes('interrupt: no new steps will start'), 30_000);
+  child.kill('SIGINT');
+  const code = await exited;
+  expect(code).toBe(1);
+  expect(out).toMatch(/oneshot\.slow: oneshot_up interrupted/);
+  expect(out).toMatch(/longrun\.mute: start interrupted/);
+  expect(out).toMatch(/Apply interrupted: 5 done, 0 failed, 2 interrupted, 1 not started\./);
+  expect(out).toContain('  interrupted: longrun.mute: start');
+  expect(out).toContain('  interrupted: oneshot.slow: oneshot_up');
+  expect(out).toContain('  not started: longrun.after: start');
+  expect(out).not.toMatch(/\n\s+at .*\.js:\d+/);
+
+  // The oneshot's whole process group was killed: it never got to its end.
+  const pgid = Number(fs.readFileSync(slowPid, 'utf8'));
+  await waitFor('the interrupted oneshot gone', () => groupMembers(pgid).length === 0, 30_000);
+  expect(fs.existsSync(marker)).toBe(false);
+  expect(fs.existsSync(path.join(fx.live, 'state.lock'))).toBe(false);
+
+  // The state holds every install and the one start that finished, and claims nothing it did not see.
+  const state = readState(fx.live);
+  expect(Object.keys(state.services).sort()).toEqual(['after', 'mute', 'quick', 'slow']);
+  expect(state.services['quick']?.observed?.state).toBe('up');
+  for (const n of ['slow', 'mute', 'after']) expect(state.services[n]?.observed).toBeUndefined();
+  expect(state.compiled_hash).toBeNull();
+  const { records } = readJournal(fx.live);
+  expect(records.filter((x) => x.type === 'step-end' && x.outcome === 'interrupted').map((x) => x.type === 'step-end' && x.step_id).sort()).toEqual(['oneshot_up:slow', 'start:mute']);
+  expect(records.at(-1)).toMatchObject({ type: 'apply-end', outcome: 'interrupted', done: 5, not_started: 3 });
+  expect(state.journal_seq).toBe(records.at(-1)?.seq);
+  const st = await fx.status();
+  expect(alive(st['quick']?.pid)).toBe(true);
+  expect(st['after']?.state).toBe('down');
+
+  // The next plan finishes the job: the oneshot and what waited on it; one apply converges.
+  const p = fx.rc(['plan', '--compiled', file]);
+  expect(p.stdout).toMatch(/# oneshot\.slow will be started because recorded up, but the engine reports it /);
+  expect(p.stdout).toMatch(/# longrun\.after will be started because recorded up, but the engine reports it down/);
+  expect(p.stdout).not.toMatch(/# longrun\.quick /);
+}, 120_000);
+
+/** The most steps the journal of the last apply ever had begun and not ended at once. */
+function mostStepsInFlight(live: string): number {
+  const { records } = readJournal(live);
+  const lastStart = records.findLastIndex((x) => x.type === 'apply-start');
+  let open = 0;
+  let most = 0;
+  for (const x of records.slice(lastStart)) {
+    if (x.type === 'step-start') most = Math.max(most, ++open);
+    else if (x.type === 'step-end') open--;
+  }
+  return most;
+}
+
+test('--parallelism 1: no two steps overlap, as the journal and the processes themselves show', async () => {
+  const log = path.join(fx.root, 'runs.log');
+  const specs: Record<string, ServiceSpec> = {};
+  for (const n of ['a', 'b', 'c', 'd']) {
+    specs[n] = { type: 'oneshot', up: { script: `#!/bin/sh\necho "begin ${n}" >> ${log}\nsleep 0.3\necho "end ${n}" >> ${log}\n` } };
+  }
+  const r = fx.rc(['apply', '--compiled', fx.writeDb('v1.json', specs), '--auto-approve', '--parallelism', '1']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/8 steps, up to 1 at a time/);
+  expect(mostStepsInFlight(fx.live)).toBe(1);
+  // Each oneshot ended before the next began: the log alternates begin/end of one name.
+  const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+  expect(lines).toHaveLength(8);
+  for (let i = 0; i < lines.length; i += 2) {
+    const name = (lines[i] as string).replace(/^begin /, '');
+    expect([lines[i], lines[i + 1]]).toEqual([`begin ${name}`, `end ${name}`]);
+  }
+}, 120_000);
+
+test('--parallelism 3: six independent slow starts, never more than three at once', async () => {
+  const starting = path.join(fx.root, 'starting');
+  const seen = path.join(fx.root, 'seen.log');
+  fs.mkdirSync(starting);
+  const specs: Record<string, ServiceSpec> = {};
+  // Each service counts the others still starting before it reports readiness: a start in flight
+  // is exactly a marker file present. Counting after a pause gives every overlap time to show.
+  for (const n of ['s1', 's2', 's3', 's4', 's5', 's6']) {
+    specs[n] = {
+      type: 'longrun',
+      run: { script: `#!/bin/sh\ntouch ${starting}/${n}\nsleep 1\nls ${starting} | wc -l >> ${seen}\nrm ${starting}/${n}\nprintf '\\n' >&3\nexec sleep 1000\n` },
+      notification_fd: 3,
+      timeouts: { up_ms: 60_000, down_ms: 10_000, kill_ms: 2000, finish_ms: 2000 },
+    };
+  }
+  const r = fx.rc(['apply', '--compiled', fx.writeDb('v1.json', specs), '--auto-approve', '--parallelism', '3']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(mostStepsInFlight(fx.live)).toBe(3);
+  const counts = fs.readFileSync(seen, 'utf8').trim().split('\n').map(Number);
+  expect(counts).toHaveLength(6);
+  expect(Math.max(...counts)).toBeLessThanOrEqual(3);
+  const st = await fx.status();
+  for (const n of Object.keys(specs)) expect(st[n]?.state).toBe('ready');
 }, 120_000);
