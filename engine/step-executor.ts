@@ -1,8 +1,9 @@
 import type { CompiledDb, CompiledOneshot, CompiledService } from '../lang/compile/compiled-db.js';
-import type { Plan, PlanStep, ResourceChange } from '../planner/plan-types.js';
+import { RUNNING } from '../planner/diff.js';
+import type { DriftEntry, Plan, PlanStep, ResourceChange } from '../planner/plan-types.js';
 import type { JournalWriter } from '../state/journal.js';
-import type { JournalRecord, ServiceChange } from '../state/journal-types.js';
-import type { ServiceState, State } from '../state/state-types.js';
+import type { JournalEntry, JournalRecord, ServiceChange } from '../state/journal-types.js';
+import type { ObservedState, ServiceState, State } from '../state/state-types.js';
 import type { ApplyEvent, ApplyResult, StepOutcome } from './apply-events.js';
 import type { Engine } from './engine.js';
 import { runOneshot } from './oneshot-runner.js';
@@ -107,6 +108,7 @@ export class StepExecutor {
     this.o.onEvent({ type: 'apply_start', time: now(), apply_id: this.o.journal.applyId, steps: steps.length, parallelism });
     await this.record([
       { type: 'apply-start', lineage: this.o.state.lineage, base_serial: this.o.state.serial, compiled_hash: plan.compiled_hash, steps: steps.length },
+      ...plan.drift.map((d) => refreshOf(d)),
     ]);
 
     await new Promise<void>((resolveAll) => {
@@ -301,6 +303,13 @@ export class StepExecutor {
       desired: desired ?? previous?.desired ?? 'down',
     };
   }
+}
+
+/** The state a drifted service really is in, as the plan's refresh saw it (checked fresh by apply). */
+function refreshOf(d: DriftEntry): JournalEntry {
+  const running = RUNNING.has(d.observed);
+  const state: ObservedState = d.observed === 'ready' || d.observed === 'down' || d.observed === 'failed' || d.observed === 'absent' ? d.observed : running ? 'up' : 'down';
+  return { type: 'refresh', service: d.name, change: { op: 'observe', observed: { state, at: now() }, desired: running ? 'up' : 'down' } };
 }
 
 function insertSorted(list: number[], value: number): void {

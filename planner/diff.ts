@@ -55,7 +55,8 @@ interface Entry {
   causedBy?: string;
 }
 
-const RUNNING = new Set(['up', 'ready', 'starting', 'stopping']);
+/** Engine states that count as running: a drift check, and what apply records of a drifted service. */
+export const RUNNING: ReadonlySet<string> = new Set(['up', 'ready', 'starting', 'stopping']);
 
 export function diff(input: DiffInput): Plan {
   const opts: PlanOptions = {

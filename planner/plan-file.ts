@@ -115,9 +115,13 @@ export function decodePlanFile(text: string, name: string): PlanFile {
   return content as PlanFile;
 }
 
-/** The names whose engine status a plan depends on: every service a step acts on. */
+/**
+ * The names whose engine status a plan depends on: every service a step acts on, and every
+ * drifted one (apply writes what the plan saw of it into the state).
+ */
 export function touchedServices(plan: Plan): string[] {
   const out = new Set<string>();
+  for (const d of plan.drift) out.add(d.name);
   for (const s of plan.steps) {
     out.add(s.from ?? s.service);
     if (s.from) out.add(s.service);

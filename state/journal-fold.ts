@@ -12,9 +12,12 @@ export function foldJournal(state: State, records: readonly JournalRecord[]): St
   let services: Record<string, ServiceState> | undefined;
   let compiledHash = state.compiled_hash;
   for (const rec of todo) {
-    if (rec.type === 'step-end' && rec.outcome === 'ok' && rec.change) {
-      services ??= { ...state.services };
-      applyChange(services, rec.service, rec.change);
+    if (rec.type === 'step-end' || rec.type === 'refresh') {
+      const change = rec.type === 'refresh' || rec.outcome === 'ok' ? rec.change : undefined;
+      if (change) {
+        services ??= { ...state.services };
+        applyChange(services, rec.service, change);
+      }
     } else if (rec.type === 'apply-end' && rec.outcome === 'ok' && rec.compiled_hash !== undefined) {
       compiledHash = rec.compiled_hash;
     }

@@ -56,6 +56,18 @@ export interface StepEndRecord extends Base {
   change?: ServiceChange;
 }
 
+/**
+ * What the plan's refresh found for a drifted service (state says one thing, the engine another),
+ * written at the start of an apply, before any step. Without it a drift no step needs to correct
+ * (the engine already runs what the plan wants, as after an apply killed while the engine brought
+ * a service up) would stay in the state, and every later plan would report it again.
+ */
+export interface RefreshRecord extends Base {
+  type: 'refresh';
+  service: string;
+  change: Extract<ServiceChange, { op: 'observe' }>;
+}
+
 export interface ApplyEndRecord extends Base {
   type: 'apply-end';
   outcome: StepOutcome;
@@ -66,7 +78,7 @@ export interface ApplyEndRecord extends Base {
   not_started: number;
 }
 
-export type JournalRecord = ApplyStartRecord | StepStartRecord | StepEndRecord | ApplyEndRecord;
+export type JournalRecord = ApplyStartRecord | RefreshRecord | StepStartRecord | StepEndRecord | ApplyEndRecord;
 
 /** A record as the caller gives it: the journal fills in seq and apply_id (and time if absent). */
 export type JournalEntry = JournalRecord extends infer R

@@ -92,7 +92,8 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
     if (json) write(ctx.io.stdout, JSON.stringify({ type: 'plan', time: new Date().toISOString(), plan: planForJson(plan) }));
     else ctx.io.stdout.write(renderHuman(plan, { color: ctx.io.color }));
 
-    if (plan.steps.length === 0 && live.state.compiled_hash === plan.compiled_hash) {
+    // Drift alone still needs an apply: it writes what the engine reports into the state.
+    if (plan.steps.length === 0 && plan.drift.length === 0 && live.state.compiled_hash === plan.compiled_hash) {
       if (!json) write(ctx.io.stdout, '\nNo changes. The live services match the configuration.');
       return 0;
     }

@@ -73,7 +73,7 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
     out.push(p('bold', 'Note: the engine reports services that differ from the live state'), '');
     out.push('rcform refreshed the state from the engine and found:', '');
     for (const d of plan.drift) out.push(`  # ${d.address}: ${d.detail}`);
-    out.push('', 'The plan below corrects this.', '');
+    out.push('', plan.resource_changes.length > 0 ? 'The plan below corrects this.' : 'No service needs to change for it; apply records this in the state.', '');
   }
 
   const changes = plan.resource_changes;

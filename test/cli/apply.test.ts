@@ -119,6 +119,43 @@ test('a failed start: its dependents are not started, independent steps finish, 
   expect(p.stdout).toMatch(/longrun\.needsBroken/);
 }, 120_000);
 
+test('drift that needs no step (the engine already runs what the plan wants): apply records the truth, the next plan is empty', async () => {
+  // `a` is installed down; then started behind rcform's back; then `b`, which needs it, is added:
+  // the plan wants `a` up and it already is, so no step touches it — only the state is wrong.
+  const a: ServiceSpec = { type: 'longrun', down: true };
+  const v1 = fx.writeDb('v1.json', { a });
+  expect(fx.rc(['apply', '--compiled', v1, '--auto-approve']).code).toBe(0);
+  const { EmbeddedEngine } = await import('../../engine/embedded/client.js');
+  const e = await EmbeddedEngine.connect(fx.live);
+  await e.start('a', { timeoutMs: 10_000 });
+  await e.close();
+  const v2 = fx.writeDb('v2.json', { a, b: { type: 'longrun', deps: ['a'] } });
+  let r = fx.rc(['plan', '--compiled', v2]);
+  expect(r.stdout).toContain('# longrun.a: recorded down, but the engine reports it up');
+  expect(r.stdout).not.toMatch(/# longrun\.a .*will be/);
+  r = fx.rc(['apply', '--compiled', v2, '--auto-approve']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(readState(fx.live).services['a']?.desired).toBe('up');
+  r = fx.rc(['plan', '--compiled', v2, '-detailed-exitcode']);
+  expect(r.stdout).toMatch(/^No changes\./);
+  expect(r.code).toBe(0);
+
+  // Nothing else to do, same database: a journal record (as a crashed apply leaves) says `a` is
+  // down while it runs. apply still records what the engine reports.
+  const { JournalWriter } = await import('../../state/journal.js');
+  const j = await JournalWriter.open(fx.live, { foldedSeq: readState(fx.live).journal_seq ?? 0 });
+  await j.append({ type: 'step-end', step_id: 'stop:a', action: 'stop', service: 'a', outcome: 'ok', change: { op: 'observe', observed: { state: 'down', at: new Date().toISOString() }, desired: 'down' } });
+  await j.close();
+  r = fx.rc(['plan', '--compiled', v2]);
+  expect(r.stdout).toContain('# longrun.a: recorded down, but the engine reports it up');
+  r = fx.rc(['apply', '--compiled', v2, '--auto-approve']);
+  expect(r.code).toBe(0);
+  expect(readState(fx.live).services['a']?.desired).toBe('up');
+  r = fx.rc(['plan', '--compiled', v2]);
+  expect(r.stdout).toMatch(/^No changes\./);
+}, 120_000);
+
 test('without a terminal: apply DIR refuses without --auto-approve; a oneshot needing input refuses before anything starts', async () => {
   const file = fx.writeDb('v1.json', {
     svc: { type: 'longrun' },

@@ -148,6 +148,20 @@ describe('journal', () => {
     expect(foldJournal(half, recs as never)).toEqual(folded);
   });
 
+  test("folding: a refresh record writes what the engine reported of a drifted service, before the steps' records", () => {
+    const base = { ...newState({ kind: 'embedded' }), services: { web: { ...entry('web'), desired: 'down' as const } } };
+    const recs = [
+      { seq: 1, apply_id: 'a', time: 't', type: 'apply-start', lineage: base.lineage, base_serial: 0, compiled_hash: 'c', steps: 0 },
+      { seq: 2, apply_id: 'a', time: 't', type: 'refresh', service: 'web', change: { op: 'observe', observed: { state: 'ready', at: 't' }, desired: 'up' } },
+      { seq: 3, apply_id: 'a', time: 't', type: 'refresh', service: 'gone', change: { op: 'observe', observed: { state: 'up', at: 't' }, desired: 'up' } },
+    ] as const;
+    const folded = foldJournal(base, recs as never);
+    expect(folded.services['web']?.desired).toBe('up');
+    expect(folded.services['web']?.observed?.state).toBe('ready');
+    // A service the state does not hold stays unknown: a refresh never invents an entry.
+    expect(folded.services['gone']).toBeUndefined();
+  });
+
   test('recovery after a crash folds what state.json does not show yet', async () => {
     createStateFile(dir, newState({ kind: 'embedded' }));
     const j = await JournalWriter.open(dir, { foldedSeq: 0 });
