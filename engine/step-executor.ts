@@ -48,12 +48,21 @@ export class StepExecutor {
   private readonly soft = new AbortController();
   private readonly hard = new AbortController();
   private readonly changeByName = new Map<string, ResourceChange>();
+  /**
+   * Whether each service runs, as the journal says so far. The state records what was done, not
+   * what the plan will do: an install leaves a service down until its start completes, so an apply
+   * that fails or is interrupted in between leaves no false "up" behind (which the next plan would
+   * report as drift). A service's steps run one after another, so this is never read mid-change.
+   */
+  private readonly runs = new Map<string, 'up' | 'down'>();
 
   constructor(private readonly o: ExecutorOptions) {
     for (const c of o.plan.resource_changes) {
       this.changeByName.set(c.name, c);
       if (c.previous_name) this.changeByName.set(c.previous_name, c);
     }
+    for (const [name, ss] of Object.entries(o.state.services)) this.runs.set(name, ss.desired);
+    for (const d of o.plan.drift) this.runs.set(d.name, RUNNING.has(d.observed) ? 'up' : 'down');
   }
 
   /** First Ctrl-C: start nothing new; steps in flight finish. */
@@ -189,6 +198,7 @@ export class StepExecutor {
     try {
       change = await this.execute(step);
       await startRecorded;
+      this.track(service, change);
     } catch (err) {
       outcome = this.hard.signal.aborted ? 'interrupted' : 'failed';
       error = oneLine((err as Error)?.message ?? String(err));
@@ -223,18 +233,20 @@ export class StepExecutor {
       case 'install': {
         const svc = this.after(step);
         if (svc.type === 'longrun') await engine.install(svc);
-        return { op: 'put', entry: this.entryOf(svc, this.desiredAfter(svc.name)) };
+        // Installed is not started: the start step, if the plan has one, records it up.
+        return { op: 'put', entry: this.entryOf(svc, 'down') };
       }
       case 'update': {
         const svc = this.after(step);
         if (svc.type === 'longrun') await engine.update(svc);
-        return { op: 'put', entry: this.entryOf(svc, this.desiredAfter(svc.name), this.o.state.services[svc.name]) };
+        // An update changes no process: whether it runs is what the steps before it left.
+        return { op: 'put', entry: this.entryOf(svc, this.runs.get(svc.name) ?? 'down') };
       }
       case 'rename': {
         const svc = this.after(step);
         const from = step.from as string;
         if (svc.type === 'longrun') await engine.rename(from, svc.name, svc);
-        return { op: 'rename', to: svc.name, entry: this.entryOf(svc, this.desiredAfter(svc.name), this.o.state.services[from]) };
+        return { op: 'rename', to: svc.name, entry: this.entryOf(svc, this.runs.get(from) ?? 'down') };
       }
       case 'uninstall': {
         const svc = this.before(step);
@@ -249,7 +261,8 @@ export class StepExecutor {
       }
       case 'stop': {
         await engine.stop(step.service, transition);
-        return { op: 'observe', observed: { state: 'down', at: now() }, desired: this.desiredAfter(step.service) ?? 'down' };
+        // Down even when a start follows (a restart): until that start completes, it is down.
+        return { op: 'observe', observed: { state: 'down', at: now() }, desired: 'down' };
       }
       case 'reload': {
         await engine.reload(step.service);
@@ -268,7 +281,7 @@ export class StepExecutor {
         if (svc.type !== 'oneshot') throw new Error(`${step.id}: ${svc.address} is not a oneshot`);
         await runOneshot(svc, 'down', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal });
         await engine.setOneshotState(svc, false);
-        return { op: 'observe', observed: { state: 'down', at: now() }, desired: this.desiredAfter(svc.name) ?? 'down' };
+        return { op: 'observe', observed: { state: 'down', at: now() }, desired: 'down' };
       }
     }
   }
@@ -288,19 +301,36 @@ export class StepExecutor {
     return svc;
   }
 
-  private desiredAfter(name: string): 'up' | 'down' | undefined {
-    const c = this.changeByName.get(name);
-    return c?.after_state ?? undefined;
+  /** Keeps `runs` in step with a completed step's change, as the fold will apply it. */
+  private track(service: string, change: ServiceChange | undefined): void {
+    if (!change) return;
+    switch (change.op) {
+      case 'put':
+        this.runs.set(service, change.entry.desired);
+        return;
+      case 'remove':
+        this.runs.delete(service);
+        return;
+      case 'rename': {
+        const runs = change.entry?.desired ?? this.runs.get(service);
+        this.runs.delete(service);
+        if (runs) this.runs.set(change.to, runs);
+        return;
+      }
+      case 'observe':
+        if (change.desired) this.runs.set(service, change.desired);
+        return;
+    }
   }
 
-  private entryOf(svc: CompiledService, desired: 'up' | 'down' | undefined, previous?: ServiceState): ServiceState {
+  private entryOf(svc: CompiledService, desired: 'up' | 'down'): ServiceState {
     // No observation: the fold keeps the entry's latest one (state/journal-fold.ts).
     return {
       address: svc.address,
       type: svc.type,
       definition: svc,
       definition_hash: svc.definition_hash,
-      desired: desired ?? previous?.desired ?? 'down',
+      desired,
     };
   }
 }

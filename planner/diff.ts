@@ -416,8 +416,11 @@ function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, needed
       r = { code: 'down_flipped', text: `down changed to ${after.down}` };
     } else if (e.afterUp && neededBy.has(after.name)) {
       r = { code: 'needed_by_dependent', text: `${after.name} is down = true, but ${neededBy.get(after.name)} needs it` };
+    } else if (e.afterUp) {
+      // Installed and recorded down, as an apply that failed or was interrupted before its start leaves it.
+      r = { code: 'not_running', text: 'it is installed but not running' };
     } else {
-      r = { code: 'needed_by_dependent', text: e.afterUp ? 'it should be up' : 'it is down = true and nothing that stays up needs it' };
+      r = { code: 'needed_by_dependent', text: 'it is down = true and nothing that stays up needs it' };
     }
     if (r.code === 'down_flipped') e.reasons = e.reasons.filter((x) => x.code !== 'down_flipped');
     e.reasons.unshift(r);

@@ -34,6 +34,7 @@ export type ActionReason =
   | 'replace_requested'
   | 'down_flipped'
   | 'needed_by_dependent'
+  | 'not_running'
   | 'drift'
   | 'type_changed'
   | 'moved';

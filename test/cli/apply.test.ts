@@ -112,11 +112,18 @@ test('a failed start: its dependents are not started, independent steps finish, 
   expect(st['independent']?.state).toMatch(/up|ready/);
   expect(st['needsBroken']?.state).toBe('down');
   const state = readState(fx.live);
-  expect(state.services['needsBroken']).toBeDefined();
+  // Installed, never started: the state says down, as the engine does.
+  expect(state.services['needsBroken']?.desired).toBe('down');
+  expect(state.services['broken']?.desired).toBe('down');
+  expect(state.services['independent']?.desired).toBe('up');
   expect(state.compiled_hash).toBeNull();
-  // The next plan knows: it starts what did not start.
+  // The next plan starts what did not start, as ordinary starts: nothing drifted.
   const p = fx.rc(['plan', '--compiled', file]);
-  expect(p.stdout).toMatch(/longrun\.needsBroken/);
+  expect(p.code).toBe(0);
+  expect(p.stdout).not.toMatch(/differ from the live state|recorded up/);
+  expect(p.stdout).toMatch(/# longrun\.needsBroken will be started because it is installed but not running/);
+  expect(p.stdout).toMatch(/# longrun\.broken will be started because it is installed but not running/);
+  expect(p.stdout).not.toMatch(/longrun\.independent/);
 }, 120_000);
 
 test('drift that needs no step (the engine already runs what the plan wants): apply records the truth, the next plan is empty', async () => {
@@ -252,7 +259,11 @@ test('Ctrl-C once: the step in flight finishes, nothing new starts, the state is
   expect(fs.existsSync(path.join(fx.live, 'state.lock'))).toBe(false);
   const state = readState(fx.live);
   expect(state.services['slow']?.desired).toBe('up');
+  expect(state.services['after']?.desired).toBe('down');
   expect((await fx.status())['after']?.state).toBe('down');
+  const p = fx.rc(['plan', '--compiled', file]);
+  expect(p.stdout).not.toMatch(/differ from the live state/);
+  expect(p.stdout).toMatch(/# longrun\.after will be started because it is installed but not running/);
   // One more apply converges and starts what was left.
   const r = fx.rc(['apply', '--compiled', file, '--auto-approve']);
   expect(r.code).toBe(0);
@@ -350,10 +361,12 @@ test('Ctrl-C twice: the steps in flight are interrupted, nothing new starts, the
   expect(alive(st['quick']?.pid)).toBe(true);
   expect(st['after']?.state).toBe('down');
 
-  // The next plan finishes the job: the oneshot and what waited on it; one apply converges.
+  // Installed, never started: recorded down, as the engine has them.
+  for (const n of ['slow', 'after']) expect(state.services[n]?.desired).toBe('down');
+  // The next plan finishes the job: the oneshot and what waited on it, as ordinary starts.
   const p = fx.rc(['plan', '--compiled', file]);
-  expect(p.stdout).toMatch(/# oneshot\.slow will be started because recorded up, but the engine reports it /);
-  expect(p.stdout).toMatch(/# longrun\.after will be started because recorded up, but the engine reports it down/);
+  expect(p.stdout).toMatch(/# oneshot\.slow will be started because it is installed but not running/);
+  expect(p.stdout).toMatch(/# longrun\.after will be started because it is installed but not running/);
   expect(p.stdout).not.toMatch(/# longrun\.quick /);
 }, 120_000);
 
