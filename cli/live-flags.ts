@@ -65,6 +65,20 @@ export async function lockLive(ctx: CommandContext, liveDir: string, operation: 
 }
 
 /**
+ * For plan: the lock, or — when its holder's process is gone — no lock and the stale lock's info,
+ * so a crash can be inspected before it is broken. A live holder is an error as with lockLive.
+ */
+export async function lockLiveUnlessStale(ctx: CommandContext, liveDir: string, operation: string): Promise<{ lock?: StateLock; stale?: LockHeldError }> {
+  const timeoutMs = lockTimeoutOf(ctx);
+  try {
+    return { lock: await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion() }) };
+  } catch (err) {
+    if (err instanceof LockHeldError && err.stale) return { stale: err };
+    throw asCliError(err);
+  }
+}
+
+/**
  * Runs `fn` with the lock held and the state brought up to date with the journal (a crashed
  * apply's records folded in and written). The lock is released however `fn` ends.
  */

@@ -53,6 +53,31 @@ export function describeHeldLock(info: LockInfo, stale: boolean, lockFile: strin
     stale
       ? `the state lock is held by a process that no longer exists (a stale lock, left by a crash or kill -9): ${lockFile}`
       : `the state is locked by another operation: ${lockFile}`,
+    ...lockInfoLines(info, stale),
+  ];
+  lines.push(
+    stale
+      ? `Check what that operation left behind ("rcform plan" refreshes from the engine), then run "rcform force-unlock ${info.ID}" to break the lock.`
+      : 'Wait for it to finish, or retry with --lock-timeout=DURATION to wait for it.',
+  );
+  return lines.join('\n');
+}
+
+/**
+ * What plan says when it goes on despite a stale lock: the lock's holder is gone, so nothing can
+ * change the state while plan reads it, and seeing what the crash left is the point of planning now.
+ */
+export function describeStaleLockForPlan(info: LockInfo, lockFile: string): string {
+  return [
+    `Warning: the state lock is stale: it is held by a process that no longer exists (left by a crash or kill -9): ${lockFile}`,
+    ...lockInfoLines(info, true),
+    'This plan was made without the lock, from the state and journal that operation left, refreshed from the engine.',
+    `Nothing can be applied while the lock is held: once you have reviewed this plan, run "rcform force-unlock ${info.ID}", then apply.`,
+  ].join('\n');
+}
+
+function lockInfoLines(info: LockInfo, stale: boolean): string[] {
+  const lines = [
     'Lock Info:',
     `  ID:        ${info.ID}`,
     `  Path:      ${info.Path}`,
@@ -63,12 +88,7 @@ export function describeHeldLock(info: LockInfo, stale: boolean, lockFile: strin
     `  PID:       ${info.PID}${stale ? ' (not running)' : ''}`,
   ];
   if (info.Info) lines.push(`  Info:      ${info.Info}`);
-  lines.push(
-    stale
-      ? `Check what that operation left behind ("rcform plan" refreshes from the engine), then run "rcform force-unlock ${info.ID}" to break the lock.`
-      : 'Wait for it to finish, or retry with --lock-timeout=DURATION to wait for it.',
-  );
-  return lines.join('\n');
+  return lines;
 }
 
 export interface AcquireOptions {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
 import { SOURCE_FLAGS } from '../load-source.js';
 import { readCompiledDb } from '../compiled-db-file.js';
-import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLive } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLiveUnlessStale } from '../live-flags.js';
 import { readLiveFrom } from '../live-from.js';
 import { compileDir } from '../compile-source.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
@@ -17,6 +17,7 @@ import type { Plan } from '../../planner/plan-types.js';
 import { totalChanges } from '../../planner/summary.js';
 import { readJournal } from '../../state/journal.js';
 import { foldJournal } from '../../state/journal-fold.js';
+import { describeStaleLockForPlan } from '../../state/lock.js';
 import { readState } from '../../state/state-file.js';
 import type { EngineConfig, State } from '../../state/state-types.js';
 import { observeEngine } from '../refresh.js';
@@ -123,16 +124,20 @@ async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead
     return { state, observed: null, engine: null, ref: { source: kind, file, lineage: state.lineage, serial: state.serial, compiled_hash: state.compiled_hash } };
   }
   const liveDir = liveDirOf(ctx);
-  const lock = await lockLive(ctx, liveDir, 'plan');
+  // A stale lock's holder is gone and changes nothing any more: plan shows what it left (the
+  // journal folded in, refreshed from the engine) instead of refusing, which is what the operator
+  // needs to see before breaking the lock. apply and the state commands still refuse it.
+  const { lock, stale } = await lockLiveUnlessStale(ctx, liveDir, 'plan');
+  if (stale) write(ctx.io.stderr, describeStaleLockForPlan(stale.info, stale.lockFile) + '\n');
   try {
     return await readLiveLocked(ctx, liveDir, refresh);
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 
 /**
- * The live state of `liveDir`, for a caller that holds its lock: state.json with any journal
+ * The live state of `liveDir`, for a caller that holds its lock (or found it stale): state.json with any journal
  * records it does not show yet folded in (in memory: plan never writes), and the engine's status.
  * The plan records the serial and the journal position it saw, so apply can tell it is fresh.
  */

@@ -140,6 +140,11 @@ describe('the lock, through the CLI', () => {
     expect(r.stderr).toContain(`ID:        ${lock.info.ID}`);
     expect(r.stderr).toContain('Operation: apply');
     expect(readState(dir).services['web']).toBeDefined();
+    // plan too: its holder is alive and may be changing the state right now.
+    const plan = rc('plan', '--destroy', '--refresh=false');
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain('the state is locked by another operation');
+    expect(plan.stdout).toBe('');
     // -lock=false lets a read-only command look anyway.
     expect(rc('state', 'list', '-lock=false').code).toBe(0);
     expect(rc('state', 'list').code).toBe(1);
@@ -166,6 +171,18 @@ describe('the lock, through the CLI', () => {
     expect(r.stderr).toContain('no longer exists');
     expect(r.stderr).toContain(`PID:       ${info.PID} (not running)`);
     expect(r.stderr).toContain(`rcform force-unlock ${info.ID}`);
+    expect(rc('destroy', '--auto-approve', '--refresh=false').stderr).toContain('no longer exists');
+
+    // plan goes on: it shows what the dead holder left, and says how to break the lock.
+    const plan = rc('plan', '--destroy', '--refresh=false');
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toMatch(/^Warning: the state lock is stale/);
+    expect(plan.stderr).toContain(`ID:        ${info.ID}`);
+    expect(plan.stderr).toContain('Operation: test hold');
+    expect(plan.stderr).toContain(`PID:       ${info.PID} (not running)`);
+    expect(plan.stderr).toContain(`run "rcform force-unlock ${info.ID}"`);
+    expect(plan.stdout).toContain('Plan: 0 to install, 0 to restart, 0 to reload, 0 to update, 0 to stop, 3 to remove.');
+    expect(readLockInfo(dir)?.ID).toBe(info.ID);
 
     const noTty = rc('force-unlock', info.ID);
     expect(noTty.code).toBe(1);
