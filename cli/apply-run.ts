@@ -1,9 +1,11 @@
 import { CliError, write, type CommandContext } from './command.js';
 import { asCliError } from './live-flags.js';
+import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
 import { AccountError, resolveAccount } from '../engine/accounts.js';
 import type { ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
+import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { openEngine, serviceLogFile } from '../engine/open-engine.js';
 import { tailLines } from '../engine/embedded/log-file.js';
 import { StepExecutor } from '../engine/step-executor.js';
@@ -48,9 +50,14 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
   preflightAccounts(pf);
 
   let engine: Engine;
+  // A fresh live directory's engine is started here: it has nothing to bring back. One whose state
+  // holds services is not: started now, it would bring back every service that was up, behind a
+  // plan that was made without knowing (refresh refuses then too, see cli/refresh.ts).
+  const fresh = Object.keys(state.services).length === 0;
   try {
-    engine = await openEngine(liveDir, state.engine, { autostart: true });
+    engine = await openEngine(liveDir, state.engine, { autostart: fresh });
   } catch (err) {
+    if (err instanceof SupervisorUnavailableError && !fresh) throw engineNotRunning(liveDir, state, 'apply');
     throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
   }
   try {

@@ -70,6 +70,37 @@ export interface OpenEngineOptions {
   autostart?: boolean;
 }
 
+/** Whether the live directory's engine runs, without starting it. */
+export async function engineRunning(liveDir: string, config: EngineConfig): Promise<boolean> {
+  try {
+    const e = await openEngine(liveDir, config, { autostart: false });
+    await e.close();
+    return true;
+  } catch (err) {
+    if (err instanceof SupervisorUnavailableError) return false;
+    throw err;
+  }
+}
+
+/**
+ * The process that must run for the engine to supervise anything, as an operator knows it
+ * ("the embedded supervisor of /run/rcform"), and how to start it again.
+ */
+export function engineProcessOf(liveDir: string, config: EngineConfig): { name: string; short: string; start: string } {
+  const init = `"rcform init --live ${liveDir}"`;
+  switch (config.kind) {
+    case 'embedded':
+      return { name: `the embedded supervisor of ${liveDir}`, short: 'embedded supervisor', start: init };
+    case 's6':
+      // A scan directory of the operator's own is theirs to start; rcform only starts its own.
+      return config.scandir
+        ? { name: `the s6-svscan on ${config.scandir} (the s6 engine of ${liveDir})`, short: `s6-svscan on ${config.scandir}`, start: `"s6-svscan ${config.scandir}"` }
+        : { name: `the s6-svscan of ${liveDir} (the s6 engine)`, short: 's6-svscan', start: init };
+    default:
+      return { name: `the ${String(config.kind)} engine of ${liveDir}`, short: `${String(config.kind)} engine`, start: init };
+  }
+}
+
 /** Connects to the live directory's engine; rejects with SupervisorUnavailableError when it is not running. */
 export async function openEngine(liveDir: string, config: EngineConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
   switch (config.kind) {

@@ -85,7 +85,7 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
   const lock = await lockLive(ctx, liveDir, destroy ? 'destroy' : 'apply');
   try {
     const refresh = ctx.flags['refresh'] !== false;
-    const live = await readLiveLocked(ctx, liveDir, refresh);
+    const live = await readLiveLocked(ctx, liveDir, refresh, 'apply');
     const plan = planFromFlags(ctx, compiled, live, destroy);
     const pf = planFileOf(plan, compiled, live);
     const json = flagBool(ctx, 'json');

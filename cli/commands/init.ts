@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { CliError, flagString, write, type Command } from '../command.js';
 import { asCliError, LIVE_FLAG, liveDirOf, lockLive, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
-import { startEngine } from '../../engine/open-engine.js';
+import { engineProcessOf, engineRunning, startEngine } from '../../engine/open-engine.js';
 import { LIVE_ENTRIES, liveLayout } from '../../state/live-dir.js';
 import { createStateFile, newState, readState, stateExists } from '../../state/state-file.js';
 import type { EngineConfig, EngineKind } from '../../state/state-types.js';
@@ -15,8 +15,13 @@ export const initCommand: Command = {
     'Creates the live directory (see docs/live.md for where it is by default): state.json with a new',
     'lineage and serial 0, the journal directory and the engine\'s directory, then starts the engine',
     '(the embedded supervisor, detached, unless --engine=s6). state.json is written last, so an init',
-    'that fails part way can simply be run again. On a directory that is already initialised it says',
-    'so and changes nothing.',
+    'that fails part way can simply be run again.',
+    '',
+    'On a directory that is already initialised it says so and changes nothing in the state; if its',
+    'engine is not running (after a reboot, or "rcform supervise --stop"), it starts it. The engine',
+    'brings back every service that was up when it stopped, so this is how to resume before planning:',
+    'plan and apply refuse to guess what runs while the engine of a live directory with services is',
+    'stopped.',
   ].join('\n'),
   args: [],
   flags: [
@@ -34,7 +39,7 @@ export const initCommand: Command = {
     if (scandir !== undefined && kind !== 's6') throw new CliError('--scandir is for --engine=s6 only');
     const config: EngineConfig = { kind, ...(scandir !== undefined ? { scandir: fs.realpathSync.native(scandir) } : {}) };
 
-    if (stateExists(liveDir)) return alreadyInitialised(ctx, liveDir);
+    if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir);
     if (fs.existsSync(layout.root)) {
       if (!fs.statSync(layout.root).isDirectory()) throw new CliError(`${layout.root} exists and is not a directory`);
       const foreign = fs.readdirSync(layout.root).filter((n) => !LIVE_ENTRIES.includes(n) && !n.startsWith('.'));
@@ -51,7 +56,7 @@ export const initCommand: Command = {
     const lock = await lockLive(ctx, liveDir, 'init');
     try {
       // Another init may have finished while we waited for the lock.
-      if (stateExists(liveDir)) return alreadyInitialised(ctx, liveDir);
+      if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir);
       try {
         await startEngine(layout.root, config);
       } catch (err) {
@@ -70,13 +75,27 @@ export const initCommand: Command = {
   },
 };
 
-function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string): number {
+async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string): Promise<number> {
   let state;
   try {
     state = readState(liveDir);
   } catch (err) {
     throw asCliError(err);
   }
-  write(ctx.io.stdout, `${liveLayout(liveDir).root} is already initialised (lineage ${state.lineage}, serial ${state.serial}, engine ${state.engine.kind}); nothing was changed.`);
+  const root = liveLayout(liveDir).root;
+  const what = `${root} is already initialised (lineage ${state.lineage}, serial ${state.serial}, engine ${state.engine.kind})`;
+  // Starting a stopped engine changes no state, and both engines refuse a second instance, so
+  // this needs no lock: an apply holding it could not be using an engine that is not running.
+  if (await engineRunning(root, state.engine)) {
+    write(ctx.io.stdout, `${what}; nothing was changed.`);
+    return 0;
+  }
+  const engine = engineProcessOf(root, state.engine).short;
+  try {
+    await startEngine(root, state.engine);
+  } catch (err) {
+    throw new CliError(`${what}, but its ${engine} is not running and could not be started: ${(err as Error).message}`);
+  }
+  write(ctx.io.stdout, `${what}; nothing was changed in the state; its ${engine} was not running and has been started.`);
   return 0;
 }

@@ -141,13 +141,13 @@ async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead
  * records it does not show yet folded in (in memory: plan never writes), and the engine's status.
  * The plan records the serial and the journal position it saw, so apply can tell it is fresh.
  */
-export async function readLiveLocked(ctx: CommandContext, liveDir: string, refresh: boolean): Promise<LiveRead> {
+export async function readLiveLocked(ctx: CommandContext, liveDir: string, refresh: boolean, command: 'plan' | 'apply' = 'plan'): Promise<LiveRead> {
   try {
     const onDisk = readState(liveDir);
     const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
     for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
     const state = foldJournal(onDisk, records);
-    const observed = refresh ? await observeEngine(liveDir, state, ctx.io) : null;
+    const observed = refresh ? await observeEngine(liveDir, state, command) : null;
     return {
       state,
       observed,

@@ -44,7 +44,7 @@ export const stateMvCommand: Command = {
         if (!(err instanceof SupervisorUnavailableError)) throw err;
         // Its services may still run, to be adopted under their old names: renaming only the
         // state would leave the two disagreeing.
-        throw new CliError(`the ${state.engine.kind} engine of ${liveDir} is not running, so the service cannot be renamed in it (${err.message}); start it with "rcform supervise --live ${liveDir}" or any apply, then retry; nothing was moved`);
+        throw new CliError(`the ${state.engine.kind} engine of ${liveDir} is not running, so the service cannot be renamed in it (${err.message}); start it with "rcform init --live ${liveDir}", then retry; nothing was moved`);
       }
       try {
         const status = await engine.status();

@@ -43,11 +43,14 @@ test('plan refreshes from the engine: a stopped process and an unknown service a
   fs.writeFileSync(dbFile, JSON.stringify(db));
   try {
     createStateFile(live, { ...stateFromCompiled(db), lineage: '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b', journal_seq: 0 });
-    // With no supervisor running, nothing runs: every recorded service is drift.
+    // With no supervisor running, what runs cannot be known (started, it would bring back what
+    // was up): plan refuses, and says how to start it or to plan from the state alone.
     let r = await runInProcess(['plan', '--compiled', dbFile, '--live', live]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toContain('is not running');
-    expect(r.stdout).toContain('# longrun.sleeper: recorded up, but the engine does not know it');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`the embedded supervisor of ${live} is not running, so what runs cannot be known`);
+    expect(r.stderr).toContain(`"rcform init --live ${live}"`);
+    expect(r.stderr).toContain('--refresh=false');
+    expect(r.stdout).toBe('');
 
     sup = spawn(process.execPath, [CLI, 'supervise', '--live', live], { stdio: ['ignore', 'ignore', 'pipe'] });
     const engine = await waitFor('supervisor socket', () => EmbeddedEngine.connect(live).catch(() => undefined));

@@ -369,6 +369,83 @@ const cliScenarios: [string, (o: Op) => Promise<void>][] = [
     expect(both(r)).toMatch(/^No changes\./);
     expect(r.code).toBe(0);
   }],
+  ['engine stopped: plan and apply refuse to guess what runs; init starts it again, which brings back what was up, and nothing runs twice', async (o) => {
+    o.write(`
+longrun "svc" {
+  run = ["sleep", "1030"]
+}
+
+longrun "idle" {
+  down = true
+  run  = ["sleep", "1031"]
+}
+
+oneshot "once" {
+  up = ["sh", "-c", "echo ran >> ${o.root}/once.out"]
+}
+`);
+    ok(o.rc(['init', '--engine', o.kind]));
+    // A fresh live directory has nothing to bring back: apply starts its engine itself.
+    ok(o.rc(['supervise', '--stop']));
+    ok(o.rc(['apply', 'src', '--auto-approve']));
+    const svc0 = o.status()['svc'];
+    expect(running(svc0?.pid)).toBe(true);
+    expect(readFile(path.join(o.root, 'once.out'))).toBe('ran\n');
+
+    ok(o.rc(['supervise', '--stop']));
+    await eventually('svc down with its engine', async () => (running(svc0?.pid) ? undefined : true));
+    const stateFile = path.join(o.live, 'state.json');
+    const state0 = fs.readFileSync(stateFile, 'utf8');
+
+    let r = o.rc(['plan', 'src', '--out', 'p.plan']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Error: the (embedded supervisor|s6-svscan) of .* is not running, so what runs cannot be known; start it with "rcform init --live .*" \(it brings back the services that were up\), then plan again; or plan from the state alone with --refresh=false\n$/);
+    expect(fs.existsSync(path.join(o.root, 'p.plan'))).toBe(false);
+    // A plan from the state alone can be made and reviewed, but nothing applies while the engine is stopped.
+    ok(o.rc(['plan', 'src', '--refresh=false', '--out', 'p.plan']));
+    for (const args of [['apply', 'p.plan'], ['apply', 'src', '--auto-approve'], ['apply', 'src', '--auto-approve', '--refresh=false', '--replace', 'longrun.svc'], ['destroy', '--auto-approve', '--refresh=false']]) {
+      r = o.rc(args);
+      expect([args, r.code]).toEqual([args, 1]);
+      expect(r.stderr).toMatch(/is not running, so what runs cannot be known.*start it with "rcform init --live /);
+    }
+    // Nothing was done: no engine, no process, the state and the oneshot's effects as they were.
+    expect(o.rc(['status']).code).toBe(1);
+    expect(fs.readFileSync(stateFile, 'utf8')).toBe(state0);
+    expect(readFile(path.join(o.root, 'once.out'))).toBe('ran\n');
+
+    r = ok(o.rc(['init', '--engine', o.kind]));
+    expect(r.stdout).toMatch(/is already initialised \(.*\); nothing was changed in the state; its (embedded supervisor|s6-svscan) was not running and has been started\.\n$/);
+    expect(fs.readFileSync(stateFile, 'utf8')).toBe(state0);
+    let svc1: ServiceStatus | undefined;
+    if (o.kind === 'embedded') {
+      // The embedded supervisor's clean stop keeps what each service wanted: svc comes back.
+      svc1 = await eventually('svc brought back by its engine', async () => {
+        const s = o.status()['svc'];
+        return s && s.state === 'up' && running(s.pid) ? s : undefined;
+      });
+      expect(svc1.pid).not.toBe(svc0?.pid);
+      r = o.rc(['plan', 'src', '-detailed-exitcode']);
+      expect(both(r)).toMatch(/^No changes\./);
+      expect(r.code).toBe(0);
+    } else {
+      // s6's clean stop wrote every service's down file (docs/engine-s6.md): svc comes back down,
+      // and now that the engine can be asked, the plan says so and starts it.
+      await eventually('svc supervised again, down', async () => (o.status()['svc']?.state === 'down' ? true : undefined));
+      r = o.rc(['plan', 'src', '-detailed-exitcode']);
+      expect(r.code).toBe(2);
+      expect(planLines(r.stdout)).toEqual(['# longrun.svc will be started because recorded up, but the engine reports it down', '# longrun.svc: recorded up, but the engine reports it down']);
+    }
+    expect(o.status()['idle']?.state).toBe('down');
+    ok(o.rc(['apply', 'src', '--auto-approve']));
+    const svc2 = o.status()['svc'];
+    expect(running(svc2?.pid)).toBe(true);
+    if (svc1) expect(svc2?.pid).toBe(svc1.pid);
+    r = o.rc(['plan', 'src', '-detailed-exitcode']);
+    expect(both(r)).toMatch(/^No changes\./);
+    // The oneshot ran once, whatever the engine went through.
+    expect(readFile(path.join(o.root, 'once.out'))).toBe('ran\n');
+    expect(ok(o.rc(['init'])).stdout).toMatch(/; nothing was changed\.\n$/);
+  }],
   ['failures: a run that cannot start and one never ready stop apply with the service and the step; state, journal and re-plan tell the truth', async (o) => {
     o.write(failuresHcl(o.root, false));
     ok(o.rc(['init', '--engine', o.kind]));
