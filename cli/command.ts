@@ -1,4 +1,5 @@
 import type { ArgSpec, FlagSpec, FlagValue } from './args.js';
+import type { ClosedOutputPolicy } from './closed-output.js';
 
 // Every subcommand is one file under cli/commands/ exporting a Command; cli/commands/index.ts
 // lists them. Commands return an exit code and signal user errors with CliError, which main
@@ -12,6 +13,8 @@ export interface Io {
   cwd: string;
   /** Colour allowed on stdout: a TTY, no NO_COLOR, no --no-color. */
   color: boolean;
+  /** What a closed stdout or stderr does (cli/closed-output.ts); set by the dispatcher per command. */
+  closedOutput?: ClosedOutputPolicy;
 }
 
 export interface CommandContext {
@@ -28,6 +31,11 @@ export interface Command {
   description?: string;
   args: ArgSpec[];
   flags: FlagSpec[];
+  /**
+   * The command changes nothing (or, as a function, not with these flags), so a closed output may
+   * end it at once. Any other command runs to its end when its output goes away.
+   */
+  readOnly?: boolean | ((flags: Record<string, FlagValue>) => boolean);
   run(ctx: CommandContext): Promise<number>;
 }
 

@@ -1,4 +1,5 @@
 import { parseArgs } from './args.js';
+import { guardProcessOutput } from './closed-output.js';
 import { CliError, write, type Command, type Io } from './command.js';
 import { commands as allCommands } from './commands/index.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
@@ -63,6 +64,8 @@ export async function runCli(argv: readonly string[], io: Io, commands: readonly
   }
   if (!parsed.ok) return usageError(io, `${parsed.error} (see "rcform ${cmd.name} --help")`);
   if (parsed.value.flags['no-color']) io.color = false;
+  const readOnly = typeof cmd.readOnly === 'function' ? cmd.readOnly(parsed.value.flags) : cmd.readOnly === true;
+  io.closedOutput = readOnly ? 'exit' : 'continue';
 
   try {
     return await cmd.run({ positionals: parsed.value.positionals, flags: parsed.value.flags, io });
@@ -83,14 +86,19 @@ function usageError(io: Io, message: string): number {
   return 1;
 }
 
+/** The process's own streams, guarded so that a closed pipe is never a crash. */
 export function processIo(): Io {
   const env = process.env;
-  return {
+  const io: Io = {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     env,
     cwd: process.cwd(),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env['NO_COLOR'] !== ''),
+    // Help and usage errors change nothing.
+    closedOutput: 'exit',
   };
+  guardProcessOutput(() => io.closedOutput ?? 'exit');
+  return io;
 }

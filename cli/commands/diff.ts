@@ -18,6 +18,7 @@ import type { State } from '../../state/state-types.js';
 
 export const diffCommand: Command = {
   name: 'diff',
+  readOnly: true,
   summary: 'Is the compiled database current with the source, and how does live differ from it?',
   description: `With DIR and --compiled FILE: the services whose definitions differ between the source and
 the compiled file, with diffs, then how the live state differs from the source. With only

@@ -11,6 +11,7 @@ import { GRAPH_FORMATS, renderGraph, type GraphFormat } from '../../lang/compile
 
 export const graphCommand: Command = {
   name: 'graph',
+  readOnly: true,
   summary: 'Print the dependency graph of a source tree as Graphviz DOT or Mermaid',
   description: `Edges point from a service to what it needs (app -> db). Longruns are boxes, oneshots
 ellipses, bundles folders with dashed edges to their contents; a pipeline is a dotted edge from

@@ -7,6 +7,7 @@ import { engineConfigOf } from '../engine-config.js';
 
 export const logsCommand: Command = {
   name: 'logs',
+  readOnly: true,
   summary: "Print a service's log (stdout and stderr), optionally following it",
   description: [
     'Prints the last N lines of the service\'s log, across rotated files. With -f, keeps printing',

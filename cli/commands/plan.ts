@@ -28,6 +28,8 @@ import { observeEngine } from '../refresh.js';
 
 export const planCommand: Command = {
   name: 'plan',
+  // With --out a plan file is written after the plan is printed: that must not be cut short.
+  readOnly: (flags) => flags['out'] === undefined,
   summary: 'Show what apply would change: the compiled source against the live services',
   description: `Compiles the services in DIR (default: the current directory), or reads --compiled FILE,
 and compares them with the live state, refreshed from the engine. Each change says why it happens.

@@ -34,6 +34,7 @@ type Query = (typeof QUERIES)[number];
 
 export const showCompiledCommand: Command = {
   name: 'show compiled',
+  readOnly: true,
   summary: 'Inspect a compiled database: services by type, definitions, dependencies, bundles',
   description: `With only FILE, lists every service by type. With a SERVICE, shows its definition, its
 dependencies in both directions and the bundles it belongs to. The query flags answer one

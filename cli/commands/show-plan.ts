@@ -9,6 +9,7 @@ import { readPlanFile } from '../plan-file-io.js';
 
 export const showPlanCommand: Command = {
   name: 'show',
+  readOnly: true,
   summary: 'Show a saved plan file (from "rcform plan --out FILE")',
   description: `Renders a plan file as the human plan, --json (schemas/plan.schema.json) or --markdown.
 The file is refused if it was altered after it was written. For a compiled database, see

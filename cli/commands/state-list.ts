@@ -5,6 +5,7 @@ import { addressMatches } from '../../state/address.js';
 
 export const stateListCommand: Command = {
   name: 'state list',
+  readOnly: true,
   summary: 'List the services recorded in the live state',
   description: [
     'Prints one address per line, sorted. FILTER narrows the list: "longrun" lists every longrun,',

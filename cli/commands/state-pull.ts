@@ -8,6 +8,7 @@ import { serializeState } from '../../state/state-file.js';
 
 export const statePullCommand: Command = {
   name: 'state pull',
+  readOnly: true,
   summary: 'Print the live state as JSON (for "rcform plan --live-from FILE")',
   description: 'Prints state.json with any journal records of an unfinished apply folded in. The output holds every installed definition, sensitive values included: treat it as a secret.',
   args: [],

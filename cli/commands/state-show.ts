@@ -5,6 +5,7 @@ import { findService } from '../../state/address.js';
 
 export const stateShowCommand: Command = {
   name: 'state show',
+  readOnly: true,
   summary: 'Show one service as the live state records it',
   description: 'ADDRESS is a service address (longrun.web, oneshot.mount["data"]) or a service name. Sensitive values are masked.',
   args: [{ name: 'ADDRESS' }],

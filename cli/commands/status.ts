@@ -7,6 +7,7 @@ import { renderStatus } from '../views/status-view.js';
 
 export const statusCommand: Command = {
   name: 'status',
+  readOnly: true,
   summary: 'Show what the engine is running: per service wanted state, state, pid, restarts',
   description: [
     'Asks the live directory\'s engine (not state.json) for every service it knows: what it wants',

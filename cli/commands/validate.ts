@@ -7,6 +7,7 @@ import { validateJson } from '../views/diagnostics-json.js';
 
 export const validateCommand: Command = {
   name: 'validate',
+  readOnly: true,
   summary: 'Check the service definitions in DIR: syntax, attributes, references, cycles',
   description: `Reads every *.hcl file in DIR (default: the current directory) and reports every problem
 at once: syntax errors, unknown or invalid attributes, unknown references, dependency and bundle
