@@ -1,6 +1,7 @@
 import type { CompiledDb, CompiledService } from '../lang/compile/compiled-db.js';
 import type { ServiceStatus } from '../engine/engine.js';
 import type { State } from '../state/state-types.js';
+import { didYouMean } from '../lang/eval/suggest.js';
 import { changedPaths, topField } from './changed-paths.js';
 import { PlanError } from './plan-error.js';
 import {
@@ -132,7 +133,7 @@ export function diff(input: DiffInput): Plan {
     scopeOld = new Set();
     for (const t of opts.target) {
       const hit = resolveAddress(t, compiled, newSvcs, oldSvcs);
-      if (hit.length === 0) problems.push(`--target ${t}: no service or bundle has this address or name`);
+      if (hit.length === 0) problems.push(`--target ${t}: no service or bundle has this address or name.${addressHint(t, compiled, newSvcs, oldSvcs)}`);
       for (const n of hit) {
         if (n in newSvcs) closureInto(n, newSvcs, scopeNew);
         if (n in oldSvcs) scopeOld.add(n);
@@ -160,7 +161,7 @@ export function diff(input: DiffInput): Plan {
   const replaceNames = new Set<string>();
   for (const r of opts.replace) {
     const hit = resolveAddress(r, compiled, newSvcs, oldSvcs).filter((n) => n in newSvcs);
-    if (hit.length === 0) problems.push(`--replace ${r}: no service in the compiled database has this address or name`);
+    if (hit.length === 0) problems.push(`--replace ${r}: no service in the compiled database has this address or name.${addressHint(r, compiled, newSvcs, {})}`);
     for (const n of hit) replaceNames.add(n);
   }
 
@@ -546,7 +547,11 @@ function walk(start: string, next: (n: string) => readonly string[] | undefined,
   }
 }
 
-/** An address (`longrun.db`, `bundle.web`) or a bare name, to service names; bundles expand. */
+/**
+ * An address (`longrun.db`, `bundle.web`, `longrun.getty["tty1"]`), the address of a whole
+ * `for_each` block (`longrun.getty`: every instance, as Terraform reads a resource address without
+ * its key) or a bare name, to service names; bundles expand.
+ */
 export function resolveAddress(
   target: string,
   compiled: CompiledDb | null,
@@ -554,8 +559,30 @@ export function resolveAddress(
   oldSvcs: State['services'],
 ): string[] {
   const out = new Set<string>();
-  for (const s of Object.values(newSvcs)) if (s.address === target || s.name === target) out.add(s.name);
-  for (const [n, s] of Object.entries(oldSvcs)) if (s.address === target || n === target) out.add(n);
-  for (const b of Object.values(compiled?.bundles ?? {})) if (b.address === target || b.name === target) for (const m of b.members) out.add(m);
+  const means = (address: string, name: string): boolean => address === target || name === target || blockAddress(address) === target;
+  for (const s of Object.values(newSvcs)) if (means(s.address, s.name)) out.add(s.name);
+  for (const [n, s] of Object.entries(oldSvcs)) if (means(s.address, n)) out.add(n);
+  for (const b of Object.values(compiled?.bundles ?? {})) if (means(b.address, b.name)) for (const m of b.members) out.add(m);
   return [...out];
+}
+
+/** `longrun.getty` for `longrun.getty["tty1"]`; undefined for an address without a key. */
+function blockAddress(address: string): string | undefined {
+  const i = address.indexOf('[');
+  return i < 0 ? undefined : address.slice(0, i);
+}
+
+/** ` Did you mean "..."?` for an address that matched nothing: among every address and name the plan knows. */
+function addressHint(given: string, compiled: CompiledDb | null, newSvcs: Record<string, CompiledService>, oldSvcs: State['services']): string {
+  const known = new Set<string>();
+  const add = (address: string, name: string): void => {
+    known.add(address);
+    known.add(name);
+    const block = blockAddress(address);
+    if (block) known.add(block);
+  };
+  for (const s of Object.values(newSvcs)) add(s.address, s.name);
+  for (const [n, s] of Object.entries(oldSvcs)) add(s.address, n);
+  for (const b of Object.values(compiled?.bundles ?? {})) add(b.address, b.name);
+  return didYouMean(given, known);
 }

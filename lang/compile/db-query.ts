@@ -1,4 +1,5 @@
 import type { Command, CompiledBundle, CompiledDb, CompiledService, ServiceType } from './compiled-db.js';
+import { suggest } from '../eval/suggest.js';
 
 // Read-only questions about a compiled database, the ones s6-rc-db answers for s6-rc: lists by
 // type, bundle contents, direct and transitive dependencies in either direction, pipelines,
@@ -40,12 +41,22 @@ export function listNames(db: CompiledDb, kind: ListKind): string[] {
   return names.sort(byName);
 }
 
+/** A service or bundle by its name (`getty@tty1`) or its address (`longrun.getty["tty1"]`). */
 export function lookup(db: CompiledDb, name: string): DbLookup {
   const service = Object.hasOwn(db.services, name) ? db.services[name] : undefined;
   if (service) return { kind: 'service', service };
   const bundle = Object.hasOwn(db.bundles, name) ? db.bundles[name] : undefined;
   if (bundle) return { kind: 'bundle', bundle };
-  throw new DbQueryError(`no service or bundle named "${name}" in the database${suggest(db, name)}`, 'not-found');
+  const byAddress = Object.values(db.services).find((s) => s.address === name);
+  if (byAddress) return { kind: 'service', service: byAddress };
+  const bundleByAddress = Object.values(db.bundles).find((b) => b.address === name);
+  if (bundleByAddress) return { kind: 'bundle', bundle: bundleByAddress };
+  const instances = Object.values(db.services).filter((s) => s.address.startsWith(name + '['));
+  if (instances.length > 0) {
+    const shown = instances.map((s) => s.address).sort(byName);
+    throw new DbQueryError(`"${name}" is a for_each block of ${shown.length} instance(s), not one service: name one, such as ${shown[0]}`, 'not-found');
+  }
+  throw new DbQueryError(`no service or bundle named "${name}" in the database${hint(db, name)}`, 'not-found');
 }
 
 export function typeOf(db: CompiledDb, name: string): ServiceType {
@@ -134,8 +145,8 @@ export function pipeline(db: CompiledDb, name: string): string[] {
       link(p, s.name);
     }
   }
-  const member = new Set<string>([name]);
-  const queue = [name];
+  const member = new Set<string>([found.service.name]);
+  const queue = [found.service.name];
   while (queue.length > 0) {
     for (const n of edges.get(queue.pop() as string) ?? []) {
       if (!member.has(n)) {
@@ -190,27 +201,9 @@ export function bundlesContaining(db: CompiledDb, name: string): string[] {
     .sort(byName);
 }
 
-function suggest(db: CompiledDb, name: string): string {
-  let best: string | undefined;
-  let bestDist = Infinity;
-  for (const candidate of listNames(db, 'all')) {
-    const d = editDistance(name, candidate);
-    if (d < bestDist) {
-      bestDist = d;
-      best = candidate;
-    }
-  }
-  return best !== undefined && bestDist <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] as number;
+/** Names or addresses, whichever is closer to what was typed. */
+function hint(db: CompiledDb, name: string): string {
+  const known = [...listNames(db, 'all'), ...Object.values(db.services).map((s) => s.address), ...Object.values(db.bundles).map((b) => b.address)];
+  const s = suggest(name, known);
+  return s === undefined ? '' : ` (did you mean "${s}"?)`;
 }
