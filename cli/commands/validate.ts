@@ -1,4 +1,5 @@
-import { flagBool, write, type Command } from '../command.js';
+import { CliError, flagBool, write, type Command } from '../command.js';
+import { errorDiag } from '../../lang/diagnostic.js';
 import { SOURCE_FLAGS, loadAndCompile } from '../load-source.js';
 import { colorFor, renderDiagnostics } from '../views/diagnostics-human.js';
 import { validateJson } from '../views/diagnostics-json.js';
@@ -19,7 +20,16 @@ Exit status: 0 when valid, 1 otherwise.`,
   args: [{ name: 'DIR', optional: true }],
   flags: [{ name: 'json', type: 'boolean', description: 'Print the result as JSON (the shape of terraform validate -json)' }, ...SOURCE_FLAGS],
   async run(ctx) {
-    const r = loadAndCompile(ctx);
+    let r: ReturnType<typeof loadAndCompile>;
+    try {
+      r = loadAndCompile(ctx);
+    } catch (err) {
+      // A JSON consumer (an editor, a CI annotator) reads stdout only and expects its shape
+      // whatever went wrong: a missing or empty directory is one more diagnostic, without a range.
+      if (!(err instanceof CliError) || !flagBool(ctx, 'json')) throw err;
+      write(ctx.io.stdout, JSON.stringify(validateJson([errorDiag(err.message, undefined)], {}), null, 2));
+      return 1;
+    }
     const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
     if (flagBool(ctx, 'json')) {
       write(ctx.io.stdout, JSON.stringify(validateJson(r.diagnostics, r.sources), null, 2));

@@ -62,6 +62,26 @@ describe('rcform validate', () => {
     ]);
   });
 
+  test('--json on a missing or empty directory still prints the JSON, with the error as a diagnostic', async () => {
+    const missing = await runInProcess(['validate', '--json', 'nope'], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('');
+    expect(JSON.parse(missing.stdout)).toEqual({
+      format_version: '1.0',
+      valid: false,
+      error_count: 1,
+      warning_count: 0,
+      diagnostics: [{ severity: 'error', summary: 'nope: no such directory', detail: '' }],
+    });
+    const empty = await runInProcess(['validate', '-json'], { cwd: dir });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toBe('');
+    expect(JSON.parse(empty.stdout)).toMatchObject({ valid: false, error_count: 1, diagnostics: [{ severity: 'error', summary: '. contains no .hcl files' }] });
+    // Without --json, the same error stays a one-line message on stderr.
+    const human = await runInProcess(['validate', 'nope'], { cwd: dir });
+    expect(human).toEqual({ code: 1, stdout: '', stderr: 'Error: nope: no such directory\n' });
+  });
+
   test('syntax errors are reported with file, line and column', async () => {
     put({ 'main.hcl': 'longrun "a" {\n  run = [\n' });
     const r = runProcess(['validate', '--json'], { cwd: dir });
