@@ -11,6 +11,12 @@ export interface FlagSpec {
   short?: string;
   valueName?: string;
   default?: string | number | boolean;
+  /**
+   * What a well-formed value is, beyond its type: returns what the flag takes (`takes a duration
+   * such as 30s`) when `value` is not one. Checked as the command line is parsed, before the
+   * command does any work, whether or not the command ends up using the value.
+   */
+  check?: (value: string | number) => string | undefined;
 }
 
 export interface ArgSpec {
@@ -86,10 +92,14 @@ export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[], a
     if (spec.type === 'number') {
       const n = Number(inline);
       if (inline.trim() === '' || !Number.isFinite(n)) return { ok: false, error: `flag --${spec.name} takes a number, not "${inline}"` };
+      const takes = spec.check?.(n);
+      if (takes !== undefined) return { ok: false, error: `flag --${spec.name} ${takes}, not ${inline}` };
       out.flags[spec.name] = n;
     } else if (spec.type === 'list') {
       (out.flags[spec.name] as string[]).push(inline);
     } else {
+      const takes = spec.check?.(inline);
+      if (takes !== undefined) return { ok: false, error: `flag --${spec.name} ${takes}, not "${inline}"` };
       out.flags[spec.name] = inline;
     }
   }

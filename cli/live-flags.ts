@@ -26,6 +26,7 @@ export const LOCK_TIMEOUT_FLAG: FlagSpec = {
   valueName: 'DURATION',
   description: 'Wait this long for a held state lock, retrying with backoff (e.g. 30s)',
   default: '0s',
+  check: (v) => (parseDurationMs(String(v)) === undefined ? 'takes a duration such as 500ms, 30s or 2m' : undefined),
 };
 
 export const LOCK_FLAG: FlagSpec = {

@@ -24,7 +24,14 @@ import { readState } from '../../state/state-file.js';
 
 const APPLY_FLAGS: FlagSpec[] = [
   { name: 'auto-approve', type: 'boolean', description: 'Apply without asking for confirmation' },
-  { name: 'parallelism', type: 'number', default: 32, valueName: 'N', description: 'Run at most N steps at a time' },
+  {
+    name: 'parallelism',
+    type: 'number',
+    default: 32,
+    valueName: 'N',
+    description: 'Run at most N steps at a time',
+    check: (n) => (Number.isInteger(n) && (n as number) >= 1 ? undefined : 'takes a whole number of at least 1'),
+  },
   { name: 'json', type: 'boolean', description: 'Print one JSON object per event (docs/apply.md)' },
   { name: 'input', type: 'list', valueName: 'NAME=@FILE', description: "Answer a oneshot's input from FILE (repeatable); needed without a terminal" },
 ];
@@ -120,7 +127,6 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
 
 async function run(ctx: CommandContext, liveDir: string, pf: PlanFile, checkFresh: boolean, answers: Map<string, Buffer>): Promise<number> {
   const parallelism = flagNumber(ctx, 'parallelism') ?? 32;
-  if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism takes a whole number of at least 1, not ${parallelism}`);
   const view = await makeView(ctx);
   let result: ApplyResult;
   try {
