@@ -32,7 +32,9 @@ function sortedKeys(_key: string, v: unknown): unknown {
   }
   if (sorted) return v;
   const o = v as Record<string, unknown>;
-  const copy: Record<string, unknown> = {};
+  // No prototype: on a plain object, assigning a "__proto__" key (JSON.parse makes it an own
+  // property) would set the prototype instead and the member would vanish from the output.
+  const copy = Object.create(null) as Record<string, unknown>;
   for (const k of keys.sort()) copy[k] = o[k];
   return copy;
 }

@@ -34,6 +34,11 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(undefined)).toThrow('cannot encode');
   });
 
+  test('a "__proto__" member, as JSON.parse makes it, is kept like any other key', () => {
+    const v: unknown = JSON.parse('{"b":1,"__proto__":{"x":2},"a":[{"z":0,"__proto__":null}]}');
+    expect(canonicalJson(v)).toBe('{"__proto__":{"x":2},"a":[{"__proto__":null,"z":0}],"b":1}');
+  });
+
   test('the same bytes as a straightforward writer for any JSON value, whatever the key order', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
