@@ -21,9 +21,10 @@ export const diffCommand: Command = {
   readOnly: true,
   summary: 'Is the compiled database current with the source, and how does live differ from it?',
   description: `With DIR and --compiled FILE: the services whose definitions differ between the source and
-the compiled file, with diffs, then how the live state differs from the source. With only
---compiled FILE (or only DIR): how the live state differs from it. Definitions only: run states
-and drift are "rcform plan"'s business.
+the compiled file, with diffs, then how the live state differs from the compiled file (what
+"rcform apply --compiled FILE" would make it). With only --compiled FILE (or only DIR): how the
+live state differs from it. Definitions only: restarts of unchanged dependents, run states and
+drift are "rcform plan"'s business.
 
 --exit-code: exit 1 when anything differs, like "git diff --exit-code".`,
   args: [{ name: 'DIR', optional: true }],
@@ -52,14 +53,16 @@ and drift are "rcform plan"'s business.
         out.push(`${file} is current with ${dir} (hash ${fileDb.hash.slice(0, 12)}).`);
       } else {
         differs = true;
-        out.push(p('bold', `${file} is not current with ${dir}: ${count(changes.length)} differ. Compile again to update it.`));
+        out.push(p('bold', `${file} is not current with ${dir}: ${count(changes.length)} ${changes.length === 1 ? 'differs' : 'differ'}. Compile again to update it.`));
         for (const c of changes) out.push(...describe(c, 'source', 'compiled file', p));
       }
       out.push('');
     }
 
-    const target = (srcDb ?? fileDb) as CompiledDb;
-    const targetName = srcDb ? dir : file;
+    // The compiled file is what gets installed (s6-rc's model: live runs a compiled database), so
+    // when both are given the live state is compared with it; the source is only compared with it.
+    const target = (fileDb ?? srcDb) as CompiledDb;
+    const targetName = fileDb ? file : dir;
     const live = await liveSide(ctx);
     const changes = definitionChanges(target, live.state);
     if (changes.length === 0) {
@@ -86,10 +89,15 @@ async function liveSide(ctx: CommandContext): Promise<{ state: State; name: stri
   return { state, name: `${liveDirOf(ctx)}, serial ${state.serial}` };
 }
 
-/** Services whose definition or desired state differ; run state is not considered. */
+/**
+ * Services whose definitions differ: only on one side, renamed, or with changed fields (`down`
+ * among them); run state is not considered. The planner also lists services it would restart or
+ * start only because of another's change ("longrun.db is restarted"): their definitions are the
+ * same on both sides, so they are not a difference between the two.
+ */
 function definitionChanges(compiled: CompiledDb, state: State): ResourceChange[] {
   const plan = diff({ compiled, state, observed: null, options: { refresh: false, allow_essential: true } });
-  return plan.resource_changes;
+  return plan.resource_changes.filter((c) => c.before === null || c.after === null || c.previous_address !== undefined || c.changed_paths.length > 0);
 }
 
 function describe(c: ResourceChange, newer: string, older: string, p: ReturnType<typeof painter>): string[] {

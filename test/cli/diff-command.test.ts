@@ -51,3 +51,28 @@ test('diff --live-from an older compiled database', async () => {
   expect(none.code).toBe(1);
   expect(none.stderr).toContain('give DIR, --compiled FILE, or both');
 });
+
+test('diff DIR --compiled FILE: only changed definitions, not the dependents a restart would take along; live is compared with FILE', async () => {
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(src);
+  const hcl = (dbArgv: string): string =>
+    `longrun "db" {\n  run = ${dbArgv}\n}\n\nlongrun "web" {\n  depends_on = [longrun.db]\n  run        = ["sleep", "1000"]\n}\n\noneshot "migrate" {\n  depends_on = [longrun.db]\n  up         = ["true"]\n}\n`;
+  fs.writeFileSync(path.join(src, 'main.hcl'), hcl('["sleep", "1"]'));
+  const file = path.join(dir, 'c.json');
+  expect((await runInProcess(['compile', src, '--out', file])).code).toBe(0);
+  const live = path.join(dir, 'live');
+  fs.mkdirSync(live);
+  createStateFile(live, { ...stateOf(JSON.parse(fs.readFileSync(file, 'utf8')), { serial: 0 }), journal_seq: 0 });
+
+  // The source moves on: db's run changes. A plan would restart web and re-run migrate with it,
+  // but neither definition differs between the source and the file.
+  fs.writeFileSync(path.join(src, 'main.hcl'), hcl('["sleep", "2"]'));
+  const r = await runInProcess(['diff', src, '--compiled', file, '--live', live, '--exit-code']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain(`${file} is not current with ${src}: 1 service differs.`);
+  expect(r.stdout).toContain('~ longrun.db: run');
+  expect(r.stdout).not.toMatch(/longrun\.web|oneshot\.migrate|is restarted/);
+  // The live state is what the file describes: nothing differs there.
+  expect(r.stdout).toContain(`The live state (${live}, serial 0) matches ${file}.`);
+});
