@@ -195,7 +195,9 @@ export function diff(input: DiffInput): Plan {
           type: ss.type === 'oneshot' ? 'oneshot' : 'longrun',
           recorded: ss.desired,
           observed: r.obs,
-          detail: r.absent
+          // `r.absent` is for longruns only (they are installed again); a oneshot the engine has
+          // no record of is just as unknown to it, and an operator reads one wording for both.
+          detail: r.obs === 'absent'
             ? `recorded ${ss.desired}, but the engine does not know it`
             : `recorded ${ss.desired}, but the engine reports it ${r.obs}`,
         };

@@ -234,6 +234,18 @@ describe('down flipped and drift', () => {
     expect(stepIds(p)).toEqual(['install:cron', 'start:cron']);
   });
 
+  test('a oneshot the engine does not know is drift in the same words as a longrun, and is run again', () => {
+    const svcs = [...base(), oneshot('migrate', { dependencies: ['db'] })];
+    const state = stateOf(db(svcs));
+    const p = diff({ compiled: db(svcs), state, observed: statusOf(state, { cron: 'absent', migrate: 'absent' }), options: {} });
+    expect(p.drift.map((d) => [d.name, d.detail])).toEqual([
+      ['cron', 'recorded up, but the engine does not know it'],
+      ['migrate', 'recorded up, but the engine does not know it'],
+    ]);
+    expect(change(p, 'migrate')?.actions).toEqual(['start']);
+    expect(change(p, 'migrate')?.reason).toBe('recorded up, but the engine does not know it');
+  });
+
   test('--refresh=false trusts the state and reports no drift', () => {
     const state = stateOf(db(base()));
     const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'failed' }), options: { refresh: false } });
