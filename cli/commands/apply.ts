@@ -107,7 +107,8 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
     const answers = preflightInputs(plan, parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd), canAsk(ctx.io));
     if (plan.steps.length > 0 && !flagBool(ctx, 'auto-approve')) {
       if (!canAsk(ctx.io)) {
-        throw new CliError(`${destroy ? 'destroy' : 'apply'} needs confirmation and there is no terminal to ask on: review the plan above and pass --auto-approve, or apply a saved plan (rcform plan --out FILE; rcform apply FILE)`);
+        const saved = destroy ? 'rcform plan --destroy --out FILE; rcform apply FILE' : 'rcform plan --out FILE; rcform apply FILE';
+        throw new CliError(`${destroy ? 'destroy' : 'apply'} needs confirmation and there is no terminal to ask on: review the plan above and pass --auto-approve, or apply a saved plan (${saved})`);
       }
       const ok = await confirmYes(ctx.io, [
         '',

@@ -428,3 +428,17 @@ test('--parallelism 3: six independent slow starts, never more than three at onc
   const st = await fx.status();
   for (const n of Object.keys(specs)) expect(st[n]?.state).toBe('ready');
 }, 120_000);
+
+test('destroy without a terminal refuses and names the way to review a destroy plan first, which works', async () => {
+  expect(fx.rc(['apply', '--compiled', fx.writeDb('v1.json', { svc: { type: 'longrun' } }), '--auto-approve']).code).toBe(0);
+  let r = fx.rc(['destroy']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('destroy needs confirmation and there is no terminal to ask on');
+  expect(r.stderr).toContain('(rcform plan --destroy --out FILE; rcform apply FILE)');
+  expect((await fx.status())['svc']?.state).toBe('up');
+  r = fx.rc(['plan', '--destroy', '--out', 'd.plan']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/# longrun\.svc will be stopped and removed/);
+  expect(fx.rc(['apply', 'd.plan']).code).toBe(0);
+  expect((await fx.status())['svc']).toBeUndefined();
+}, 120_000);
