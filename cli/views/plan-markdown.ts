@@ -19,10 +19,17 @@ export function renderMarkdown(plan: Plan, opts: { title?: string } = {}): strin
   }
 
   const disruptive = plan.resource_changes.filter((c) => c.actions.some((a) => a === 'stop' || a === 'remove' || a === 'restart'));
+  // Only a plan made with --allow-essential gets here with such a change (otherwise it is an
+  // error): the reviewer must see it before anything else, not as one line among the stops.
+  const essential = disruptive.filter((c) => c.before?.essential && c.before_state === 'up');
+  if (essential.length > 0) {
+    out.push('', '> [!CAUTION]', `> This plan stops or restarts ${essential.length === 1 ? 'an essential service' : `${essential.length} essential services`} (planned with --allow-essential):`);
+    for (const c of essential) out.push(`> - \`${c.address}\` (essential) ${verbPhrase(c)}`);
+  }
   if (disruptive.length > 0) {
     out.push('', '> [!WARNING]', '> This plan stops, restarts or removes running services:');
     const shown = disruptive.slice(0, 20);
-    for (const c of shown) out.push(`> - \`${c.address}\` ${verbPhrase(c)}`);
+    for (const c of shown) out.push(`> - \`${c.address}\`${c.before?.essential && c.before_state === 'up' ? ' (essential)' : ''} ${verbPhrase(c)}`);
     if (disruptive.length > shown.length) out.push(`> - … and ${disruptive.length - shown.length} more`);
   }
 

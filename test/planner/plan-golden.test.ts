@@ -201,10 +201,18 @@ const SCENARIOS: Scenario[] = [
     ],
     expect: { 'longrun.app': ['restart'], 'longrun.worker': ['install', 'start'] },
   },
+  {
+    // A pull request that restarts the essential database: the comment is posted, and says so first.
+    example: 'ci',
+    name: 'essential-restarted',
+    tree: 'web-stack',
+    edits: [{ file: 'database.hcl', find: 'max_connections = 100', replace: 'max_connections = 200' }],
+    expect: { 'longrun.db': ['restart'], 'longrun.app': ['restart'] },
+  },
 ];
 
 // The plan step of the CI workflow, as written there: the ci scenarios run exactly this.
-const CI_PLAN_LINE = 'rcform plan "head/$SERVICES" --live-from base.json --markdown -detailed-exitcode';
+const CI_PLAN_LINE = 'rcform plan "head/$SERVICES" --live-from base.json --allow-essential --markdown -detailed-exitcode';
 // Its base when the base branch has no services yet (an empty directory does not compile).
 const CI_EMPTY_BASE = '# no services yet\n';
 
@@ -289,14 +297,22 @@ describe.each(SCENARIOS.filter((s) => s.example !== 'ci'))('$example: $name', (s
 describe.each(SCENARIOS.filter((s) => s.example === 'ci'))('ci: $name', (s) => {
   test('the Markdown comment the workflow posts matches its golden file', async () => {
     const dir = await prepare(s);
-    const r = await cli(['plan', 'head', '--live-from', 'base.json', '--markdown', '-detailed-exitcode'], dir);
+    const r = await cli(['plan', 'head', '--live-from', 'base.json', '--allow-essential', '--markdown', '-detailed-exitcode'], dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(Object.keys(s.expect).length > 0 ? 2 : 0);
-    const json = JSON.parse((await cli(planArgs(s, ['--json']), dir)).stdout);
+    const json = JSON.parse((await cli(['plan', 'head', '--live-from', 'base.json', '--allow-essential', '--json'], dir)).stdout);
     for (const [address, want] of Object.entries(s.expect)) {
       expect([address, json.resource_changes.find((c: { address: string }) => c.address === address)?.actions]).toEqual([address, want]);
     }
     assertGolden(path.join(GOLDEN, 'ci', `${s.name}.md`), normalise(r.stdout, dir));
+    // An essential service stopped or restarted is the first thing the comment says, never only
+    // somewhere in the folded plan.
+    const essential = json.resource_changes.filter((c: { before: { essential?: boolean } | null; actions: string[] }) => c.before?.essential && c.actions.some((a) => ['stop', 'restart', 'remove'].includes(a)));
+    const head = r.stdout.slice(0, r.stdout.indexOf('<details>'));
+    if (essential.length > 0) {
+      expect(head).toContain('> [!CAUTION]');
+      for (const c of essential) expect(head).toContain(`\`${c.address}\` (essential)`);
+    } else expect(r.stdout).not.toContain('[!CAUTION]');
   });
 });
 
