@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostic.js';
 import type {
-  Attribute, BinaryOp, Block, Body, Expression, File, ObjectItem, TemplateExpr, TemplatePart,
+  Attribute, BinaryOp, Block, Body, Expression, File, ObjectItem, ObjectKeyExpr, TemplateExpr, TemplatePart,
 } from './ast.js';
 import type { Range } from './range.js';
 import { LineIndex } from './line-index.js';
@@ -120,6 +120,19 @@ const BINARY_LEVELS: Partial<Record<TokenType, BinaryOp>>[] = [
   { Star: '*', Slash: '/', Percent: '%' },
 ];
 
+/**
+ * How deeply blocks, expressions and template directives may nest. hclsyntax has no limit: Go's
+ * stacks grow to a gigabyte. Node's default stack is under a megabyte, and the parser, the
+ * evaluator and the JSON conversion recurse once or more per level, so without a limit a few
+ * hundred brackets crashed the process instead of getting a diagnostic. No hand-written
+ * configuration nests more than a few dozen levels; on the default stack every stage copes with
+ * nearly four times this (docs/hcl.md), which leaves room for callers deep in a stack of their own.
+ */
+export const MAX_NESTING = 256;
+
+const BINARY_LEVEL_OF: Partial<Record<TokenType, number>> = Object.fromEntries(
+  BINARY_LEVELS.flatMap((ops, level) => Object.keys(ops).map((t) => [t, level])));
+
 const NUMBER = /^[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 
 // Template parsing first flattens the token stream into these, applies strip markers and flush
@@ -138,6 +151,9 @@ const IS_SPACE_RIGHT = /\s+$/;
 class Parser {
   readonly diags: Diagnostic[] = [];
   private recovery = false;
+  /** Blocks, expressions and unary operators being parsed around the current position. */
+  private depth = 0;
+  private nestingReported = false;
   private next = 0;
   private readonly nl: boolean[] = [true];
   private readonly tokens: TokenBuffer;
@@ -224,6 +240,23 @@ class Parser {
 
   private errorsSince(n: number): boolean {
     return this.diags.length > n;
+  }
+
+  /**
+   * Reported even in recovery mode, unlike most errors, as it is no follow-on of an earlier one;
+   * but once per body item, as a traversal or a splat may go on past a placeholder and cross the
+   * limit again.
+   */
+  private tooDeep(at: Range): void {
+    if (this.nestingReported) {
+      this.recovery = true;
+      return;
+    }
+    this.nestingReported = true;
+    this.error('Nesting too deep',
+      `Blocks, brackets, braces, parentheses, templates, function calls and operators may be nested at most ${MAX_NESTING} levels deep. Move inner parts of a deep value into locals to split it up.`,
+      at);
+    this.recovery = true;
   }
 
   // ---- recovery ----
@@ -372,6 +405,7 @@ class Parser {
   }
 
   private parseBodyItem(): Attribute | Block | undefined {
+    this.nestingReported = false;
     const ident = this.read();
     const next = this.peek();
     switch (next.type) {
@@ -393,7 +427,19 @@ class Parser {
   private finishAttribute(ident: Token, singleLine: boolean): Attribute {
     const eq = this.read();
     const before = this.diags.length;
-    const expr = this.parseExpression();
+    const firstToken = this.next;
+    let expr = this.parseExpression();
+    // Operator chains (1 + 1 + ...) and traversals (a.b.c...) are parsed by loops but make trees
+    // as deep as they are long, and later stages recurse on trees. A tree is never deeper than
+    // the number of tokens it was read from, so only long expressions need the walk.
+    const budget = MAX_NESTING - this.depth;
+    if (this.next - firstToken >= budget && !this.errorsSince(before)) {
+      const deep = nodeDeeperThan(expr, budget);
+      if (deep) {
+        this.tooDeep(deep);
+        expr = this.placeholder(expr.range);
+      }
+    }
     let endRange: Range;
     if (this.recovery && this.errorsSince(before)) {
       endRange = this.prevRange();
@@ -475,10 +521,18 @@ class Parser {
 
     let body: Body;
     const after = this.peek().type;
-    if (after === 'Newline' || after === 'EOF' || after === 'CBrace') {
+    if (this.depth >= MAX_NESTING) {
+      this.tooDeep(oBrace.range);
+      const close = this.recover('CBrace');
+      body = { kind: 'Body', attributes: [], blocks: [], items: [], range: between(oBrace.range, close.range), endRange: rangeAtStart(close.range) };
+    } else if (after === 'Newline' || after === 'EOF' || after === 'CBrace') {
+      this.depth++;
       body = this.parseBody('CBrace', oBrace.range);
+      this.depth--;
     } else {
+      this.depth++;
       body = this.parseSingleAttrBody(oBrace);
+      this.depth--;
       const t = this.peek();
       if (t.type === 'CBrace') {
         this.read();
@@ -560,7 +614,15 @@ class Parser {
   // ---- expressions ----
 
   parseExpression(): Expression {
-    return this.parseConditional();
+    if (this.depth >= MAX_NESTING) {
+      const t = this.peek();
+      this.tooDeep(t.range);
+      return this.placeholder(t.range);
+    }
+    this.depth++;
+    const e = this.parseConditional();
+    this.depth--;
+    return e;
   }
 
   private placeholder(range: Range): Expression {
@@ -592,30 +654,27 @@ class Parser {
     return { kind: 'Conditional', cond, then, else: els, range: between(startTok.range, els.range) };
   }
 
-  private parseBinary(level: number): Expression {
-    if (level === BINARY_LEVELS.length) return this.parseTermWithTraversals();
-    const ops = BINARY_LEVELS[level]!;
+  /**
+   * Precedence climbing: one call per operator of higher precedence, not one per precedence
+   * level, so that each level of bracket nesting costs the stack a handful of frames instead of
+   * a dozen. The trees are hclsyntax's: operators of one level associate to the left.
+   */
+  private parseBinary(minLevel: number): Expression {
+    if (minLevel === BINARY_LEVELS.length) return this.parseTermWithTraversals();
     let before = this.diags.length;
-    let lhs = this.parseBinary(level + 1);
+    let lhs = this.parseTermWithTraversals();
     if (this.recovery && this.errorsSince(before)) return lhs;
-    let op: BinaryOp | undefined;
-    let opRange: Range | undefined;
-    let rhs: Expression | undefined;
     for (;;) {
       const next = this.peek();
-      const newOp = ops[next.type];
-      if (newOp === undefined) break;
-      if (op !== undefined) {
-        lhs = { kind: 'Binary', op, left: lhs, right: rhs!, opRange: opRange!, range: between(lhs.range, rhs!.range) };
-      }
-      op = newOp;
-      opRange = this.read().range;
+      const level = BINARY_LEVEL_OF[next.type] ?? -1;
+      if (level < minLevel) return lhs;
+      const op = BINARY_LEVELS[level]![next.type]!;
+      const opRange = this.read().range;
       before = this.diags.length;
-      rhs = this.parseBinary(level + 1);
+      const rhs = this.parseBinary(level + 1);
       if (this.recovery && this.errorsSince(before)) return lhs;
+      lhs = { kind: 'Binary', op, left: lhs, right: rhs, opRange, range: between(lhs.range, rhs.range) };
     }
-    if (op === undefined) return lhs;
-    return { kind: 'Binary', op, left: lhs, right: rhs!, opRange: opRange!, range: between(lhs.range, rhs!.range) };
   }
 
   private parseTermWithTraversals(): Expression {
@@ -683,8 +742,16 @@ class Parser {
             close = this.recover('CBrack');
           }
           const item: Expression = { kind: 'SplatItem', range: between(open.range, close.range) };
+          if (this.depth >= MAX_NESTING) {
+            this.tooDeep(open.range);
+            return this.placeholder(between(from.range, close.range));
+          }
+          const before = this.diags.length;
+          this.depth++;
           const each = this.parseTraversals(item);
+          this.depth--;
           ret = { kind: 'Splat', source: ret, each, style: 'full', range: between(from.range, each.range) };
+          if (this.recovery && this.errorsSince(before)) return ret;
           continue;
         }
         this.pushNl(false);
@@ -787,8 +854,14 @@ class Parser {
       }
       case 'Minus':
       case 'Bang': {
+        if (this.depth >= MAX_NESTING) {
+          this.tooDeep(start.range);
+          return this.placeholder(start.range);
+        }
         const tok = this.read();
+        this.depth++;
         const operand = this.parseTermWithTraversals();
+        this.depth--;
         return { kind: 'Unary', op: start.type === 'Minus' ? '-' : '!', operand, range: between(tok.range, operand.range) };
       }
       case 'OBrack':
@@ -1241,6 +1314,18 @@ class Parser {
 
   private parseTemplateInner(end: 'CQuote' | 'CHeredoc', flush: boolean): TemplatePart[] {
     const parts = this.parseTemplateParts(end);
+    // The builder below recurses once per nested %{if} or %{for}.
+    let level = this.depth;
+    for (const p of parts) {
+      if (p.k === 'if' || p.k === 'for') {
+        if (++level > MAX_NESTING) {
+          this.tooDeep(p.range);
+          return [{ kind: 'TemplateLiteral', value: '', range: p.range }];
+        }
+      } else if ((p.k === 'endif' || p.k === 'endfor') && level > this.depth) {
+        level--;
+      }
+    }
     if (flush) flushHeredoc(parts);
     meldLiterals(parts);
     const builder = new TemplateBuilder(parts, this.diags);
@@ -1396,6 +1481,46 @@ class Parser {
     parts.push({ k: 'end', range: endRange });
     return parts;
   }
+}
+
+type Node = Expression | TemplatePart | ObjectKeyExpr;
+
+/** The range of a node more than `budget` levels below `root` and above, found without recursion. */
+function nodeDeeperThan(root: Expression, budget: number): Range | undefined {
+  const nodes: Node[] = [root];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const n = nodes.pop()!;
+    const d = depths.pop()!;
+    if (d > budget) return n.range;
+    const children: (Node | undefined)[] = [];
+    switch (n.kind) {
+      case 'Template': children.push(...n.parts); break;
+      case 'TemplateInterp': children.push(n.expr); break;
+      case 'TemplateIf': children.push(n.cond, ...n.then, ...(n.else ?? [])); break;
+      case 'TemplateFor': children.push(n.collection, ...n.body); break;
+      case 'GetAttr': children.push(n.object); break;
+      case 'Index': children.push(n.collection, n.key); break;
+      case 'Splat': children.push(n.source, n.each); break;
+      case 'FunctionCall': children.push(...n.args); break;
+      case 'Tuple': children.push(...n.items); break;
+      case 'Object': for (const it of n.items) children.push(it.key, it.value); break;
+      case 'ObjectKey': children.push(n.expr); break;
+      case 'Binary': children.push(n.left, n.right); break;
+      case 'Unary': children.push(n.operand); break;
+      case 'Conditional': children.push(n.cond, n.then, n.else); break;
+      case 'For': children.push(n.collection, n.keyExpr, n.valExpr, n.cond); break;
+      case 'Parens': children.push(n.expr); break;
+      default: break;
+    }
+    for (const c of children) {
+      if (c) {
+        nodes.push(c);
+        depths.push(d + 1);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Flush heredocs (`<<-`): remove the smallest indentation of any line from every line. */
