@@ -1,4 +1,4 @@
-import type { Attribute, Block, Body, Expression, File } from '../hcl/ast.js';
+import type { Attribute, Block, Body, Expression, File, TemplatePart } from '../hcl/ast.js';
 import { rangeBetween, type Range } from '../hcl/range.js';
 import { errorDiag, warningDiag, type Diagnostic } from '../diagnostic.js';
 import { Evaluator, type EvalEnv } from '../eval/evaluate.js';
@@ -73,6 +73,7 @@ export class Decoder {
       }
     }
     this.declareVariables(variableBlocks);
+    this.evaluateLocals();
     const services: ServiceDecl[] = [];
     for (const b of serviceBlocks) services.push(...this.decodeService(b));
     const moved: MovedDecl[] = [];
@@ -177,6 +178,68 @@ export class Decoder {
     }
   }
 
+  /**
+   * Every local is evaluated once, used or not: a mistake in a local nobody uses yet is reported
+   * now, not on the day someone first refers to it. They are evaluated in the order of their
+   * references, so a long chain of locals is a loop here rather than deep recursion in local().
+   */
+  private evaluateLocals(): void {
+    const first = this.diags.length;
+    const { order, cycles } = this.localOrder();
+    const inCycle = new Set<string>();
+    for (const cycle of cycles) {
+      const first = cycle[0] as string;
+      const path = [...cycle, first].map((n) => 'local.' + n).join(' → ');
+      const through = cycle.length > 1 ? ` through ${cycle.slice(1).map((n) => 'local.' + n).join(', ')}` : '';
+      this.diags.push(errorDiag('Cycle in local values', `local.${first} refers to itself${through}: ${path}. A local value cannot depend on its own result.`, this.localAttrs.get(first)?.expr.range));
+      for (const n of cycle) inCycle.add(n);
+    }
+    // A cycle has no value, but the rest of each member's expression still gets checked.
+    for (const n of inCycle) this.localValues.set(n, ERROR);
+    for (const name of order) {
+      if (inCycle.has(name)) new Evaluator(this.env(), this.diags).evaluate((this.localAttrs.get(name) as Attribute).expr);
+      else this.local(name);
+    }
+    // Reported in the order they appear in the files, not the order of evaluation.
+    const found = this.diags.splice(first).map((d, i) => ({ d, i }));
+    found.sort((a, b) => compareRanges(a.d.subject, b.d.subject) || a.i - b.i);
+    this.diags.push(...found.map((x) => x.d));
+  }
+
+  /** Locals in an order where each comes after those it refers to, and the cycles among them. */
+  private localOrder(): { order: string[]; cycles: string[][] } {
+    const order: string[] = [];
+    const cycles: string[][] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    for (const root of this.localAttrs.keys()) {
+      if (state.has(root)) continue;
+      state.set(root, 'open');
+      const stack: { name: string; refs: string[] }[] = [{ name: root, refs: localRefs((this.localAttrs.get(root) as Attribute).expr) }];
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1] as { name: string; refs: string[] };
+        const next = top.refs.pop();
+        if (next === undefined) {
+          stack.pop();
+          state.set(top.name, 'done');
+          order.push(top.name);
+          continue;
+        }
+        const attr = this.localAttrs.get(next);
+        if (!attr) continue;
+        const st = state.get(next);
+        if (st === 'open') {
+          const from = stack.findIndex((f) => f.name === next);
+          cycles.push(stack.slice(from).map((f) => f.name));
+          continue;
+        }
+        if (st === 'done') continue;
+        state.set(next, 'open');
+        stack.push({ name: next, refs: localRefs(attr.expr) });
+      }
+    }
+    return { order, cycles };
+  }
+
   private env(each?: { key: Value; value: Value }): EvalEnv {
     const env: EvalEnv = {
       variables: this.variables,
@@ -194,7 +257,10 @@ export class Decoder {
     const attr = this.localAttrs.get(name);
     if (!attr) return undefined;
     if (this.localsInProgress.has(name)) {
-      this.diags.push(errorDiag('Cycle in local values', `local.${name} refers to itself, through ${[...this.localsInProgress].map((l) => 'local.' + l).join(' → ')} → local.${name}.`, attr.expr.range));
+      // evaluateLocals finds cycles before evaluating anything; this guards against any it cannot see.
+      const inProgress = [...this.localsInProgress];
+      const cycle = inProgress.slice(inProgress.indexOf(name));
+      this.diags.push(errorDiag('Cycle in local values', `local.${name} refers to itself: ${[...cycle, name].map((l) => 'local.' + l).join(' → ')}.`, attr.expr.range));
       this.localValues.set(name, ERROR);
       return ERROR;
     }
@@ -536,6 +602,43 @@ export class Decoder {
   }
 }
 
+/** The names of the locals an expression refers to as local.NAME, found without recursion. */
+function localRefs(root: Expression): string[] {
+  const out: string[] = [];
+  const stack: (Expression | TemplatePart)[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop() as Expression | TemplatePart;
+    const kids: (Expression | TemplatePart | undefined)[] = [];
+    switch (n.kind) {
+      case 'GetAttr':
+        if (n.object.kind === 'Variable' && n.object.name === 'local') out.push(n.name);
+        else kids.push(n.object);
+        break;
+      case 'Template': kids.push(...n.parts); break;
+      case 'TemplateInterp': kids.push(n.expr); break;
+      case 'TemplateIf': kids.push(n.cond, ...n.then, ...(n.else ?? [])); break;
+      // A for that names its variable "local" hides the locals inside it.
+      case 'TemplateFor': kids.push(n.collection, ...(n.valVar === 'local' || n.keyVar === 'local' ? [] : n.body)); break;
+      case 'For':
+        kids.push(n.collection);
+        if (n.valVar !== 'local' && n.keyVar !== 'local') kids.push(n.keyExpr, n.valExpr, n.cond);
+        break;
+      case 'Index': kids.push(n.collection, n.key); break;
+      case 'Splat': kids.push(n.source, n.each); break;
+      case 'FunctionCall': kids.push(...n.args); break;
+      case 'Tuple': kids.push(...n.items); break;
+      case 'Object': for (const it of n.items) kids.push(it.key.expr, it.value); break;
+      case 'Binary': kids.push(n.left, n.right); break;
+      case 'Unary': kids.push(n.operand); break;
+      case 'Conditional': kids.push(n.cond, n.then, n.else); break;
+      case 'Parens': kids.push(n.expr); break;
+      default: break;
+    }
+    for (const k of kids) if (k) stack.push(k);
+  }
+  return out;
+}
+
 function describe(p: PropertySchema | undefined): string {
   return p?.description ? ` ${p.description}` : '';
 }
@@ -604,6 +707,12 @@ function deepMark(v: Value, sensitive: boolean): Value {
   if (v.kind === 'list') return { ...v, items: v.items.map((x) => deepMark(x, true)), sensitive: true };
   if (v.kind === 'object') return { ...v, attrs: new Map([...v.attrs].map(([k, x]) => [k, deepMark(x, true)])), sensitive: true };
   return mark(v, true);
+}
+
+function compareRanges(a: Range | undefined, b: Range | undefined): number {
+  if (!a || !b) return a ? -1 : b ? 1 : 0;
+  if (a.filename !== b.filename) return a.filename < b.filename ? -1 : 1;
+  return a.start.byte - b.start.byte;
 }
 
 function where(r: Range): string {

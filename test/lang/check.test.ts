@@ -160,6 +160,35 @@ describe('variables and locals', () => {
   test('local cycles and undeclared locals', () => {
     expect(diags('locals {\n  a = local.b\n  b = local.a\n}\nlongrun "x" {\n  run = [local.a]\n}\n')).toEqual(['main.hcl:2:7-2:14 Cycle in local values']);
   });
+  test('unused locals are evaluated: each mistake reported once, at its range', () => {
+    const src = 'locals {\n  a = 1/0\n  e = local.e\n  z = nosuchfunc()\n}\nlongrun "x" {\n  run = ["x"]\n}\n';
+    const r = compileText({ 'main.hcl': src });
+    expect(r.diagnostics.map(at)).toEqual([
+      'main.hcl:2:9-2:10 Division by zero',
+      'main.hcl:3:7-3:14 Cycle in local values',
+      'main.hcl:4:7-4:17 Call to unknown function',
+    ]);
+    expect(r.diagnostics[1]?.detail).toContain('local.e → local.e');
+    expect(r.db).toBeUndefined();
+  });
+  test('a bad local used many times is reported once', () => {
+    const src = 'locals {\n  port = 1/0\n  url = "http://x:${local.port}"\n}\nlongrun "x" {\n  run = ["x", local.url, "${local.port}"]\n  env = { P = local.port }\n}\n';
+    expect(diags(src)).toEqual(['main.hcl:2:12-2:13 Division by zero']);
+  });
+  test('a cycle through several locals is one diagnostic naming all of them, and their other mistakes still count', () => {
+    const src = 'locals {\n  x = local.a\n  a = local.b\n  b = local.c\n  c = [local.a, nosuchfunc()]\n}\nlongrun "x" {\n  run = ["x"]\n}\n';
+    const r = compileText({ 'main.hcl': src });
+    expect(r.diagnostics.map(at)).toEqual(['main.hcl:3:7-3:14 Cycle in local values', 'main.hcl:5:17-5:27 Call to unknown function']);
+    expect(r.diagnostics[0]?.detail).toContain('local.a → local.b → local.c → local.a');
+    expect(r.diagnostics[0]?.detail).not.toContain('local.x');
+  });
+  test('a long chain of locals evaluates without deep recursion', () => {
+    const n = 5000;
+    const lines = Array.from({ length: n }, (_, i) => (i === n - 1 ? `  l${i} = "end"` : `  l${i} = local.l${i + 1}`));
+    const r = compileText({ 'main.hcl': `locals {\n${lines.join('\n')}\n}\nlongrun "x" {\n  run = ["x", local.l0]\n}\n` });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.db?.services['x']).toMatchObject({ run: { argv: ['x', 'end'] } });
+  });
   test('complex variable types parse --var values as HCL', () => {
     const r = compileText({ 'main.hcl': 'variable "ttys" {\n  type = list(string)\n}\nlongrun "getty" {\n  for_each = toset(var.ttys)\n  run = ["agetty", each.value]\n}\n' }, [{ name: 'ttys', origin: 'cli', raw: '["tty1", "tty2"]', label: '--var ttys' }]);
     expect(r.diagnostics).toEqual([]);
