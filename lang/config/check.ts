@@ -39,6 +39,7 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
   const byName = new Map<string, ServiceDecl>();
   const blocks = new Map<string, BlockEntry>();
   const dupBlocksReported = new Set<Range>();
+  const failed = new Set(model.failedBlocks ?? []);
 
   for (const s of model.services) {
     const prev = byName.get(s.name);
@@ -63,6 +64,8 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
   const resolve = (ref: RefUse, allowed: readonly ServiceKind[]): string[] | undefined => {
     const b = blocks.get(`${ref.type}.${ref.label}`);
     if (!b) {
+      // A block whose for_each or name was wrong has its own diagnostic; "undeclared" would be noise.
+      if (failed.has(`${ref.type}.${ref.label}`)) return undefined;
       const others = (['longrun', 'oneshot', 'bundle'] as const).filter((t) => t !== ref.type && blocks.has(`${t}.${ref.label}`));
       let hint = '';
       if (others.length) hint = ` "${ref.label}" is ${ARTICLE[others[0] as ServiceKind]}: did you mean ${others[0]}.${ref.label}?`;
@@ -126,15 +129,15 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
     }
   }
 
-  const cyclic = reportCycles(byName, edges, diags);
-  if (!cyclic) reportDownChains(byName, edges, diags);
+  reportCycles(byName, edges, diags);
+  reportDownChains(byName, edges, diags);
   checkPipelines(byName, producerFor, consumerFor, producerRef, consumerRefs, diags);
   const moved = checkMoved(model, blocks, diags);
   return { checked: { byName, edges, producerFor, consumerFor, moved }, diagnostics: diags };
 }
 
 /** Tarjan's SCCs; one diagnostic per cycle, showing the whole cycle, at the reference closing it. */
-function reportCycles(byName: Map<string, ServiceDecl>, edges: Map<string, Edge[]>, diags: Diagnostic[]): boolean {
+function reportCycles(byName: Map<string, ServiceDecl>, edges: Map<string, Edge[]>, diags: Diagnostic[]): void {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const onStack = new Set<string>();
@@ -219,7 +222,6 @@ function reportCycles(byName: Map<string, ServiceDecl>, edges: Map<string, Edge[
       ),
     );
   }
-  return sccs.length > 0;
 }
 
 function isDown(s: ServiceDecl | undefined): boolean {
@@ -229,24 +231,34 @@ function isDown(s: ServiceDecl | undefined): boolean {
 function reportDownChains(byName: Map<string, ServiceDecl>, edges: Map<string, Edge[]>, diags: Diagnostic[]): void {
   // next[n]: the first hop from n towards a down longrun (n itself when n is down); null if none.
   const next = new Map<string, string | null>();
+  // A cycle is reported on its own; here its back edge is just not followed, so a down chain
+  // elsewhere is still found. Each next pointer leads to a service finished earlier, so following
+  // them always ends.
+  const onWork = new Set<string>();
   const visit = (root: string): void => {
     const work: [string, number][] = [[root, 0]];
+    onWork.add(root);
     while (work.length) {
       const top = work[work.length - 1] as [string, number];
       const [v, i] = top;
       if (i === 0 && isDown(byName.get(v))) {
         next.set(v, v);
         work.pop();
+        onWork.delete(v);
         continue;
       }
       const es = edges.get(v) ?? [];
       if (i < es.length) {
         top[1]++;
         const w = (es[i] as Edge).to;
-        if (!next.has(w)) work.push([w, 0]);
+        if (!next.has(w) && !onWork.has(w)) {
+          work.push([w, 0]);
+          onWork.add(w);
+        }
         continue;
       }
       work.pop();
+      onWork.delete(v);
       const hit = es.find((e) => next.get(e.to) != null);
       next.set(v, hit ? hit.to : null);
     }

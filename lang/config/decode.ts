@@ -52,6 +52,7 @@ export class Decoder {
   private localAttrs = new Map<string, Attribute>();
   private localValues = new Map<string, Value>();
   private localsInProgress = new Set<string>();
+  private failedBlocks: string[] = [];
 
   constructor(private readonly opts: DecodeOptions = {}) {}
 
@@ -81,7 +82,7 @@ export class Decoder {
       const m = this.decodeMoved(b);
       if (m) moved.push(m);
     }
-    return { services, moved };
+    return { services, moved, failedBlocks: this.failedBlocks };
   }
 
   // ---- variables and locals ------------------------------------------------------------------
@@ -281,6 +282,7 @@ export class Decoder {
     const problem = labelProblem(label);
     if (problem) {
       this.diags.push(errorDiag('Invalid service name', problem, labelRange));
+      this.failedBlocks.push(`${type}.${label}`);
       return [];
     }
     const headerRange = rangeBetween(b.typeRange, labelRange);
@@ -289,7 +291,10 @@ export class Decoder {
     if (!forEachAttr) instances.push({});
     else {
       const entries = this.forEachEntries(forEachAttr);
-      if (!entries) return [];
+      if (!entries) {
+        this.failedBlocks.push(`${type}.${label}`);
+        return [];
+      }
       for (const [key, value] of entries) instances.push({ key, each: { key: str(key), value } });
     }
     const out: ServiceDecl[] = [];
@@ -413,6 +418,9 @@ export class Decoder {
       if (containsError(v)) {
         out.failed = true;
         out.ranges.set(ptr, a.expr.range);
+        // The references that did evaluate are still checked: a typo in one item must not hide
+        // an unknown service in the next.
+        if (prop['x-hcl-references']) this.refsToJson(path, v, a.expr, prop, out);
         continue;
       }
       if (prop['x-hcl-references']) {
@@ -472,6 +480,7 @@ export class Decoder {
     const items: { v: Value; range: Range }[] = [];
     const inner = expr.kind === 'Parens' ? expr.expr : expr;
     if (many) {
+      if (v.kind === 'error') return undefined;
       if (v.kind !== 'list') {
         this.diags.push(errorDiag(`Invalid value for "${path}"`, `${path} takes a list of references, such as [longrun.db, bundle.net], not ${typeName(v)}.`, expr.range));
         out.failed = true;
@@ -483,6 +492,11 @@ export class Decoder {
     const json: string[] = [];
     let ok = true;
     for (const { v: item, range } of items) {
+      if (item.kind === 'error') {
+        // Already reported where it failed.
+        ok = false;
+        continue;
+      }
       if (item.kind === 'ref' && item.name !== undefined) {
         const r: RefUse = { type: item.type, label: item.name, range: item.range, address: refAddress(item) };
         if (item.key !== undefined) r.key = item.key;

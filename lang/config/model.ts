@@ -49,4 +49,6 @@ export interface MovedDecl {
 export interface Model {
   services: ServiceDecl[];
   moved: MovedDecl[];
+  /** `longrun.getty`: blocks left out for an error already reported (for_each, name), so references to them are not reported again. */
+  failedBlocks?: string[];
 }

@@ -76,6 +76,31 @@ describe('references', () => {
     expect(diags(src.replace('longrun.getty["tty2"]', 'longrun.x["a"]'))).toEqual(['main.hcl:10:17-10:31 Unexpected instance key']);
   });
 
+  test('one bad reference does not hide the others', () => {
+    const base = 'oneshot "migrate" {\n  up = ["x"]\n}\nlongrun "getty" {\n  for_each = ["tty1"]\n  run = ["x"]\n}\n';
+    const r = compileText({ 'main.hcl': base + 'longrun "app" {\n  run = ["x"]\n  depends_on = [longrun.migrate, oneshot.migrat, var.nope]\n}\n' });
+    expect(r.diagnostics.map(at)).toEqual([
+      'main.hcl:10:50-10:58 Reference to undeclared input variable',
+      'main.hcl:10:17-10:32 Reference to undeclared service',
+      'main.hcl:10:34-10:48 Reference to undeclared service',
+    ]);
+    expect(r.diagnostics[1]?.detail).toContain('did you mean oneshot.migrate?');
+    expect(r.diagnostics[2]?.detail).toContain('Did you mean oneshot.migrate?');
+    expect(diags(base + 'bundle "b" {\n  contents = [longrun.getty["tty1"].run, oneshot.migrat]\n}\n')).toEqual([
+      'main.hcl:9:37-9:40 Unsupported attribute',
+      'main.hcl:9:42-9:56 Reference to undeclared service',
+    ]);
+  });
+
+  test('a block left out for a bad for_each or name is not also an undeclared service', () => {
+    const src = 'longrun "getty" {\n  for_each = var.ttys\n  run = ["x"]\n}\nlongrun "s6rc-x" {\n  run = ["x"]\n}\nlongrun "app" {\n  run = ["x"]\n  depends_on = [longrun.getty["tty1"], longrun.s6rc-x, longrun.gety]\n}\n';
+    expect(diags(src)).toEqual([
+      'main.hcl:2:14-2:22 Reference to undeclared input variable',
+      'main.hcl:5:9-5:17 Invalid service name',
+      'main.hcl:10:56-10:68 Reference to undeclared service',
+    ]);
+  });
+
   test('conflicting for_each keys', () => {
     expect(diags('longrun "g" {\n  for_each = ["a", "b", "a"]\n  run = ["x"]\n}\n')).toEqual(['main.hcl:2:25-2:28 Conflicting for_each keys']);
     expect(diags('longrun "g" {\n  for_each = { "a/b" = 1 }\n  run = ["x"]\n}\n')).toEqual(['main.hcl:2:16-2:21 Conflicting for_each keys']);
@@ -94,6 +119,13 @@ describe('graph checks', () => {
     const r = compileText({ 'main.hcl': 'bundle "p" {\n  contents = [bundle.q]\n}\nbundle "q" {\n  contents = [bundle.p]\n}\nlongrun "s" {\n  run = ["x"]\n  depends_on = [longrun.s]\n}\n' });
     expect(r.diagnostics.map(at)).toEqual(['main.hcl:5:15-5:23 Bundle cycle', 'main.hcl:9:17-9:26 Dependency cycle']);
     expect(r.diagnostics[0]?.detail).toContain('bundle.p → bundle.q → bundle.p');
+  });
+
+  test('a cycle does not hide a down chain elsewhere', () => {
+    const src = 'longrun "a" {\n  run = ["x"]\n  depends_on = [longrun.b]\n}\nlongrun "b" {\n  run = ["x"]\n  depends_on = [longrun.a, longrun.db]\n}\nlongrun "db" {\n  run = ["x"]\n  down = true\n}\nlongrun "web" {\n  run = ["x"]\n  depends_on = [longrun.db]\n}\n';
+    const r = compileText({ 'main.hcl': src });
+    expect(r.diagnostics.map((d) => d.summary).sort()).toEqual(['Dependency cycle', 'Dependency on a down service', 'Dependency on a down service', 'Dependency on a down service']);
+    expect(r.diagnostics.map(at)).toContain('main.hcl:15:17-15:27 Dependency on a down service');
   });
 
   test('an up service needing a down one names the chain', () => {
