@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FlagSpec } from './args.js';
 import { CliError, flagList, type CommandContext } from './command.js';
 import type { Diagnostic } from '../lang/diagnostic.js';
+import { decodeUtf8 } from '../lang/hcl/utf8.js';
 import type { VarInput } from '../lang/config/decode.js';
 import { compileSources, parseVarFile, type CompileSourcesResult, type SourceFile } from '../lang/compile/compile-sources.js';
 
@@ -44,7 +45,7 @@ export function loadSource(ctx: CommandContext, dirArg = ctx.positionals[0] ?? '
   const files: SourceFile[] = names.map((n) => {
     const filename = path.join(dirArg, n);
     try {
-      return { filename, source: fs.readFileSync(path.join(abs, n), 'utf8') };
+      return { filename, source: decodeUtf8(fs.readFileSync(path.join(abs, n))) };
     } catch (err) {
       throw new CliError(`cannot read ${filename}: ${(err as Error).message}`);
     }
@@ -60,7 +61,7 @@ export function loadSource(ctx: CommandContext, dirArg = ctx.positionals[0] ?? '
   for (const file of flagList(ctx, 'var-file')) {
     let text: string;
     try {
-      text = fs.readFileSync(path.resolve(ctx.io.cwd, file), 'utf8');
+      text = decodeUtf8(fs.readFileSync(path.resolve(ctx.io.cwd, file)));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new CliError(`cannot read variable file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);

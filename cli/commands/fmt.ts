@@ -3,6 +3,7 @@ import path from 'node:path';
 import { formatPatch, structuredPatch, FILE_HEADERS_ONLY } from 'diff';
 import { CliError, flagBool, write, type Command, type CommandContext } from '../command.js';
 import { formatHcl } from '../../lang/hcl/format.js';
+import { decodeUtf8 } from '../../lang/hcl/utf8.js';
 import type { Diagnostic } from '../../lang/diagnostic.js';
 import { colorFor, renderDiagnostics } from '../views/diagnostics-human.js';
 
@@ -159,7 +160,7 @@ function processFile(file: FoundFile, opts: Options, outcome: Outcome, check: bo
   const shown = file.shown;
   let source: string;
   try {
-    source = fs.readFileSync(file.abs, 'utf8');
+    source = decodeUtf8(fs.readFileSync(file.abs));
   } catch (err) {
     outcome.diagnostics.push({ severity: 'error', summary: `Failed to read ${shown}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
     return '';
@@ -218,7 +219,7 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer | string) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('end', () => resolve(decodeUtf8(Buffer.concat(chunks))));
     stream.on('error', reject);
   });
 }

@@ -1192,7 +1192,8 @@ class Parser {
         break;
       }
       if (tok.type === 'QuotedLit') {
-        out += this.unescape(tok, true);
+        // Unlike template literals, hcl does not normalise labels after their escapes.
+        out += this.unescape(tok, true, false);
         continue;
       }
       if (tok.type === 'TemplateInterp' || tok.type === 'TemplateControl') {
@@ -1221,7 +1222,7 @@ class Parser {
    * Resolve escapes in a literal token: backslash escapes in quoted strings only, `$${` and `%%{`
    * everywhere. Errors point at the offending escape.
    */
-  private unescape(tok: Token, quoted: boolean): string {
+  private unescape(tok: Token, quoted: boolean, nfc = true): string {
     const s = this.src;
     const end = tok.end;
     let i = tok.start;
@@ -1286,7 +1287,10 @@ class Parser {
       out += s[i];
       i++;
     }
-    return out;
+    // The file was normalised before scanning, but an escape can produce what normalisation
+    // would have composed ("e\u0301"); hcl normalises each literal again once it is decoded.
+    // eslint-disable-next-line no-control-regex
+    return !nfc || /^[\x00-\x7f]*$/.test(out) ? out : out.normalize('NFC');
   }
 
   /** The range of source[from, to) within a single-line literal token. */

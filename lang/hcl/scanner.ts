@@ -442,14 +442,20 @@ class Scanner {
       this.emit(T.QuotedNewline, i, j);
       return j;
     }
+    if (isLoneSurrogate(s, i)) return this.badUtf8(i);
     let j = i;
     while (j < n) {
       const d = s.charCodeAt(j);
       if (d === 34 || d === 36 || d === 37 || d === C_LF || d === C_CR) break;
       if (d === 92 /* \ */) {
         const e = s.charCodeAt(j + 1);
-        if (j + 1 >= n || e === C_LF || e === C_CR) break;
+        if (j + 1 >= n || e === C_LF || e === C_CR || isLoneSurrogate(s, j + 1)) break;
         j += (e & 0xfc00) === 0xd800 ? 3 : 2;
+        continue;
+      }
+      if ((d & 0xf800) === 0xd800) {
+        if (isLoneSurrogate(s, j)) break;
+        j += 2;
         continue;
       }
       j++;
@@ -467,6 +473,12 @@ class Scanner {
    * A `$` or `%` that does not open a sequence is literal; `$${` and `%%{` (the escapes) are
    * one token that the parser unescapes.
    */
+  /** A byte that was not UTF-8 (lang/hcl/utf8.ts) ends a literal, as in hcl's scanner. */
+  private badUtf8(i: number): number {
+    this.emit(T.BadUTF8, i, i + 1);
+    return i + 1;
+  }
+
   private escapeOrSign(i: number, type: TokenCode): number {
     const s = this.src;
     const c = s.charCodeAt(i);
@@ -500,11 +512,17 @@ class Scanner {
       }
       j = s.charCodeAt(i + 1) === c && s.charCodeAt(i + 2) === 123 ? (s.charCodeAt(i + 3) === 126 ? i + 4 : i + 3) : i + 1;
     } else {
+      if (isLoneSurrogate(s, i)) return this.badUtf8(i);
       j = i;
       while (j < n) {
         const d = s.charCodeAt(j);
         if (d === 36 || d === 37 || d === C_LF) break;
         if (d === C_CR && s.charCodeAt(j + 1) === C_LF) break;
+        if ((d & 0xf800) === 0xd800) {
+          if (isLoneSurrogate(s, j)) break;
+          j += 2;
+          continue;
+        }
         j++;
       }
     }
@@ -532,4 +550,12 @@ class Scanner {
     this.emit(T.StringLit, i, j + eol);
     return j + eol;
   }
+}
+
+/** Half of a surrogate pair without its other half: what lang/hcl/utf8.ts makes of a bad byte. */
+function isLoneSurrogate(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff) return (s.charCodeAt(i + 1) & 0xfc00) !== 0xdc00;
+  if (c >= 0xdc00 && c <= 0xdfff) return i === 0 || (s.charCodeAt(i - 1) & 0xfc00) !== 0xd800;
+  return false;
 }

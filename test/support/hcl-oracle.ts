@@ -70,6 +70,17 @@ export function oracleParse(source: string): OracleResult {
   return { diagnostics };
 }
 
+/**
+ * The oracle on exact bytes. Its Go strings are JavaScript strings of one character per byte
+ * (GopherJS), so the bytes go in that way and its JSON comes back that way, to be read as UTF-8;
+ * oracleParse hands a JavaScript string over as it is, which is the same thing only for ASCII.
+ */
+export function oracleParseBytes(bytes: Uint8Array): OracleResult {
+  const r = oracleParse(Buffer.from(bytes).toString('latin1'));
+  if (r.json !== undefined) r.json = Buffer.from(r.json, 'latin1').toString('utf8');
+  return r;
+}
+
 export function sameStartAndEnd(r: Range, d: OracleDiagnostic): boolean {
   return r.start.line === d.start.line && r.start.column === d.start.column && r.end.line === d.end.line && r.end.column === d.end.column;
 }
