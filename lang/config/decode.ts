@@ -357,7 +357,7 @@ export class Decoder {
     const good: [string, Value][] = [];
     entries.forEach(([k, val], i) => {
       const p = keyProblem(k);
-      if (p) this.diags.push(errorDiag('Conflicting for_each keys', p, itemRanges[i] ?? keyRangeIn(inner, k) ?? attr.expr.range));
+      if (p) this.diags.push(errorDiag('Invalid for_each key', p, itemRanges[i] ?? keyRangeIn(inner, k) ?? attr.expr.range));
       else good.push([k, val]);
     });
     return good;
@@ -506,7 +506,11 @@ export class Decoder {
       }
       ok = false;
       if (item.kind === 'ref') this.diags.push(errorDiag('Invalid reference', `A reference needs a service name: ${item.type}.NAME.`, item.range));
-      else if (item.kind === 'string') this.diags.push(errorDiag('Invalid reference', `${path} takes references such as longrun.${item.value}, not strings: write the reference without quotes.`, range));
+      else if (item.kind === 'string') {
+        // "longrun.q" is already a reference in quotes: suggesting longrun.longrun.q would confuse.
+        const asRef = /^(longrun|oneshot|bundle)\./.test(item.value) ? item.value : `longrun.${item.value}`;
+        this.diags.push(errorDiag('Invalid reference', `${path} takes references such as ${asRef}, not strings: write the reference without quotes.`, range));
+      }
       else this.diags.push(errorDiag('Invalid reference', `${path} takes references such as longrun.db, not ${typeName(item)}.`, range));
     }
     // The valid references still count, so one bad item does not hide a cycle or a typo elsewhere.
@@ -609,7 +613,11 @@ export class Decoder {
     const range = lookupRange(d.ranges, err.instancePath);
     let detail: string;
     if (err.keyword === 'pattern' || err.keyword === 'oneOf') detail = parentSchema?.description ?? err.message ?? 'invalid value';
-    else if (err.keyword === 'enum') detail = `Must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((x) => JSON.stringify(x)).join(', ')}.`;
+    else if (err.keyword === 'enum') {
+      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;
+      const hint = typeof err.data === 'string' ? didYouMean(err.data, allowed.filter((x): x is string => typeof x === 'string')) : '';
+      detail = `Must be one of ${allowed.map((x) => JSON.stringify(x)).join(', ')}.${hint}`;
+    }
     else if (err.keyword === 'type') detail = `A ${(err.params as { type: string }).type} is required here, not ${jsonTypeName(err.data)}.${describe(parentSchema)}`;
     else detail = `The value ${err.message ?? 'is invalid'}.${describe(parentSchema)}`;
     return errorDiag(`Invalid value for "${attrPath}"`, detail, range);

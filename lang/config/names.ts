@@ -23,8 +23,9 @@ export function labelProblem(label: string): string | undefined {
 /** Why a for_each key cannot be part of an instance name, or undefined if it can. */
 export function keyProblem(key: string): string | undefined {
   if (key === '') return 'A for_each key cannot be empty: it becomes part of the instance name NAME@KEY.';
-  if (key.includes('/')) return `The for_each key "${key}" contains "/": it becomes part of a directory name.`;
-  if (!KEY_RE.test(key)) return `The for_each key "${key}" is not valid in an instance name: use letters, digits, "_", "." and "-".`;
+  const rules = 'A key becomes part of the instance name NAME@KEY, a directory name: use only letters, digits, "_", "." and "-".';
+  if (key.includes('/')) return `The for_each key "${key}" contains "/". ${rules}`;
+  if (!KEY_RE.test(key)) return `The for_each key "${key}" is not valid in an instance name. ${rules}`;
   return undefined;
 }
 

@@ -134,7 +134,6 @@ export class Evaluator {
   private root(name: string, range: Range, scope: Scope): Value {
     const local = scope.get(name);
     if (local) return local;
-    if (name === 'var') return obj(this.env.variables);
     if (name === 'each') {
       if (!this.env.each) return this.fail('Reference to "each" in context without for_each', 'The "each" object can be used only in blocks that set for_each.', range);
       return obj(new Map([['key', this.env.each.key], ['value', this.env.each.value]]));
@@ -143,7 +142,9 @@ export class Evaluator {
       if (!this.env.allowRefs) return this.fail('Service reference not allowed here', `References to services such as ${name}.NAME can only be used in depends_on, contents and moved.`, range);
       return { kind: 'ref', type: name as ServiceKind, range };
     }
+    // As in Terraform: var and local are namespaces, not values (var.NAME is resolved in getAttr).
     if (name === 'local') return this.fail('Invalid reference', 'The "local" object cannot be used on its own: refer to an attribute, as in local.NAME.', range);
+    if (name === 'var') return this.fail('Invalid reference', 'The "var" object cannot be used on its own: refer to an attribute, as in var.NAME.', range);
     const known = ['var', 'local', 'each', 'longrun', 'oneshot', 'bundle', ...scope.keys()].filter((k) => !k.startsWith('\0'));
     return this.fail('Unknown variable', `There is no variable named "${name}".${didYouMean(name, known)}`, range);
   }

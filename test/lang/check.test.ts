@@ -19,11 +19,14 @@ describe('block decoding and schemas', () => {
     ['bad env key', 'longrun "a" {\n  run = ["x"]\n  env = { "A=B" = "1" }\n}\n', 'main.hcl:3:11-3:16 Invalid key in "env"', 'cannot contain ='],
     ['bad data file name', 'longrun "a" {\n  run = ["x"]\n  data = { "../etc" = "1" }\n}\n', 'main.hcl:3:12-3:20 Invalid key in "data"', 'data file name'],
     ['bad argv element', 'longrun "a" {\n  run = ["x", ["y"]]\n}\n', 'main.hcl:2:9-2:21 Invalid value for "run"', 'argv'],
-    ['enum in a nested block', 'longrun "a" {\n  run = ["x"]\n  lifecycle {\n    on_change = "bounce"\n  }\n}\n', 'main.hcl:4:17-4:25 Invalid value for "lifecycle.on_change"', '"restart", "reload", "ignore"'],
+    ['enum in a nested block', 'longrun "a" {\n  run = ["x"]\n  lifecycle {\n    on_change = "bounce"\n  }\n}\n', 'main.hcl:4:17-4:25 Invalid value for "lifecycle.on_change"', '"restart", "reload", "ignore".'],
+    ['enum with a typo', 'longrun "a" {\n  run = ["x"]\n  lifecycle {\n    on_change = "restat"\n  }\n}\n', 'main.hcl:4:17-4:25 Invalid value for "lifecycle.on_change"', 'Did you mean "restart"?'],
     ['nested block written as an argument', 'longrun "a" {\n  run = ["x"]\n  lifecycle = {}\n}\n', 'main.hcl:3:3-3:12 Unsupported argument', 'is a block'],
     ['argument written as a block', 'longrun "a" {\n  run = ["x"]\n  env {\n  }\n}\n', 'main.hcl:3:3-3:6 Unsupported block type', 'is an argument'],
     ['input without prompt', 'oneshot "a" {\n  up = ["x"]\n  input {\n    secret = true\n  }\n}\n', 'main.hcl:3:3-3:10 Missing required argument', '"prompt"'],
-    ['string instead of a reference', 'longrun "a" {\n  run = ["x"]\n  depends_on = ["b"]\n}\n', 'main.hcl:3:17-3:20 Invalid reference', 'not strings'],
+    ['string instead of a reference', 'longrun "a" {\n  run = ["x"]\n  depends_on = ["b"]\n}\n', 'main.hcl:3:17-3:20 Invalid reference', 'such as longrun.b, not strings'],
+    ['a reference in quotes', 'longrun "a" {\n  run = ["x"]\n  depends_on = ["oneshot.b"]\n}\n', 'main.hcl:3:17-3:28 Invalid reference', 'such as oneshot.b, not strings'],
+    ['a reference in quotes in moved', 'longrun "q" {\n  run = ["x"]\n}\nmoved {\n  from = "longrun.p"\n  to = longrun.q\n}\n', 'main.hcl:5:10-5:21 Invalid reference', 'from takes references such as longrun.p, not strings'],
     ['reference outside depends_on', 'longrun "b" {\n  run = ["x"]\n}\nlongrun "a" {\n  run = ["x"]\n  description = longrun.b\n}\n', 'main.hcl:6:17-6:26 Service reference not allowed here', 'depends_on'],
     ['top-level argument', 'x = 1\n', 'main.hcl:1:1-1:2 Unsupported argument', 'top level'],
     ['missing label', 'longrun {\n  run = ["x"]\n}\n', 'main.hcl:1:1-1:10 Missing name for block', 'needs a name'],
@@ -103,7 +106,9 @@ describe('references', () => {
 
   test('conflicting for_each keys', () => {
     expect(diags('longrun "g" {\n  for_each = ["a", "b", "a"]\n  run = ["x"]\n}\n')).toEqual(['main.hcl:2:25-2:28 Conflicting for_each keys']);
-    expect(diags('longrun "g" {\n  for_each = { "a/b" = 1 }\n  run = ["x"]\n}\n')).toEqual(['main.hcl:2:16-2:21 Conflicting for_each keys']);
+    const slash = compileText({ 'main.hcl': 'longrun "g" {\n  for_each = { "a/b" = 1 }\n  run = ["x"]\n}\n' });
+    expect(slash.diagnostics.map(at)).toEqual(['main.hcl:2:16-2:21 Invalid for_each key']);
+    expect(slash.diagnostics[0]?.detail).toContain('use only letters, digits, "_", "." and "-"');
   });
 });
 
