@@ -579,7 +579,7 @@ export class Decoder {
   private validate(b: Block, type: BlockType, d: DecodedBody): boolean {
     const { validate, schema } = blockSchema(type);
     if (validate(d.json)) return !d.failed;
-    const errors = collapseOneOf(validate.errors ?? []);
+    const errors = resolveOneOf(validate.errors ?? []);
     for (const err of errors) {
       const diag = this.mapError(err, b, schema, d);
       if (diag) this.diags.push(diag);
@@ -612,7 +612,14 @@ export class Decoder {
     }
     const range = lookupRange(d.ranges, err.instancePath);
     let detail: string;
-    if (err.keyword === 'pattern' || err.keyword === 'oneOf') detail = parentSchema?.description ?? err.message ?? 'invalid value';
+    if (err.keyword === 'oneOf') {
+      const types = ((parentSchema as OneOfSchema | undefined)?.oneOf ?? []).map((b) => b.type).flat().filter((t): t is string => !!t);
+      const wanted = [...new Set(types)].map((t) => TYPE_WORDS[t] ?? t);
+      detail = wanted.length > 0 && !types.includes(jsonType(err.data))
+        ? `${capitalise(wanted.join(' or '))} is required here, not ${jsonTypeName(err.data)}.${describe(parentSchema)}`
+        : parentSchema?.description ?? err.message ?? 'invalid value';
+    } else if (err.keyword === 'pattern') detail = parentSchema?.description ?? err.message ?? 'invalid value';
+    else if (err.keyword === 'minItems') detail = `The list must have at least ${(err.params as { limit: number }).limit} element${(err.params as { limit: number }).limit === 1 ? '' : 's'}.${describe(parentSchema)}`;
     else if (err.keyword === 'enum') {
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;
       const hint = typeof err.data === 'string' ? didYouMean(err.data, allowed.filter((x): x is string => typeof x === 'string')) : '';
@@ -661,6 +668,10 @@ function localRefs(root: Expression): string[] {
   return out;
 }
 
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 function describe(p: PropertySchema | undefined): string {
   return p?.description ? ` ${p.description}` : '';
 }
@@ -671,11 +682,49 @@ function propAt(schema: PropertySchema, segs: string[]): PropertySchema | undefi
   return p;
 }
 
-/** With oneOf, ajv reports every branch's failure; only the oneOf itself is useful to a person. */
-function collapseOneOf(errors: ErrorObject[]): ErrorObject[] {
+type OneOfSchema = PropertySchema & { oneOf?: PropertySchema[] };
+
+/**
+ * With oneOf, ajv reports every branch's failure beside the oneOf's own. When the value has the
+ * type of one branch (a list for run = ["/x", null]), that branch's errors are what the person
+ * meant to write, and they point into the value: the element that is null, the string without a
+ * shebang. They keep the oneOf's description, which says what the attribute is. Otherwise (a
+ * number for run) the oneOf error alone stays, and says which types would do.
+ */
+function resolveOneOf(errors: ErrorObject[]): ErrorObject[] {
   const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
-  return errors.filter((e) => e.keyword === 'oneOf' || !oneOfs.some((o) => e.schemaPath.startsWith(o.schemaPath + '/') && e.instancePath.startsWith(o.instancePath)));
+  const inBranch = (e: ErrorObject, o: ErrorObject): boolean => e !== o && e.schemaPath.startsWith(o.schemaPath + '/') && e.instancePath.startsWith(o.instancePath);
+  const out: ErrorObject[] = errors.filter((e) => !oneOfs.some((o) => inBranch(e, o)) && e.keyword !== 'oneOf');
+  for (const o of oneOfs) {
+    const parent = o.parentSchema as OneOfSchema | undefined;
+    const branches = parent?.oneOf ?? [];
+    const chosen = branches.findIndex((b) => typeMatches(b.type, o.data));
+    const inside = errors.filter((e) => inBranch(e, o) && e.schemaPath.startsWith(`${o.schemaPath}/${chosen}/`));
+    if (chosen < 0 || inside.length === 0) {
+      out.push(o);
+      continue;
+    }
+    for (const e of inside) {
+      const ps = e.parentSchema as PropertySchema | undefined;
+      out.push({ ...e, parentSchema: { ...ps, description: ps?.description ?? parent?.description } });
+    }
+  }
+  return out;
 }
+
+function jsonType(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'array';
+  if (typeof x === 'number') return Number.isInteger(x) ? 'integer' : 'number';
+  return typeof x;
+}
+
+function typeMatches(type: string | string[] | undefined, x: unknown): boolean {
+  const t = jsonType(x);
+  return (Array.isArray(type) ? type : type ? [type] : []).some((want) => want === t || (want === 'number' && t === 'integer'));
+}
+
+const TYPE_WORDS: Record<string, string> = { array: 'a list', object: 'an object', string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'a bool', null: 'null' };
 
 function lookupRange(ranges: Map<string, Range>, ptr: string): Range | undefined {
   let p = ptr;
