@@ -8,6 +8,7 @@ import { ERROR, NULL, containsError, deepSensitive, mark, refAddress, str, toStr
 import { blockSchema, type BlockType, type ErrorObject, type PropertySchema } from './block-schema.js';
 import type { Model, MovedDecl, RefUse, ServiceDecl } from './model.js';
 import { instanceAddress, instanceName, keyProblem, labelProblem } from './names.js';
+import { MAX_NESTING } from '../hcl/parser.js';
 
 // Decoding: HCL files → Model. Blocks are evaluated, checked against the JSON Schema of their
 // type (every ajv error mapped back to the range of the attribute or value it is about) and
@@ -53,6 +54,7 @@ export class Decoder {
   private localValues = new Map<string, Value>();
   private localsInProgress = new Set<string>();
   private failedBlocks: string[] = [];
+  private readonly valueDepths: DepthMemo = { depth: new WeakMap(), failed: new WeakSet() };
 
   constructor(private readonly opts: DecodeOptions = {}) {}
 
@@ -266,8 +268,15 @@ export class Decoder {
       return ERROR;
     }
     this.localsInProgress.add(name);
-    const v = new Evaluator(this.env(), this.diags).evaluate(attr.expr);
+    let v = new Evaluator(this.env(), this.diags).evaluate(attr.expr);
     this.localsInProgress.delete(name);
+    // The parser bounds how deeply one expression nests, but a local can wrap another local's
+    // value (a = [local.b], b = [local.c], ...), and values are walked recursively downstream.
+    if (valueDepth(v, this.valueDepths) > MAX_NESTING) {
+      // Past an error already reported, the value is just cut off (it fails anyway).
+      if (!this.valueDepths.failed.has(v)) this.diags.push(errorDiag('Value nested too deeply', `local.${name} is a value with lists and objects nested more than ${MAX_NESTING} levels deep, built up through other locals; rcform takes values at most that deep.`, attr.expr.range));
+      v = ERROR;
+    }
     if (!this.localValues.has(name)) this.localValues.set(name, v);
     return this.localValues.get(name);
   }
@@ -778,6 +787,45 @@ function deepMark(v: Value, sensitive: boolean): Value {
   if (v.kind === 'list') return { ...v, items: v.items.map((x) => deepMark(x, true)), sensitive: true };
   if (v.kind === 'object') return { ...v, attrs: new Map([...v.attrs].map(([k, x]) => [k, deepMark(x, true)])), sensitive: true };
   return mark(v, true);
+}
+
+interface DepthMemo {
+  depth: WeakMap<Value, number>;
+  /** Values that contain an error. */
+  failed: WeakSet<Value>;
+}
+
+/**
+ * How deeply lists and objects nest in a value, without recursion. Locals share their values, so
+ * depths are remembered: a = [local.b, local.b] must not walk b twice, let alone 2^n times.
+ */
+function valueDepth(root: Value, memo: DepthMemo): number {
+  type Frame = { v: Value; kids: Value[]; i: number; max: number; failed: boolean };
+  const kidsOf = (v: Value): Value[] => (v.kind === 'list' ? v.items : v.kind === 'object' ? [...v.attrs.values()] : []);
+  const known = memo.depth.get(root);
+  if (known !== undefined) return known;
+  const stack: Frame[] = [{ v: root, kids: kidsOf(root), i: 0, max: 0, failed: root.kind === 'error' }];
+  for (;;) {
+    const top = stack[stack.length - 1] as Frame;
+    if (top.i < top.kids.length) {
+      const k = top.kids[top.i++] as Value;
+      const d = memo.depth.get(k);
+      if (d === undefined) stack.push({ v: k, kids: kidsOf(k), i: 0, max: 0, failed: k.kind === 'error' });
+      else {
+        top.max = Math.max(top.max, d);
+        if (memo.failed.has(k)) top.failed = true;
+      }
+      continue;
+    }
+    stack.pop();
+    const depth = top.max + 1;
+    memo.depth.set(top.v, depth);
+    if (top.failed) memo.failed.add(top.v);
+    const parent = stack[stack.length - 1];
+    if (!parent) return depth;
+    parent.max = Math.max(parent.max, depth);
+    if (top.failed) parent.failed = true;
+  }
 }
 
 function compareRanges(a: Range | undefined, b: Range | undefined): number {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { MAX_NESTING } from '../../lang/hcl/parser.js';
 import { at, compileText } from '../support/lang-harness.js';
 
 // Every diagnostic kind of the decoder and the semantic checks, each at its exact range.
@@ -222,6 +223,22 @@ describe('variables and locals', () => {
     expect(r.diagnostics.map(at)).toEqual(['main.hcl:3:7-3:14 Cycle in local values', 'main.hcl:5:17-5:27 Call to unknown function']);
     expect(r.diagnostics[0]?.detail).toContain('local.a → local.b → local.c → local.a');
     expect(r.diagnostics[0]?.detail).not.toContain('local.x');
+  });
+  test('a value nested past the limit through a chain of locals is one diagnostic, not a stack overflow', () => {
+    const n = 5000;
+    const lines = Array.from({ length: n }, (_, i) => `  l${i} = [local.l${i + 1}]`);
+    lines.push(`  l${n} = "x"`);
+    const r = compileText({ 'main.hcl': `locals {\n${lines.join('\n')}\n}\nlongrun "x" {\n  run = ["x"]\n  description = jsonencode(local.l0)\n}\n` });
+    expect(r.diagnostics.map((d) => d.summary)).toEqual(['Value nested too deeply']);
+    // l(k) is on line k + 2 and nests n - k + 1 deep: the first past the limit is l(n - MAX_NESTING).
+    expect(r.diagnostics[0]?.subject?.start.line).toBe(n - MAX_NESTING + 2);
+  });
+  test('locals sharing a value are measured once, not once per path', () => {
+    const n = 60;
+    const lines = Array.from({ length: n }, (_, i) => `  l${i} = [local.l${i + 1}, local.l${i + 1}]`);
+    lines.push(`  l${n} = "x"`);
+    const r = compileText({ 'main.hcl': `locals {\n${lines.join('\n')}\n}\nlongrun "x" {\n  run = ["x"]\n}\n` });
+    expect(r.diagnostics).toEqual([]);
   });
   test('a long chain of locals evaluates without deep recursion', () => {
     const n = 5000;
