@@ -7,7 +7,7 @@ import { liveLayout } from '../../state/live-dir.js';
 import type { EngineConfig } from '../../state/state-types.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
-import { pipeFifo, writeServiceDir } from './service-dir.js';
+import { pipeFifo, scriptWord, writeServiceDir } from './service-dir.js';
 import { decodeSvStatus, DEFAULT_TAI_OFFSET, parseSvStat, runStateOf, SVSTAT_FIELDS, taiOffsetOf, type SvStat } from './s6-status.js';
 import { runTool, svcSignalFlag, SVC_SIGNALS, toolMessage } from './s6-tools.js';
 
@@ -624,7 +624,7 @@ export function inLauncher(cmd: string[], dir: string, svc: CompiledLongrun): bo
   if (cmd.some((w) => w === './run' || w === path.join(dir, 'run')) && /sh$/.test(prog)) return true;
   if (!LAUNCHER_PROGRAMS.has(prog)) return false;
   // A stage of the chain still carries the program's words at its end; the program itself is just them.
-  const words = 'argv' in svc.run ? svc.run.argv : [path.join(dir, 'command')];
+  const words = 'argv' in svc.run ? svc.run.argv : [scriptWord(svc, dir, 'run')];
   if (prog === 's6-supervise') return true;
   return cmd.length > words.length && words.every((w, k) => cmd[cmd.length - words.length + k] === w);
 }

@@ -30,9 +30,26 @@ export function privilegePrefix(user: string | undefined, group: string | undefi
   return [];
 }
 
-function commandWords(cmd: Command, dir: string, scriptFile: string, passArgs: boolean): string {
+function commandWords(cmd: Command, script: string, passArgs: boolean): string {
   if ('argv' in cmd) return cmd.argv.map(shQuote).join(' ');
-  return shQuote(path.join(dir, scriptFile)) + (passArgs ? ' "$@"' : '');
+  return script + (passArgs ? ' "$@"' : '');
+}
+
+/**
+ * The descriptor a script is handed over on when the service runs as another account: that
+ * account cannot traverse the 0700 live directory to reach the file, by absolute or relative path,
+ * once privileges are dropped. Opened by the launcher while still root and executed through
+ * /proc/self/fd (a magic link: no path walk), as the embedded engine does. sh redirects only
+ * single-digit descriptors; 9 unless the service's notification fd already holds it.
+ */
+function scriptFdOf(svc: CompiledLongrun): number {
+  return svc.notification_fd === 9 ? 8 : 9;
+}
+
+/** The word the launcher execs for a script-form run or finish: the file, or its descriptor. */
+export function scriptWord(svc: CompiledLongrun, dir: string, which: 'run' | 'finish'): string {
+  if (privilegePrefix(svc.user, svc.group).length > 0) return `/proc/self/fd/${scriptFdOf(svc)}`;
+  return path.join(dir, which === 'run' ? 'command' : 'finish-command');
 }
 
 /**
@@ -70,6 +87,9 @@ function pipelineRedirections(svc: CompiledLongrun, pipesDir: string): string[] 
 export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' | 'finish', pipesDir = ''): string {
   const cmd = which === 'run' ? svc.run : (svc.finish as Command);
   const cwd = svc.working_dir ?? dir;
+  const scriptPath = path.join(dir, which === 'run' ? 'command' : 'finish-command');
+  const privileges = privilegePrefix(svc.user, svc.group);
+  const viaFd = 'script' in cmd && privileges.length > 0;
   const empties = Object.keys(svc.env)
     .filter((k) => svc.env[k] === '')
     .sort()
@@ -82,9 +102,9 @@ export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' |
     's6-envdir',
     '-Lfn',
     shQuote(path.join(dir, 'env')),
-    ...privilegePrefix(svc.user, svc.group).map(shQuote),
+    ...privileges.map(shQuote),
     // finish gets s6's arguments (exit code, signal number, service name) when it is a script.
-    commandWords(cmd, dir, which === 'run' ? 'command' : 'finish-command', which === 'finish'),
+    commandWords(cmd, shQuote(scriptWord(svc, dir, which)), which === 'finish'),
   ];
   const lines = [
     '#!/bin/sh',
@@ -93,6 +113,7 @@ export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' |
     ...(which === 'run' ? ['exec 2>&1'] : []),
     // After stderr has joined the logger: a producer's stdout goes down the pipe, its stderr to its log.
     ...(which === 'run' ? pipelineRedirections(svc, pipesDir) : []),
+    ...(viaFd ? [`exec ${scriptFdOf(svc)}<${shQuote(scriptPath)} || exit 111`] : []),
     `cd ${shQuote(cwd)} || exit 111`,
     `exec ${chain.join(' ')}`,
     '',

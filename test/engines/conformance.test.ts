@@ -147,6 +147,37 @@ const scenarios: [string, (c: Ctx) => Promise<void>][] = [
   }],
 ];
 
+/** Switching account needs root (CI runs as root); elsewhere these are reported skipped. */
+const rootScenarios: [string, (c: Ctx) => Promise<void>][] = [
+  ['user: script-form run and finish run as that account, though it cannot reach the live directory', async ({ engine, st }) => {
+    // Somewhere nobody can write, outside the 0700 live directory and its parents.
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-nobody-'));
+    fs.chmodSync(out, 0o777);
+    try {
+      await engine.install(
+        longrun('asnobody', {
+          user: 'nobody',
+          run: sh(`id -un > ${out}/run.who; exec sleep 1000`),
+          finish: sh(`id -un > ${out}/finish.who`),
+        }),
+      );
+      await engine.start('asnobody', T);
+      const who = path.join(out, 'run.who');
+      await eventually('run wrote its account', async () => (fs.existsSync(who) && fs.readFileSync(who, 'utf8') !== '' ? true : undefined));
+      expect(fs.readFileSync(who, 'utf8')).toBe('nobody\n');
+      expect(await st('asnobody')).toMatchObject({ state: 'up' });
+      await engine.stop('asnobody', T);
+      const finishWho = path.join(out, 'finish.who');
+      await eventually('finish wrote its account', async () => (fs.existsSync(finishWho) && fs.readFileSync(finishWho, 'utf8') !== '' ? true : undefined));
+      expect(fs.readFileSync(finishWho, 'utf8')).toBe('nobody\n');
+      await engine.uninstall('asnobody');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }],
+];
+const asRoot = process.getuid?.() === 0;
+
 // ---- The operator's view: the real CLI, a live directory of its own per scenario --------------
 // init → plan → apply as an operator runs them, with things done behind rcform's back through the
 // supervisor's own means, and failures. What must hold is what a user sees: plans, exit codes,
@@ -581,6 +612,10 @@ for (const { kind, missing } of kinds) {
       fs.rmSync(ctx.tmp, { recursive: true, force: true });
     }, 60000);
     for (const [name, run] of scenarios) test(name, () => run(ctx), 60000);
+    for (const [name, run] of rootScenarios) {
+      if (asRoot) test(name, () => run(ctx), 60000);
+      else test.skip(`${name}: skipped, switching account needs root`, () => {});
+    }
   });
 }
 
