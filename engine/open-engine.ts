@@ -101,6 +101,16 @@ export function engineProcessOf(liveDir: string, config: EngineConfig): { name: 
   }
 }
 
+/**
+ * The hint after "not running": how engineProcessOf says to start it, and for the embedded
+ * supervisor also in the foreground (`rcform supervise` refuses an s6 live directory).
+ */
+export function engineStartHint(liveDir: string, config: EngineConfig): string {
+  const { start } = engineProcessOf(liveDir, config);
+  if (config.kind === 'embedded') return `start it with ${start} (detached) or "rcform supervise --live ${liveDir}" (in the foreground)`;
+  return `start it with ${start}`;
+}
+
 /** Connects to the live directory's engine; rejects with SupervisorUnavailableError when it is not running. */
 export async function openEngine(liveDir: string, config: EngineConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
   switch (config.kind) {

@@ -1,6 +1,6 @@
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { JSON_FLAG, LIVE_FLAG, liveDirOf } from '../live-flags.js';
-import { openEngine } from '../../engine/open-engine.js';
+import { engineStartHint, openEngine } from '../../engine/open-engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { engineConfigOf } from '../engine-config.js';
 import { renderStatus } from '../views/status-view.js';
@@ -24,7 +24,7 @@ export const statusCommand: Command = {
     try {
       engine = await openEngine(liveDir, config);
     } catch (err) {
-      if (err instanceof SupervisorUnavailableError) throw new CliError(`${err.message}; start it with "rcform init" or "rcform supervise"`);
+      if (err instanceof SupervisorUnavailableError) throw new CliError(`${err.message}; ${engineStartHint(liveDir, config)}`);
       throw err;
     }
     try {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { canonicalJson } from '../../lang/compile/canonical-json.js';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
 import { liveLayout } from '../../state/live-dir.js';
 import type { EngineConfig } from '../../state/state-types.js';
@@ -124,7 +125,8 @@ export class S6Engine implements Engine {
     const file = readEngineFile(area);
     if (!file) throw new EngineError('<s6-svscan>', `${area} has no ${CONFIG_FILE}: run \`rcform init --engine s6\``);
     if (!scannerRunning(file.scandir)) {
-      throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${file.scandir}${file.svscan_pid ? ' (run `rcform init --engine s6` to start it again)' : ''}`);
+      // `rcform init` on the existing live directory starts the one rcform started; an operator's is theirs to start.
+      throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${file.scandir}${file.svscan_pid ? ` (start it with \`rcform init --live ${path.resolve(liveDir)}\`)` : ''}`);
     }
     const engine = new S6Engine(liveDir, file);
     engine.load();
@@ -229,7 +231,17 @@ export class S6Engine implements Engine {
   }
 
   async install(svc: CompiledLongrun): Promise<void> {
-    if (this.installed.has(svc.name)) throw new EngineError(svc.name, 'already installed');
+    const have = this.installed.get(svc.name);
+    if (have) {
+      // Installed already: a plan made while s6-svscan was down saw nothing, but the scan
+      // directory kept its links and s6-supervise its processes. As the embedded engine does, the
+      // service is adopted as it is (same definition) or updated in place (a new one); its
+      // process and wanted state are not touched.
+      if (canonicalJson(have.svc) !== canonicalJson(svc)) await this.update(svc);
+      await this.rescan(svc.name);
+      await this.waitSupervised(svc.name, have.dir, true);
+      return;
+    }
     const link = this.link(svc.name);
     const stale = lstatOrNull(link);
     if (stale) {
@@ -521,7 +533,14 @@ export class S6Engine implements Engine {
         }
       }),
     );
-    if (this.config.svscan_pid !== undefined) await stopScanner(this.scandir, this.config.svscan_pid);
+    if (this.config.svscan_pid !== undefined) {
+      // Supervisors orphaned by an s6-svscan that was killed still hold their services (a new
+      // s6-svscan's own s6-supervise fails on their lock, and s6-svscanctl -t never reaches them):
+      // with every service down, tell them to exit, loggers included, so the stop leaves nothing.
+      const dirs = [...this.installed.values()].flatMap((i) => [i.dir, path.join(i.dir, 'log')]);
+      for (const dir of orphanSupervisors(dirs, this.config.svscan_pid)) await runTool('<s6-svscan>', 's6-svc', ['-dx', dir], { okCodes: [100, 111] });
+      await stopScanner(this.scandir, this.config.svscan_pid);
+    }
   }
 }
 
@@ -549,6 +568,26 @@ function readEngineFile(area: string): S6EngineFile | null {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new EngineError('<s6-svscan>', `cannot read ${path.join(area, CONFIG_FILE)}: ${(e as Error).message}`);
   }
+}
+
+/** Of `dirs`, those whose s6-supervise is not a child of the s6-svscan running now. */
+function orphanSupervisors(dirs: string[], svscanPid: number): string[] {
+  const wanted = new Set(dirs);
+  const out: string[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${e}/comm`, 'utf8').trim() !== 's6-supervise') continue;
+      const cwd = fs.readlinkSync(`/proc/${e}/cwd`);
+      // comm may hold spaces; the fields after its closing parenthesis do not: state, then ppid.
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (wanted.has(cwd) && ppid !== svscanPid) out.push(cwd);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
 }
 
 function lstatOrNull(p: string): fs.Stats | null {

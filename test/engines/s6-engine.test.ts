@@ -354,6 +354,60 @@ suite('s6 engine on an operator-run s6-svscan', () => {
 });
 
 suite('s6 engine through the CLI', () => {
+  test('after s6-svscan is killed, apply starts it again and adopts what is installed; stop leaves nothing', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+    const live = path.join(tmp, 'live');
+    fs.mkdirSync(path.join(tmp, 'src'));
+    fs.writeFileSync(path.join(tmp, 'src', 'main.hcl'), 'longrun "www" {\n  run = ["sleep", "1031"]\n}\n');
+    const rc = (args: string[]) => runInProcess([...args, '--live', live], { cwd: tmp });
+    const ours = (comm: string): number[] =>
+      fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === comm && fs.readlinkSync(`/proc/${p}/cwd`).startsWith(live + '/');
+        } catch {
+          return false;
+        }
+      });
+    try {
+      expect(await rc(['init', '--engine', 's6'])).toMatchObject({ code: 0 });
+      expect(await rc(['apply', 'src', '--auto-approve'])).toMatchObject({ code: 0 });
+      const svscan = JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8')).svscan_pid as number;
+      const before = JSON.parse((await rc(['status', '--json'])).stdout).services[0].pid as number;
+      process.kill(svscan, 'SIGKILL');
+      expect(await pollUntil(() => !alive(svscan), 10000)).toBe(true);
+
+      // The hint names what starts an s6 engine: init, not the embedded engine's supervise.
+      const down = await rc(['status']);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain(`start it with "rcform init --live ${live}"`);
+      expect(down.stderr).not.toContain('rcform supervise');
+
+      // Planned while s6-svscan was down, the service is "to install"; it is there all along.
+      const again = await rc(['apply', 'src', '--auto-approve']);
+      expect(again.stderr).not.toContain('already installed');
+      expect(again.code).toBe(0);
+      const st = JSON.parse((await rc(['status', '--json'])).stdout).services;
+      expect(st).toEqual([expect.objectContaining({ name: 'www', state: 'up', pid: before })]);
+      expect(ours('sleep')).toEqual([before]);
+
+      expect(await rc(['supervise', '--stop'])).toMatchObject({ code: 0 });
+      expect(await pollUntil(() => ours('s6-supervise').length === 0 && ours('s6-svscan').length === 0, 15000)).toBe(true);
+      expect(alive(before)).toBe(false);
+    } finally {
+      const f = path.join(live, 'engine', 's6.json');
+      if (fs.existsSync(f)) await stopScanner(JSON.parse(fs.readFileSync(f, 'utf8')).scandir, undefined);
+      // Whatever a failure left: the orphaned supervisors first, so nothing restarts the service.
+      for (const p of [...ours('s6-supervise'), ...ours('sleep')]) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120000);
+
   test('init --engine s6 starts s6-svscan, status reads it, supervise --stop stops it', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
     const live = path.join(tmp, 'live');
