@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import { CliError, flagBool, flagNumber, write, type Command } from '../command.js';
 import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
 import { serviceLogFile } from '../../engine/open-engine.js';
 import { logGenerations, tailLines } from '../../engine/embedded/log-file.js';
 import { engineConfigOf } from '../engine-config.js';
+import { LogFollower } from '../log-follower.js';
 
 export const logsCommand: Command = {
   name: 'logs',
@@ -33,35 +33,23 @@ export const logsCommand: Command = {
   },
 };
 
-/** Polls the file: rotation truncates it, so a size below our offset means start over. */
+/** Polls every 200 ms until interrupted; rotations are followed by LogFollower. */
 async function follow(file: string, out: NodeJS.WritableStream): Promise<void> {
-  let offset = fs.existsSync(file) ? fs.statSync(file).size : 0;
   let stop = false;
   const onSignal = (): void => {
     stop = true;
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const follower = new LogFollower(file, (chunk) => out.write(chunk));
   try {
+    follower.start();
     while (!stop) {
-      let size = 0;
-      try {
-        size = fs.statSync(file).size;
-      } catch {
-        size = 0;
-      }
-      if (size < offset) offset = 0;
-      if (size > offset) {
-        const fd = fs.openSync(file, 'r');
-        const buf = Buffer.alloc(size - offset);
-        fs.readSync(fd, buf, 0, buf.length, offset);
-        fs.closeSync(fd);
-        offset = size;
-        out.write(buf);
-      }
       await new Promise((r) => setTimeout(r, 200));
+      await follower.poll();
     }
   } finally {
+    follower.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -54,7 +54,7 @@ export function rotateIfNeeded(file: string, policy: LogPolicy): boolean {
   return true;
 }
 
-/** The files of a log, oldest first. */
+/** The files of a log, oldest first: s6-log's archives (@TAI64N.s, named in time order), current.N (higher is older), then `current`. */
 export function logGenerations(file: string): string[] {
   const dir = path.dirname(file);
   const base = path.basename(file);
@@ -69,7 +69,8 @@ export function logGenerations(file: string): string[] {
     .map((e) => Number(e.slice(base.length + 1)))
     .sort((a, b) => b - a)
     .map((n) => path.join(dir, `${base}.${n}`));
-  return entries.includes(base) ? [...rotated, file] : rotated;
+  const s6 = entries.filter((e) => /^@[0-9a-f]{24}\.[su]$/.test(e)).sort().map((e) => path.join(dir, e));
+  return entries.includes(base) ? [...s6, ...rotated, file] : [...s6, ...rotated];
 }
 
 /** The last `n` lines across the log's generations. */
