@@ -2,7 +2,7 @@ import { CliError, write, type CommandContext } from './command.js';
 import { asCliError } from './live-flags.js';
 import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
-import { AccountError, resolveAccount } from '../engine/accounts.js';
+import { AccountError, checkAccount } from '../engine/accounts.js';
 import type { ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
@@ -144,19 +144,20 @@ function checkObserved(pf: PlanFile, now: Record<string, ServiceStatus>): void {
 
 /** An unknown user or group is an error before anything starts, naming the service and step. */
 function preflightAccounts(pf: PlanFile): void {
-  const problems: string[] = [];
+  // Once per service, at its first step: install and start share the same account.
+  const problems = new Map<string, string>();
   for (const step of pf.plan.steps) {
     if (!['install', 'update', 'rename', 'start', 'oneshot_up', 'oneshot_down'].includes(step.action)) continue;
     const svc = pf.plan.resource_changes.find((c) => c.name === step.service)?.after ?? pf.compiled?.services[step.service];
-    if (!svc || (svc.user === undefined && svc.group === undefined)) continue;
+    if (!svc || (svc.user === undefined && svc.group === undefined) || problems.has(svc.name)) continue;
     try {
-      resolveAccount(svc.user, svc.group);
+      checkAccount(svc.user, svc.group);
     } catch (err) {
-      if (err instanceof AccountError) problems.push(`${svc.address} (step ${step.id}): ${err.message}`);
+      if (err instanceof AccountError) problems.set(svc.name, `${svc.address} (step ${step.id}): ${err.message}`);
       else throw err;
     }
   }
-  if (problems.length > 0) throw new CliError(`nothing was started: ${[...new Set(problems)].join('; ')}`);
+  if (problems.size > 0) throw new CliError(`nothing was started: ${[...problems.values()].join('; ')}`);
 }
 
 /** The last lines a failed service wrote, for the summary. */

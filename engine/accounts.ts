@@ -50,3 +50,19 @@ export function resolveAccount(user: string | undefined, group: string | undefin
   }
   return out;
 }
+
+/**
+ * Resolves the account and checks that this process may switch to it: only root can, as with
+ * s6-setuidgid (setgroups, setgid and setuid to another account all need it). Checked before
+ * anything is installed or started, so the error names the account rather than a failed chown or exec.
+ */
+export function checkAccount(user: string | undefined, group: string | undefined, asUid = process.getuid?.() ?? 0, asGid = process.getgid?.() ?? 0): Account {
+  const account = resolveAccount(user, group);
+  if (asUid === 0) return account;
+  const other = (account.uid !== undefined && account.uid !== asUid) || (account.gid !== undefined && account.gid !== asGid);
+  if (other) {
+    const who = [user !== undefined ? `user "${user}"` : '', group !== undefined ? `group "${group}"` : ''].filter(Boolean).join(' and ');
+    throw new AccountError(`running as ${who} needs root (rcform runs as uid ${asUid}), as s6-setuidgid does`);
+  }
+  return account;
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CompiledOneshot } from '../lang/compile/compiled-db.js';
-import { AccountError, resolveAccount } from './accounts.js';
+import { AccountError, checkAccount } from './accounts.js';
 import { EngineError } from './engine.js';
 import { openLogFd } from './embedded/log-file.js';
 import { signalGroup } from './embedded/proc.js';
@@ -38,7 +38,7 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
   if (svc.input && direction === 'up' && opts.input === undefined) throw new EngineError(svc.name, `needs input ("${svc.input.prompt}") and none was given`);
   let account;
   try {
-    account = resolveAccount(svc.user, svc.group);
+    account = checkAccount(svc.user, svc.group);
   } catch (err) {
     throw err instanceof AccountError ? new EngineError(svc.name, err.message) : err;
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
-import { resolveAccount, AccountError } from '../accounts.js';
+import { checkAccount, resolveAccount, AccountError } from '../accounts.js';
 import { EngineError, type ServiceStatus } from '../engine.js';
 import { signalName } from '../signals.js';
 import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
@@ -221,7 +221,7 @@ export class Supervisor {
     if (def.reload_signal !== undefined && !signalName(def.reload_signal)) throw new EngineError(def.name, `unknown reload_signal "${def.reload_signal}"`);
     if (def.notification_fd !== undefined && (!Number.isInteger(def.notification_fd) || def.notification_fd < 3)) throw new EngineError(def.name, `notification_fd must be 3 or more, not ${def.notification_fd}`);
     try {
-      resolveAccount(def.user, def.group);
+      checkAccount(def.user, def.group);
     } catch (err) {
       if (err instanceof AccountError) throw new EngineError(def.name, err.message);
       throw err;

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { AccountError, checkAccount } from '../accounts.js';
 import { canonicalJson } from '../../lang/compile/canonical-json.js';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
 import { liveLayout } from '../../state/live-dir.js';
@@ -231,6 +232,7 @@ export class S6Engine implements Engine {
   }
 
   async install(svc: CompiledLongrun): Promise<void> {
+    checkAccountOf(svc);
     const have = this.installed.get(svc.name);
     if (have) {
       // Installed already: a plan made while s6-svscan was down saw nothing, but the scan
@@ -265,6 +267,7 @@ export class S6Engine implements Engine {
   }
 
   async update(svc: CompiledLongrun): Promise<void> {
+    checkAccountOf(svc);
     const i = this.get(svc.name);
     this.ensurePipes(svc);
     writeServiceDir(i.dir, svc, this.logDirOf(i.dir), this.pipesDir);
@@ -567,6 +570,17 @@ function readEngineFile(area: string): S6EngineFile | null {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new EngineError('<s6-svscan>', `cannot read ${path.join(area, CONFIG_FILE)}: ${(e as Error).message}`);
+  }
+}
+
+/** An unknown account, or one only root may switch to, fails the install rather than every spawn. */
+function checkAccountOf(svc: CompiledLongrun): void {
+  if (svc.user === undefined && svc.group === undefined) return;
+  try {
+    checkAccount(svc.user, svc.group);
+  } catch (err) {
+    if (err instanceof AccountError) throw new EngineError(svc.name, err.message);
+    throw err;
   }
 }
 
