@@ -26,20 +26,22 @@ export const initCommand: Command = {
   args: [],
   flags: [
     LIVE_FLAG,
-    { name: 'engine', type: 'string', valueName: 'KIND', description: 'The engine: embedded (Node only) or s6', default: 'embedded' },
+    // No declared default: an existing live directory must tell an explicit --engine from none.
+    { name: 'engine', type: 'string', valueName: 'KIND', description: 'The engine: embedded (Node only, the default) or s6' },
     { name: 'scandir', type: 'string', valueName: 'DIR', description: 's6 only: the scan directory of a running s6-svscan' },
     LOCK_TIMEOUT_FLAG,
   ],
   async run(ctx) {
     const liveDir = liveDirOf(ctx);
     const layout = liveLayout(liveDir);
-    const kind = flagString(ctx, 'engine') as EngineKind;
+    const asked = flagString(ctx, 'engine') as EngineKind | undefined;
+    const kind = asked ?? 'embedded';
     if (!ENGINES.includes(kind)) throw new CliError(`--engine takes ${ENGINES.join(' or ')}, not "${kind}"`);
     const scandir = flagString(ctx, 'scandir');
     if (scandir !== undefined && kind !== 's6') throw new CliError('--scandir is for --engine=s6 only');
-    const config: EngineConfig = { kind, ...(scandir !== undefined ? { scandir: fs.realpathSync.native(scandir) } : {}) };
+    const config: EngineConfig = { kind, ...(scandir !== undefined ? { scandir: scandirOf(scandir) } : {}) };
 
-    if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir);
+    if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked);
     if (fs.existsSync(layout.root)) {
       if (!fs.statSync(layout.root).isDirectory()) throw new CliError(`${layout.root} exists and is not a directory`);
       const foreign = fs.readdirSync(layout.root).filter((n) => !LIVE_ENTRIES.includes(n) && !n.startsWith('.'));
@@ -47,7 +49,13 @@ export const initCommand: Command = {
         throw new CliError(`${layout.root} exists and is not an rcform live directory (it holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); choose another with --live`);
       }
     } else {
-      fs.mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+      try {
+        fs.mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (err as Error).message;
+        throw new CliError(`cannot create the live directory ${layout.root}: ${why}; choose another with --live or RCFORM_LIVE`);
+      }
       fs.chmodSync(layout.root, 0o700);
     }
     fs.mkdirSync(layout.journal, { recursive: true, mode: 0o700 });
@@ -56,7 +64,7 @@ export const initCommand: Command = {
     const lock = await lockLive(ctx, liveDir, 'init');
     try {
       // Another init may have finished while we waited for the lock.
-      if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir);
+      if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked);
       try {
         await startEngine(layout.root, config);
       } catch (err) {
@@ -75,7 +83,15 @@ export const initCommand: Command = {
   },
 };
 
-async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string): Promise<number> {
+function scandirOf(scandir: string): string {
+  try {
+    return fs.realpathSync.native(scandir);
+  } catch (err) {
+    throw new CliError(`--scandir ${scandir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}; give the scan directory of a running s6-svscan`);
+  }
+}
+
+async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string, asked?: EngineKind): Promise<number> {
   let state;
   try {
     state = readState(liveDir);
@@ -83,6 +99,10 @@ async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: s
     throw asCliError(err);
   }
   const root = liveLayout(liveDir).root;
+  // Its services live in that engine: switching would orphan them, so say so instead of ignoring the flag.
+  if (asked !== undefined && asked !== state.engine.kind) {
+    throw new CliError(`${root} is already initialised with the ${state.engine.kind} engine, which cannot be changed to ${asked}; to use ${asked}, initialise another live directory (--live)`);
+  }
   const what = `${root} is already initialised (lineage ${state.lineage}, serial ${state.serial}, engine ${state.engine.kind})`;
   // Starting a stopped engine changes no state, and both engines refuse a second instance, so
   // this needs no lock: an apply holding it could not be using an engine that is not running.

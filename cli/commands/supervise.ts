@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
 import { EmbeddedEngine, SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { Supervisor, SupervisorError } from '../../engine/embedded/supervisor.js';
 import { engineConfigOf } from '../engine-config.js';
 import { S6Engine } from '../../engine/s6/s6-engine.js';
+import { liveLayout } from '../../state/live-dir.js';
 
 export const superviseCommand: Command = {
   name: 'supervise',
@@ -48,6 +50,10 @@ export const superviseCommand: Command = {
       write(ctx.io.stdout, `Supervisor for ${liveDir} stopped; every service is down.`);
       return 0;
     }
+    // init makes engine/ before it starts the supervisor (and writes state.json last); with neither
+    // this is no live directory, and a supervisor would make one up wherever a typo pointed.
+    const layout = liveLayout(liveDir);
+    if (!fs.existsSync(layout.engine) && !fs.existsSync(layout.state)) throw new CliError(`${layout.root}: no such live directory; run "rcform init --live ${layout.root}" first`);
     let sup: Supervisor;
     try {
       sup = await Supervisor.start(liveDir, ctx.io.env);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import { EmbeddedEngine } from '../../engine/embedded/client.js';
 import { engineLayout } from '../../engine/embedded/layout.js';
 import { liveLayout } from '../../state/live-dir.js';
 import { readState, writeState } from '../../state/state-file.js';
-import { runProcess } from '../support/cli-harness.js';
+import { CLI, runProcess } from '../support/cli-harness.js';
 import { alive, killGroups, longrun, oneshot, waitFor } from '../support/engine-harness.js';
 
 // `rcform init` starts a real supervisor; `rcform state mv` renames in the state and in that
@@ -66,6 +67,49 @@ describe('rcform init', () => {
     expect(foreign.stderr).toContain('is not an rcform live directory (it holds notes.txt)');
     expect(fs.existsSync(liveLayout(live).state)).toBe(false);
   });
+});
+
+describe('rcform init and supervise: mistakes are one-line errors that create nothing', () => {
+  test('a missing --scandir, an unwritable parent, supervise on no live directory', () => {
+    const oneLine = (r: { code: number; stderr: string }, text: string): void => {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(text);
+      expect(r.stderr).not.toContain('internal error');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    };
+    oneLine(runProcess(['init', '--engine', 's6', '--scandir', '/nonexistent-rcform-scandir', '--live', live]), '--scandir /nonexistent-rcform-scandir: no such directory');
+    expect(fs.existsSync(live)).toBe(false);
+
+    // Unwritable for whoever runs it: root bypasses modes, so as root it runs as nobody.
+    fs.chmodSync(base, 0o755);
+    const ro = path.join(base, 'ro');
+    fs.mkdirSync(ro, { mode: 0o555 });
+    const under = path.join(ro, 'live');
+    const args = ['init', '--live', under];
+    const r =
+      process.getuid?.() === 0
+        ? spawnSync(process.execPath, [CLI, ...args], { uid: 65534, gid: 65534, env: { PATH: process.env['PATH'], NO_COLOR: '1' }, cwd: '/', encoding: 'utf8' })
+        : spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    oneLine({ code: r.status ?? -1, stderr: r.stderr }, `cannot create the live directory ${under}: permission denied`);
+    expect(fs.existsSync(under)).toBe(false);
+
+    oneLine(runProcess(['supervise', '--live', live]), `${live}: no such live directory; run "rcform init --live ${live}" first`);
+    expect(fs.existsSync(live)).toBe(false);
+    fs.mkdirSync(live);
+    oneLine(runProcess(['supervise', '--live', live]), 'no such live directory');
+    expect(fs.readdirSync(live)).toEqual([]);
+  });
+
+  test('the engine of an initialised live directory cannot be changed', async () => {
+    expect(runProcess(['init', '--live', live])).toMatchObject({ code: 0 });
+    const r = runProcess(['init', '--engine', 's6', '--live', live]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is already initialised with the embedded engine, which cannot be changed to s6');
+    expect(readState(live).engine).toEqual({ kind: 'embedded' });
+    // Naming the engine it has, or none, is fine.
+    expect(runProcess(['init', '--engine', 'embedded', '--live', live])).toMatchObject({ code: 0 });
+    expect(runProcess(['init', '--live', live])).toMatchObject({ code: 0 });
+  }, 60_000);
 });
 
 describe('rcform state mv', () => {

@@ -28,6 +28,8 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 beforeEach(() => {
   live = tempLive();
+  // What `rcform init` leaves before it starts the supervisor: supervise refuses a bare directory.
+  fs.mkdirSync(path.join(live, 'engine'), { mode: 0o700 });
 });
 afterEach(async () => {
   if (sup && sup.exitCode === null && sup.signalCode === null) {
