@@ -57,10 +57,17 @@ export class LogFollower {
     private readonly out: (chunk: Buffer) => void,
   ) {}
 
-  /** Starts at the current end of the log (what is there was printed by the tail). */
-  start(): void {
+  /**
+   * Starts at the current end of the log. Returns what `current` holds up to there, for the tail
+   * printed first: read through the same descriptor, it ends exactly where following begins.
+   */
+  start(): string | undefined {
     this.newestArchive = this.newest();
-    if (this.open()) this.offset = fs.fstatSync(this.fd as number).size;
+    if (!this.open()) return undefined;
+    const size = fs.fstatSync(this.fd as number).size;
+    const chunks: Buffer[] = [];
+    this.offset = this.readRange(this.fd as number, 0, size, (c) => chunks.push(c));
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** Prints everything written since the last call, in order, through any rotations in between. */
@@ -71,17 +78,31 @@ export class LogFollower {
       return;
     }
     const now = statOrNull(this.file);
-    if (now && !sameFile(now, this.id)) {
+    if (!now) {
+      // Between s6-log's rename and its new `current`: our file is the newest archive now, and
+      // must not pass for a copy. Read what it has; the new `current` is for the next look.
+      this.drain();
+      return;
+    }
+    if (!sameFile(now, this.id)) {
       // Renamed away (s6-log): the old file is complete once its successor exists.
       this.drain();
       const old = this.id;
       this.close();
-      const archives = archivesOf(this.file);
-      const at = archives.findIndex((a) => sameFile(statOrNull(a) ?? undefined, old));
+      // The new file is opened before the archives are listed: should it be rotated meanwhile, it
+      // is among them, and the list stops there rather than read it twice.
+      const opened = this.open();
+      const archives = archivesOf(this.file).map((a) => ({ a, id: statOrNull(a) ?? undefined }));
+      const at = archives.findIndex((x) => sameFile(x.id, old));
       // Archives made after ours, when several rotations happened since the last look.
-      if (at >= 0) for (const a of archives.slice(at + 1)) this.out(fs.readFileSync(a));
+      if (at >= 0) {
+        for (const x of archives.slice(at + 1)) {
+          if (opened && sameFile(x.id, this.id)) break;
+          this.out(fs.readFileSync(x.a));
+        }
+      }
       this.newestArchive = this.newest();
-      if (this.open()) this.drain();
+      if (opened) this.drain();
       return;
     }
     const newest = this.newest();
@@ -136,13 +157,13 @@ export class LogFollower {
     this.offset = this.readRange(this.fd, this.offset, Infinity);
   }
 
-  private readRange(fd: number, from: number, to: number): number {
+  private readRange(fd: number, from: number, to: number, out = this.out): number {
     const buf = Buffer.alloc(64 * 1024);
     let pos = from;
     while (pos < to) {
       const n = fs.readSync(fd, buf, 0, Math.min(buf.length, to - pos), pos);
       if (n === 0) break;
-      this.out(Buffer.from(buf.subarray(0, n)));
+      out(Buffer.from(buf.subarray(0, n)));
       pos += n;
     }
     return pos;

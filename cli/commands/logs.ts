@@ -26,24 +26,29 @@ export const logsCommand: Command = {
     const n = flagNumber(ctx, 'lines') ?? 50;
     if (!Number.isInteger(n) || n < 0) throw new CliError(`--lines takes a whole number, not ${n}`);
     if (logGenerations(file).length === 0 && !flagBool(ctx, 'follow')) throw new CliError(`no log for service "${name}" in ${liveDir}`);
-    for (const line of tailLines(file, n)) write(ctx.io.stdout, line);
-    if (!flagBool(ctx, 'follow')) return 0;
-    await follow(file, ctx.io.stdout);
+    if (!flagBool(ctx, 'follow')) {
+      for (const line of tailLines(file, n)) write(ctx.io.stdout, line);
+      return 0;
+    }
+    // The tail ends exactly where the follow begins: a line written in between is neither skipped
+    // nor printed twice.
+    const follower = new LogFollower(file, (chunk) => ctx.io.stdout.write(chunk));
+    const head = follower.start();
+    for (const line of tailLines(file, n, head)) write(ctx.io.stdout, line);
+    await follow(follower);
     return 0;
   },
 };
 
 /** Polls every 200 ms until interrupted; rotations are followed by LogFollower. */
-async function follow(file: string, out: NodeJS.WritableStream): Promise<void> {
+async function follow(follower: LogFollower): Promise<void> {
   let stop = false;
   const onSignal = (): void => {
     stop = true;
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const follower = new LogFollower(file, (chunk) => out.write(chunk));
   try {
-    follower.start();
     while (!stop) {
       await new Promise((r) => setTimeout(r, 200));
       await follower.poll();
