@@ -10,6 +10,8 @@ import type { SvStat } from '../../engine/s6/s6-status.js';
 import { openEngine, serviceLogFile } from '../../engine/open-engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { runInProcess } from '../support/cli-harness.js';
+import { readState } from '../../state/state-file.js';
+import type { CompiledLongrun } from '../../lang/compile/compiled-db.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
@@ -354,7 +356,7 @@ suite('s6 engine on an operator-run s6-svscan', () => {
 });
 
 suite('s6 engine through the CLI', () => {
-  test('after s6-svscan is killed, apply starts it again and adopts what is installed; stop leaves nothing', async () => {
+  test('after s6-svscan is killed, starting it again finds what is installed, install adopts it; stop leaves nothing', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
     const live = path.join(tmp, 'live');
     fs.mkdirSync(path.join(tmp, 'src'));
@@ -382,13 +384,20 @@ suite('s6 engine through the CLI', () => {
       expect(down.stderr).toContain(`start it with "rcform init --live ${live}"`);
       expect(down.stderr).not.toContain('rcform supervise');
 
-      // Planned while s6-svscan was down, the service is "to install"; it is there all along.
-      const again = await rc(['apply', 'src', '--auto-approve']);
-      expect(again.stderr).not.toContain('already installed');
-      expect(again.code).toBe(0);
-      const st = JSON.parse((await rc(['status', '--json'])).stdout).services;
-      expect(st).toEqual([expect.objectContaining({ name: 'www', state: 'up', pid: before })]);
+      // What apply (or init) does to a dead engine: a new s6-svscan over the same scan directory.
+      // The services were there all along, and are found again.
+      const engine = await S6Engine.start(live, { kind: 's6' });
+      expect(await engine.status()).toEqual({ www: expect.objectContaining({ state: 'up', pid: before }) });
+      // A plan made while s6-svscan was down said "1 to install": install adopts the service as it
+      // is, and a changed definition updates it in place; the process is not touched either way.
+      const def = readState(live).services['www']?.definition as CompiledLongrun;
+      await engine.install(def);
+      await engine.install({ ...def, env: { ...def.env, ADDED: 'yes' } });
+      expect(await engine.status()).toEqual({ www: expect.objectContaining({ state: 'up', pid: before }) });
       expect(ours('sleep')).toEqual([before]);
+      // Running again, the engine answers the plan: nothing to install.
+      expect(await rc(['plan', 'src', '-detailed-exitcode'])).toMatchObject({ code: 0 });
+      await engine.close();
 
       expect(await rc(['supervise', '--stop'])).toMatchObject({ code: 0 });
       expect(await pollUntil(() => ours('s6-supervise').length === 0 && ours('s6-svscan').length === 0, 15000)).toBe(true);
