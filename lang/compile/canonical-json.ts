@@ -32,10 +32,14 @@ function sortedKeys(_key: string, v: unknown): unknown {
   }
   if (sorted) return v;
   const o = v as Record<string, unknown>;
-  // No prototype: on a plain object, assigning a "__proto__" key (JSON.parse makes it an own
-  // property) would set the prototype instead and the member would vanish from the output.
-  const copy = Object.create(null) as Record<string, unknown>;
-  for (const k of keys.sort()) copy[k] = o[k];
+  const copy: Record<string, unknown> = {};
+  for (const k of keys.sort()) {
+    // Assigning a "__proto__" key (JSON.parse makes it an own property) would set the prototype
+    // and the member would vanish. A prototype-less copy would avoid that too, but V8 keeps such
+    // objects in dictionary mode, which made the compiled db's serialisation 1.7 times slower.
+    if (k === '__proto__') Object.defineProperty(copy, k, { value: o[k], enumerable: true, writable: true, configurable: true });
+    else copy[k] = o[k];
+  }
   return copy;
 }
 
