@@ -19,6 +19,11 @@ export interface ServiceStatus {
   lastExit?: { code: number | null; signal: string | null };
   /** Set by an engine that found the service running when it (re)started and adopted it. */
   adopted?: boolean;
+  /**
+   * Set by an engine that (re)started and found the service dead, or waiting for a readiness
+   * notification it can no longer receive, and so restarted it instead of adopting it.
+   */
+  restartedOnRecovery?: boolean;
 }
 
 export interface TransitionOptions {

@@ -21,7 +21,7 @@ export function renderStatus(status: Record<string, ServiceStatus>, now: Date): 
   if (rows.length === 0) return 'No services installed.\n';
   const table = [
     ['SERVICE', 'TYPE', 'WANTED', 'STATE', 'PID', 'SINCE', 'RESTARTS', 'LAST EXIT', ''],
-    ...rows.map((r) => [r.name, r.type, r.wanted, r.state, r.pid !== undefined ? String(r.pid) : '-', ago(r.since, now), String(r.restarts), lastExit(r), r.adopted ? 'adopted' : '']),
+    ...rows.map((r) => [r.name, r.type, r.wanted, r.state, r.pid !== undefined ? String(r.pid) : '-', ago(r.since, now), String(r.restarts), lastExit(r), r.adopted ? 'adopted' : r.restartedOnRecovery ? 'restarted on recovery' : '']),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   return table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';

@@ -55,6 +55,8 @@ export class SupervisedService {
   pid?: number;
   starttime?: number;
   adopted = false;
+  /** Found dead, or waiting for a readiness it can no longer see, by a restarted supervisor, which restarted it. */
+  restartedOnRecovery = false;
   ready = false;
   failed = false;
   since = new Date().toISOString();
@@ -88,6 +90,8 @@ export class SupervisedService {
   // ---- requests ----------------------------------------------------------------------------
 
   start(timeoutMs: number): Promise<void> {
+    // What the operator asks for from here on is no longer the recovery's doing.
+    this.restartedOnRecovery = false;
     this.wanted = 'up';
     this.failed = false;
     if (this.isUp()) {
@@ -107,6 +111,7 @@ export class SupervisedService {
   }
 
   stop(timeoutMs: number): Promise<void> {
+    this.restartedOnRecovery = false;
     this.requestDown();
     if (!this.running && !this.settling) {
       this.setState(this.failed ? 'failed' : 'down');
@@ -144,6 +149,7 @@ export class SupervisedService {
         // Its notification pipe died with the old supervisor, so readiness can never be seen:
         // restart it cleanly rather than report it forever "starting".
         this.state = 'stopping';
+        this.restartedOnRecovery = true;
         signalGroup(this.pid, 'SIGKILL');
       } else {
         this.state = this.def.notification_fd !== undefined ? 'ready' : 'up';
@@ -156,7 +162,10 @@ export class SupervisedService {
       }
       // s6's `down` file: a service marked down is not started by a (re)starting supervisor.
       if (this.wanted === 'up' && this.def.down) this.wanted = 'down';
-      if (this.wanted === 'up') this.spawnRun();
+      if (this.wanted === 'up') {
+        this.restartedOnRecovery = st.pid !== undefined;
+        this.spawnRun();
+      }
     }
     this.persist();
   }
@@ -478,6 +487,7 @@ export class SupervisedService {
       restarts: this.restarts,
       ...(this.lastExit ? { lastExit: this.lastExit } : {}),
       ...(this.adopted ? { adopted: true } : {}),
+      ...(this.restartedOnRecovery ? { restartedOnRecovery: true } : {}),
     };
   }
 }

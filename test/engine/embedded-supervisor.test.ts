@@ -260,9 +260,13 @@ describe('embedded supervisor', () => {
     const b = await up(longrun('adopt-b', { notification_fd: 3, run: { script: '#!/bin/sh\necho >&3\nexec sleep 3602\n' } }));
     // Wanted down and down: must stay down.
     await engine.install(longrun('adopt-c', { run: { argv: ['sleep', '3603'] } }));
+    // Dies while no supervisor watches: the next one restarts it, and says so.
+    const d = await up(longrun('adopt-d', { run: { argv: ['sleep', '3610'] } }));
     const oldSupervisor = supervisorPid();
     process.kill(oldSupervisor, 'SIGKILL');
     await waitFor('old supervisor dead', () => !alive(oldSupervisor));
+    process.kill(d.pid as number, 'SIGKILL');
+    await waitFor('adopt-d dead', () => !alive(d.pid));
     await engine.close();
     await startEngine(live, { kind: 'embedded' });
     engine = await openEngine(live, { kind: 'embedded' });
@@ -270,6 +274,14 @@ describe('embedded supervisor', () => {
     expect(all['adopt-a']).toMatchObject({ pid: a.pid, state: 'up', adopted: true, restarts: 0 });
     expect(all['adopt-b']).toMatchObject({ pid: b.pid, state: 'ready', adopted: true });
     expect(all['adopt-c']).toMatchObject({ state: 'down', wanted: 'down' });
+    expect(all['adopt-a']!.restartedOnRecovery).toBeUndefined();
+    const dBack = await waitFor('adopt-d restarted', async () => {
+      const st = await status('adopt-d');
+      return st.pid !== undefined && st.pid !== d.pid && st.state === 'up' ? st : undefined;
+    });
+    expect(dBack).toMatchObject({ restartedOnRecovery: true, restarts: 1 });
+    expect(dBack.adopted).toBeUndefined();
+    expect(processesWith('sleep 3610', live)).toEqual([dBack.pid]);
     expect(processesWith('sleep 3601', live)).toEqual([a.pid]);
     expect(processesWith('sleep 3602', live)).toEqual([b.pid]);
     expect(processesWith('sleep 3603', live)).toEqual([]);
