@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceStatus } from '../../engine/engine.js';
-import { PROJECT_ROOT, runProcess, type CliResult } from '../support/cli-harness.js';
+import { planLines, PROJECT_ROOT, runProcess, type CliResult } from '../support/cli-harness.js';
 import { alive, killGroups, waitFor } from '../support/engine-harness.js';
 
 // The operator's whole cycle on a shipped example, through the real CLI and a real embedded
@@ -63,14 +63,6 @@ function status(): Record<string, ServiceStatus> {
   }
   return out;
 }
-
-/** The "# address ..." lines of a human plan: one per drift entry and one per change. */
-const planLines = (out: string): string[] =>
-  out
-    .split('\n')
-    .filter((l) => /^\s+# (longrun|oneshot)\./.test(l))
-    .map((l) => l.trim())
-    .sort();
 
 /** Replaces text that must be in the file exactly once: an edit that silently did nothing would test nothing. */
 function edit(file: string, from: string, to: string): void {

@@ -7,7 +7,7 @@ import type { Engine, ServiceStatus } from '../../engine/engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { EngineKind } from '../../state/state-types.js';
-import { runProcess, type CliResult } from '../support/cli-harness.js';
+import { planLines, runProcess, type CliResult } from '../support/cli-harness.js';
 import { alive as running, killGroups } from '../support/engine-harness.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
@@ -199,12 +199,6 @@ interface Op {
 }
 
 const RUNNING = ['up', 'ready', 'starting'];
-const planLines = (out: string): string[] =>
-  out
-    .split('\n')
-    .filter((l) => /^\s+# (longrun|oneshot)\./.test(l))
-    .map((l) => l.trim())
-    .sort();
 const both = (r: CliResult): string => `${r.stdout}\n${r.stderr}`;
 const readFile = (f: string): string | undefined => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined);
 

@@ -42,3 +42,11 @@ export function runProcess(argv: string[], opts: { cwd?: string; env?: NodeJS.Pr
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The "# address ..." lines of a human plan, sorted: one per drift entry and one per change. */
+export const planLines = (out: string): string[] =>
+  out
+    .split('\n')
+    .filter((l) => /^\s+# (longrun|oneshot)\./.test(l))
+    .map((l) => l.trim())
+    .sort();
