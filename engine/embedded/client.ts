@@ -11,8 +11,10 @@ export class SupervisorUnavailableError extends Error {}
 
 export interface SupervisorStats {
   spawns: number;
-  /** Total time spent inside spawn(), i.e. fork and exec. */
+  /** Total time spawning: inside Node's spawn() (fork and exec), or from request to pid with the spawner. */
   spawnMs: number;
+  /** The pid of the vfork helper that spawns services, null when Node's spawn() is used. */
+  spawner: number | null;
   /** Successful start requests and the time from their arrival to their reply. */
   starts: number;
   startMs: number;

@@ -5,9 +5,10 @@ import type { Command, CompiledLongrun } from '../../lang/compile/compiled-db.js
 import { AccountError, resolveAccount } from '../accounts.js';
 import { EngineError, type RunState, type ServiceStatus } from '../engine.js';
 import { signalName, signalNumber } from '../signals.js';
-import { currentLog, servicePaths, type EngineLayout } from './layout.js';
+import { currentLog, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { openLogFd } from './log-file.js';
 import { groupMembers, isSameLiveProcess, procInfo, signalGroup } from './proc.js';
+import type { LaunchHandlers, Spawner, StdioSlot } from './spawner.js';
 import { overwriteInPlace } from './write-file.js';
 
 // One longrun under supervision, with s6-supervise's semantics: the process runs in its own
@@ -36,6 +37,8 @@ export interface ServiceHost {
   spawnStats: { count: number; ms: number };
   /** The held-open FIFO a consumer reads from (opened on first use). */
   pipeFd(consumer: string): number;
+  /** The vfork helper that starts services, while it runs (docs/engine.md#spawning). */
+  readonly spawner: Spawner | undefined;
 }
 
 /** s6-supervise's throttle: a service is never spawned twice within this many milliseconds. */
@@ -64,7 +67,10 @@ export class SupervisedService {
   lastExit?: { code: number | null; signal: string | null };
   deaths: PersistedStatus['deaths'] = [];
 
-  private child?: ChildProcess;
+  /** Our child (or the spawner's): its exit is reported, not polled for as an adopted one's is. */
+  private launched = false;
+  /** Between the request to spawn and the pid: neither running nor free to spawn again. */
+  private spawning = false;
   private lastSpawnAt = 0;
   private restartTimer?: NodeJS.Timeout;
   private killTimer?: NodeJS.Timeout;
@@ -105,7 +111,7 @@ export class SupervisedService {
       return new EngineError(this.name, `not ${this.def.notification_fd !== undefined ? 'ready' : 'up'} after ${timeoutMs} ms (timeout_up); brought down`);
     });
     // The spawn records the wanted state with the pid, in one write.
-    if (!this.running && !this.settling && !this.restartTimer) this.spawnRun();
+    if (!this.running && !this.spawning && !this.settling && !this.restartTimer) this.spawnRun();
     else this.persist();
     return p;
   }
@@ -113,7 +119,7 @@ export class SupervisedService {
   stop(timeoutMs: number): Promise<void> {
     this.restartedOnRecovery = false;
     this.requestDown();
-    if (!this.running && !this.settling) {
+    if (!this.running && !this.spawning && !this.settling) {
       this.setState(this.failed ? 'failed' : 'down');
       return Promise.resolve();
     }
@@ -172,7 +178,7 @@ export class SupervisedService {
 
   /** Adopted processes are not our children: no exit event, so look. */
   pollAdopted(): void {
-    if (!this.adopted || this.pid === undefined || this.child) return;
+    if (!this.adopted || this.pid === undefined || this.launched) return;
     if (!isSameLiveProcess(this.pid, this.starttime)) this.onExit(null, null);
   }
 
@@ -214,8 +220,7 @@ export class SupervisedService {
 
   spawnRun(): void {
     this.restartTimer = undefined;
-    if (this.running || this.settling || this.wanted !== 'up' || this.abandoned) return;
-    const paths = servicePaths(this.host.layout, this.name);
+    if (this.running || this.spawning || this.settling || this.wanted !== 'up' || this.abandoned) return;
     let account;
     try {
       account = resolveAccount(this.def.user, this.def.group);
@@ -223,6 +228,57 @@ export class SupervisedService {
       this.spawnFailed(err instanceof AccountError ? err.message : String(err));
       return;
     }
+    this.spawning = true;
+    this.lastSpawnAt = Date.now();
+    let pid: number | undefined;
+    const handlers: LaunchHandlers = {
+      spawned: (p) => {
+        pid = p;
+        this.onSpawned(p);
+      },
+      failed: (message) => {
+        this.spawning = false;
+        this.spawnFailed(message);
+      },
+      ready: () => {
+        if (pid === this.pid) this.onReady();
+      },
+      exited: (code, signal) => {
+        if (pid === this.pid) this.onExit(code, signal);
+      },
+    };
+    const spawner = this.host.spawner;
+    // Running as another user needs setuid in the child and a script handed over as a descriptor
+    // (commandLine): that stays with Node's spawn().
+    if (spawner?.alive && account.uid === undefined && account.gid === undefined) this.launchWithSpawner(spawner, handlers);
+    else this.launchWithNode(account, handlers);
+  }
+
+  private launchWithSpawner(spawner: Spawner, handlers: LaunchHandlers): void {
+    const paths = servicePaths(this.host.layout, this.name);
+    let log = '/dev/null';
+    if (fs.existsSync(this.host.layout.logs)) {
+      fs.mkdirSync(logDir(this.host.layout, this.name), { recursive: true, mode: 0o700 });
+      log = currentLog(this.host.layout, this.name);
+    }
+    const stdio: (StdioSlot | undefined)[] = [{ kind: 'r', path: '/dev/null' }, { kind: 'a', path: log }, { kind: 'a', path: log }];
+    // The supervisor holds each FIFO open (pipeFd); the helper opens it again by name.
+    if (this.def.consumer_for.length > 0) {
+      this.host.pipeFd(this.name);
+      stdio[0] = { kind: 'w', path: pipePath(this.host.layout, this.name) };
+    }
+    if (this.def.producer_for !== undefined) {
+      this.host.pipeFd(this.def.producer_for);
+      stdio[1] = { kind: 'w', path: pipePath(this.host.layout, this.def.producer_for) };
+    }
+    const n = this.def.notification_fd;
+    if (n !== undefined) stdio[n] = { kind: 'n' };
+    const { file, args } = commandLine(this.def.run, paths.runScript, false, [], []);
+    spawner.launch({ file, args, cwd: this.def.working_dir ?? paths.dir, env: { PATH: DEFAULT_PATH, ...this.def.env }, stdio }, handlers);
+  }
+
+  private launchWithNode(account: { uid?: number; gid?: number }, handlers: LaunchHandlers): void {
+    const paths = servicePaths(this.host.layout, this.name);
     const n = this.def.notification_fd;
     const logFd = this.openLog();
     const stdio: StdioOptions = ['ignore', logFd, logFd];
@@ -248,41 +304,59 @@ export class SupervisedService {
     } catch (err) {
       fs.closeSync(logFd);
       if (scriptFd !== undefined) fs.closeSync(scriptFd);
-      this.spawnFailed((err as Error).message);
+      handlers.failed((err as Error).message);
       return;
     }
     this.host.spawnStats.count++;
     this.host.spawnStats.ms += performance.now() - t0;
     fs.closeSync(logFd);
     if (scriptFd !== undefined) fs.closeSync(scriptFd);
-    this.lastSpawnAt = Date.now();
     if (child.pid === undefined) {
       // spawn reports exec failures (ENOENT, EACCES) as an 'error' event.
-      child.on('error', (err) => this.spawnFailed(`cannot run ${file}: ${err.message}`));
+      child.on('error', (err) => handlers.failed(`cannot run ${file}: ${err.message}`));
       return;
     }
     child.on('error', () => {});
-    this.child = child;
-    this.pid = child.pid;
-    this.starttime = procInfo(child.pid)?.starttime;
-    this.adopted = false;
-    this.ready = false;
-    this.setState(n !== undefined ? 'starting' : 'up');
-    if (n !== undefined) this.watchReadiness(child.stdio[n] as Readable | null);
-    else this.resolveWaiters('up');
-    child.on('exit', (code, signal) => this.onExit(code, signal));
+    handlers.spawned(child.pid);
+    if (n !== undefined) watchReadiness(child.stdio[n] as Readable | null, () => handlers.ready());
+    child.on('exit', (code, signal) => handlers.exited(code, signal));
   }
 
-  private watchReadiness(pipe: Readable | null): void {
-    if (!pipe) return;
-    pipe.on('data', (chunk: Buffer) => {
-      if (this.ready || !chunk.includes(10)) return;
-      this.ready = true;
-      pipe.destroy();
-      if (this.state === 'starting') this.setState('ready');
-      this.resolveWaiters('up');
-    });
-    pipe.on('error', () => {});
+  private onSpawned(pid: number): void {
+    this.spawning = false;
+    this.launched = true;
+    this.pid = pid;
+    this.starttime = procInfo(pid)?.starttime;
+    this.adopted = false;
+    this.ready = false;
+    if (this.wanted !== 'up' || this.abandoned) {
+      // Stopped (or uninstalled) while its spawn was on its way: it goes down at once.
+      this.setState('stopping');
+      this.sendDownSignal();
+      return;
+    }
+    const n = this.def.notification_fd;
+    this.setState(n !== undefined ? 'starting' : 'up');
+    if (n === undefined) this.resolveWaiters('up');
+  }
+
+  private onReady(): void {
+    if (this.ready) return;
+    this.ready = true;
+    if (this.state === 'starting') this.setState('ready');
+    this.resolveWaiters('up');
+  }
+
+  /**
+   * The spawner died under it: the process runs on, but is nobody's child to wait for now. It
+   * is watched as an adopted one is; one still waiting for readiness can never be seen ready,
+   * so it is restarted, as a restarted supervisor does.
+   */
+  orphaned(): void {
+    if (!this.launched || this.pid === undefined) return;
+    this.launched = false;
+    this.adopted = true;
+    if (this.def.notification_fd !== undefined && !this.ready && this.wanted === 'up') signalGroup(this.pid, 'SIGKILL');
   }
 
   private spawnFailed(message: string): void {
@@ -308,7 +382,7 @@ export class SupervisedService {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     const pgid = this.pid as number;
-    this.child = undefined;
+    this.launched = false;
     this.pid = undefined;
     this.starttime = undefined;
     this.adopted = false;
@@ -505,4 +579,15 @@ function commandLine(cmd: Command, scriptPath: string, otherUser: boolean, stdio
   for (let i = stdio.length; i < slot; i++) stdio[i] = 'ignore';
   stdio[slot] = scriptFd;
   return { file: `/proc/self/fd/${slot}`, args: extra, scriptFd };
+}
+
+/** Node's side of a notification pipe: the first newline is readiness, then the pipe is done with. */
+function watchReadiness(pipe: Readable | null, ready: () => void): void {
+  if (!pipe) return;
+  pipe.on('data', (chunk: Buffer) => {
+    if (!chunk.includes(10)) return;
+    pipe.destroy();
+    ready();
+  });
+  pipe.on('error', () => {});
 }

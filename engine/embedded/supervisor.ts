@@ -10,6 +10,7 @@ import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLa
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, type Reply, type Request } from './protocol.js';
+import { Spawner, spawnerBinary, type LaunchHandlers } from './spawner.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
 import { writeFileAtomic } from './write-file.js';
 
@@ -33,7 +34,9 @@ export class Supervisor {
   private readonly services = new Map<string, SupervisedService>();
   private oneshots: Record<string, OneshotRecord> = {};
   private readonly pipeFds = new Map<string, number>();
+  /** Spawns through Node's spawn(): the time inside it (fork and exec, blocking the loop). */
   readonly spawnStats = { count: 0, ms: 0 };
+  spawner: Spawner | undefined;
   /** From a start request's arrival to its reply: the supervisor's whole share of an up. */
   private readonly startStats = { count: 0, ms: 0 };
   private server?: net.Server;
@@ -57,9 +60,11 @@ export class Supervisor {
     sup.prepareDirs();
     sup.claimPidFile();
     try {
+      sup.startSpawner(env);
       sup.loadAndAdopt();
       await sup.listen();
     } catch (err) {
+      void sup.spawner?.close();
       fs.rmSync(sup.layout.pidFile, { force: true });
       throw err;
     }
@@ -81,6 +86,21 @@ export class Supervisor {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     fs.chmodSync(root, 0o700);
     for (const d of [this.layout.services, this.layout.logs, this.layout.pipes, this.layout.oneshots]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+  }
+
+  private startSpawner(env: NodeJS.ProcessEnv): void {
+    const binary = spawnerBinary(env);
+    if (!binary) return;
+    this.spawner = new Spawner(binary, (orphans, launches) => this.spawnerDied(orphans, launches));
+  }
+
+  /** The helper died under us (it should not): Node's spawn() from here on, and its processes watched as adopted ones. */
+  private spawnerDied(orphans: Map<number, LaunchHandlers>, launches: LaunchHandlers[]): void {
+    this.spawner = undefined;
+    if (this.shuttingDown) return;
+    process.stderr.write(`rcform supervise: the spawner died; services are spawned by Node from now on\n`);
+    for (const svc of this.services.values()) if (svc.pid !== undefined && orphans.has(svc.pid)) svc.orphaned();
+    for (const h of launches) h.failed('the spawner died before it answered');
   }
 
   private claimPidFile(): void {
@@ -195,7 +215,11 @@ export class Supervisor {
       case 'status':
         return this.status();
       case 'stats':
-        return { spawns: this.spawnStats.count, spawnMs: this.spawnStats.ms, starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
+        return {
+          spawns: this.spawnStats.count + (this.spawner?.stats.count ?? 0),
+          spawnMs: this.spawnStats.ms + (this.spawner?.stats.ms ?? 0),
+          spawner: this.spawner?.pid ?? null,
+          starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
       case 'shutdown':
         // After the reply is on its way: with nothing to stop, shutdown ends every connection at
         // once, and the asker would see its connection close instead of the answer.
@@ -394,6 +418,7 @@ export class Supervisor {
         svc.abandon('the supervisor stopped');
       }
       this.timers.forEach((t) => clearInterval(t));
+      await this.spawner?.close();
       for (const fd of this.pipeFds.values()) fs.closeSync(fd);
       this.pipeFds.clear();
       const closing = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

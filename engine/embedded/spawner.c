@@ -1,0 +1,382 @@
+/*
+ * rcform-spawner: starts the embedded supervisor's services with vfork(2) on its behalf.
+ *
+ * Node's spawn() forks the whole supervisor: the kernel copies its page tables, the child's
+ * exec tears them down again, and afterwards every page the supervisor writes takes a
+ * copy-on-write fault. On the VMs rcform is built on that is 10 ms and more per service, and it
+ * blocks the supervisor's event loop throughout. vfork shares the memory until exec, so a start
+ * costs a few hundred microseconds plus the exec itself, and the supervisor never waits for it.
+ *
+ * The services are this program's children: it reports their pids, their readiness (a newline
+ * on their notification fd) and their deaths, in that order for any one process. It exits at
+ * once when its input closes (the supervisor stopped or was killed), leaving the services
+ * running for the next supervisor to adopt, as when the supervisor itself dies.
+ *
+ * Input: requests, each a series of NUL-terminated fields:
+ *   id cwd file argc argv... envc env... nfd (target kind path)...
+ * kind: 'r' open path read-only, 'a' open path for appending (created 0600), 'w' open path
+ * read-write (a FIFO), 'n' a notification pipe (path empty). Target descriptors 0, 1 and 2 are
+ * always given; every other descriptor of the helper, inherited or its own, is close-on-exec.
+ * Output, one line each:
+ *   P id pid          spawned
+ *   E id errno what   not spawned (what: open, pipe, chdir, exec, fork)
+ *   R pid             the service wrote a newline on its notification fd
+ *   X pid code signal it died (code -1 when killed by a signal, signal 0 otherwise)
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_COUNT 65536
+#define MAX_FDS 1024
+
+struct watch {
+  int fd;
+  pid_t pid;
+};
+
+static struct watch *watches;
+static size_t nwatches, capwatches;
+
+static void die(const char *what) {
+  fprintf(stderr, "rcform-spawner: %s: %s\n", what, strerror(errno));
+  exit(111);
+}
+
+static void out(const char *fmt, ...) {
+  char line[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  for (int off = 0; off < n;) {
+    ssize_t w = write(1, line + off, (size_t)(n - off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      exit(0); /* the supervisor is gone */
+    }
+    off += (int)w;
+  }
+}
+
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q) die("out of memory");
+  return q;
+}
+
+/* The next NUL-terminated field at *pos, or NULL when the request is not complete yet. */
+static char *field(char *buf, size_t len, size_t *pos) {
+  if (*pos >= len) return NULL;
+  char *s = buf + *pos;
+  char *nul = memchr(s, 0, len - *pos);
+  if (!nul) return NULL;
+  *pos = (size_t)(nul - buf) + 1;
+  return s;
+}
+
+static int count(char *buf, size_t len, size_t *pos, long *n) {
+  char *s = field(buf, len, pos);
+  if (!s) return 0;
+  char *end;
+  *n = strtol(s, &end, 10);
+  if (*end || *n < 0 || *n > MAX_COUNT) {
+    fprintf(stderr, "rcform-spawner: malformed request\n");
+    exit(112);
+  }
+  return 1;
+}
+
+struct slot {
+  int target;
+  int src;
+  int notify; /* the read end kept here, for kind 'n'; -1 otherwise */
+};
+
+/* The program's candidates on the child's PATH, as execvp(3) would try them; NULL-terminated. */
+static __attribute__((noinline)) char **candidates(const char *file, char **envp) {
+  char **cands = xrealloc(NULL, 2 * sizeof *cands);
+  size_t n = 0;
+  if (strchr(file, '/')) {
+    cands[n++] = strdup(file);
+  } else {
+    const char *path = "/usr/local/bin:/usr/bin:/bin";
+    for (char **e = envp; *e; e++)
+      if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+    for (const char *p = path;;) {
+      const char *colon = strchr(p, ':');
+      size_t dl = colon ? (size_t)(colon - p) : strlen(p);
+      char *c = xrealloc(NULL, dl + strlen(file) + 2);
+      if (dl == 0) strcpy(c, file);
+      else {
+        memcpy(c, p, dl);
+        c[dl] = '/';
+        strcpy(c + dl + 1, file);
+      }
+      cands = xrealloc(cands, (n + 2) * sizeof *cands);
+      cands[n++] = c;
+      if (!colon) break;
+      p = colon + 1;
+    }
+  }
+  cands[n] = NULL;
+  return cands;
+}
+
+/* Shared with the vfork child, which sets them before _exit when it cannot exec. */
+static volatile int child_errno;
+static const char *volatile child_what;
+
+/* The vfork child: it runs in the helper's memory until exec, so it only makes system calls,
+   in a frame of its own. */
+static __attribute__((noreturn, noinline)) void child(const char *cwd, struct slot *slots, long nslots, char **cands, char **argv, char **envp) {
+  sigset_t none;
+  sigemptyset(&none);
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
+  /* A new session, hence its own process group: down signals the whole group. */
+  setsid();
+  if (chdir(cwd) < 0) {
+    child_errno = errno;
+    child_what = "chdir";
+    _exit(127);
+  }
+  for (long i = 0; i < nslots; i++) {
+    if (dup2(slots[i].src, slots[i].target) < 0) {
+      child_errno = errno;
+      child_what = "dup";
+      _exit(127);
+    }
+  }
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  int err = ENOENT;
+  for (char **c = cands; *c; c++) {
+    execve(*c, argv, envp);
+    if (errno != ENOENT && errno != ENOTDIR) err = errno;
+  }
+  child_errno = err;
+  _exit(127);
+}
+
+static void spawn_one(const char *id, const char *cwd, const char *file, char **argv, char **envp, struct slot *slots, long nslots) {
+  /* Every source descriptor is moved above every target, so no dup2 in the child clobbers a
+     source it still needs. */
+  int top = 2;
+  for (long i = 0; i < nslots; i++)
+    if (slots[i].target > top) top = slots[i].target;
+  for (long i = 0; i < nslots; i++) {
+    if (slots[i].src > top) continue;
+    int moved = fcntl(slots[i].src, F_DUPFD_CLOEXEC, top + 1);
+    if (moved < 0) {
+      out("E %s %d dup\n", id, errno);
+      for (long j = 0; j < nslots; j++) {
+        close(slots[j].src);
+        if (slots[j].notify >= 0) close(slots[j].notify);
+      }
+      return;
+    }
+    close(slots[i].src);
+    slots[i].src = moved;
+  }
+
+  char **cands = candidates(file, envp);
+
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  child_errno = 0;
+  child_what = "exec";
+  pid_t pid = vfork();
+  if (pid == 0) child(cwd, slots, nslots, cands, argv, envp);
+  int fork_errno = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  for (char **c = cands; *c; c++) free(*c);
+  free(cands);
+  for (long i = 0; i < nslots; i++) close(slots[i].src);
+
+  if (pid < 0 || child_errno) {
+    if (pid < 0) out("E %s %d fork\n", id, fork_errno);
+    else {
+      waitpid(pid, NULL, 0);
+      out("E %s %d %s\n", id, child_errno, child_what);
+    }
+    for (long i = 0; i < nslots; i++)
+      if (slots[i].notify >= 0) close(slots[i].notify);
+    return;
+  }
+  out("P %s %d\n", id, (int)pid);
+  for (long i = 0; i < nslots; i++) {
+    if (slots[i].notify < 0) continue;
+    if (nwatches == capwatches) {
+      capwatches = capwatches ? capwatches * 2 : 64;
+      watches = xrealloc(watches, capwatches * sizeof *watches);
+    }
+    watches[nwatches].fd = slots[i].notify;
+    watches[nwatches].pid = pid;
+    nwatches++;
+  }
+}
+
+/* Handles one complete request at the start of buf; returns its length, or 0 when incomplete. */
+static size_t handle(char *buf, size_t len) {
+  size_t pos = 0;
+  char *id = field(buf, len, &pos);
+  char *cwd = id ? field(buf, len, &pos) : NULL;
+  char *file = cwd ? field(buf, len, &pos) : NULL;
+  long argc, envc, nfd;
+  if (!file || !count(buf, len, &pos, &argc)) return 0;
+  char **argv = xrealloc(NULL, (size_t)(argc + 1) * sizeof *argv);
+  for (long i = 0; i < argc; i++)
+    if (!(argv[i] = field(buf, len, &pos))) return free(argv), 0;
+  argv[argc] = NULL;
+  if (!count(buf, len, &pos, &envc)) return free(argv), 0;
+  char **envp = xrealloc(NULL, (size_t)(envc + 1) * sizeof *envp);
+  for (long i = 0; i < envc; i++)
+    if (!(envp[i] = field(buf, len, &pos))) return free(argv), free(envp), 0;
+  envp[envc] = NULL;
+  if (!count(buf, len, &pos, &nfd)) return free(argv), free(envp), 0;
+  if (nfd > MAX_FDS) {
+    fprintf(stderr, "rcform-spawner: malformed request\n");
+    exit(112);
+  }
+  char *specs[MAX_FDS * 3];
+  for (long i = 0; i < nfd * 3; i++)
+    if (!(specs[i] = field(buf, len, &pos))) return free(argv), free(envp), 0;
+
+  struct slot slots[MAX_FDS];
+  long nslots = 0;
+  int failed = 0;
+  for (long i = 0; i < nfd && !failed; i++) {
+    const char *kind = specs[i * 3 + 1], *path = specs[i * 3 + 2];
+    struct slot s = {atoi(specs[i * 3]), -1, -1};
+    if (kind[0] == 'n') {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) < 0) {
+        out("E %s %d pipe\n", id, errno);
+        failed = 1;
+        break;
+      }
+      fcntl(p[0], F_SETFL, O_NONBLOCK);
+      s.notify = p[0];
+      s.src = p[1];
+    } else {
+      int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : O_RDWR;
+      s.src = open(path, flags | O_CLOEXEC, 0600);
+      if (s.src < 0) {
+        out("E %s %d open\n", id, errno);
+        failed = 1;
+        break;
+      }
+    }
+    slots[nslots++] = s;
+  }
+  if (failed) {
+    for (long j = 0; j < nslots; j++) {
+      close(slots[j].src);
+      if (slots[j].notify >= 0) close(slots[j].notify);
+    }
+  } else {
+    spawn_one(id, cwd, file, argv, envp, slots, nslots);
+  }
+  free(argv);
+  free(envp);
+  return pos;
+}
+
+static void drop_watch(size_t i) {
+  close(watches[i].fd);
+  watches[i] = watches[--nwatches];
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die("signalfd");
+  /* Whatever the supervisor inherited and let through (a pipe of whoever started it) is not
+     the services' business: they get exactly the descriptors asked for. */
+  DIR *fds = opendir("/proc/self/fd");
+  if (fds) {
+    for (struct dirent *e; (e = readdir(fds));)
+      if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(fds)) fcntl(atoi(e->d_name), F_SETFD, FD_CLOEXEC);
+    closedir(fds);
+  }
+
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  struct pollfd *pfds = NULL;
+  size_t cappfds = 0;
+  for (;;) {
+    if (cappfds < nwatches + 2) {
+      cappfds = nwatches + 64;
+      pfds = xrealloc(pfds, cappfds * sizeof *pfds);
+    }
+    pfds[0] = (struct pollfd){0, POLLIN, 0};
+    pfds[1] = (struct pollfd){sfd, POLLIN, 0};
+    size_t nw = nwatches;
+    for (size_t i = 0; i < nw; i++) pfds[i + 2] = (struct pollfd){watches[i].fd, POLLIN, 0};
+    if (poll(pfds, nw + 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+
+    /* Readiness before deaths: a service that notified and then died did both, in that order. */
+    for (size_t i = nw; i-- > 0;) {
+      if (!pfds[i + 2].revents) continue;
+      char chunk[512];
+      ssize_t r = read(watches[i].fd, chunk, sizeof chunk);
+      if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (r > 0 && !memchr(chunk, '\n', (size_t)r)) continue;
+      if (r > 0) out("R %d\n", (int)watches[i].pid);
+      drop_watch(i);
+    }
+
+    if (pfds[1].revents) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {
+      }
+      int st;
+      pid_t pid;
+      while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        /* A pid can be recycled: its old notification pipe must not speak for the next one. */
+        for (size_t i = nwatches; i-- > 0;)
+          if (watches[i].pid == pid) drop_watch(i);
+        if (WIFSIGNALED(st)) out("X %d -1 %d\n", (int)pid, WTERMSIG(st));
+        else out("X %d %d 0\n", (int)pid, WEXITSTATUS(st));
+      }
+    }
+
+    if (pfds[0].revents) {
+      if (cap - len < 65536) {
+        cap = cap ? cap * 2 : 131072;
+        buf = xrealloc(buf, cap);
+      }
+      ssize_t r = read(0, buf + len, cap - len);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return 0; /* the supervisor is gone: the services stay for the next one */
+      len += (size_t)r;
+      size_t used;
+      while (len > 0 && (used = handle(buf, len)) > 0) {
+        memmove(buf, buf + used, len - used);
+        len -= used;
+      }
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+// The supervisor's side of rcform-spawner (spawner.c): services are started by that small helper
+// with vfork, not by Node's spawn(), which forks the whole supervisor (10 ms and more per process
+// on this project's VMs, with the event loop blocked throughout; see docs/engine.md#spawning).
+// One helper per supervisor; requests and replies are pipelined, so many starts proceed at once.
+
+/** How a descriptor of the new process is opened: by the helper, from a path, or a notification pipe. */
+export type StdioSlot = { kind: 'r' | 'a' | 'w'; path: string } | { kind: 'n' };
+
+export interface LaunchSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Index = descriptor number in the new process; a hole is a closed descriptor. 0–2 are required. */
+  stdio: (StdioSlot | undefined)[];
+}
+
+/** What becomes of a launch. `spawned` or `failed` comes first; then `ready` (if ever) before `exited`. */
+export interface LaunchHandlers {
+  spawned(pid: number): void;
+  failed(message: string): void;
+  ready(): void;
+  exited(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+/** Where the build puts the helper (scripts: npm run build); undefined when it was not built. */
+export function spawnerBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  // RCFORM_SPAWNER=node keeps Node's spawn(): for comparison in benchmarks, and a way out.
+  if (env['RCFORM_SPAWNER'] === 'node') return undefined;
+  const file = fileURLToPath(new URL('./rcform-spawner', import.meta.url));
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+const errnoNames = new Map(Object.entries(os.constants.errno as Record<string, number>).map(([k, v]) => [v, k]));
+const signalNames = new Map(Object.entries(os.constants.signals as Record<string, number>).map(([k, v]) => [v, k as NodeJS.Signals]));
+
+interface Pending {
+  handlers: LaunchHandlers;
+  file: string;
+  t0: number;
+}
+
+export class Spawner {
+  private readonly child: ChildProcess;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly byPid = new Map<number, LaunchHandlers>();
+  private buf = '';
+  private gone = false;
+  private closing = false;
+  /** Launches answered, and the time from request to pid: the whole cost of a start's spawn. */
+  readonly stats = { count: 0, ms: 0 };
+
+  /**
+   * Starts the helper. `onDeath` is told, with the pids it was still watching, if the helper dies
+   * while it is in use: they are no longer anyone's children to wait for.
+   */
+  constructor(binary: string, private readonly onDeath: (orphans: Map<number, LaunchHandlers>, pendingLaunches: LaunchHandlers[]) => void) {
+    // Its own session: a Ctrl-C in the terminal of a foreground `rcform supervise` is the
+    // supervisor's to handle (a clean stop), and must not kill the helper under it.
+    this.child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    this.child.stdin?.on('error', () => {});
+    this.child.stdout?.setEncoding('latin1');
+    this.child.stdout?.on('data', (chunk: string) => this.onData(chunk));
+    this.child.on('error', () => this.died());
+    this.child.on('exit', () => this.died());
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return !this.gone;
+  }
+
+  launch(spec: LaunchSpec, handlers: LaunchHandlers): void {
+    if (this.gone) {
+      handlers.failed('the spawner is gone');
+      return;
+    }
+    const id = this.nextId++;
+    const fields: string[] = [String(id), spec.cwd, spec.file, String(spec.args.length + 1), spec.file, ...spec.args];
+    const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+    fields.push(String(env.length), ...env);
+    const slots: string[] = [];
+    spec.stdio.forEach((s, fd) => {
+      if (s) slots.push(String(fd), s.kind, s.kind === 'n' ? '' : s.path);
+    });
+    fields.push(String(slots.length / 3), ...slots);
+    for (const f of fields) {
+      if (f.includes('\0')) {
+        handlers.failed(`cannot run ${spec.file}: an argument or environment value contains a NUL byte`);
+        return;
+      }
+    }
+    this.pending.set(id, { handlers, file: spec.file, t0: performance.now() });
+    this.child.stdin?.write(fields.join('\0') + '\0');
+  }
+
+  private onData(chunk: string): void {
+    this.buf += chunk;
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      this.onLine(line.split(' '));
+    }
+  }
+
+  private onLine(f: string[]): void {
+    switch (f[0]) {
+      case 'P': {
+        const p = this.take(Number(f[1]));
+        if (!p) return;
+        const pid = Number(f[2]);
+        this.byPid.set(pid, p.handlers);
+        p.handlers.spawned(pid);
+        return;
+      }
+      case 'E': {
+        const p = this.take(Number(f[1]));
+        if (!p) return;
+        const code = errnoNames.get(Number(f[2])) ?? `errno ${f[2]}`;
+        p.handlers.failed(f[3] === 'exec' ? `cannot run ${p.file}: ${code}` : `cannot run ${p.file}: ${f[3]} failed: ${code}`);
+        return;
+      }
+      case 'R':
+        this.byPid.get(Number(f[1]))?.ready();
+        return;
+      case 'X': {
+        const pid = Number(f[1]);
+        const h = this.byPid.get(pid);
+        this.byPid.delete(pid);
+        const code = Number(f[2]);
+        h?.exited(code < 0 ? null : code, code < 0 ? (signalNames.get(Number(f[3])) ?? 'SIGKILL') : null);
+        return;
+      }
+    }
+  }
+
+  private take(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    this.stats.count++;
+    this.stats.ms += performance.now() - p.t0;
+    return p;
+  }
+
+  private died(): void {
+    if (this.gone) return;
+    this.gone = true;
+    if (this.closing) return;
+    const orphans = new Map(this.byPid);
+    const launches = [...this.pending.values()].map((p) => p.handlers);
+    this.byPid.clear();
+    this.pending.clear();
+    this.onDeath(orphans, launches);
+  }
+
+  /** Ends the helper (its input closes); services it started keep running. */
+  close(): Promise<void> {
+    this.closing = true;
+    if (this.gone) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.stdin?.end();
+    });
+  }
+}

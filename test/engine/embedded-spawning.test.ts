@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ServiceStatus } from '../../engine/engine.js';
+import { EmbeddedEngine } from '../../engine/embedded/client.js';
+import { procInfo } from '../../engine/embedded/proc.js';
+import { openEngine, startEngine } from '../../engine/open-engine.js';
+import { alive, killGroups, longrun, processesWith, tempLive, waitFor } from '../support/engine-harness.js';
+
+// How the embedded supervisor starts processes: through rcform-spawner (vfork, many in flight
+// at once), and with Node's spawn() when the helper is not there or has died. Real processes.
+
+let live: string;
+let engine: EmbeddedEngine;
+const seenPids = new Set<number>();
+
+function supervisorPid(): number {
+  return Number(fs.readFileSync(path.join(live, 'engine/supervisor.pid'), 'utf8').split(' ')[0]);
+}
+
+async function status(name: string): Promise<ServiceStatus> {
+  const st = (await engine.status())[name];
+  if (!st) throw new Error(`${name} not in status`);
+  if (st.pid !== undefined) seenPids.add(st.pid);
+  return st;
+}
+
+async function open(env: Record<string, string> = {}): Promise<void> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    await startEngine(live, { kind: 'embedded' });
+  } finally {
+    for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+  }
+  engine = (await openEngine(live, { kind: 'embedded' })) as EmbeddedEngine;
+}
+
+beforeEach(() => {
+  live = tempLive();
+});
+
+afterEach(async () => {
+  await engine.shutdown().catch(() => undefined);
+  try {
+    const pid = supervisorPid();
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  } catch {
+    // no pid file: it exited cleanly
+  }
+  killGroups(seenPids);
+  seenPids.clear();
+  fs.rmSync(live, { recursive: true, force: true });
+});
+
+const ready = (name: string, marker: string): ReturnType<typeof longrun> => longrun(name, { notification_fd: 3, run: { script: `#!/bin/sh\necho >&3\nexec sleep ${marker}\n` } });
+
+describe('embedded supervisor: spawning', () => {
+  test('many starts at once all reach ready, each a child of the spawner, in its own session', async () => {
+    await open();
+    const spawner = (await engine.stats()).spawner;
+    expect(spawner).not.toBeNull();
+    const names = Array.from({ length: 40 }, (_, i) => `many${i}`);
+    await Promise.all(names.map((n) => engine.install(ready(n, '3630'))));
+    await Promise.all(names.map((n) => engine.start(n, { timeoutMs: 60_000 })));
+    const pids: number[] = [];
+    for (const n of names) {
+      const st = await status(n);
+      expect(st.state).toBe('ready');
+      const info = procInfo(st.pid as number);
+      expect(info).toMatchObject({ ppid: spawner, session: st.pid, pgrp: st.pid });
+      pids.push(st.pid as number);
+    }
+    expect(processesWith('sleep 3630', live).sort()).toEqual([...pids].sort());
+    await Promise.all(names.map((n) => engine.stop(n, { timeoutMs: 60_000 })));
+    expect(processesWith('sleep 3630', live)).toEqual([]);
+  });
+
+  test('a stop that arrives while the spawn is on its way: the start fails, the service ends down, no process is left', async () => {
+    await open();
+    await engine.install(longrun('racer', { run: { argv: ['sleep', '3631'] } }));
+    const start = engine.start('racer', { timeoutMs: 10_000 });
+    const stop = engine.stop('racer', { timeoutMs: 10_000 });
+    await expect(start).rejects.toThrow(/brought down before it was up/);
+    await stop;
+    expect(await status('racer')).toMatchObject({ state: 'down', wanted: 'down' });
+    expect(processesWith('sleep 3631', live)).toEqual([]);
+  });
+
+  test('the spawner killed under the supervisor: services run on as adopted ones, deaths are still noticed, starts still work', async () => {
+    await open();
+    const spawner = (await engine.stats()).spawner as number;
+    await engine.install(longrun('keeps', { run: { argv: ['sleep', '3632'] } }));
+    await engine.start('keeps', { timeoutMs: 10_000 });
+    const before = await status('keeps');
+    process.kill(spawner, 'SIGKILL');
+    const adopted = await waitFor('adopted', async () => ((await status('keeps')).adopted ? await status('keeps') : undefined));
+    expect(adopted.pid).toBe(before.pid);
+    expect((await engine.stats()).spawner).toBeNull();
+    process.kill(before.pid as number, 'SIGKILL');
+    const back = await waitFor('restarted', async () => {
+      const st = await status('keeps');
+      return st.pid !== undefined && st.pid !== before.pid && st.state === 'up' ? st : undefined;
+    });
+    expect(back.restarts).toBe(1);
+    // Node's spawn() now: the supervisor is the parent.
+    expect(procInfo(back.pid as number)?.ppid).toBe(supervisorPid());
+    await engine.install(ready('later', '3633'));
+    await engine.start('later', { timeoutMs: 10_000 });
+    expect((await status('later')).state).toBe('ready');
+    expect(processesWith('sleep 3632', live)).toEqual([back.pid]);
+  });
+
+  test('a SIGKILLed supervisor takes its spawner with it; the services stay for the next one', async () => {
+    await open();
+    const spawner = (await engine.stats()).spawner as number;
+    await engine.install(ready('stays', '3634'));
+    await engine.start('stays', { timeoutMs: 10_000 });
+    const st = await status('stays');
+    const sup = supervisorPid();
+    process.kill(sup, 'SIGKILL');
+    await waitFor('spawner gone', () => !alive(spawner) && !alive(sup));
+    expect(alive(st.pid)).toBe(true);
+    await engine.close();
+    await open();
+    expect(await status('stays')).toMatchObject({ pid: st.pid, state: 'ready', adopted: true });
+  });
+
+  test('RCFORM_SPAWNER=node: Node spawns, and readiness and stops work the same', async () => {
+    await open({ RCFORM_SPAWNER: 'node' });
+    expect((await engine.stats()).spawner).toBeNull();
+    await engine.install(ready('bynode', '3635'));
+    await engine.start('bynode', { timeoutMs: 10_000 });
+    const st = await status('bynode');
+    expect(st.state).toBe('ready');
+    expect(procInfo(st.pid as number)?.ppid).toBe(supervisorPid());
+    await engine.stop('bynode', { timeoutMs: 10_000 });
+    expect(processesWith('sleep 3635', live)).toEqual([]);
+  });
+});
