@@ -13,6 +13,8 @@ export interface SupervisorStats {
   spawns: number;
   /** Total time spawning: inside Node's spawn() (fork and exec), or from request to pid with the spawner. */
   spawnMs: number;
+  /** Of spawnMs, the kernel's share: fork/vfork and exec. */
+  execMs: number;
   /** The pid of the vfork helper that spawns services, null when Node's spawn() is used. */
   spawner: number | null;
   /** Successful start requests and the time from their arrival to their reply. */

@@ -18,7 +18,7 @@
  * read-write (a FIFO), 'n' a notification pipe (path empty). Target descriptors 0, 1 and 2 are
  * always given; every other descriptor of the helper, inherited or its own, is close-on-exec.
  * Output, one line each:
- *   P id pid          spawned
+ *   P id pid usec     spawned; usec: the vfork and exec, timed here (the kernel's share)
  *   E id errno what   not spawned (what: open, pipe, chdir, exec, fork)
  *   R pid             the service wrote a newline on its notification fd
  *   X pid code signal it died (code -1 when killed by a signal, signal 0 otherwise)
@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_COUNT 65536
@@ -200,9 +201,12 @@ static void spawn_one(const char *id, const char *cwd, const char *file, char **
   sigprocmask(SIG_SETMASK, &all, &old);
   child_errno = 0;
   child_what = "exec";
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   pid_t pid = vfork();
   if (pid == 0) child(cwd, slots, nslots, cands, argv, envp);
   int fork_errno = errno;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   sigprocmask(SIG_SETMASK, &old, NULL);
   for (char **c = cands; *c; c++) free(*c);
   free(cands);
@@ -218,7 +222,7 @@ static void spawn_one(const char *id, const char *cwd, const char *file, char **
       if (slots[i].notify >= 0) close(slots[i].notify);
     return;
   }
-  out("P %s %d\n", id, (int)pid);
+  out("P %s %d %ld\n", id, (int)pid, (long)((t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000));
   for (long i = 0; i < nslots; i++) {
     if (slots[i].notify < 0) continue;
     if (nwatches == capwatches) {

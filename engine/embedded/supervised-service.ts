@@ -69,6 +69,7 @@ export class SupervisedService {
 
   /** Our child (or the spawner's): its exit is reported, not polled for as an adopted one's is. */
   private launched = false;
+  private logDirMade = false;
   /** Between the request to spawn and the pid: neither running nor free to spawn again. */
   private spawning = false;
   private lastSpawnAt = 0;
@@ -256,10 +257,14 @@ export class SupervisedService {
 
   private launchWithSpawner(spawner: Spawner, handlers: LaunchHandlers): void {
     const paths = servicePaths(this.host.layout, this.name);
-    let log = '/dev/null';
-    if (fs.existsSync(this.host.layout.logs)) {
-      fs.mkdirSync(logDir(this.host.layout, this.name), { recursive: true, mode: 0o700 });
-      log = currentLog(this.host.layout, this.name);
+    let log = currentLog(this.host.layout, this.name);
+    // Made once per supervisor: after that the helper's open is the only system call on the log's
+    // path, and if the live directory was removed it fails rather than recreate anything.
+    if (!this.logDirMade) {
+      if (fs.existsSync(this.host.layout.logs)) {
+        fs.mkdirSync(logDir(this.host.layout, this.name), { recursive: true, mode: 0o700 });
+        this.logDirMade = true;
+      } else log = '/dev/null';
     }
     const stdio: (StdioSlot | undefined)[] = [{ kind: 'r', path: '/dev/null' }, { kind: 'a', path: log }, { kind: 'a', path: log }];
     // The supervisor holds each FIFO open (pipeFd); the helper opens it again by name.
@@ -547,7 +552,11 @@ export class SupervisedService {
   persist(): void {
     const paths = servicePaths(this.host.layout, this.name);
     // After an uninstall the directory is gone and nothing is to be remembered.
-    if (fs.existsSync(paths.dir)) overwriteInPlace(paths.status, JSON.stringify(this.persisted()) + '\n');
+    try {
+      overwriteInPlace(paths.status, JSON.stringify(this.persisted()) + '\n');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 
   status(): ServiceStatus {

@@ -218,6 +218,8 @@ export class Supervisor {
         return {
           spawns: this.spawnStats.count + (this.spawner?.stats.count ?? 0),
           spawnMs: this.spawnStats.ms + (this.spawner?.stats.ms ?? 0),
+          // Node's spawn() is fork and exec from end to end; the spawner times its vfork and exec itself.
+          execMs: this.spawnStats.ms + (this.spawner?.stats.execMs ?? 0),
           spawner: this.spawner?.pid ?? null,
           starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
       case 'shutdown':
