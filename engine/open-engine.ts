@@ -16,8 +16,13 @@ const START_TIMEOUT_MS = 15_000;
 
 export class EngineStartError extends Error {}
 
+export interface StartEngineOptions {
+  /** s6 only: -c of the s6-svscan rcform starts (engine/s6/capacity.ts). */
+  maxServices?: number;
+}
+
 /** Makes sure the live directory's engine is running (starting the embedded supervisor detached if needed). Idempotent. */
-export async function startEngine(liveDir: string, config: EngineConfig): Promise<void> {
+export async function startEngine(liveDir: string, config: EngineConfig, opts: StartEngineOptions = {}): Promise<void> {
   switch (config.kind) {
     case 'embedded': {
       try {
@@ -53,7 +58,7 @@ export async function startEngine(liveDir: string, config: EngineConfig): Promis
     }
     case 's6': {
       // Uses the s6-svscan on config.scandir, or starts one for the live directory (engine/s6/).
-      const e = await S6Engine.start(liveDir, config);
+      const e = await S6Engine.start(liveDir, config, opts.maxServices !== undefined ? { maxServices: opts.maxServices } : {});
       await e.close();
       return;
     }

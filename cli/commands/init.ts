@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import { CliError, flagString, write, type Command } from '../command.js';
 import { asCliError, LIVE_FLAG, liveDirOf, lockLive, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
-import { engineProcessOf, engineRunning, startEngine } from '../../engine/open-engine.js';
+import { engineProcessOf, engineRunning, startEngine, type StartEngineOptions } from '../../engine/open-engine.js';
 import { LIVE_ENTRIES, liveLayout } from '../../state/live-dir.js';
 import { createStateFile, newState, readState, stateExists } from '../../state/state-file.js';
 import type { EngineConfig, EngineKind } from '../../state/state-types.js';
+import { MIN_SIZED_MAX_SERVICES, S6_MAX_SERVICES_CEILING, S6_MAX_SERVICES_FLOOR } from '../../engine/s6/capacity.js';
 
 const ENGINES: readonly EngineKind[] = ['embedded', 's6'];
 
@@ -29,6 +30,12 @@ export const initCommand: Command = {
     // No declared default: an existing live directory must tell an explicit --engine from none.
     { name: 'engine', type: 'string', valueName: 'KIND', description: 'The engine: embedded (Node only, the default) or s6' },
     { name: 'scandir', type: 'string', valueName: 'DIR', description: 's6 only: the scan directory of a running s6-svscan' },
+    {
+      name: 'max-services',
+      type: 'string',
+      valueName: 'N',
+      description: `s6 only: -c of the s6-svscan rcform starts, the most services it can supervise (${S6_MAX_SERVICES_FLOOR}–${S6_MAX_SERVICES_CEILING}; default: twice what is installed, at least ${MIN_SIZED_MAX_SERVICES})`,
+    },
     LOCK_TIMEOUT_FLAG,
   ],
   async run(ctx) {
@@ -40,8 +47,11 @@ export const initCommand: Command = {
     const scandir = flagString(ctx, 'scandir');
     if (scandir !== undefined && kind !== 's6') throw new CliError('--scandir is for --engine=s6 only');
     const config: EngineConfig = { kind, ...(scandir !== undefined ? { scandir: scandirOf(scandir) } : {}) };
+    const maxServices = maxServicesOf(flagString(ctx, 'max-services'), scandir);
+    const startOpts = maxServices !== undefined ? { maxServices } : {};
 
-    if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked);
+    if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked, startOpts);
+    if (maxServices !== undefined && kind !== 's6') throw new CliError('--max-services is for --engine=s6 only');
     if (fs.existsSync(layout.root)) {
       if (!fs.statSync(layout.root).isDirectory()) throw new CliError(`${layout.root} exists and is not a directory`);
       const foreign = fs.readdirSync(layout.root).filter((n) => !LIVE_ENTRIES.includes(n) && !n.startsWith('.'));
@@ -64,9 +74,9 @@ export const initCommand: Command = {
     const lock = await lockLive(ctx, liveDir, 'init');
     try {
       // Another init may have finished while we waited for the lock.
-      if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked);
+      if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked, startOpts);
       try {
-        await startEngine(layout.root, config);
+        await startEngine(layout.root, config, startOpts);
       } catch (err) {
         if (err instanceof CliError) throw err;
         throw new CliError(`the ${kind} engine could not be started in ${layout.engine}: ${(err as Error).message}; nothing was initialised`);
@@ -83,6 +93,16 @@ export const initCommand: Command = {
   },
 };
 
+function maxServicesOf(value: string | undefined, scandir: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (scandir !== undefined) throw new CliError('--max-services is for an s6-svscan rcform starts; with --scandir, give your s6-svscan -c instead');
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= S6_MAX_SERVICES_FLOOR && n <= S6_MAX_SERVICES_CEILING)) {
+    throw new CliError(`--max-services takes a whole number from ${S6_MAX_SERVICES_FLOOR} to ${S6_MAX_SERVICES_CEILING} (s6-svscan's bounds for -c), not "${value}"`);
+  }
+  return n;
+}
+
 function scandirOf(scandir: string): string {
   try {
     return fs.realpathSync.native(scandir);
@@ -91,7 +111,7 @@ function scandirOf(scandir: string): string {
   }
 }
 
-async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string, asked?: EngineKind): Promise<number> {
+async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string, asked: EngineKind | undefined, startOpts: StartEngineOptions): Promise<number> {
   let state;
   try {
     state = readState(liveDir);
@@ -104,15 +124,27 @@ async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: s
     throw new CliError(`${root} is already initialised with the ${state.engine.kind} engine, which cannot be changed to ${asked}; to use ${asked}, initialise another live directory (--live)`);
   }
   const what = `${root} is already initialised (lineage ${state.lineage}, serial ${state.serial}, engine ${state.engine.kind})`;
+  if (startOpts.maxServices !== undefined) {
+    if (state.engine.kind !== 's6') throw new CliError(`--max-services is for the s6 engine; ${root} uses the ${state.engine.kind} engine`);
+    if (state.engine.scandir !== undefined) throw new CliError(`--max-services is for an s6-svscan rcform starts; ${root} uses yours on ${state.engine.scandir}: give it -c instead`);
+  }
   // Starting a stopped engine changes no state, and both engines refuse a second instance, so
   // this needs no lock: an apply holding it could not be using an engine that is not running.
   if (await engineRunning(root, state.engine)) {
+    // Asked for a limit: the running s6-svscan must already have it (it cannot change while it runs).
+    if (startOpts.maxServices !== undefined) {
+      try {
+        await startEngine(root, state.engine, startOpts);
+      } catch (err) {
+        throw new CliError(`${what}: ${(err as Error).message}`);
+      }
+    }
     write(ctx.io.stdout, `${what}; nothing was changed.`);
     return 0;
   }
   const engine = engineProcessOf(root, state.engine).short;
   try {
-    await startEngine(root, state.engine);
+    await startEngine(root, state.engine, startOpts);
   } catch (err) {
     throw new CliError(`${what}, but its ${engine} is not running and could not be started: ${(err as Error).message}`);
   }

@@ -8,6 +8,7 @@ import type { CompiledLongrun, CompiledService } from '../../lang/compile/compil
 import { liveLayout } from '../../state/live-dir.js';
 import type { EngineConfig } from '../../state/state-types.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { capacityOf, findScanner, sizedMaxServices, type Capacity } from './capacity.js';
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
 import { pipeFifo, scriptWord, writeServiceDir } from './service-dir.js';
 import { decodeSvStatus, DEFAULT_TAI_OFFSET, parseSvStat, runStateOf, SVSTAT_FIELDS, taiOffsetOf, type SvStat } from './s6-status.js';
@@ -38,6 +39,13 @@ interface S6EngineFile {
   scandir: string;
   /** Set when rcform started s6-svscan itself; it then stops it on shutdown. */
   svscan_pid?: number;
+  /** The -c rcform started it with (capacity.ts); kept as the least for the next start. */
+  max_services?: number;
+}
+
+export interface S6StartOptions {
+  /** -c for an s6-svscan rcform starts (`rcform init --max-services`); sized from what is installed when absent. */
+  maxServices?: number;
 }
 
 interface Installed {
@@ -66,6 +74,9 @@ export class S6Engine implements Engine {
   readonly kind = 's6' as const;
   private readonly area: string;
   private installed = new Map<string, Installed>();
+  /** Entries of the scan directory (ours and the operator's): each is a service s6-svscan supervises. */
+  private scanEntries: number | undefined;
+  private capacity: Capacity | null | undefined;
 
   private constructor(
     readonly liveDir: string,
@@ -79,7 +90,7 @@ export class S6Engine implements Engine {
   }
 
   /** `rcform init --engine s6`: use the s6-svscan running on config.scandir, or start one for the live directory. */
-  static async start(liveDir: string, config: EngineConfig): Promise<S6Engine> {
+  static async start(liveDir: string, config: EngineConfig, opts: S6StartOptions = {}): Promise<S6Engine> {
     const area = liveLayout(liveDir).engine;
     fs.mkdirSync(path.join(area, 'sv'), { recursive: true, mode: 0o700 });
     let file: S6EngineFile;
@@ -88,14 +99,27 @@ export class S6Engine implements Engine {
       if (!scannerRunning(scandir)) {
         throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${scandir} (start one, e.g. \`s6-svscan ${scandir}\`, or omit --scandir)`);
       }
+      if (opts.maxServices !== undefined) throw new EngineError('<s6-svscan>', `--max-services is for an s6-svscan rcform starts; the one on ${scandir} is yours: give it -c`);
       file = { format_version: 1, scandir };
     } else {
       const scandir = path.join(area, 'scan');
       const existing = readEngineFile(area);
-      if (existing && scannerRunning(existing.scandir)) file = existing;
-      else {
-        const started = await startScanner(scandir, path.join(area, 'svscan.log'));
-        file = { format_version: 1, scandir, svscan_pid: started.pid };
+      if (existing && scannerRunning(existing.scandir)) {
+        const running = existing.svscan_pid !== undefined ? capacityOf(existing.svscan_pid) : null;
+        if (opts.maxServices !== undefined && running && opts.maxServices !== running.max) {
+          throw new EngineError('<s6-svscan>', `s6-svscan on ${existing.scandir} already runs, supervising at most ${running.max} services (${running.reason}); s6-svscan cannot change that while it runs: stop it (\`rcform supervise --stop\`, every service goes down), then init with --max-services again`);
+        }
+        file = existing;
+      } else {
+        // Every service directory under sv/ comes back under the new s6-svscan.
+        const installed = fs.readdirSync(path.join(area, 'sv')).length;
+        const previous = opts.maxServices === undefined ? existing?.max_services : undefined;
+        if (opts.maxServices !== undefined && opts.maxServices < installed) {
+          throw new EngineError('<s6-svscan>', `--max-services ${opts.maxServices} is less than the ${installed} services installed`);
+        }
+        const max = sizedMaxServices(Math.max(installed, Math.ceil((previous ?? 0) / 2)), opts.maxServices);
+        const started = await startScanner(scandir, path.join(area, 'svscan.log'), max);
+        file = { format_version: 1, scandir, svscan_pid: started.pid, max_services: max };
       }
     }
     writeJsonAtomic(path.join(area, CONFIG_FILE), file);
@@ -254,6 +278,7 @@ export class S6Engine implements Engine {
       }
       fs.rmSync(link);
     }
+    this.checkCapacity(svc.name);
     const id = `${svc.name}-${randomBytes(4).toString('hex')}`;
     const dir = path.join(fs.realpathSync(path.join(this.area, 'sv')), id);
     this.ensurePipes(svc);
@@ -261,9 +286,32 @@ export class S6Engine implements Engine {
     fs.writeFileSync(path.join(dir, 'down'), '');
     writeJsonAtomic(path.join(dir, DEFINITION_FILE), svc);
     fs.symlinkSync(dir, link);
+    this.scanEntries = (this.scanEntries ?? 0) + 1;
     this.installed.set(svc.name, { dir, svc });
     await this.rescan(svc.name);
     await this.waitSupervised(svc.name, dir, true);
+  }
+
+  /**
+   * Refuses an install that s6-svscan would not supervise (it would only log "too many services",
+   * and the install would wait for a supervisor that never comes): see capacity.ts.
+   * Synchronous from the count to the link, so concurrent installs cannot both take the last slot.
+   */
+  private checkCapacity(name: string): void {
+    if (this.capacity === undefined) {
+      const own = this.config.svscan_pid !== undefined ? capacityOf(this.config.svscan_pid) : null;
+      const pid = own ? null : findScanner(this.scandir);
+      this.capacity = own ?? (pid !== null ? capacityOf(pid) : null);
+    }
+    // Unknown (not readable in /proc): s6-svscan's log is then the only witness.
+    if (this.capacity === null) return;
+    this.scanEntries ??= fs.readdirSync(this.scandir).filter((n) => !n.startsWith('.')).length;
+    if (this.scanEntries < this.capacity.max) return;
+    const { max, reason } = this.capacity;
+    const remedy = this.config.svscan_pid !== undefined
+      ? `to raise it, stop it with \`rcform supervise --stop --live ${this.liveDir}\` (every service goes down) and start it with \`rcform init --live ${this.liveDir} --max-services N\``
+      : 'to raise it, restart that s6-svscan with a larger -c (and enough open files, 2 per logged service)';
+    throw new EngineError(name, `cannot install: the s6-svscan on ${this.scandir} supervises at most ${max} services (${reason}) and its scan directory has ${this.scanEntries}; ${remedy}`);
   }
 
   async update(svc: CompiledLongrun): Promise<void> {
@@ -294,6 +342,7 @@ export class S6Engine implements Engine {
     fs.writeFileSync(path.join(i.dir, 'down'), '');
     await this.forceDown(name, i);
     fs.rmSync(this.link(name), { force: true });
+    if (this.scanEntries !== undefined) this.scanEntries--;
     this.installed.delete(name);
     await this.rescan(name, true);
     await this.waitSupervised(name, i.dir, false);

@@ -2,16 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../engine.js';
+import { MIN_SIZED_MAX_SERVICES, stackKbFor } from './capacity.js';
 import { runTool } from './s6-tools.js';
 
 // The s6-svscan behind an s6 engine: either the operator's (already running on a scan directory,
 // typically as PID 1) or one that rcform starts for the live directory and can stop again.
 
-/**
- * -c for an s6-svscan started by rcform. s6-svscan's default of 500 is too small for large trees;
- * its cost is about 100 bytes of stack per slot, so 10,000 costs 1 MB.
- */
-export const DEFAULT_MAX_SERVICES = 10000;
 
 const SCANNER = '<s6-svscan>';
 
@@ -55,14 +51,21 @@ export interface StartedScanner {
 /**
  * Starts s6-svscan on `scandir`, detached from the caller (its own session, stdio to `logFile`) so
  * that it outlives `rcform init`. The file descriptor limit is raised to the hard limit first: s6-svscan
- * holds two descriptors per logged service. The environment is PATH only, which services inherit.
+ * holds two descriptors per logged service; and the stack limit when -c needs more than the usual
+ * 8 MB (about 100 bytes per slot, so only past some 40,000). The environment is PATH only, which
+ * services inherit. `maxServices` is -c: see capacity.ts for how it is sized.
  */
-export async function startScanner(scandir: string, logFile: string, maxServices = DEFAULT_MAX_SERVICES): Promise<StartedScanner> {
+export async function startScanner(scandir: string, logFile: string, maxServices = MIN_SIZED_MAX_SERVICES): Promise<StartedScanner> {
   fs.mkdirSync(scandir, { recursive: true, mode: 0o755 });
   const log = fs.openSync(logFile, 'a', 0o600);
   let child;
   try {
-    child = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec s6-svscan -c "$1" -- "$2"', 'sh', String(maxServices), scandir], {
+    const script = [
+      'ulimit -n "$(ulimit -Hn)" 2>/dev/null',
+      's=$(ulimit -s); [ "$s" = unlimited ] || [ "$s" -ge "$3" ] || ulimit -s "$3" 2>/dev/null',
+      'exec s6-svscan -c "$1" -- "$2"',
+    ].join('; ');
+    child = spawn('/bin/sh', ['-c', script, 'sh', String(maxServices), scandir, String(stackKbFor(maxServices))], {
       detached: true,
       stdio: ['ignore', log, log],
       env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
