@@ -154,6 +154,7 @@ const s6Load = load();
     });
     // The sample is uninstalled; measure the bare calls on services still installed (they are down).
     bare = bareSvc(engine, names.slice(SAMPLE, 2 * SAMPLE));
+    console.log(`engine s6: ${JSON.stringify(s6)}`);
   } finally {
     await engine.shutdown();
     fs.rmSync(s6Tmp, { recursive: true, force: true });
@@ -174,6 +175,7 @@ try {
     const m = pssKb((pid) => pid === ownPid);
     return `1 process, PSS ${(m.kb / 1024).toFixed(0)} MB`;
   });
+  console.log(`embedded engine: ${JSON.stringify(embedded)}`);
   await engine.shutdown();
 } finally {
   try {

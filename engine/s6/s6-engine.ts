@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +9,8 @@ import type { EngineConfig } from '../../state/state-types.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { capacityOf, findScanner, sizedMaxServices, type Capacity } from './capacity.js';
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
-import { pipeFifo, scriptWord, writeServiceDir } from './service-dir.js';
+import { dropPipe, ensurePipe, FDHOLDER_DIR, fdholderEntryName, readPipelines, renamePipe, writeFdholderDir, writePipelines } from './fdholder.js';
+import { pipelinesOf, scriptWord, writeServiceDir } from './service-dir.js';
 import { decodeSvStatus, DEFAULT_TAI_OFFSET, parseSvStat, runStateOf, SVSTAT_FIELDS, taiOffsetOf, type SvStat } from './s6-status.js';
 import { runTool, svcSignalFlag, SVC_SIGNALS, toolMessage } from './s6-tools.js';
 
@@ -21,7 +21,8 @@ import { runTool, svcSignalFlag, SVC_SIGNALS, toolMessage } from './s6-tools.js'
 //   logs/<id>/       its logger's directory (s6-log: current + rotated files)
 //   logs/<name>/current  a oneshot's output (engine/oneshot-runner.ts appends to it)
 //   oneshots.json    which oneshots are up (they run in the applying process, not under s6)
-//   pipes/<consumer>.fifo  a pipeline's FIFO (service-dir.ts, pipeFifo)
+//   fdholder/        the s6-fdholder-daemon service holding the pipelines' pipes (fdholder.ts),
+//                    linked into the scan directory as rcform@fdholder-<hash> while any pipeline is installed
 //
 // Naming, and why a rename restarts nothing: the scan directory holds one symlink per longrun,
 // named after the service and pointing at sv/<id>. That symlink IS the name → directory index.
@@ -190,22 +191,93 @@ export class S6Engine implements Engine {
     return S6Engine.logFileOf(this.liveDir, name);
   }
 
-  private get pipesDir(): string {
-    return path.join(this.area, 'pipes');
+  private get fdholderDir(): string {
+    return path.join(this.area, FDHOLDER_DIR);
   }
 
-  /** The FIFOs this service's run script opens (see pipeFifo): made before it can first run. */
-  private ensurePipes(svc: CompiledLongrun): void {
-    const consumers = [...(svc.consumer_for.length > 0 ? [svc.name] : []), ...(svc.producer_for !== undefined ? [svc.producer_for] : [])];
-    if (consumers.length === 0) return;
-    fs.mkdirSync(this.pipesDir, { recursive: true, mode: 0o700 });
-    for (const c of consumers) {
-      const fifo = pipeFifo(this.pipesDir, c);
-      if (lstatOrNull(fifo)?.isFIFO()) continue;
-      // Node has no mkfifo(3); mkfifo(1) is in coreutils wherever s6 runs.
-      const r = spawnSync('mkfifo', ['-m', '600', fifo], { encoding: 'utf8' });
-      if (r.status !== 0 && !lstatOrNull(fifo)?.isFIFO()) throw new EngineError(svc.name, `cannot create the pipeline FIFO ${fifo}: ${(r.stderr || r.error?.message || '').trim()}`);
+  private get fdholderLink(): string {
+    return path.join(this.scandir, fdholderEntryName(this.area));
+  }
+
+  /** Pipe operations one at a time: each reads and rewrites the holder's list of pipelines. */
+  private pipeOps: Promise<unknown> = Promise.resolve();
+
+  private serialPipes<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.pipeOps.then(fn);
+    this.pipeOps = run.catch(() => {});
+    return run;
+  }
+
+  /** The fd holder installed in the scan directory, supervised, up and ready. */
+  private async ensureFdholder(service: string): Promise<void> {
+    const dir = this.fdholderDir;
+    writeFdholderDir(dir, process.getuid?.() ?? 0);
+    if (!lstatOrNull(this.fdholderLink)) {
+      this.checkCapacity(service);
+      fs.symlinkSync(dir, this.fdholderLink);
+      this.scanEntries = (this.scanEntries ?? 0) + 1;
+      await this.rescan(service);
     }
+    if (!(await pollUntil(() => fifoHasReader(path.join(dir, 'supervise', 'control')), SUPERVISOR_WAIT_MS))) {
+      throw new EngineError(service, `s6-supervise did not start on the pipelines' fd holder ${dir} within ${SUPERVISOR_WAIT_MS} ms`);
+    }
+    const st = await this.svstat(service, dir);
+    if (st?.up && st.ready) return;
+    const res = await runTool(service, 's6-svc', ['-wU', '-T', String(SUPERVISOR_WAIT_MS), '-u', dir], { okCodes: [99, 111] });
+    if (res.code !== 0) throw new EngineError(service, `the pipelines' fd holder ${dir} did not become ready within ${SUPERVISOR_WAIT_MS} ms (its messages go to s6-svscan's output)`);
+  }
+
+  /** The pipes this service's run script retrieves an end of: held before it can first run. */
+  private ensurePipes(svc: CompiledLongrun): Promise<void> {
+    const consumers = pipelinesOf(svc);
+    if (consumers.length === 0) return Promise.resolve();
+    return this.serialPipes(async () => {
+      await this.ensureFdholder(svc.name);
+      const listed = readPipelines(this.fdholderDir);
+      for (const c of consumers) {
+        // Listed first: a holder restarting meanwhile fills itself with it.
+        if (!listed.has(c)) {
+          listed.add(c);
+          writePipelines(this.fdholderDir, listed);
+        }
+        await ensurePipe(this.fdholderDir, svc.name, c);
+      }
+    });
+  }
+
+  /** Before a pipeline end starts: its holder may have been stopped (shutdown) or lost its pipes. */
+  private async pipesReady(svc: CompiledLongrun): Promise<void> {
+    if (pipelinesOf(svc).length > 0) await this.ensurePipes(svc);
+  }
+
+  /** Pipes neither of whose ends is installed any more are dropped; the holder goes with the last one. */
+  private dropUnusedPipes(candidates: (string | undefined)[], service: string): Promise<void> {
+    return this.serialPipes(async () => {
+      const listed = readPipelines(this.fdholderDir);
+      const ends = new Set([...this.installed.values()].flatMap((i) => pipelinesOf(i.svc)));
+      const unused = candidates.filter((c): c is string => c !== undefined && listed.has(c) && !ends.has(c));
+      if (unused.length === 0) return;
+      const running = fifoHasReader(path.join(this.fdholderDir, 'supervise', 'control'));
+      for (const c of unused) {
+        listed.delete(c);
+        writePipelines(this.fdholderDir, listed);
+        if (running) await dropPipe(this.fdholderDir, service, c);
+      }
+      if (listed.size === 0 && lstatOrNull(this.fdholderLink)) await this.removeFdholder(service);
+    });
+  }
+
+  private async removeFdholder(service: string): Promise<void> {
+    const dir = this.fdholderDir;
+    fs.writeFileSync(path.join(dir, 'down'), '');
+    if (fifoHasReader(path.join(dir, 'supervise', 'control'))) {
+      await runTool(service, 's6-svc', ['-wD', '-T', String(SUPERVISOR_WAIT_MS), '-d', dir], { okCodes: [99, 111] });
+    }
+    fs.rmSync(this.fdholderLink, { force: true });
+    if (this.scanEntries !== undefined) this.scanEntries--;
+    await this.rescan(service, true);
+    await pollUntil(() => !fifoHasReader(path.join(dir, 'supervise', 'control')), SUPERVISOR_WAIT_MS);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 
   private get(name: string): Installed {
@@ -281,8 +353,10 @@ export class S6Engine implements Engine {
     this.checkCapacity(svc.name);
     const id = `${svc.name}-${randomBytes(4).toString('hex')}`;
     const dir = path.join(fs.realpathSync(path.join(this.area, 'sv')), id);
-    this.ensurePipes(svc);
-    writeServiceDir(dir, svc, this.logDirOf(dir), this.pipesDir);
+    await this.ensurePipes(svc);
+    // Again: other installs may have taken the last slots while the pipes were made. From here to the link nothing waits.
+    this.checkCapacity(svc.name);
+    writeServiceDir(dir, svc, this.logDirOf(dir));
     fs.writeFileSync(path.join(dir, 'down'), '');
     writeJsonAtomic(path.join(dir, DEFINITION_FILE), svc);
     fs.symlinkSync(dir, link);
@@ -317,19 +391,30 @@ export class S6Engine implements Engine {
   async update(svc: CompiledLongrun): Promise<void> {
     checkAccountOf(svc);
     const i = this.get(svc.name);
-    this.ensurePipes(svc);
-    writeServiceDir(i.dir, svc, this.logDirOf(i.dir), this.pipesDir);
+    await this.ensurePipes(svc);
+    const before = i.svc;
+    writeServiceDir(i.dir, svc, this.logDirOf(i.dir));
     writeJsonAtomic(path.join(i.dir, DEFINITION_FILE), svc);
     i.svc = svc;
+    await this.dropUnusedPipes(pipelinesOf(before), svc.name);
   }
 
   async rename(from: string, to: string, svc: CompiledLongrun): Promise<void> {
     const i = this.get(from);
     if (this.installed.has(to) || lstatOrNull(this.link(to))) throw new EngineError(to, `cannot rename ${from} to ${to}: ${this.link(to)} already exists`);
     fs.renameSync(this.link(from), this.link(to));
-    // A consumer's FIFO follows its name; the processes keep their open ends (same inode).
-    const fifo = pipeFifo(this.pipesDir, from);
-    if (lstatOrNull(fifo)?.isFIFO() && !lstatOrNull(pipeFifo(this.pipesDir, to))) fs.renameSync(fifo, pipeFifo(this.pipesDir, to));
+    // A consumer's pipe follows its name; the processes keep their ends, the holder its copies.
+    if (i.svc.consumer_for.length > 0) {
+      await this.serialPipes(async () => {
+        const listed = readPipelines(this.fdholderDir);
+        if (!listed.has(from)) return;
+        await this.ensureFdholder(from);
+        await renamePipe(this.fdholderDir, from, from, to);
+        listed.delete(from);
+        listed.add(to);
+        writePipelines(this.fdholderDir, listed);
+      });
+    }
     this.installed.delete(from);
     this.installed.set(to, i);
     // Same directory, same inode: s6-svscan keeps the supervisor; the rescan only learns the new name.
@@ -348,11 +433,8 @@ export class S6Engine implements Engine {
     await this.waitSupervised(name, i.dir, false);
     fs.rmSync(i.dir, { recursive: true, force: true });
     fs.rmSync(this.logDirOf(i.dir), { recursive: true, force: true });
-    // A FIFO goes when neither its consumer nor any producer of it is installed any more.
-    for (const c of [name, i.svc.producer_for]) {
-      if (c === undefined || this.installed.has(c) || [...this.installed.values()].some((x) => x.svc.producer_for === c)) continue;
-      fs.rmSync(pipeFifo(this.pipesDir, c), { force: true });
-    }
+    // A pipe goes when neither its consumer nor any producer of it is installed any more.
+    await this.dropUnusedPipes(pipelinesOf(i.svc), name);
   }
 
   async start(name: string, opts: TransitionOptions): Promise<void> {
@@ -364,6 +446,7 @@ export class S6Engine implements Engine {
     const deathsBefore = deathCount(i.dir);
     fs.writeFileSync(path.join(i.dir, START_DEATHS_FILE), `${deathsBefore}\n`);
     await this.checkSupervised(name, i.dir, '-u');
+    await this.pipesReady(i.svc);
     const wait = i.svc.notification_fd !== undefined ? '-wU' : '-wu';
     const res = await runTool(name, 's6-svc', [wait, '-T', String(opts.timeoutMs), '-u', i.dir], { okCodes: [99, 111], ...signalOpt(opts) });
     if (res.code === 111 && !deadlinePassed(res)) throw new EngineError(name, toolMessage('s6-svc', res.code, null, res.stderr));
@@ -590,8 +673,10 @@ export class S6Engine implements Engine {
       // s6-svscan's own s6-supervise fails on their lock, and s6-svscanctl -t never reaches them):
       // with every service down, tell them to exit, loggers included, so the stop leaves nothing.
       const dirs = [...this.installed.values()].flatMap((i) => [i.dir, path.join(i.dir, 'log')]);
+      if (lstatOrNull(this.fdholderLink)) dirs.push(this.fdholderDir);
       for (const dir of orphanSupervisors(dirs, this.config.svscan_pid)) await runTool('<s6-svscan>', 's6-svc', ['-dx', dir], { okCodes: [100, 111] });
-      await stopScanner(this.scandir, this.config.svscan_pid);
+      // Each supervisor exits on its own signal and s6-svscan reaps them all: thousands take a while on a small machine.
+      await stopScanner(this.scandir, this.config.svscan_pid, Math.max(30000, 50 * dirs.length));
     }
   }
 }
@@ -717,7 +802,7 @@ function cmdlineOf(pid: number): string[] | null {
   }
 }
 
-const LAUNCHER_PROGRAMS = new Set(['s6-supervise', 'env', 's6-envdir', 's6-setuidgid', 's6-envuidgid', 's6-applyuidgid']);
+const LAUNCHER_PROGRAMS = new Set(['s6-supervise', 'env', 's6-envdir', 's6-setuidgid', 's6-envuidgid', 's6-applyuidgid', 's6-fdholder-retrieve']);
 
 /** Whether a run process is still one of rcform's launcher stages rather than the service's own program. */
 export function inLauncher(cmd: string[], dir: string, svc: CompiledLongrun): boolean {
@@ -727,7 +812,7 @@ export function inLauncher(cmd: string[], dir: string, svc: CompiledLongrun): bo
   if (!LAUNCHER_PROGRAMS.has(prog)) return false;
   // A stage of the chain still carries the program's words at its end; the program itself is just them.
   const words = 'argv' in svc.run ? svc.run.argv : [scriptWord(svc, dir, 'run')];
-  if (prog === 's6-supervise') return true;
+  if (prog === 's6-supervise' || prog === 's6-fdholder-retrieve') return true;
   return cmd.length > words.length && words.every((w, k) => cmd[cmd.length - words.length + k] === w);
 }
 

@@ -16,6 +16,7 @@ export interface ToolOptions {
   /** Exit codes that are not failures for this call (0 always is). */
   okCodes?: number[];
   env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 /** Runs an s6 tool; rejects with EngineError(service, "<tool> failed: <message>") on failure. */
@@ -23,7 +24,7 @@ export function runTool(service: string, tool: string, args: string[], opts: Too
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, signal: opts.signal });
+      child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, signal: opts.signal, ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
     } catch (e) {
       reject(new EngineError(service, `cannot run ${tool}: ${(e as Error).message}`));
       return;

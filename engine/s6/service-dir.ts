@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command, CompiledLongrun } from '../../lang/compile/compiled-db.js';
+import { pipeIds, SOCKET_FROM_SERVICE } from './fdholder.js';
 
 // One real s6 service directory per longrun. The files follow s6's servicedir format, so that
 // s6-supervise does the supervising and nothing of rcform runs at service time:
@@ -60,31 +61,30 @@ export function scriptWord(svc: CompiledLongrun, dir: string, which: 'run' | 'fi
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * The FIFO of a pipeline, named after its consumer (as the embedded engine's pipes/CONSUMER.fifo).
- * Both ends open it read-write (`<>`), which is how they stand in for s6-rc's fd holder: a reader
- * that also holds a write end never sees EOF when a producer restarts, a writer that also holds a
- * read end never gets SIGPIPE while the consumer restarts, and what is in the pipe stays there as
- * long as either side runs. Several producers (a funnel) simply share the FIFO.
+ * The lines that put a run script on its pipeline(s), through the fd holder (fdholder.ts):
+ * s6-fdholder-retrieve hands a descriptor over as the stdin of the program it execs, so the script
+ * execs itself through it once per end, the argument saying which stage it is at. s6-supervise
+ * gives run the service's name as its argument, and no name holds "@".
+ * A producer's stdout becomes the write end (its stdin goes back to /dev/null, as s6-supervise
+ * gave it), a consumer's stdin the read end; a service that is both takes the write end first.
  */
-export function pipeFifo(pipesDir: string, consumer: string): string {
-  return path.join(pipesDir, `${consumer}.fifo`);
-}
-
-/** The redirections that put a run script on its pipeline(s): stdin from its own FIFO, stdout into its consumer's. */
-function pipelineRedirections(svc: CompiledLongrun, pipesDir: string): string[] {
+function pipelineStages(svc: CompiledLongrun): string[] {
   const lines: string[] = [];
-  const fifo = (consumer: string): string => {
-    const f = shQuote(pipeFifo(pipesDir, consumer));
-    // A missing FIFO must not become a regular file created by the redirection.
-    lines.push(`[ -p ${f} ] || { echo "rcform: pipe ${pipeFifo(pipesDir, consumer)} is missing" >&2; exit 111; }`);
-    return f;
-  };
-  if (svc.consumer_for.length > 0) lines.push(`exec 0<>${fifo(svc.name)}`);
-  if (svc.producer_for !== undefined) lines.push(`exec 1<>${fifo(svc.producer_for)}`);
+  const retrieve = (id: string, stage: string): string => `exec s6-fdholder-retrieve -t 10000 ${SOCKET_FROM_SERVICE} ${shQuote(id)} ./run ${stage}`;
+  if (svc.producer_for !== undefined) {
+    lines.push(`if [ "$1" != @stdout ] && [ "$1" != @stdin ]; then ${retrieve(pipeIds(svc.producer_for).w, '@stdout')}; fi`);
+    lines.push('if [ "$1" = @stdout ]; then exec 1>&0 0</dev/null; fi');
+  }
+  if (svc.consumer_for.length > 0) lines.push(`if [ "$1" != @stdin ]; then ${retrieve(pipeIds(svc.name).r, '@stdin')}; fi`);
   return lines;
 }
 
-export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' | 'finish', pipesDir = ''): string {
+/** The consumers whose pipe this service's run script retrieves an end of. */
+export function pipelinesOf(svc: CompiledLongrun): string[] {
+  return [...(svc.consumer_for.length > 0 ? [svc.name] : []), ...(svc.producer_for !== undefined ? [svc.producer_for] : [])];
+}
+
+export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' | 'finish'): string {
   const cmd = which === 'run' ? svc.run : (svc.finish as Command);
   const cwd = svc.working_dir ?? dir;
   const scriptPath = path.join(dir, which === 'run' ? 'command' : 'finish-command');
@@ -112,7 +112,8 @@ export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' |
     // stderr joins stdout in the logger, as both go to the embedded engine's per-service log.
     ...(which === 'run' ? ['exec 2>&1'] : []),
     // After stderr has joined the logger: a producer's stdout goes down the pipe, its stderr to its log.
-    ...(which === 'run' ? pipelineRedirections(svc, pipesDir) : []),
+    // Before the cd: the holder's socket is reached from the service directory.
+    ...(which === 'run' ? pipelineStages(svc) : []),
     ...(viaFd ? [`exec ${scriptFdOf(svc)}<${shQuote(scriptPath)} || exit 111`] : []),
     `cd ${shQuote(cwd)} || exit 111`,
     `exec ${chain.join(' ')}`,
@@ -168,7 +169,7 @@ function syncDir(target: string, files: Record<string, string>, mode: number, di
  * so rewriting a running service's directory does not affect its process: s6-supervise reads
  * `run` only when it next spawns it.
  */
-export function writeServiceDir(dir: string, svc: CompiledLongrun, logDir: string, pipesDir: string): void {
+export function writeServiceDir(dir: string, svc: CompiledLongrun, logDir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.join(dir, 'log'), { recursive: true, mode: 0o755 });
@@ -189,5 +190,5 @@ export function writeServiceDir(dir: string, svc: CompiledLongrun, logDir: strin
   }
   if (svc.finish) writeAtomic(path.join(dir, 'finish'), renderLauncher(svc, dir, 'finish'), 0o755);
   else fs.rmSync(path.join(dir, 'finish'), { force: true });
-  writeAtomic(path.join(dir, 'run'), renderLauncher(svc, dir, 'run', pipesDir), 0o755);
+  writeAtomic(path.join(dir, 'run'), renderLauncher(svc, dir, 'run'), 0o755);
 }

@@ -161,27 +161,92 @@ suite('s6 engine', () => {
     expect(fs.existsSync(log)).toBe(false);
   });
 
-  test('a pipeline is a FIFO both ends open read-write, renamed with its consumer, removed with the last end', async () => {
-    // The flow itself, and restarts of either side, are in the conformance suite (both engines).
-    await engine.install(longrun('pipe-src', { producer_for: 'pipe-dst', run: { argv: ['sleep', '1000'] } }));
-    const fifo = path.join(live, 'engine', 'pipes', 'pipe-dst.fifo');
-    expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
-    await engine.install(longrun('pipe-dst', { consumer_for: ['pipe-src'], run: { argv: ['cat'] } }));
-    const run = (n: string): string => fs.readFileSync(path.join(engine.scandir, n, 'run'), 'utf8');
-    expect(run('pipe-src')).toContain(`exec 1<>'${fifo}'`);
-    expect(run('pipe-dst')).toContain(`exec 0<>'${fifo}'`);
-    await engine.rename('pipe-dst', 'pipe-sink', longrun('pipe-sink', { consumer_for: ['pipe-src'], run: { argv: ['cat'] } }));
-    const renamed = path.join(live, 'engine', 'pipes', 'pipe-sink.fifo');
-    expect(fs.lstatSync(renamed).isFIFO()).toBe(true);
-    expect(fs.existsSync(fifo)).toBe(false);
-    // The producer's definition follows the rename (its producer_for changed), as a plan does it.
-    await engine.update(longrun('pipe-src', { producer_for: 'pipe-sink', run: { argv: ['sleep', '1000'] } }));
-    expect(run('pipe-src')).toContain(`exec 1<>'${renamed}'`);
+  test('a pipeline goes through s6-fdholder: ends retrieved from the holder, lines flow across restarts of either side and a rename, dropped with the last end', async () => {
+    const holder = path.join(live, 'engine', 'fdholder');
+    const held = (): string[] => spawnSync('s6-fdholder-list', ['s'], { cwd: holder, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+    const out = path.join(tmp, 'pipe-out');
+    const src = (consumer: string) => longrun('pipe-src', { producer_for: consumer, run: sh('echo "line from $$"\nexec sleep 1000') });
+    const dst = (name: string) => longrun(name, { consumer_for: ['pipe-src'], run: sh(`while IFS= read -r l; do echo "$l" >> '${out}'; done`) });
+    const pidOf = async (n: string): Promise<number> => eventually(`${n} up`, async () => (await engine.status())[n]?.pid);
+    const pipeOf = (pid: number, fd: number): string => fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+    const arrived = (pid: number) => eventually(`the line of ${pid}`, () => fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes(`line from ${pid}\n`));
+
+    await engine.install(src('pipe-dst'));
+    expect(held()).toEqual(['pipe:rcform-r-pipe-dst', 'pipe:rcform-w-pipe-dst']);
+    expect(fs.existsSync(path.join(live, 'engine', 'pipes'))).toBe(false);
+    await engine.install(dst('pipe-dst'));
+    // The holder is a service of the same s6-svscan, and not one of the live directory's.
+    expect(fs.readdirSync(engine.scandir).filter((e) => e.startsWith('rcform@fdholder-'))).toHaveLength(1);
+    expect(Object.keys(await engine.status())).not.toContain(expect.stringMatching(/fdholder/));
+    await engine.start('pipe-dst', T);
+    await engine.start('pipe-src', T);
+    let consumer = await pidOf('pipe-dst');
+    let producer = await pidOf('pipe-src');
+    await arrived(producer);
+    expect(pipeOf(consumer, 0)).toMatch(/^pipe:\[\d+\]$/);
+    expect(pipeOf(producer, 1)).toBe(pipeOf(consumer, 0));
+
+    // The consumer down: the producer restarts and writes into the held pipe, without SIGPIPE.
+    await engine.stop('pipe-dst', T);
+    await engine.stop('pipe-src', T);
+    await engine.start('pipe-src', T);
+    producer = await pidOf('pipe-src');
+    await engine.start('pipe-dst', T);
+    consumer = await pidOf('pipe-dst');
+    await arrived(producer);
+    expect((await engine.status())['pipe-src']).toMatchObject({ state: 'up', pid: producer, restarts: 0 });
+    expect(pipeOf(consumer, 0)).toBe(pipeOf(producer, 1));
+
+    // The producer restarts: the consumer reads on, the same process (no end-of-file).
+    await engine.stop('pipe-src', T);
+    await engine.start('pipe-src', T);
+    producer = await pidOf('pipe-src');
+    await arrived(producer);
+    expect((await engine.status())['pipe-dst']).toMatchObject({ pid: consumer, restarts: 0 });
+
+    // A rename of the consumer moves the pipe to its new identifiers; its process keeps reading.
+    await engine.rename('pipe-dst', 'pipe-sink', dst('pipe-sink'));
+    expect(held()).toEqual(['pipe:rcform-r-pipe-sink', 'pipe:rcform-w-pipe-sink']);
+    await engine.update(src('pipe-sink'));
+    await engine.stop('pipe-src', T);
+    await engine.start('pipe-src', T);
+    producer = await pidOf('pipe-src');
+    await arrived(producer);
+    expect((await engine.status())['pipe-sink']?.pid).toBe(consumer);
+
     await engine.uninstall('pipe-sink');
-    expect(fs.existsSync(renamed)).toBe(true); // pipe-src still writes into it
+    expect(held()).toEqual(['pipe:rcform-r-pipe-sink', 'pipe:rcform-w-pipe-sink']); // pipe-src still writes into it
     await engine.uninstall('pipe-src');
-    expect(fs.existsSync(renamed)).toBe(false);
-  });
+    expect(fs.existsSync(holder)).toBe(false);
+    expect(fs.readdirSync(engine.scandir).filter((e) => e.startsWith('rcform@'))).toEqual([]);
+  }, 120000);
+
+  test('a restarted fd holder fills itself with new pipes, and each end moves to them when it restarts', async () => {
+    const holder = path.join(live, 'engine', 'fdholder');
+    const held = (): string[] => spawnSync('s6-fdholder-list', ['s'], { cwd: holder, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+    const holderPid = (): number => Number(spawnSync('s6-svstat', ['-o', 'pid', holder], { encoding: 'utf8' }).stdout.trim());
+    const out = path.join(tmp, 'refill-out');
+    await engine.install(longrun('refill-src', { producer_for: 'refill-dst', run: sh('echo "line from $$"\nexec sleep 1000') }));
+    await engine.install(longrun('refill-dst', { consumer_for: ['refill-src'], run: sh(`while IFS= read -r l; do echo "$l" >> '${out}'; done`) }));
+    await engine.start('refill-dst', T);
+    await engine.start('refill-src', T);
+    const first = holderPid();
+    expect(first).toBeGreaterThan(0);
+    process.kill(first, 'SIGKILL');
+    await eventually('the holder restarted and refilled', () => {
+      const pid = holderPid();
+      return pid > 0 && pid !== first && held().join(' ') === 'pipe:rcform-r-refill-dst pipe:rcform-w-refill-dst';
+    });
+    for (const n of ['refill-dst', 'refill-src']) await engine.stop(n, T);
+    for (const n of ['refill-dst', 'refill-src']) await engine.start(n, T);
+    const st = await engine.status();
+    const [consumer, producer] = [st['refill-dst']?.pid as number, st['refill-src']?.pid as number];
+    await eventually('the line through the new pipe', () => fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes(`line from ${producer}\n`));
+    expect(fs.readlinkSync(`/proc/${producer}/fd/1`)).toBe(fs.readlinkSync(`/proc/${consumer}/fd/0`));
+    await engine.uninstall('refill-src');
+    await engine.uninstall('refill-dst');
+    expect(fs.existsSync(holder)).toBe(false);
+  }, 120000);
 
   test('the status file read directly agrees with s6-svstat in every state', async () => {
     // Polled: s6-supervise may write its status between the two reads.
