@@ -390,6 +390,36 @@ suite('s6 engine', () => {
   });
 });
 
+suite('s6 engine pipelines across a restart of s6-svscan', () => {
+  test('after the whole tree is stopped and s6-svscan started again, the holder is back with its pipes and the line flows', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+    const live = path.join(tmp, 'live');
+    const out = path.join(tmp, 'out');
+    const holder = path.join(live, 'engine', 'fdholder');
+    const held = (): string => spawnSync('s6-fdholder-list', ['s'], { cwd: holder, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort().join(' ');
+    let engine = await S6Engine.start(live, { kind: 's6' });
+    try {
+      const run = async (): Promise<void> => {
+        await engine.start('dst', T);
+        await engine.start('src', T);
+        const pid = (await engine.status())['src']?.pid as number;
+        await eventually(`the line of ${pid}`, () => fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes(`line from ${pid}\n`));
+      };
+      await engine.install(longrun('src', { producer_for: 'dst', run: sh('echo "line from $$"\nexec sleep 1000') }));
+      await engine.install(longrun('dst', { consumer_for: ['src'], run: sh(`while IFS= read -r l; do echo "$l" >> '${out}'; done`) }));
+      await run();
+      await engine.shutdown();
+      expect(scannerRunning(engine.scandir)).toBe(false);
+      engine = await S6Engine.start(live, { kind: 's6' });
+      await eventually('the holder refilled', () => held() === 'pipe:rcform-r-dst pipe:rcform-w-dst');
+      await run();
+    } finally {
+      await engine.shutdown();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120000);
+});
+
 suite('s6 engine on an operator-run s6-svscan', () => {
   test('--scandir uses the running s6-svscan and shutdown leaves it running; none running is an error', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
