@@ -1,6 +1,6 @@
 import { CliError } from './command.js';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
-import { formatValidator } from '../schemas/validators.js';
+import { schemaValidator } from '../schemas/validators.js';
 import { readTextFile } from '../state/read-text.js';
 
 // Reading a compiled database written by `rcform compile`. The file is trusted only after it
@@ -31,7 +31,7 @@ export function readCompiledDb(file: string): CompiledDb {
 
 /** The first thing wrong with the data as a compiled database, or undefined when it is sound. */
 export function compiledDbProblem(data: unknown): string | undefined {
-  const validate = formatValidator('compiled');
+  const validate = schemaValidator('compiled');
   if (!validate(data)) {
     const version = (data as { format_version?: unknown } | null)?.format_version;
     if (data && typeof data === 'object' && version !== undefined && version !== '1') {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { CliError } from './command.js';
 import { compiledDbProblem } from './compiled-db-file.js';
-import { formatValidator } from '../schemas/validators.js';
+import { schemaValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from '../state/atomic-write.js';
 import { decodePlanFile, encodePlanFileBytes, PlanFileError, type PlanFile } from '../planner/plan-file.js';
 
@@ -21,7 +21,7 @@ export function writePlanFile(file: string, content: PlanFile): void {
 /** Parses and verifies a plan file's text. Throws PlanFileError naming `file`. */
 export function parsePlanFile(text: string, file: string): PlanFile {
   const pf = decodePlanFile(text, file);
-  const v = formatValidator('plan');
+  const v = schemaValidator('plan');
   if (!v(pf.plan)) {
     const e = v.errors?.[0];
     throw new PlanFileError(`${file}: the plan does not match schemas/plan.schema.json: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trimEnd());

@@ -1,21 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import standalone from 'ajv/dist/standalone/index.js';
 import { loadSchema } from './index.js';
-import { FORMAT_SCHEMAS, fingerprint, generatedModule, type FormatName } from './validators.js';
+import { SCHEMAS, ajvFor, fingerprint, generatedModule, type SchemaName } from './validators.js';
 
-// Run by `npm run build` after tsc: writes the standalone validator of each format schema beside
+// Run by `npm run build` after tsc: writes the standalone validator of each schema beside
 // the compiled schemas/validators.js, stamped with its fingerprint (see schemas/validators.ts).
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export function buildValidators(outDir: string = here): string[] {
   const written: string[] = [];
-  for (const name of Object.keys(FORMAT_SCHEMAS) as FormatName[]) {
-    const { file, options } = FORMAT_SCHEMAS[name];
-    const ajv = new Ajv2020({ ...options, code: { source: true } });
+  for (const name of Object.keys(SCHEMAS) as SchemaName[]) {
+    const { file } = SCHEMAS[name];
+    const ajv = ajvFor(name, { code: { source: true } });
     const code = standalone.default(ajv, ajv.compile(loadSchema(file)));
     const target = path.join(outDir, generatedModule(name));
     fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createHash, randomUUID } from 'node:crypto';
-import { formatValidator } from '../schemas/validators.js';
+import { schemaValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from './atomic-write.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { liveLayout } from './live-dir.js';
@@ -103,7 +103,7 @@ export function parseState(text: string, file: string): State {
   } catch (err) {
     throw new StateFileError(file, `not valid JSON${jsonErrorWhere(text, (err as Error).message)}: ${(err as Error).message}; the file is torn or was edited by hand, and was not used`);
   }
-  const check = formatValidator('state');
+  const check = schemaValidator('state');
   if (!check(data)) {
     const errors = (check.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
     throw new StateFileError(file, `does not match schemas/state.schema.json: ${errors.join('; ')}; the file was not used`);

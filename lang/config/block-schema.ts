@@ -1,7 +1,6 @@
-import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { loadSchema } from '../../schemas/index.js';
-import { ajv2020 } from '../../schemas/validators.js';
+import { schemaValidator } from '../../schemas/validators.js';
 
 // The JSON Schemas of the block types are the single source of truth for which attributes a block
 // takes: the decoder reads `properties` to know the attributes, `x-hcl-block` to know which are
@@ -23,19 +22,13 @@ export interface BlockSchema {
   validate: ValidateFunction;
 }
 
-let ajv: Ajv2020 | undefined;
 const cache = new Map<BlockType, BlockSchema>();
 
 export function blockSchema(type: BlockType): BlockSchema {
   let s = cache.get(type);
   if (!s) {
-    if (!ajv) {
-      // ajv is loaded on first use, so that commands that compile no source never load it.
-      ajv = new (ajv2020())({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-      ajv.addVocabulary(['x-hcl-block', 'x-hcl-references']);
-    }
     const schema = loadSchema(`${type}.schema.json`) as unknown as BlockSchema['schema'];
-    s = { schema, validate: ajv.compile(schema) };
+    s = { schema, validate: schemaValidator(type) };
     cache.set(type, s);
   }
   return s;

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { loadSchema } from '../../schemas/index.js';
 import { buildValidators } from '../../schemas/build-validators.js';
-import { FORMAT_SCHEMAS, fingerprint, formatValidator, loadGenerated, type FormatName } from '../../schemas/validators.js';
+import { SCHEMAS, ajvFor, fingerprint, schemaValidator, loadGenerated, type SchemaName } from '../../schemas/validators.js';
 import { planForJson } from '../../cli/views/plan-json.js';
 import { db, longrun, stateOf } from '../support/plan-fixtures.js';
 import { everyKindOfChange } from '../support/plan-scenario.js';
@@ -19,7 +18,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
 fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(tmp, 'node_modules'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function samples(): Record<FormatName, Array<[string, unknown]>> {
+function samples(): Record<SchemaName, Array<[string, unknown]>> {
   const compiled = db([longrun('db'), longrun('api', { dependencies: ['db'] })]);
   const state = { ...stateOf(compiled), checksum: `sha256:${'0'.repeat(64)}` };
   const plan = planForJson(everyKindOfChange());
@@ -40,16 +39,40 @@ function samples(): Record<FormatName, Array<[string, unknown]>> {
       ['an unknown action', { ...plan, resource_changes: [{ ...plan.resource_changes[0], actions: ['explode'] }] }],
       ['no steps', { ...plan, steps: undefined }],
     ],
+    // Block bodies as the decoder hands them over; errors must match too, since the decoder maps
+    // each one (with verbose's schema and data) back to a source range.
+    longrun: [
+      ['valid', { run: ['sleep', '1'], depends_on: ['longrun.db'], timeout_up: '5s', lifecycle: { on_change: 'reload' } }],
+      ['a script without shebang', { run: 'sleep 1' }],
+      ['an unknown attribute and a wrong type', { run: ['x'], bogus: 1, down: 'yes' }],
+      ['no run', {}],
+    ],
+    oneshot: [
+      ['valid', { up: ['true'], input: { prompt: 'Passphrase', secret: true } }],
+      ['a bad reference', { up: ['true'], depends_on: ['service.x'] }],
+    ],
+    bundle: [
+      ['valid', { contents: ['longrun.a', 'bundle.b'] }],
+      ['no contents', { description: 'x' }],
+    ],
+    moved: [
+      ['valid', { from: 'longrun.a', to: 'longrun.b' }],
+      ['half', { from: 'longrun.a' }],
+    ],
+    variable: [
+      ['valid', { default: [1, 'a'], sensitive: true }],
+      ['a wrong type', { sensitive: 'yes' }],
+    ],
   };
 }
 
 test('each generated validator gives the same verdict and errors as compiling the schema', () => {
   buildValidators(tmp);
   const all = samples();
-  for (const name of Object.keys(FORMAT_SCHEMAS) as FormatName[]) {
+  for (const name of Object.keys(SCHEMAS) as SchemaName[]) {
     const generated = loadGenerated(name, tmp);
     expect(generated).toBeDefined();
-    const compiled = new Ajv2020({ ...FORMAT_SCHEMAS[name].options }).compile(loadSchema(FORMAT_SCHEMAS[name].file));
+    const compiled = ajvFor(name).compile(loadSchema(SCHEMAS[name].file));
     for (const [label, data] of all[name]) {
       const input = JSON.parse(JSON.stringify(data));
       const verdict = compiled(input);
@@ -72,9 +95,9 @@ test('a generated validator made from another version of the schema is not used'
   expect(loadGenerated('state', path.join(tmp, 'absent'))).toBeUndefined();
 });
 
-test('formatValidator validates with or without generated code', () => {
-  const v = formatValidator('compiled');
+test('schemaValidator validates with or without generated code', () => {
+  const v = schemaValidator('compiled');
   expect(v(JSON.parse(JSON.stringify(db([longrun('x')]))))).toBe(true);
   expect(v({})).toBe(false);
-  expect(formatValidator('compiled')).toBe(v);
+  expect(schemaValidator('compiled')).toBe(v);
 });
