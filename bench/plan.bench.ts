@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
+import { closuresByName } from '../lang/compile/closures.js';
 import { serializeState } from '../state/state-file.js';
 import { stateFromCompiled } from '../planner/state-from-compiled.js';
 import { readCompiledDb } from '../cli/compiled-db-file.js';
@@ -56,7 +57,7 @@ function service(i: number, variant: number): CompiledLongrun {
 function database(changedEvery: number): CompiledDb {
   const services: CompiledDb['services'] = {};
   for (let i = 0; i < N; i++) services[`svc${String(i).padStart(5, '0')}`] = service(i, changedEvery && i % changedEvery === 5 ? 2 : 1);
-  const db: CompiledDb = { format_version: '1', hash: '', services, bundles: {}, moved: [] };
+  const db: CompiledDb = { format_version: '1', hash: '', services, ...closuresByName(services), bundles: {}, moved: [] };
   db.hash = sha(JSON.stringify(db));
   return db;
 }

@@ -1,4 +1,5 @@
 import { CliError } from './command.js';
+import type { ClosureItem } from '../lang/compile/closures.js';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import { schemaValidator } from '../schemas/validators.js';
 import { readTextFile } from '../state/read-text.js';
@@ -50,12 +51,56 @@ export function compiledDbProblem(data: unknown): string | undefined {
       }
     }
   }
+  const positionOf = new Map<string, number>();
+  for (const [p, n] of db.order.entries()) {
+    if (!Object.hasOwn(db.services, n)) return `/order names "${n}", which is not a service`;
+    if (positionOf.has(n)) return `/order lists "${n}" twice`;
+    positionOf.set(n, p);
+  }
+  for (const key of Object.keys(db.closures)) if (!Object.hasOwn(db.services, key)) return `/closures/${key} is not a service`;
+  for (const [key, s] of Object.entries(db.services)) {
+    const at = positionOf.get(key);
+    if (at === undefined) return `/order does not list the service "${key}"`;
+    for (const d of s.dependencies) if ((positionOf.get(d) as number) > at) return `/order lists "${key}" before its dependency "${d}"`;
+    const c = db.closures[key];
+    if (!c) return `/closures has no member for the service "${key}"`;
+    const problem = closureProblem(c, at, s.dependencies, positionOf);
+    if (problem) return `/closures/${key} ${problem}`;
+  }
   for (const [key, b] of Object.entries(db.bundles)) {
     if (b.name !== key) return `/bundles/${key} is named "${b.name}"`;
     for (const m of b.members) if (!Object.hasOwn(db.services, m)) return `/bundles/${key}/members names "${m}", which is not a service`;
     for (const c of b.contents) {
       if (!Object.hasOwn(db.services, c) && !Object.hasOwn(db.bundles, c)) return `/bundles/${key}/contents names "${c}", which is not defined`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a stored closure can be right: services (or runs of `order`) listed in `order`, all
+ * before the service itself, holding every direct dependency. Completeness (every transitive
+ * member) is not checked: it would cost as much as computing the closures, which a reader that
+ * distrusts the file can do by walking the direct edges (db-query.ts allDependencies).
+ */
+function closureProblem(closure: readonly ClosureItem[], at: number, deps: readonly string[], positionOf: ReadonlyMap<string, number>): string | undefined {
+  const runs: [number, number][] = [];
+  for (const item of closure) {
+    const [first, last] = typeof item === 'string' ? [item, item] : item;
+    const s = positionOf.get(first);
+    const e = positionOf.get(last);
+    if (s === undefined) return `names "${first}", which is not a service`;
+    if (e === undefined) return `names "${last}", which is not a service`;
+    if (e < s || (runs.length > 0 && s <= (runs[runs.length - 1] as [number, number])[1])) return 'is not in the order of /order without repeats';
+    if (e >= at) return `lists "${last}", which does not come before the service in /order`;
+    runs.push([s, e]);
+  }
+  // Every direct dependency inside some run: both sorted, so one pass.
+  const depAt = deps.map((d) => [positionOf.get(d) as number, d] as const).sort((a, b) => a[0] - b[0]);
+  let r = 0;
+  for (const [p, d] of depAt) {
+    while (r < runs.length && (runs[r] as [number, number])[1] < p) r++;
+    if (r === runs.length || (runs[r] as [number, number])[0] > p) return `lacks the direct dependency "${d}"`;
   }
   return undefined;
 }

@@ -87,7 +87,10 @@ export function loadAndCompile(ctx: CommandContext, dirArg?: string): CompileSou
   const out: CompileSourcesResult & { dir: string } = { ...r, dir: src.dir, sources: { ...r.sources, ...src.varFileSources } };
   if (src.diagnostics.length) {
     out.diagnostics = [...src.diagnostics, ...r.diagnostics];
-    if (src.diagnostics.some((d) => d.severity === 'error')) delete out.db;
+    if (src.diagnostics.some((d) => d.severity === 'error')) {
+      delete out.db;
+      delete out.text;
+    }
   }
   return out;
 }

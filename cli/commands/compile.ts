@@ -2,7 +2,6 @@ import path from 'node:path';
 import { CliError, flagString, write, type Command } from '../command.js';
 import { SOURCE_FLAGS, loadAndCompile } from '../load-source.js';
 import { colorFor, renderDiagnostics } from '../views/diagnostics-human.js';
-import { serializeDb } from '../../lang/compile/compile.js';
 import { atomicWriteFileSync } from '../../state/atomic-write.js';
 
 // `rcform compile`: the compiled database, written atomically so a reader never sees half a file.
@@ -12,7 +11,8 @@ export const compileCommand: Command = {
   summary: 'Compile the service definitions in DIR into a compiled database file',
   description: `Checks DIR as validate does and, when there is no error, writes the compiled database to
 --out: one JSON file (schemas/compiled.schema.json) with every service normalised, its definition
-hash, direct and reverse dependencies and rank, the bundles, and the moved list. The same source
+hash, direct and reverse dependencies, rank and full dependency closure, the bundles, and the
+moved list. The same source
 always gives the same bytes. The file is written to a temporary file, synced, and renamed over FILE.
 Nothing is written when there is an error. Exit status: 0 on success, 1 otherwise.`,
   args: [{ name: 'DIR', optional: true }],
@@ -22,10 +22,10 @@ Nothing is written when there is an error. Exit status: 0 on success, 1 otherwis
     if (!out) throw new CliError('compile needs --out FILE');
     const r = loadAndCompile(ctx);
     if (r.diagnostics.length) write(ctx.io.stderr, renderDiagnostics(r.diagnostics, r.sources, { color: colorFor(ctx.io, ctx.io.stderr) }));
-    if (!r.db) return 1;
+    if (!r.db || r.text === undefined) return 1;
     const file = path.resolve(ctx.io.cwd, out);
     try {
-      atomicWriteFileSync(file, serializeDb(r.db), { mode: 0o644 });
+      atomicWriteFileSync(file, r.text, { mode: 0o644 });
     } catch (err) {
       throw new CliError(`cannot write ${out}: ${(err as Error).message}`);
     }

@@ -2,13 +2,13 @@ import type { Diagnostic } from '../diagnostic.js';
 import { hasErrors } from '../diagnostic.js';
 import type { Expression, File } from '../hcl/ast.js';
 import { parseHcl } from '../hcl/parser.js';
-import type { DecodeOptions, VarInput } from '../config/decode.js';
+import { Decoder, type DecodeOptions, type VarInput } from '../config/decode.js';
 import type { Model } from '../config/model.js';
-import { compileFiles } from './compile-files.js';
+import { compileModel } from './compile-model.js';
 import type { CompiledDb } from './compiled-db.js';
 
 // The one entry point from source text to compiled database, used by validate, compile, plan and
-// graph: parse every file, then decode, check and compile. Pure: callers read the files.
+// graph: parse and decode every file, then check and compile. Pure: callers read the files.
 
 export interface SourceFile {
   /** As shown in diagnostics, e.g. `services/web.hcl`. */
@@ -24,11 +24,11 @@ export interface CompileSourcesOptions {
 export interface CompileSourcesResult {
   /** Present only when there are no errors. */
   db?: CompiledDb;
+  /** The bytes of db's file, as `rcform compile` writes it; with db. */
+  text?: string;
   diagnostics: Diagnostic[];
   /** filename → source text, for rendering snippets of the diagnostics. */
   sources: Record<string, string>;
-  /** The parsed files (absent when parsing failed). */
-  files?: File[];
   /** The decoded model (absent when parsing failed). */
   model?: Model;
 }
@@ -56,20 +56,51 @@ export function parseVarFile(source: string, filename: string): { inputs: VarInp
 
 export function compileSources(files: readonly SourceFile[], opts: CompileSourcesOptions = {}): CompileSourcesResult {
   const sources: Record<string, string> = {};
-  const parsed: File[] = [];
-  const diagnostics: Diagnostic[] = [];
-  for (const f of files) {
-    const r = parseHcl(f.source, f.filename);
-    sources[f.filename] = r.file.source;
-    parsed.push(r.file);
-    diagnostics.push(...r.diagnostics);
-  }
-  // Syntax errors first and alone: evaluating a half-parsed file would only add noise.
-  if (hasErrors(diagnostics)) return { diagnostics, sources };
+  const syntax: Diagnostic[] = [];
   const decodeOpts: DecodeOptions = { parseExpression };
   if (opts.inputs) decodeOpts.inputs = opts.inputs;
-  const r = compileFiles(parsed, decodeOpts);
-  const out: CompileSourcesResult = { diagnostics: [...diagnostics, ...r.diagnostics], sources, files: parsed, model: r.model };
-  if (r.db) out.db = r.db;
+  const decoder = new Decoder(decodeOpts);
+  const parse = (f: SourceFile): File => {
+    const r = parseHcl(f.source, f.filename);
+    sources[f.filename] = r.file.source;
+    syntax.push(...r.diagnostics);
+    return r.file;
+  };
+  // Files are decoded one at a time and their trees dropped, so that a large tree never holds all
+  // its syntax trees at once (they were most of compile's memory and, through the garbage
+  // collector, of its time). Only files that may declare variables or locals, which any service
+  // can use, are parsed first and kept until the end of the declarations.
+  const sorted = [...files].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+  const early = new Map<string, File>();
+  for (const f of sorted) {
+    if (!Decoder.mayDeclare(f.source)) continue;
+    const file = parse(f);
+    early.set(f.filename, file);
+    decoder.declare(file);
+  }
+  decoder.endDeclarations();
+  for (const f of sorted) {
+    let file = early.get(f.filename);
+    if (!file) {
+      file = parse(f);
+      decoder.declare(file);
+    }
+    // After a syntax error the rest is only parsed, for its own syntax errors.
+    if (!hasErrors(syntax)) decoder.decodeFile(file);
+  }
+  early.clear();
+  // Syntax errors first and alone: evaluating a half-parsed file would only add noise. Parse
+  // diagnostics come in the files' order whichever were parsed first.
+  const order = new Map(sorted.map((f, i) => [f.filename, i]));
+  const bySource = (d: Diagnostic): number => (d.subject ? (order.get(d.subject.filename) ?? -1) : -1);
+  syntax.sort((a, b) => bySource(a) - bySource(b));
+  if (hasErrors(syntax)) return { diagnostics: syntax, sources };
+  const model = decoder.finish();
+  const r = compileModel(model, decoder.diagnostics());
+  const out: CompileSourcesResult = { diagnostics: [...syntax, ...r.diagnostics], sources, model };
+  if (r.db && r.text !== undefined) {
+    out.db = r.db;
+    out.text = r.text;
+  }
   return out;
 }

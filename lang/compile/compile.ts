@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import type { CheckedModel } from '../config/check.js';
 import type { ServiceDecl } from '../config/model.js';
 import { canonicalJson } from './canonical-json.js';
+import { closureIntervals, closureItems, type ClosureItem } from './closures.js';
 import { COMPILED_FORMAT_VERSION, type Command, type CompiledBundle, type CompiledDb, type CompiledLongrun, type CompiledOneshot, type CompiledService } from './compiled-db.js';
 import { durationMs } from './duration.js';
 
-// The checked model → the compiled database. The database stores each service's direct edges
-// and rank, never its transitive closure: a closure per service is quadratic on a long dependency
-// chain (10,000 services in a line would store 50 million names), and every reader that needs one
-// walks the direct edges on demand (db-query.ts).
+// The checked model → the compiled database: each service's direct edges, reverse edges and
+// rank, a topological order of all services, and every service's full dependency closure (as
+// s6-rc-db's all-dependencies would list it) over that order, so that readers need not walk the
+// graph: closures.ts says how they are kept linear in size on long chains.
 
 /** s6's defaults, so an unset attribute and its default compile to the same database. */
 export const DEFAULTS = {
@@ -43,6 +44,24 @@ export function definitionHash(s: CompiledService): string {
 export function dbHash(db: Omit<CompiledDb, 'hash'> | CompiledDb): string {
   const { hash: _hash, ...rest } = db as CompiledDb;
   return sha256(canonicalJson(rest));
+}
+
+/**
+ * The database with its hash, and the bytes of its file, from one serialisation. The hash is over
+ * the canonical JSON without `hash` and the file is the canonical JSON with it: they differ only
+ * by that member, so every other member is serialised once and both are made from the same text
+ * (serialising a 10,000-service database twice was a tenth of compile's time).
+ */
+export function encodeDb(body: Omit<CompiledDb, 'hash'>): { db: CompiledDb; text: string } {
+  const members = (Object.keys(body) as (keyof typeof body)[]).sort().map((k) => [k, canonicalJson(body[k])] as [string, string]);
+  const h = createHash('sha256');
+  members.forEach(([k, text], i) => {
+    h.update(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`);
+    h.update(text);
+  });
+  const hash = h.update(members.length ? '}' : '{}').digest('hex');
+  const withHash = [...members, ['hash', JSON.stringify(hash)] as [string, string]].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return { db: { ...body, hash }, text: `{${withHash.map(([k, text]) => `${JSON.stringify(k)}:${text}`).join(',')}}\n` };
 }
 
 function command(v: unknown): Command {
@@ -122,7 +141,8 @@ function compileService(s: ServiceDecl, m: CheckedModel, graph: Graph): Compiled
   });
 }
 
-export function compileChecked(m: CheckedModel): CompiledDb {
+/** The database and the bytes of its file (see encodeDb). */
+export function compileChecked(m: CheckedModel): { db: CompiledDb; text: string } {
   const atomic: ServiceDecl[] = [];
   const bundleDecls: ServiceDecl[] = [];
   for (const s of m.byName.values()) (s.type === 'bundle' ? bundleDecls : atomic).push(s);
@@ -175,7 +195,14 @@ export function compileChecked(m: CheckedModel): CompiledDb {
     rank[i] = r;
   }
 
+  // Closures over positions in the topological order, which the database stores as `order`.
+  const positionOf = new Int32Array(n);
+  order.forEach((i, p) => (positionOf[i] = p));
+  const orderNames = order.map((i) => (atomic[i] as ServiceDecl).name);
+  const intervals = closureIntervals(order.map((i) => (deps[i] as number[]).map((d) => positionOf[d] as number)));
+
   const services: Record<string, CompiledService> = {};
+  const closures: Record<string, ClosureItem[]> = {};
   for (let i = 0; i < n; i++) {
     const s = atomic[i] as ServiceDecl;
     // rev[i] was filled in increasing index order, so it is already sorted by name.
@@ -186,6 +213,7 @@ export function compileChecked(m: CheckedModel): CompiledDb {
     });
     svc.definition_hash = definitionHash(svc);
     services[s.name] = svc;
+    closures[s.name] = closureItems(intervals[positionOf[i] as number] as number[], orderNames);
   }
 
   const bundles: Record<string, CompiledBundle> = {};
@@ -211,8 +239,7 @@ export function compileChecked(m: CheckedModel): CompiledDb {
     bundles[pn] = { type: 'bundle', name: pn, address: `bundle.${pn}`, description: `The pipeline ending in ${s.address}`, essential: false, contents: inPipeline, members: inPipeline };
   }
 
-  const body: Omit<CompiledDb, 'hash'> = { format_version: COMPILED_FORMAT_VERSION, services, bundles, moved: m.moved };
-  return { ...body, hash: dbHash(body) };
+  return encodeDb({ format_version: COMPILED_FORMAT_VERSION, services, order: orderNames, closures, bundles, moved: m.moved });
 }
 
 /** A consumer and, transitively, every producer feeding it; consumers may funnel several producers. */

@@ -3,6 +3,8 @@
 // modified. Keys are sorted and nothing time-dependent is stored, so the same source always
 // compiles to the same bytes and `hash` identifies a database.
 
+import type { ClosureItem } from './closures.js';
+
 export const COMPILED_FORMAT_VERSION = '1';
 
 /** argv (from an HCL list) or a script with its own shebang (from an HCL string). */
@@ -19,7 +21,7 @@ interface ServiceBase {
   essential: boolean;
   /**
    * Direct dependencies (service names, bundles expanded to their atomic members), sorted. The
-   * transitive closure is not stored (it is quadratic on long chains): see allDependencies().
+   * transitive closure is in CompiledDb.closures.
    */
   dependencies: string[];
   /** Services that depend on this one directly, sorted. */
@@ -95,6 +97,19 @@ export interface CompiledDb {
   /** sha256 of the canonical JSON of everything except this field. */
   hash: string;
   services: Record<string, CompiledService>;
+  /**
+   * Every service, each after all of its dependencies (Kahn's algorithm from the services without
+   * any, by name): the order in which they can be started, and what closure runs refer to.
+   */
+  order: string[];
+  /**
+   * Each service's full dependency closure: everything that must be up for it to be up, direct
+   * dependencies included, itself not, listed in `order`; a run of MIN_RUN or more services that
+   * are consecutive in `order` is the pair [first, last] (closures.ts: on a long chain a closure
+   * written name by name is quadratic in size). Kept beside the services rather than in them: the
+   * state, the journal and the engines store service definitions.
+   */
+  closures: Record<string, ClosureItem[]>;
   bundles: Record<string, CompiledBundle>;
   /** Renames declared by `moved` blocks, as service names. */
   moved: MovedEntry[];

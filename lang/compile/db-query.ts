@@ -1,3 +1,4 @@
+import { expandClosure } from './closures.js';
 import type { Command, CompiledBundle, CompiledDb, CompiledService, ServiceType } from './compiled-db.js';
 import { suggest } from '../eval/suggest.js';
 
@@ -102,7 +103,7 @@ export function dependencies(db: CompiledDb, name: string, direction: Direction)
 export function allDependencies(db: CompiledDb, names: readonly string[], direction: Direction): string[] {
   const start = atomics(db, names);
   const out = new Set<string>(start);
-  // The database stores only direct edges (closures would be quadratic on long chains): walk them.
+  // Several names (and the other direction) are not a stored closure: walk the direct edges.
   const queue = [...start];
   while (queue.length > 0) {
     const s = db.services[queue.pop() as string];
@@ -172,9 +173,21 @@ export function pipeline(db: CompiledDb, name: string): string[] {
   return [...member].sort((a, b) => depth(b) - depth(a) || byName(a, b));
 }
 
-/** Everything a service needs, transitively, without itself, sorted: its dependency closure. */
+/** Everything a service needs, transitively, without itself, sorted: its dependency closure, as
+ *  the database stores it; for a bundle, its members' closures and the members themselves. */
 export function closure(db: CompiledDb, name: string): string[] {
+  const stored = Object.hasOwn(db.closures, name) ? db.closures[name] : undefined;
+  if (stored) return expandClosure(stored, db.order, positions(db)).sort(byName);
   return allDependencies(db, [name], 'up').filter((n) => n !== name);
+}
+
+const positionCache = new WeakMap<CompiledDb, Map<string, number>>();
+
+/** Each service's position in `order`, once per database. */
+function positions(db: CompiledDb): Map<string, number> {
+  let m = positionCache.get(db);
+  if (!m) positionCache.set(db, (m = new Map(db.order.map((n, p) => [n, p]))));
+  return m;
 }
 
 export function timeoutMs(db: CompiledDb, name: string, direction: Direction): number {

@@ -48,7 +48,20 @@ interface DecodedBody {
 }
 
 export class Decoder {
-  readonly diags: Diagnostic[] = [];
+  /**
+   * Where diagnostics go now. decode() reports them in a fixed order whatever order the files
+   * arrive in (see decodeFile): each file's structure, then variables and locals, then each file's
+   * services, then moved blocks; each phase, and each file within one, has its own list.
+   */
+  private diags: Diagnostic[] = [];
+  private readonly structureDiags = new Map<string, Diagnostic[]>();
+  private readonly declarationDiags: Diagnostic[] = [];
+  private readonly serviceDiags = new Map<string, Diagnostic[]>();
+  private readonly movedDiags: Diagnostic[] = [];
+  private readonly variableBlocks: Block[] = [];
+  private readonly movedBlocks: Block[] = [];
+  private readonly services: ServiceDecl[] = [];
+  private declared = false;
   private variables = new Map<string, Value>();
   private localAttrs = new Map<string, Attribute>();
   private localValues = new Map<string, Value>();
@@ -58,33 +71,71 @@ export class Decoder {
 
   constructor(private readonly opts: DecodeOptions = {}) {}
 
-  decode(files: readonly File[]): Model {
-    const sorted = [...files].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
-    const variableBlocks: Block[] = [];
-    const serviceBlocks: Block[] = [];
-    const movedBlocks: Block[] = [];
-    for (const f of sorted) {
-      for (const a of f.body.attributes) {
-        this.diags.push(errorDiag('Unsupported argument', `An argument named "${a.name}" is not expected at the top level of a file: put it in a block (longrun, oneshot, bundle, moved, variable, locals).`, a.nameRange));
-      }
-      for (const b of f.body.blocks) {
-        if (b.type === 'variable') variableBlocks.push(b);
-        else if (b.type === 'locals') this.collectLocals(b);
-        else if (b.type === 'moved') movedBlocks.push(b);
-        else if (SERVICE_TYPES.has(b.type)) serviceBlocks.push(b);
-        else this.diags.push(errorDiag('Unsupported block type', `Blocks of type "${b.type}" are not expected here.${didYouMean(b.type, TOP_LEVEL_BLOCKS)}`, b.typeRange));
-      }
+  /**
+   * Whether a file's text may declare variables or locals, which every service may refer to. A
+   * file that may not can be decoded on its own once the declarations are known, and its syntax
+   * tree dropped: compileSources does that, so that at most one file's tree is held at a time.
+   * Conservative: the words anywhere (a comment, a string) count.
+   */
+  static mayDeclare(source: string): boolean {
+    return /(?:^|[^A-Za-z0-9_-])(?:variable|locals)(?:[^A-Za-z0-9_-]|$)/.test(source);
+  }
+
+  /**
+   * A file's top level: what is not a block, and its variable, locals and moved blocks (kept until
+   * finish). Every file that declares variables or locals (mayDeclare) must come before
+   * endDeclarations(); others may come at any time before their decodeFile.
+   */
+  declare(f: File): void {
+    this.diags = this.listFor(this.structureDiags, f.filename);
+    for (const a of f.body.attributes) {
+      this.diags.push(errorDiag('Unsupported argument', `An argument named "${a.name}" is not expected at the top level of a file: put it in a block (longrun, oneshot, bundle, moved, variable, locals).`, a.nameRange));
     }
-    this.declareVariables(variableBlocks);
+    for (const b of f.body.blocks) {
+      if (b.type === 'variable') this.variableBlocks.push(b);
+      else if (b.type === 'locals') this.collectLocals(b);
+      else if (b.type === 'moved') this.movedBlocks.push(b);
+      else if (!SERVICE_TYPES.has(b.type)) this.diags.push(errorDiag('Unsupported block type', `Blocks of type "${b.type}" are not expected here.${didYouMean(b.type, TOP_LEVEL_BLOCKS)}`, b.typeRange));
+    }
+  }
+
+  /** Variables and locals get their values; from now on services can be decoded. */
+  endDeclarations(): void {
+    this.diags = this.declarationDiags;
+    this.declareVariables(this.variableBlocks);
     this.evaluateLocals();
-    const services: ServiceDecl[] = [];
-    for (const b of serviceBlocks) services.push(...this.decodeService(b));
+    this.declared = true;
+  }
+
+  /** The service blocks of one declared file. The file's tree is not needed afterwards. */
+  decodeFile(f: File): void {
+    if (!this.declared) this.endDeclarations();
+    this.diags = this.listFor(this.serviceDiags, f.filename);
+    for (const b of f.body.blocks) if (SERVICE_TYPES.has(b.type)) this.services.push(...this.decodeService(b));
+  }
+
+  /** The model, once every file has been declared and decoded. */
+  finish(): Model {
+    if (!this.declared) this.endDeclarations();
+    this.diags = this.movedDiags;
     const moved: MovedDecl[] = [];
-    for (const b of movedBlocks) {
+    for (const b of this.movedBlocks) {
       const m = this.decodeMoved(b);
       if (m) moved.push(m);
     }
-    return { services, moved, failedBlocks: this.failedBlocks };
+    return { services: this.services, moved, failedBlocks: this.failedBlocks };
+  }
+
+  /** Every diagnostic so far, files in name order within each phase (see `diags`). */
+  diagnostics(): Diagnostic[] {
+    const byFile = (m: Map<string, Diagnostic[]>): Diagnostic[] => [...m.keys()].sort().flatMap((k) => m.get(k) as Diagnostic[]);
+    return [...byFile(this.structureDiags), ...this.declarationDiags, ...byFile(this.serviceDiags), ...this.movedDiags];
+  }
+
+  private listFor(m: Map<string, Diagnostic[]>, filename: string): Diagnostic[] {
+    let l = m.get(filename);
+    if (!l) m.set(filename, (l = []));
+    return l;
   }
 
   // ---- variables and locals ------------------------------------------------------------------
@@ -837,10 +888,3 @@ function compareRanges(a: Range | undefined, b: Range | undefined): number {
 function where(r: Range): string {
   return `${r.filename}:${r.start.line},${r.start.column}`;
 }
-
-export function decodeFiles(files: readonly File[], opts: DecodeOptions = {}): { model: Model; diagnostics: Diagnostic[] } {
-  const d = new Decoder(opts);
-  const model = d.decode(files);
-  return { model, diagnostics: d.diags };
-}
-

@@ -157,4 +157,29 @@ describe('rcform show compiled', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no such file');
   });
+
+  test('a stored closure that cannot be right is refused: missing, lacking a direct dependency, naming no service', () => {
+    const bad = path.join(dir, 'bad-closure.json');
+    type Db = { order: string[]; closures: Record<string, (string | string[])[]> };
+    const cases: [string, (db: Db) => void, string][] = [
+      ['missing', (db) => delete db.closures['app'], '/closures has no member for the service "app"'],
+      ['lacking a dependency', (db) => (db.closures['app'] = (db.closures['app'] as string[]).filter((n) => n !== 'migrate')), '/closures/app lacks the direct dependency "migrate"'],
+      ['naming a ghost', (db) => (db.closures['app'] = [...(db.closures['app'] as string[]), 'zz-ghost']), '/closures/app names "zz-ghost", which is not a service'],
+      ['out of order', (db) => (db.closures['app'] = [...(db.closures['app'] as string[])].reverse()), '/closures/app is not in the order of /order without repeats'],
+      ['a run the wrong way round', (db) => (db.closures['app'] = [['migrate', 'db']]), '/closures/app is not in the order of /order without repeats'],
+      ['itself', (db) => (db.closures['db'] = ['app']), '/closures/db lists "app", which does not come before the service in /order'],
+      ['for no service', (db) => (db.closures['ghost'] = []), '/closures/ghost is not a service'],
+      ['an order missing one', (db) => (db.order = db.order.filter((n) => n !== 'app')), '/order does not list the service "app"'],
+      ['an order with a repeat', (db) => db.order.push(db.order[0] as string), 'twice'],
+      ['an order against the dependencies', (db) => db.order.reverse(), 'before its dependency'],
+    ];
+    for (const [, edit, message] of cases) {
+      const db = JSON.parse(fs.readFileSync(file, 'utf8'));
+      edit(db);
+      fs.writeFileSync(bad, JSON.stringify(db));
+      const r = runProcess(['show', 'compiled', bad]);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain(message);
+    }
+  });
 });

@@ -4,7 +4,10 @@ import { at, compileText } from '../support/lang-harness.js';
 import { dbHash, serializeDb } from '../../lang/compile/compile.js';
 import { loadSchema } from '../../schemas/index.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
-import { closure } from '../../lang/compile/db-query.js';
+import { allDependencies, closure } from '../../lang/compile/db-query.js';
+import { MIN_RUN } from '../../lang/compile/closures.js';
+import { compileSources } from '../../lang/compile/compile-sources.js';
+import fc from 'fast-check';
 
 const validateCompiled = new Ajv2020({ allErrors: true, strict: false }).compile(loadSchema('compiled.schema.json'));
 
@@ -90,7 +93,14 @@ describe('compiled database', () => {
     expect(validateCompiled.errors ?? null).toBeNull();
     const app = db.services['app'];
     expect(app?.dependencies).toEqual(['migrate', 'worker@w1', 'worker@w2']);
+    // Listed in `order`, a topological order: db before what needs it.
+    expect(db.closures['app']).toEqual(['db', 'migrate', 'worker@w1', 'worker@w2']);
     expect(closure(db, 'app')).toEqual(['db', 'migrate', 'worker@w1', 'worker@w2']);
+    expect(db.closures['db']).toEqual([]);
+    expect(Object.keys(db.closures)).toEqual(Object.keys(db.services));
+    expect([...db.order].sort()).toEqual(Object.keys(db.services));
+    for (const s of Object.values(db.services)) for (const d of s.dependencies) expect(db.order.indexOf(d)).toBeLessThan(db.order.indexOf(s.name));
+    // Beside the services, not in them: state, journal and engines copy the definitions.
     expect(app).not.toHaveProperty('closure');
     expect(app?.rank).toBe(2);
     expect(db.services['db']?.reverse_dependencies).toEqual(['migrate', 'worker@w1', 'worker@w2']);
@@ -100,6 +110,8 @@ describe('compiled database', () => {
     expect(db.bundles['web']).toMatchObject({ contents: ['app', 'workers'], members: ['app', 'worker@w1', 'worker@w2'] });
     expect(db.moved).toEqual([{ from: 'httpd', to: 'app' }]);
     expect(db.hash).toBe(dbHash(db));
+    // The file's bytes come from the same single serialisation as the hash.
+    expect(compileText(WEB_STACK).text).toBe(serializeDb(db));
   });
 
   test('byte-identical whatever the file order, file split and formatting', () => {
@@ -176,5 +188,89 @@ longrun "unrelated" {
     const r = compileText({ 'main.hcl': 'longrun "a" {\n  run = 1\n}\nlongrun "b" {\n  run = ["x"]\n  depends_on = [longrun.c]\n}\nlongrun "a" {\n  run = ["y"]\n}\n' });
     expect(r.db).toBeUndefined();
     expect(r.diagnostics.map((d) => d.summary)).toEqual(['Invalid value for "run"', 'Duplicate service name', 'Reference to undeclared service']);
+  });
+});
+
+describe('stored dependency closures', () => {
+  test('a long chain stores each closure as runs of `order`, linear in size', () => {
+    const n = 200;
+    let text = '';
+    for (let i = 0; i < n; i++) text += `longrun "c${String(i).padStart(3, '0')}" {\n  run = ["sleep", "1"]\n${i ? `  depends_on = [longrun.c${String(i - 1).padStart(3, '0')}]\n` : ''}}\n`;
+    const db = compileOk({ 'chain.hcl': text });
+    expect(db.closures['c199']).toEqual([['c000', 'c198']]);
+    expect(db.closures[`c${String(MIN_RUN).padStart(3, '0')}`]).toEqual([['c000', `c${String(MIN_RUN - 1).padStart(3, '0')}`]]);
+    // Shorter runs are listed name by name.
+    expect(db.closures['c003']).toEqual(['c000', 'c001', 'c002']);
+    expect(closure(db, 'c199')).toHaveLength(199);
+    expect(JSON.stringify(db.closures).length).toBeLessThan(n * 40);
+  });
+
+  // Random acyclic trees (each service needing some earlier ones, some through bundles): the
+  // stored closure of every service is what walking the direct edges gives.
+  test('equal a walk of the direct edges, whatever the graph', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (depSpecs, bundled) => {
+          const n = depSpecs.length;
+          const name = (i: number): string => `s${String(i).padStart(2, '0')}`;
+          const inBundle = [...new Set(bundled.map((b) => b % n))];
+          let text = inBundle.length ? `bundle "b" {\n  contents = [${inBundle.map((i) => `longrun.${name(i)}`).join(', ')}]\n}\n` : '';
+          depSpecs.forEach((ds, i) => {
+            const refs = i === 0 ? [] : [...new Set(ds.map((d) => `longrun.${name(d % i)}`))];
+            // The bundle stands for services that may come later: only those before i can be used.
+            if (i > 0 && inBundle.length && inBundle.every((b) => b < i) && ds.length % 2 === 1) refs.push('bundle.b');
+            text += `longrun "${name(i)}" {\n  run = ["sleep", "1"]\n  depends_on = [${refs.join(', ')}]\n}\n`;
+          });
+          const db = compileOk({ 'main.hcl': text });
+          for (const s of Object.keys(db.services)) {
+            expect(closure(db, s)).toEqual(allDependencies(db, [s], 'up').filter((x) => x !== s));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+// compileSources decodes files one at a time and drops their trees; only files that may declare
+// variables or locals are parsed ahead. These pin what that must not change.
+describe('file by file', () => {
+  test('a service may use variables and locals declared in files after its own', () => {
+    const db = compileOk({
+      'a.hcl': 'longrun "app" {\n  run = [var.bin, local.flag]\n  env = { PORT = local.port }\n}\n',
+      'z-vars.hcl': 'variable "bin" {\n  default = "/usr/bin/app"\n}\n',
+      'zz-locals.hcl': 'locals {\n  flag = "--fast"\n  port = "8080"\n}\n',
+    });
+    expect(db.services['app']).toMatchObject({ run: { argv: ['/usr/bin/app', '--fast'] }, env: { PORT: '8080' } });
+  });
+
+  test('diagnostics keep their order: each file\'s structure, declarations, each file\'s services, moved', () => {
+    const r = compileText({
+      'b.hcl': 'stray = 1\nlongrun "b" {\n  run = ["x"]\n  bogus = 1\n}\n',
+      'a.hcl': 'longrun "a" {\n  run = [var.missing]\n}\nwidget "w" {}\n',
+      'c.hcl': 'variable "v" {\n  type = strng\n}\nmoved {\n  from = longrun.nope\n}\n',
+    });
+    expect(r.diagnostics.map((d) => `${d.subject?.filename} ${d.summary}`)).toEqual([
+      'a.hcl Unsupported block type',
+      'b.hcl Unsupported argument',
+      'c.hcl Invalid type specification',
+      'c.hcl No value for required variable',
+      'a.hcl Reference to undeclared input variable',
+      'b.hcl Unsupported argument',
+      'c.hcl Missing required argument',
+    ]);
+  });
+
+  test('a syntax error in a later file: syntax errors alone, every file\'s, in file order', () => {
+    const r = compileSources([
+      { filename: 'c.hcl', source: 'longrun "c" {\n  run = ["x"\n}\n' },
+      { filename: 'a.hcl', source: 'longrun "a" {\n  run = [var.missing]\n}\n' },
+      { filename: 'b.hcl', source: 'longrun "b" {\n  run = = 1\n}\n' },
+    ]);
+    expect(r.db).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.subject?.filename)).toEqual(['b.hcl', 'c.hcl']);
+    expect(r.diagnostics.every((d) => d.severity === 'error')).toBe(true);
   });
 });

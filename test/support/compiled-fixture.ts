@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { closuresByName } from '../../lang/compile/closures.js';
 import type { CompiledBundle, CompiledDb, CompiledLongrun, CompiledOneshot, CompiledService, MovedEntry } from '../../lang/compile/compiled-db.js';
 
 // Hand-built compiled databases for tests of the readers of the format (planner, engines, apply,
@@ -68,7 +69,7 @@ export function db(services: CompiledService[], moved: MovedEntry[] = [], bundle
     const { definition_hash: _h, ...rest } = s;
     s.definition_hash = sha(JSON.stringify(rest));
   }
-  const out: CompiledDb = { format_version: '1', hash: '', services: byName, bundles, moved };
+  const out: CompiledDb = { format_version: '1', hash: '', services: byName, ...closuresByName(byName), bundles, moved };
   out.hash = sha(JSON.stringify(out));
   return out;
 }

@@ -2,8 +2,8 @@ import type { Diagnostic } from '../../lang/diagnostic.js';
 import { hasErrors } from '../../lang/diagnostic.js';
 import type { Expression, File } from '../../lang/hcl/ast.js';
 import { parseHcl } from '../../lang/hcl/parser.js';
-import { compileFiles, type CompileFilesResult } from '../../lang/compile/compile-files.js';
-import { parseExpression } from '../../lang/compile/compile-sources.js';
+import { compileSources, type CompileSourcesResult } from '../../lang/compile/compile-sources.js';
+import type { Model } from '../../lang/config/model.js';
 import type { VarInput } from '../../lang/config/decode.js';
 import { Evaluator } from '../../lang/eval/evaluate.js';
 import { toJson, type Value } from '../../lang/eval/value.js';
@@ -21,9 +21,11 @@ function parseOrThrow(src: string, filename: string): File {
   return r.file;
 }
 
-export function compileText(files: Record<string, string>, inputs: VarInput[] = []): CompileFilesResult {
-  const parsed = Object.entries(files).map(([name, src]) => parseOrThrow(src, name));
-  return compileFiles(parsed, { inputs, parseExpression });
+/** Compiles through compileSources, as the CLI does (files decoded one at a time). */
+export function compileText(files: Record<string, string>, inputs: VarInput[] = []): CompileSourcesResult & { model: Model } {
+  for (const [name, src] of Object.entries(files)) parseOrThrow(src, name);
+  const r = compileSources(Object.entries(files).map(([filename, source]) => ({ filename, source })), { inputs });
+  return r as CompileSourcesResult & { model: Model };
 }
 
 export function exprOf(text: string, filename = 'expr.hcl'): Expression {
