@@ -22,6 +22,9 @@ import { runOneshot } from './oneshot-runner.js';
  */
 const PROCESS_ONLY: ReadonlySet<PlanStep['action']> = new Set(['start', 'stop', 'reload']);
 
+/** How long an interrupted start's stop may take when the service sets no timeout_down. */
+const DEFAULT_STOP_MS = 10_000;
+
 export interface OperatorInput {
   /** The answer for a oneshot with `input`, asked at its step (or taken from --input). */
   answer(svc: CompiledOneshot, step: PlanStep): Promise<string | Buffer>;
@@ -254,7 +257,15 @@ export class StepExecutor {
         return { op: 'remove' };
       }
       case 'start': {
-        await engine.start(step.service, transition);
+        try {
+          await engine.start(step.service, transition);
+        } catch (err) {
+          // Ctrl-C twice: an interrupted start is not left half done. Brought back down, as
+          // s6-rc does when a start times out; otherwise the engine would hold it "starting",
+          // wanted up, and the next plan would take it for one coming up and propose nothing.
+          if (signal.aborted) await this.bringDown(step);
+          throw err;
+        }
         const svc = this.after(step);
         const ready = svc.type === 'longrun' && svc.notification_fd !== undefined;
         return { op: 'observe', observed: { state: ready ? 'ready' : 'up', at: now() }, desired: 'up' };
@@ -284,6 +295,18 @@ export class StepExecutor {
         return { op: 'observe', observed: { state: 'down', at: now() }, desired: 'down' };
       }
     }
+  }
+
+  /** Stops a service whose start was interrupted; what it cannot stop, it leaves to the next plan. */
+  private async bringDown(step: PlanStep): Promise<void> {
+    let limit = DEFAULT_STOP_MS;
+    try {
+      const svc = this.after(step);
+      if (svc.type === 'longrun' && svc.timeouts.down_ms > 0) limit = svc.timeouts.down_ms;
+    } catch {
+      // no definition: the default limit
+    }
+    await this.o.engine.stop(step.service, { timeoutMs: limit }).catch(() => undefined);
   }
 
   /** The definition a step installs or starts: from the compiled database being applied. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import { liveFixture, type LiveFixture } from '../support/apply-harness.js';
-import { alive, waitFor } from '../support/engine-harness.js';
+import { alive, processesWith, waitFor } from '../support/engine-harness.js';
 import { groupMembers } from '../../engine/embedded/proc.js';
 import type { ServiceSpec } from '../support/compiled-fixture.js';
 import { readState } from '../../state/state-file.js';
@@ -360,6 +360,9 @@ test('Ctrl-C twice: the steps in flight are interrupted, nothing new starts, the
   const st = await fx.status();
   expect(alive(st['quick']?.pid)).toBe(true);
   expect(st['after']?.state).toBe('down');
+  // The start that never got ready was brought back down rather than left "starting".
+  expect(st['mute']).toMatchObject({ state: 'down', wanted: 'down' });
+  expect(processesWith('sleep 1001', fx.live)).toEqual([]);
 
   // Installed, never started: recorded down, as the engine has them.
   for (const n of ['slow', 'after']) expect(state.services[n]?.desired).toBe('down');
@@ -367,6 +370,7 @@ test('Ctrl-C twice: the steps in flight are interrupted, nothing new starts, the
   const p = fx.rc(['plan', '--compiled', file]);
   expect(p.stdout).toMatch(/# oneshot\.slow will be started because it is installed but not running/);
   expect(p.stdout).toMatch(/# longrun\.after will be started because it is installed but not running/);
+  expect(p.stdout).toMatch(/# longrun\.mute will be started because it is installed but not running/);
   expect(p.stdout).not.toMatch(/# longrun\.quick /);
 }, 120_000);
 
