@@ -1,7 +1,7 @@
 import { parseArgs } from './args.js';
 import { guardProcessOutput } from './closed-output.js';
 import { CliError, write, type Command, type Io } from './command.js';
-import { commands as allCommands } from './commands/index.js';
+import { commandEntries, loadCommands, type CommandEntry } from './commands/index.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import { commandHelp, mainHelp } from './help.js';
 import { rcformVersion } from './version.js';
@@ -9,7 +9,7 @@ import { rcformVersion } from './version.js';
 // Dispatch: find the command whose words match the longest prefix of argv, parse its flags,
 // run it. Usage errors are one line on stderr and exit 1; no stack trace unless RCFORM_DEBUG.
 
-export async function runCli(argv: readonly string[], io: Io, commands: readonly Command[] = allCommands): Promise<number> {
+export async function runCli(argv: readonly string[], io: Io, entries: readonly CommandEntry[] = commandEntries): Promise<number> {
   const words: string[] = [];
   const rest: string[] = [];
   let i = 0;
@@ -18,11 +18,11 @@ export async function runCli(argv: readonly string[], io: Io, commands: readonly
   while (i < argv.length && (argv[i] as string).startsWith('-') && argv[i] !== '-') leading.push(argv[i++] as string);
   const remaining = argv.slice(i);
 
-  let cmd: Command | undefined;
-  for (let n = Math.min(remaining.length, 3); n >= 1 && !cmd; n--) {
+  let entry: CommandEntry | undefined;
+  for (let n = Math.min(remaining.length, 3); n >= 1 && !entry; n--) {
     const name = remaining.slice(0, n).join(' ');
-    cmd = commands.find((c) => c.name === name);
-    if (cmd) {
+    entry = entries.find((c) => c.name === name);
+    if (entry) {
       words.push(...remaining.slice(0, n));
       rest.push(...remaining.slice(n));
     }
@@ -32,23 +32,23 @@ export async function runCli(argv: readonly string[], io: Io, commands: readonly
   if (!globals.ok) return usageError(io, `${globals.error} (see "rcform --help")`);
   if (globals.value.flags['no-color']) io.color = false;
 
-  if (!cmd) {
+  if (!entry) {
     if (globals.value.flags['version']) {
       write(io.stdout, `rcform v${rcformVersion()}`);
       return 0;
     }
     if (remaining.length === 0 || globals.value.flags['help'] || remaining[0] === 'help') {
       const topic = remaining[0] === 'help' ? remaining.slice(1).join(' ') : '';
-      const target = topic ? commands.find((c) => c.name === topic) : undefined;
+      const target = topic ? entries.find((c) => c.name === topic) : undefined;
       if (topic && !target) return usageError(io, `unknown command "${topic}" (see "rcform --help")`);
-      io.stdout.write(target ? commandHelp(target) : mainHelp(commands));
+      io.stdout.write(target ? commandHelp(await target.load()) : mainHelp(await loadCommands(entries)));
       return remaining.length === 0 && !globals.value.flags['help'] ? 1 : 0;
     }
-    const group = commands.filter((c) => c.name.startsWith(remaining[0] + ' '));
+    const group = entries.filter((c) => c.name.startsWith(remaining[0] + ' '));
     if (group.length > 0) {
       const sub = remaining[1];
       if (sub === undefined || sub === '--help' || sub === '-h' || sub === '-help') {
-        io.stdout.write(mainHelp(group));
+        io.stdout.write(mainHelp(await loadCommands(group)));
         return sub === undefined ? 1 : 0;
       }
       return usageError(io, `unknown command "${remaining[0]} ${sub}" (see "rcform ${remaining[0]} --help")`);
@@ -56,6 +56,7 @@ export async function runCli(argv: readonly string[], io: Io, commands: readonly
     return usageError(io, `unknown command "${remaining[0]}" (see "rcform --help")`);
   }
 
+  const cmd: Command = await entry.load();
   const parsed = parseArgs(rest, [...cmd.flags, ...GLOBAL_FLAGS], cmd.args);
   const wantsHelp = rest.some((a) => a === '--help' || a === '-help' || a === '-h');
   if (wantsHelp) {

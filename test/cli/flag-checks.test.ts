@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT, runInProcess } from '../support/cli-harness.js';
-import { commands } from '../../cli/commands/index.js';
+import { loadCommands } from '../../cli/commands/index.js';
+
+const commands = await loadCommands();
 
 // A malformed flag is a usage error before the command does anything: no plan printed, no lock
 // taken, and the same answer whether or not this run would have used the value.

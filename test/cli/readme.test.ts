@@ -2,7 +2,9 @@ import { expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../support/cli-harness.js';
-import { commands } from '../../cli/commands/index.js';
+import { loadCommands } from '../../cli/commands/index.js';
+
+const commands = await loadCommands();
 
 // The README's command table is where a newcomer looks for what rcform can do: every command that
 // `rcform --help` lists has a row there, and the row points at a docs file that exists.
