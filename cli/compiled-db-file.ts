@@ -40,7 +40,9 @@ export function compiledDbProblem(data: unknown): string | undefined {
     }
     const err = validate.errors?.[0];
     const where = err?.instancePath ? err.instancePath : '(top level)';
-    return `${where} ${err?.message ?? 'does not match the schema'}`;
+    // Databases compiled before `order` and `closures` existed have everything else.
+    const stale = data && typeof data === 'object' && 'services' in data && !('order' in data && 'closures' in data);
+    return `${where} ${err?.message ?? 'does not match the schema'}${stale ? ' (it was compiled by an older rcform: compile the source again)' : ''}`;
   }
   const db = data as CompiledDb;
   for (const [key, s] of Object.entries(db.services)) {

@@ -158,6 +158,17 @@ describe('rcform show compiled', () => {
     expect(r.stderr).toContain('no such file');
   });
 
+  test('a database compiled before closures were stored is refused with what to do', () => {
+    const old = path.join(dir, 'old.json');
+    const db = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete db.order;
+    delete db.closures;
+    fs.writeFileSync(old, JSON.stringify(db));
+    const r = runProcess(['show', 'compiled', old]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("must have required property 'order' (it was compiled by an older rcform: compile the source again)");
+  });
+
   test('a stored closure that cannot be right is refused: missing, lacking a direct dependency, naming no service', () => {
     const bad = path.join(dir, 'bad-closure.json');
     type Db = { order: string[]; closures: Record<string, (string | string[])[]> };
