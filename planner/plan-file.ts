@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import type { EngineConfig } from '../state/state-types.js';
-import { sha256Hex } from '../state/canonical-json.js';
+import { sha256Hex } from '../lang/sha256.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan-types.js';
 
 // A saved plan (`rcform plan --out FILE`): everything apply needs to execute exactly what the

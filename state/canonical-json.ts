@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-
-// JSON with object keys sorted at every level and no whitespace: the same data always gives the
-// same bytes, so a hash of it survives reformatting and key reordering but not a changed value.
+// The canonical JSON of state checksums before state.json had its own layout (state-file.ts): keys
+// sorted at every level as plain objects order them, no whitespace. Kept exactly as it was so that
+// older files' checksums still verify; lang/compile/canonical-json.ts is the general one.
 
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
@@ -18,8 +17,4 @@ function sortKeys(value: unknown): unknown {
     return out;
   }
   return value;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sha256Hex } from '../sha256.js';
 import type { CheckedModel } from '../config/check.js';
 import type { ServiceDecl } from '../config/model.js';
 import { canonicalJson } from './canonical-json.js';
@@ -29,21 +30,17 @@ export const DEFAULTS = {
 export const LONGRUN_HASHED_FIELDS = ['type', 'run', 'finish', 'env', 'working_dir', 'user', 'group', 'notification_fd', 'timeouts', 'down_signal', 'max_death_tally', 'data', 'producer_for', 'consumer_for', 'pipeline_name'] as const;
 export const ONESHOT_HASHED_FIELDS = ['type', 'up', 'down', 'env', 'user', 'group', 'timeouts', 'input'] as const;
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 export function definitionHash(s: CompiledService): string {
   const fields: readonly string[] = s.type === 'longrun' ? LONGRUN_HASHED_FIELDS : ONESHOT_HASHED_FIELDS;
   const picked: Record<string, unknown> = {};
   for (const f of fields) picked[f] = (s as unknown as Record<string, unknown>)[f];
-  return sha256(canonicalJson(picked));
+  return sha256Hex(canonicalJson(picked));
 }
 
 /** sha256 of the canonical JSON of the database without its `hash` field. */
 export function dbHash(db: Omit<CompiledDb, 'hash'> | CompiledDb): string {
   const { hash: _hash, ...rest } = db as CompiledDb;
-  return sha256(canonicalJson(rest));
+  return sha256Hex(canonicalJson(rest));
 }
 
 /**
