@@ -30,8 +30,12 @@ export const DEFAULTS = {
 export const LONGRUN_HASHED_FIELDS = ['type', 'run', 'finish', 'env', 'working_dir', 'user', 'group', 'notification_fd', 'timeouts', 'down_signal', 'max_death_tally', 'data', 'producer_for', 'consumer_for', 'pipeline_name'] as const;
 export const ONESHOT_HASHED_FIELDS = ['type', 'up', 'down', 'env', 'user', 'group', 'timeouts', 'input'] as const;
 
+// Sorted, so that the picked object is canonical as built (canonical-json.ts).
+const LONGRUN_PICK = [...LONGRUN_HASHED_FIELDS].sort();
+const ONESHOT_PICK = [...ONESHOT_HASHED_FIELDS].sort();
+
 export function definitionHash(s: CompiledService): string {
-  const fields: readonly string[] = s.type === 'longrun' ? LONGRUN_HASHED_FIELDS : ONESHOT_HASHED_FIELDS;
+  const fields: readonly string[] = s.type === 'longrun' ? LONGRUN_PICK : ONESHOT_PICK;
   const picked: Record<string, unknown> = {};
   for (const f of fields) picked[f] = (s as unknown as Record<string, unknown>)[f];
   return sha256Hex(canonicalJson(picked));
@@ -74,17 +78,25 @@ function signal(v: unknown): string | undefined {
   return v.startsWith('SIG') ? v : `SIG${v}`;
 }
 
+// Objects of the database are built with their keys in sorted order, so that serialising them
+// canonically needs no reordering (canonical-json.ts checks, and reorders what is not).
+
 function stringMap(v: unknown): Record<string, string> {
-  return v && typeof v === 'object' ? { ...(v as Record<string, string>) } : {};
+  if (!v || typeof v !== 'object') return {};
+  const m = v as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(m).sort()) out[k] = m[k] as string;
+  return out;
 }
 
 /**
- * The object without its undefined members, as a fresh object: deleting them instead would put
- * each of 10,000 services into V8's dictionary mode, which retained three times the memory.
+ * The object without its undefined members, keys sorted, as a fresh object: deleting them instead
+ * would put each of 10,000 services into V8's dictionary mode, which retained three times the
+ * memory.
  */
 function opt<T extends object>(o: T): T {
   const out = {} as T;
-  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  for (const k of (Object.keys(o) as (keyof T)[]).sort()) if (o[k] !== undefined) out[k] = o[k];
   return out;
 }
 
@@ -114,7 +126,7 @@ function compileService(s: ServiceDecl, m: CheckedModel, graph: Graph): Compiled
       ...base,
       up: command(c['up']),
       down: c['down'] === undefined ? undefined : command(c['down']),
-      timeouts: { up_ms, down_ms },
+      timeouts: { down_ms, up_ms },
       input: input ? { prompt: input.prompt, secret: input.secret === true } : undefined,
     });
   }
@@ -126,7 +138,7 @@ function compileService(s: ServiceDecl, m: CheckedModel, graph: Graph): Compiled
     down: c['down'] === true,
     working_dir: c['working_dir'] as string | undefined,
     notification_fd: c['notification_fd'] as number | undefined,
-    timeouts: { up_ms, down_ms, kill_ms: ms(c['timeout_kill'], DEFAULTS.timeout_ms), finish_ms: ms(c['timeout_finish'], DEFAULTS.timeout_finish_ms) },
+    timeouts: { down_ms, finish_ms: ms(c['timeout_finish'], DEFAULTS.timeout_finish_ms), kill_ms: ms(c['timeout_kill'], DEFAULTS.timeout_ms), up_ms },
     down_signal: signal(c['down_signal']) ?? DEFAULTS.down_signal,
     reload_signal: signal(c['reload_signal']),
     max_death_tally: typeof c['max_death_tally'] === 'number' ? c['max_death_tally'] : DEFAULTS.max_death_tally,
@@ -233,7 +245,7 @@ export function compileChecked(m: CheckedModel): { db: CompiledDb; text: string 
     const pn = s.config['pipeline_name'];
     if (typeof pn !== 'string') continue;
     const inPipeline = pipelineMembers(s.name, m.consumerFor);
-    bundles[pn] = { type: 'bundle', name: pn, address: `bundle.${pn}`, description: `The pipeline ending in ${s.address}`, essential: false, contents: inPipeline, members: inPipeline };
+    bundles[pn] = opt<CompiledBundle>({ type: 'bundle', name: pn, address: `bundle.${pn}`, description: `The pipeline ending in ${s.address}`, essential: false, contents: inPipeline, members: inPipeline });
   }
 
   return encodeDb({ format_version: COMPILED_FORMAT_VERSION, services, order: orderNames, closures, bundles, moved: m.moved });
