@@ -278,8 +278,13 @@ static size_t handle(char *buf, size_t len) {
       s.notify = p[0];
       s.src = p[1];
     } else {
+      /* stdout and stderr are usually the same log: one open, then a dup, which has no path to walk. */
+      for (long j = 0; j < nslots && s.src < 0; j++) {
+        const char *k2 = specs[j * 3 + 1], *p2 = specs[j * 3 + 2];
+        if (k2[0] == kind[0] && kind[0] != 'n' && strcmp(p2, path) == 0) s.src = fcntl(slots[j].src, F_DUPFD_CLOEXEC, 0);
+      }
       int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : O_RDWR;
-      s.src = open(path, flags | O_CLOEXEC, 0600);
+      if (s.src < 0) s.src = open(path, flags | O_CLOEXEC, 0600);
       if (s.src < 0) {
         out("E %s %d open\n", id, errno);
         failed = 1;
