@@ -5,6 +5,7 @@ import type { ApplyView } from './views/apply-view.js';
 import { AccountError, checkAccount } from '../engine/accounts.js';
 import type { ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
+import type { CompiledLongrun } from '../lang/compile/compiled-db.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { openEngine, serviceLogFile } from '../engine/open-engine.js';
 import { tailLines } from '../engine/embedded/log-file.js';
@@ -62,6 +63,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
   }
   try {
     if (o.checkFresh && pf.observed.source === 'engine') checkObserved(pf, await engine.status());
+    await reserveRoom(pf, engine);
 
     const journal = await JournalWriter.open(liveDir, { foldedSeq: state.journal_seq ?? 0 });
     let pending: JournalRecord[] = [];
@@ -143,6 +145,21 @@ function checkObserved(pf: PlanFile, now: Record<string, ServiceStatus>): void {
 }
 
 /** An unknown user or group is an error before anything starts, naming the service and step. */
+/** The engine's room for what the plan installs (s6-svscan's -c), checked before any step runs. */
+async function reserveRoom(pf: PlanFile, engine: Engine): Promise<void> {
+  if (!engine.reserve) return;
+  const installs = pf.plan.steps
+    .filter((step) => step.action === 'install')
+    .map((step) => pf.plan.resource_changes.find((c) => c.name === step.service)?.after ?? pf.compiled?.services[step.service])
+    .filter((svc): svc is CompiledLongrun => svc?.type === 'longrun');
+  if (installs.length === 0) return;
+  try {
+    await engine.reserve(installs);
+  } catch (err) {
+    throw new CliError(`nothing was started: ${(err as Error).message}`);
+  }
+}
+
 function preflightAccounts(pf: PlanFile): void {
   // Once per service, at its first step: install and start share the same account.
   const problems = new Map<string, string>();

@@ -60,4 +60,9 @@ export interface Engine {
   setOneshotState(svc: CompiledService, up: boolean): Promise<void>;
   status(): Promise<Record<string, ServiceStatus>>;
   close(): Promise<void>;
+  /**
+   * Before an apply runs any step: make room for the longruns it installs, or reject saying why
+   * there is none (s6-svscan's -c, engine/s6/capacity.ts). Engines without such a limit leave it out.
+   */
+  reserve?(installs: CompiledLongrun[]): Promise<void>;
 }

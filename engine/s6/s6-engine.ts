@@ -372,20 +372,79 @@ export class S6Engine implements Engine {
    * Synchronous from the count to the link, so concurrent installs cannot both take the last slot.
    */
   private checkCapacity(name: string): void {
+    const cap = this.currentCapacity();
+    // Unknown (not readable in /proc): s6-svscan's log is then the only witness.
+    if (cap === null) return;
+    const entries = this.countScanEntries();
+    if (entries < cap.max) return;
+    throw new EngineError(name, `cannot install: the s6-svscan on ${this.scandir} supervises at most ${cap.max} services (${cap.reason}) and its scan directory has ${entries}; ${this.raiseRemedy()}`);
+  }
+
+  private currentCapacity(): Capacity | null {
     if (this.capacity === undefined) {
       const own = this.config.svscan_pid !== undefined ? capacityOf(this.config.svscan_pid) : null;
       const pid = own ? null : findScanner(this.scandir);
       this.capacity = own ?? (pid !== null ? capacityOf(pid) : null);
     }
-    // Unknown (not readable in /proc): s6-svscan's log is then the only witness.
-    if (this.capacity === null) return;
+    return this.capacity;
+  }
+
+  private countScanEntries(): number {
     this.scanEntries ??= fs.readdirSync(this.scandir).filter((n) => !n.startsWith('.')).length;
-    if (this.scanEntries < this.capacity.max) return;
-    const { max, reason } = this.capacity;
-    const remedy = this.config.svscan_pid !== undefined
+    return this.scanEntries;
+  }
+
+  private raiseRemedy(): string {
+    return this.config.svscan_pid !== undefined
       ? `to raise it, stop it with \`rcform supervise --stop --live ${this.liveDir}\` (every service goes down) and start it with \`rcform init --live ${this.liveDir} --max-services N\``
       : 'to raise it, restart that s6-svscan with a larger -c (and enough open files, 2 per logged service)';
-    throw new EngineError(name, `cannot install: the s6-svscan on ${this.scandir} supervises at most ${max} services (${reason}) and its scan directory has ${this.scanEntries}; ${remedy}`);
+  }
+
+  /**
+   * Before an apply runs any step: room in s6-svscan for every longrun it installs (and the fd
+   * holder, for a first pipeline). rcform's own s6-svscan with no service process running under it
+   * is started again with a -c sized for them: nothing runs, so nothing is lost (supervisors come
+   * back on the same directories, down files keep services down, the holder refills its pipes).
+   * Otherwise the apply is refused before it starts, naming the limit.
+   */
+  async reserve(installs: CompiledLongrun[]): Promise<void> {
+    const cap = this.currentCapacity();
+    if (cap === null) return;
+    const adding = installs.filter((s) => !this.installed.has(s.name));
+    const holder = adding.some((s) => pipelinesOf(s).length > 0) && !lstatOrNull(this.fdholderLink) ? 1 : 0;
+    const entries = this.countScanEntries();
+    const needed = entries + adding.length + holder;
+    if (needed <= cap.max) return;
+    if (this.config.svscan_pid !== undefined && (await this.nothingRuns())) {
+      const max = sizedMaxServices(needed);
+      if (max >= needed) {
+        await this.restartScanner(max);
+        return;
+      }
+    }
+    throw new EngineError('<s6-svscan>', `this apply installs ${adding.length + holder} services, but the s6-svscan on ${this.scandir} supervises at most ${cap.max} (${cap.reason}) and its scan directory has ${entries}; ${this.raiseRemedy()}`);
+  }
+
+  /** No installed service has a process (only then may rcform's s6-svscan be restarted unseen). */
+  private async nothingRuns(): Promise<boolean> {
+    for (const [name, i] of this.installed) {
+      const st = await this.svstat(name, i.dir);
+      if (st && (st.up || st.pid > 0)) return false;
+    }
+    return true;
+  }
+
+  private async restartScanner(max: number): Promise<void> {
+    const dirs = [...this.installed.values()].flatMap((i) => [i.dir, path.join(i.dir, 'log')]);
+    if (lstatOrNull(this.fdholderLink)) dirs.push(this.fdholderDir);
+    await stopScanner(this.scandir, this.config.svscan_pid, Math.max(30000, 50 * dirs.length));
+    const started = await startScanner(this.scandir, path.join(this.area, 'svscan.log'), max);
+    this.config.svscan_pid = started.pid;
+    this.config.max_services = max;
+    writeJsonAtomic(path.join(this.area, CONFIG_FILE), this.config);
+    this.capacity = undefined;
+    const back = await pollUntil(() => dirs.every((d) => fifoHasReader(path.join(d, 'supervise', 'control'))), Math.max(SUPERVISOR_WAIT_MS, 20 * dirs.length));
+    if (!back) throw new EngineError('<s6-svscan>', `restarted with -c ${max}, but not every s6-supervise came back within the time allowed (see ${path.join(this.area, 'svscan.log')})`);
   }
 
   async update(svc: CompiledLongrun): Promise<void> {

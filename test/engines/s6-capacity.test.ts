@@ -112,3 +112,54 @@ suite('s6 engine capacity on a real s6-svscan', () => {
     }
   }, 120000);
 });
+
+suite('an apply that needs more room than s6-svscan has', () => {
+  const svscanPid = (live: string): number => JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8')).svscan_pid;
+
+  test("with nothing running, rcform's own s6-svscan is started again with room; installed services stay supervised and down", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+    const live = path.join(tmp, 'live');
+    const engine = await S6Engine.start(live, { kind: 's6' }, { maxServices: 2 });
+    try {
+      await engine.install(sleeper('a'));
+      const before = svscanPid(live);
+      await engine.reserve([sleeper('b'), sleeper('c')]);
+      const after = svscanPid(live);
+      expect(after).not.toBe(before);
+      expect(Number(cmdline(after)[cmdline(after).indexOf('-c') + 1])).toBeGreaterThanOrEqual(3);
+      expect((await engine.status())['a']).toMatchObject({ wanted: 'down', state: 'down' });
+      await engine.install(sleeper('b'));
+      await engine.install(sleeper('c'));
+      await engine.start('c', { timeoutMs: 20000 });
+      expect((await engine.status())['c']?.state).toBe('up');
+    } finally {
+      await engine.shutdown();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120000);
+
+  test('with a service running, the apply is refused before any step, naming the limit; nothing changes', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+    const live = path.join(tmp, 'live');
+    const src = path.join(tmp, 'src');
+    fs.mkdirSync(src);
+    const hcl = (names: string[]): void => fs.writeFileSync(path.join(src, 'main.hcl'), names.map((n) => `longrun "${n}" {\n  run = ["sleep", "1000"]\n}\n`).join('\n'));
+    try {
+      expect(await runInProcess(['init', '--engine', 's6', '--live', live, '--max-services', '2'])).toMatchObject({ code: 0 });
+      hcl(['a']);
+      expect(await runInProcess(['apply', src, '--live', live, '--auto-approve'])).toMatchObject({ code: 0 });
+      const pid = svscanPid(live);
+      const status = JSON.parse((await runInProcess(['status', '--live', live, '--json'])).stdout);
+      hcl(['a', 'b', 'c']);
+      const r = await runInProcess(['apply', src, '--live', live, '--auto-approve']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/nothing was started: .*this apply installs 2 services, but the s6-svscan on .* supervises at most 2 \(-c 2\) and its scan directory has 1; to raise it/);
+      expect(svscanPid(live)).toBe(pid);
+      expect((await runInProcess(['state', 'list', '--live', live])).stdout).toBe('longrun.a\n');
+      expect(JSON.parse((await runInProcess(['status', '--live', live, '--json'])).stdout)).toEqual(status);
+    } finally {
+      await runInProcess(['supervise', '--stop', '--live', live]);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120000);
+});
