@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
 import { closuresByName } from '../lang/compile/closures.js';
+import { compiledSchemaDigest } from '../lang/compile/compile.js';
 import { sleepLongrun } from './support/sleep-longrun.js';
 import { EmbeddedEngine } from '../engine/embedded/client.js';
 import { startEngine } from '../engine/open-engine.js';
@@ -32,7 +33,7 @@ function database(services: CompiledLongrun[]): CompiledDb {
     s.definition_hash = sha(s.name);
   }
   for (const s of order) s.reverse_dependencies.sort();
-  const db: CompiledDb = { format_version: '1', hash: '', services: {}, order: [], closures: {}, bundles: {}, moved: [] };
+  const db: CompiledDb = { format_version: '1', schema: compiledSchemaDigest(), hash: '', services: {}, order: [], closures: {}, bundles: {}, moved: [] };
   for (const s of [...order].sort((a, b) => (a.name < b.name ? -1 : 1))) db.services[s.name] = s;
   Object.assign(db, closuresByName(db.services));
   db.hash = sha(JSON.stringify(db.services));

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
 import { closuresByName } from '../lang/compile/closures.js';
+import { compiledSchemaDigest, encodeDb } from '../lang/compile/compile.js';
 import { serializeState } from '../state/state-file.js';
 import { stateFromCompiled } from '../planner/state-from-compiled.js';
 import { readCompiledDb } from '../cli/compiled-db-file.js';
@@ -54,22 +55,21 @@ function service(i: number, variant: number): CompiledLongrun {
   return s;
 }
 
-function database(changedEvery: number): CompiledDb {
+/** The database and its file's bytes, as `rcform compile` writes them (encodeDb). */
+function database(changedEvery: number): { db: CompiledDb; text: string } {
   const services: CompiledDb['services'] = {};
   for (let i = 0; i < N; i++) services[`svc${String(i).padStart(5, '0')}`] = service(i, changedEvery && i % changedEvery === 5 ? 2 : 1);
-  const db: CompiledDb = { format_version: '1', hash: '', services, ...closuresByName(services), bundles: {}, moved: [] };
-  db.hash = sha(JSON.stringify(db));
-  return db;
+  return encodeDb({ format_version: '1', schema: compiledSchemaDigest(), services, ...closuresByName(services), bundles: {}, moved: [] });
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-bench-'));
 try {
-  const oldDb = database(0);
+  const oldDb = database(0).db;
   const newDb = database(N / CHANGED);
   const stateFile = path.join(dir, 'state.json');
   const compiledFile = path.join(dir, 'compiled.json');
   fs.writeFileSync(stateFile, serializeState({ ...stateFromCompiled(oldDb), lineage: '0b5e1a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b', serial: 42 }));
-  fs.writeFileSync(compiledFile, JSON.stringify(newDb));
+  fs.writeFileSync(compiledFile, newDb.text);
   const usageFile = path.join(dir, 'usage.json');
 
   const runs: Array<{ ms: number; kib: number; cpuMs: number }> = [];

@@ -1,5 +1,6 @@
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { closuresByName } from '../../lang/compile/closures.js';
+import { compiledSchemaDigest } from '../../lang/compile/compile.js';
 import type { ServiceState, State } from '../../state/state-types.js';
 import { renderServiceDetail } from './compiled-view.js';
 
@@ -30,7 +31,7 @@ export function stateListJson(state: State, entries: readonly ServiceState[]): u
 /** The state's definitions as a compiled database, so the compiled view can answer dependency questions. */
 function stateAsDb(state: State): CompiledDb {
   const services = Object.fromEntries(Object.values(state.services).map((e) => [e.definition.name, e.definition]));
-  return { format_version: '1', hash: state.compiled_hash ?? '', services, ...closuresByName(services), bundles: {}, moved: [] };
+  return { format_version: '1', schema: compiledSchemaDigest(), hash: state.compiled_hash ?? '', services, ...closuresByName(services), bundles: {}, moved: [] };
 }
 
 export function renderStateShow(state: State, entry: ServiceState): string {

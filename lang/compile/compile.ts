@@ -6,6 +6,7 @@ import { canonicalJson } from './canonical-json.js';
 import { closureIntervals, closureItems, type ClosureItem } from './closures.js';
 import { COMPILED_FORMAT_VERSION, type Command, type CompiledBundle, type CompiledDb, type CompiledLongrun, type CompiledOneshot, type CompiledService } from './compiled-db.js';
 import { durationMs } from './duration.js';
+import { loadSchema } from '../../schemas/index.js';
 
 // The checked model → the compiled database: each service's direct edges, reverse edges and
 // rank, a topological order of all services, and every service's full dependency closure (as
@@ -45,6 +46,40 @@ export function definitionHash(s: CompiledService): string {
 export function dbHash(db: Omit<CompiledDb, 'hash'> | CompiledDb): string {
   const { hash: _hash, ...rest } = db as CompiledDb;
   return sha256Hex(canonicalJson(rest));
+}
+
+let schemaDigest: string | undefined;
+
+/**
+ * What a compiled database's `schema` holds: the sha256 of the canonical JSON of
+ * schemas/compiled.schema.json as this rcform has it. A reader with the same schema can trust a
+ * file whose hash verifies over its bytes (verifiedHash) without validating it again: it is
+ * byte for byte what this compiler wrote, and the compiler writes only what the schema allows.
+ */
+export function compiledSchemaDigest(): string {
+  schemaDigest ??= sha256Hex(canonicalJson(loadSchema('compiled.schema.json')));
+  return schemaDigest;
+}
+
+const HASH_MEMBER = '"format_version":"1","hash":"';
+
+/**
+ * The hash a compiled database file was written with, if its text is exactly what encodeDb writes
+ * for it: the text without the `hash` member (and the final newline) hashes to that member's
+ * value. Otherwise (edited, reformatted, truncated, another writer) undefined. Hashing the text is
+ * a tenth of what validating the parsed database against its schema costs.
+ */
+export function verifiedHash(text: string): string | undefined {
+  const at = text.indexOf(HASH_MEMBER);
+  if (at < 0 || !text.endsWith('}\n')) return undefined;
+  const from = at + HASH_MEMBER.length;
+  const claimed = text.slice(from, from + 64);
+  // Inside a JSON string every quote is escaped, so the marker can only be a member's key.
+  if (!/^[0-9a-f]{64}$/.test(claimed) || text.slice(from + 64, from + 66) !== '",') return undefined;
+  const h = createHash('sha256');
+  h.update(text.slice(0, at + HASH_MEMBER.length - '"hash":"'.length));
+  h.update(text.slice(from + 66, text.length - 1));
+  return h.digest('hex') === claimed ? claimed : undefined;
 }
 
 /**
@@ -248,7 +283,7 @@ export function compileChecked(m: CheckedModel): { db: CompiledDb; text: string 
     bundles[pn] = opt<CompiledBundle>({ type: 'bundle', name: pn, address: `bundle.${pn}`, description: `The pipeline ending in ${s.address}`, essential: false, contents: inPipeline, members: inPipeline });
   }
 
-  return encodeDb({ format_version: COMPILED_FORMAT_VERSION, services, order: orderNames, closures, bundles, moved: m.moved });
+  return encodeDb({ format_version: COMPILED_FORMAT_VERSION, schema: compiledSchemaDigest(), services, order: orderNames, closures, bundles, moved: m.moved });
 }
 
 /** A consumer and, transitively, every producer feeding it; consumers may funnel several producers. */

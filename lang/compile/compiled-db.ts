@@ -94,6 +94,11 @@ export interface MovedEntry {
 
 export interface CompiledDb {
   format_version: typeof COMPILED_FORMAT_VERSION;
+  /**
+   * sha256 of the schema the file was written against (compiledSchemaDigest): a reader with that
+   * same schema and a hash that verifies over the file's bytes need not validate it again.
+   */
+  schema: string;
   /** sha256 of the canonical JSON of everything except this field. */
   hash: string;
   services: Record<string, CompiledService>;

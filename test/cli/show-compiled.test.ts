@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runInProcess, runProcess } from '../support/cli-harness.js';
 import { buildDb } from '../support/compiled-fixture.js';
+import { encodeDb } from '../../lang/compile/compile.js';
 
 // A small database shaped like a web stack: mount <- db <- migrate <- app <- proxy, a logger
 // pipeline app -> app-log, and nested bundles.
@@ -156,6 +157,18 @@ describe('rcform show compiled', () => {
     r = runProcess(['show', 'compiled', path.join(dir, 'nope.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no such file');
+  });
+
+  test("a file whose hash verifies but that another rcform's schema wrote is validated in full", () => {
+    const other = path.join(dir, 'other-schema.json');
+    const db = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete db.hash;
+    db.schema = 'f'.repeat(64);
+    db.services.app.down = 'no';
+    fs.writeFileSync(other, encodeDb(db).text);
+    const r = runProcess(['show', 'compiled', other]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('/services/app/down must be boolean');
   });
 
   test('a database compiled before closures were stored is refused with what to do', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { at, compileText } from '../support/lang-harness.js';
-import { dbHash, serializeDb } from '../../lang/compile/compile.js';
+import { compiledSchemaDigest, dbHash, serializeDb, verifiedHash } from '../../lang/compile/compile.js';
 import { loadSchema } from '../../schemas/index.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { allDependencies, closure } from '../../lang/compile/db-query.js';
@@ -272,5 +272,22 @@ describe('file by file', () => {
     expect(r.db).toBeUndefined();
     expect(r.diagnostics.map((d) => d.subject?.filename)).toEqual(['b.hcl', 'c.hcl']);
     expect(r.diagnostics.every((d) => d.severity === 'error')).toBe(true);
+  });
+});
+
+// A reader trusts a file that is byte for byte what this compiler wrote (cli/compiled-db-file.ts):
+// the hash must verify over exactly those bytes and over nothing else.
+describe('the file as written', () => {
+  test('its hash verifies over its bytes; an edit, a reformatting or a truncation breaks that', () => {
+    const r = compileText(WEB_STACK);
+    const text = r.text as string;
+    const db = r.db as CompiledDb;
+    expect(db.schema).toBe(compiledSchemaDigest());
+    expect(verifiedHash(text)).toBe(db.hash);
+    expect(verifiedHash(text.replace('PostgreSQL', 'PostgreSQM'))).toBeUndefined();
+    expect(verifiedHash(JSON.stringify(JSON.parse(text), null, 2) + '\n')).toBeUndefined();
+    expect(verifiedHash(text.slice(0, -2) + '\n')).toBeUndefined();
+    expect(verifiedHash(text.replace(db.hash, 'f'.repeat(64)))).toBeUndefined();
+    expect(verifiedHash(text.replace(',"hash":"' + db.hash + '"', ''))).toBeUndefined();
   });
 });

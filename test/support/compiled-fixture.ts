@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closuresByName } from '../../lang/compile/closures.js';
+import { compiledSchemaDigest } from '../../lang/compile/compile.js';
 import type { CompiledBundle, CompiledDb, CompiledLongrun, CompiledOneshot, CompiledService, MovedEntry } from '../../lang/compile/compiled-db.js';
 
 // Hand-built compiled databases for tests of the readers of the format (planner, engines, apply,
@@ -69,7 +70,7 @@ export function db(services: CompiledService[], moved: MovedEntry[] = [], bundle
     const { definition_hash: _h, ...rest } = s;
     s.definition_hash = sha(JSON.stringify(rest));
   }
-  const out: CompiledDb = { format_version: '1', hash: '', services: byName, ...closuresByName(byName), bundles, moved };
+  const out: CompiledDb = { format_version: '1', schema: compiledSchemaDigest(), hash: '', services: byName, ...closuresByName(byName), bundles, moved };
   out.hash = sha(JSON.stringify(out));
   return out;
 }
