@@ -26,6 +26,8 @@ export interface LaunchHandlers {
   failed(message: string): void;
   ready(): void;
   exited(code: number | null, signal: NodeJS.Signals | null): void;
+  /** The helper died while the process ran: it runs on, nobody's child, and no exit will be reported. */
+  orphaned(): void;
 }
 
 /** Where the build puts the helper (scripts: npm run build); undefined when it was not built. */
@@ -65,10 +67,10 @@ export class Spawner {
   readonly stats = { count: 0, ms: 0, execMs: 0 };
 
   /**
-   * Starts the helper. `onDeath` is told, with the pids it was still watching, if the helper dies
-   * while it is in use: they are no longer anyone's children to wait for.
+   * Starts the helper. If it dies while in use, every process it still watched is told it is
+   * orphaned, every launch not yet answered that it failed, then `onDeath`.
    */
-  constructor(binary: string, private readonly onDeath: (orphans: Map<number, LaunchHandlers>, pendingLaunches: LaunchHandlers[]) => void) {
+  constructor(binary: string, private readonly onDeath: () => void) {
     // Its own session: a Ctrl-C in the terminal of a foreground `rcform supervise` is the
     // supervisor's to handle (a clean stop), and must not kill the helper under it.
     this.child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
@@ -166,11 +168,13 @@ export class Spawner {
     if (this.gone) return;
     this.gone = true;
     if (this.closing) return;
-    const orphans = new Map(this.byPid);
+    const orphans = [...this.byPid.values()];
     const launches = [...this.pending.values()].map((p) => p.handlers);
     this.byPid.clear();
     this.pending.clear();
-    this.onDeath(orphans, launches);
+    this.onDeath();
+    for (const h of orphans) h.orphaned();
+    for (const h of launches) h.failed('the spawner died before it answered');
   }
 
   /** Ends the helper (its input closes); services it started keep running. */

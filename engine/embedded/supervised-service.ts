@@ -247,6 +247,9 @@ export class SupervisedService {
       exited: (code, signal) => {
         if (pid === this.pid) this.onExit(code, signal);
       },
+      orphaned: () => {
+        if (pid === this.pid) this.orphaned();
+      },
     };
     const spawner = this.host.spawner;
     // Running as another user needs setuid in the child and a script handed over as a descriptor
@@ -257,16 +260,7 @@ export class SupervisedService {
 
   private launchWithSpawner(spawner: Spawner, handlers: LaunchHandlers): void {
     const paths = servicePaths(this.host.layout, this.name);
-    let log = currentLog(this.host.layout, this.name);
-    // Made once per supervisor: after that the helper's open is the only system call on the log's
-    // path, and if the live directory was removed it fails rather than recreate anything.
-    if (!this.logDirMade) {
-      if (fs.existsSync(this.host.layout.logs)) {
-        fs.mkdirSync(logDir(this.host.layout, this.name), { recursive: true, mode: 0o700 });
-        this.logDirMade = true;
-      } else log = '/dev/null';
-    }
-    const stdio: (StdioSlot | undefined)[] = [{ kind: 'r', path: '/dev/null' }, { kind: 'a', path: log }, { kind: 'a', path: log }];
+    const stdio: (StdioSlot | undefined)[] = [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()];
     // The supervisor holds each FIFO open (pipeFd); the helper opens it again by name.
     if (this.def.consumer_for.length > 0) {
       this.host.pipeFd(this.name);
@@ -327,6 +321,23 @@ export class SupervisedService {
     child.on('exit', (code, signal) => handlers.exited(code, signal));
   }
 
+  /** stdout and stderr for the spawner: the service's log, opened by the helper. */
+  private logSlots(): [StdioSlot, StdioSlot] {
+    let log = currentLog(this.host.layout, this.name);
+    // Made once per supervisor: after that the helper's open is the only system call on the log's
+    // path, and if the live directory was removed it fails rather than recreate anything.
+    if (!this.logDirMade) {
+      if (fs.existsSync(this.host.layout.logs)) {
+        fs.mkdirSync(logDir(this.host.layout, this.name), { recursive: true, mode: 0o700 });
+        this.logDirMade = true;
+      } else log = '/dev/null';
+    }
+    return [
+      { kind: 'a', path: log },
+      { kind: 'a', path: log },
+    ];
+  }
+
   private onSpawned(pid: number): void {
     this.spawning = false;
     this.launched = true;
@@ -357,7 +368,7 @@ export class SupervisedService {
    * is watched as an adopted one is; one still waiting for readiness can never be seen ready,
    * so it is restarted, as a restarted supervisor does.
    */
-  orphaned(): void {
+  private orphaned(): void {
     if (!this.launched || this.pid === undefined) return;
     this.launched = false;
     this.adopted = true;
@@ -446,6 +457,38 @@ export class SupervisedService {
         resolve();
         return;
       }
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      const limit = this.def.timeouts.finish_ms;
+      const spawner = this.host.spawner;
+      if (spawner?.alive && account.uid === undefined && account.gid === undefined) {
+        // Through the spawner as `run` is: a death's restart does not wait behind a fork of the supervisor.
+        const { file, args } = commandLine(finish, paths.finishScript, false, [], extra);
+        let pgid: number | undefined;
+        const end = (): void => {
+          // finish's whole group goes with it, as after Node's spawn below.
+          if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+          done();
+        };
+        spawner.launch(
+          { file, args, cwd: this.def.working_dir ?? paths.dir, env: { PATH: DEFAULT_PATH, ...this.def.env }, stdio: [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()] },
+          {
+            spawned: (pid) => {
+              pgid = pid;
+              if (limit > 0) timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), limit);
+            },
+            failed: done,
+            ready: () => {},
+            exited: end,
+            // The spawner died: finish runs on unwatched, bounded by its timeout no more; do not wait for it.
+            orphaned: end,
+          },
+        );
+        return;
+      }
       const logFd = this.openLog();
       const stdio: StdioOptions = ['ignore', logFd, logFd];
       const { file, args, scriptFd } = commandLine(finish, paths.finishScript, account.uid !== undefined, stdio, extra);
@@ -459,17 +502,11 @@ export class SupervisedService {
       });
       fs.closeSync(logFd);
       if (scriptFd !== undefined) fs.closeSync(scriptFd);
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      };
       child.on('error', done);
       child.on('exit', () => {
         if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
         done();
       });
-      const limit = this.def.timeouts.finish_ms;
       if (limit > 0 && child.pid !== undefined) {
         const pgid = child.pid;
         timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), limit);

@@ -10,7 +10,7 @@ import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLa
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, type Reply, type Request } from './protocol.js';
-import { Spawner, spawnerBinary, type LaunchHandlers } from './spawner.js';
+import { Spawner, spawnerBinary } from './spawner.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
 import { writeFileAtomic } from './write-file.js';
 
@@ -91,16 +91,13 @@ export class Supervisor {
   private startSpawner(env: NodeJS.ProcessEnv): void {
     const binary = spawnerBinary(env);
     if (!binary) return;
-    this.spawner = new Spawner(binary, (orphans, launches) => this.spawnerDied(orphans, launches));
+    this.spawner = new Spawner(binary, () => this.spawnerDied());
   }
 
   /** The helper died under us (it should not): Node's spawn() from here on, and its processes watched as adopted ones. */
-  private spawnerDied(orphans: Map<number, LaunchHandlers>, launches: LaunchHandlers[]): void {
+  private spawnerDied(): void {
     this.spawner = undefined;
-    if (this.shuttingDown) return;
-    process.stderr.write(`rcform supervise: the spawner died; services are spawned by Node from now on\n`);
-    for (const svc of this.services.values()) if (svc.pid !== undefined && orphans.has(svc.pid)) svc.orphaned();
-    for (const h of launches) h.failed('the spawner died before it answered');
+    if (!this.shuttingDown) process.stderr.write(`rcform supervise: the spawner died; services are spawned by Node from now on\n`);
   }
 
   private claimPidFile(): void {

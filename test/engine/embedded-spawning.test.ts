@@ -76,6 +76,30 @@ describe('embedded supervisor: spawning', () => {
     expect(processesWith('sleep 3630', live)).toEqual([]);
   });
 
+  test('finish is started by the spawner too, with the exit code and signal of the death', async () => {
+    await open();
+    const spawner = (await engine.stats()).spawner;
+    const out = path.join(live, 'finish.out');
+    await engine.install(
+      longrun('finishes', {
+        run: { script: '#!/bin/sh\nexec sleep 3637\n' },
+        finish: { script: `#!/bin/sh\necho "$PPID $1 $2" >> ${out}\n` },
+      }),
+    );
+    await engine.start('finishes', { timeoutMs: 10_000 });
+    const first = await status('finishes');
+    process.kill(first.pid as number, 'SIGTERM');
+    const line = await waitFor('finish ran', () => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n')[0]);
+    expect(line).toBe(`${spawner} 256 15`);
+    const back = await waitFor('restarted', async () => {
+      const st = await status('finishes');
+      return st.pid !== undefined && st.pid !== first.pid ? st : undefined;
+    });
+    expect(procInfo(back.pid as number)?.ppid).toBe(spawner);
+    await engine.stop('finishes', { timeoutMs: 10_000 });
+    expect(processesWith('sleep 3637', live)).toEqual([]);
+  });
+
   test('a stop that arrives while the spawn is on its way: the start fails, the service ends down, no process is left', async () => {
     await open();
     await engine.install(longrun('racer', { run: { argv: ['sleep', '3631'] } }));

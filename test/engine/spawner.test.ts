@@ -13,6 +13,7 @@ interface Outcome {
   failed?: string;
   ready: boolean;
   exit?: { code: number | null; signal: string | null };
+  orphaned?: boolean;
 }
 
 let dir: string;
@@ -31,6 +32,7 @@ function launch(spec: Partial<LaunchSpec> & { args: string[] }, file = 'sh'): Ou
     failed: (m) => (o.failed = m),
     ready: () => (o.ready = true),
     exited: (code, signal) => (o.exit = { code, signal }),
+    orphaned: () => (o.orphaned = true),
   };
   spawner.launch({ file, cwd: dir, env: { PATH: '/usr/bin:/bin' }, stdio: [{ kind: 'r', path: '/dev/null' }, { kind: 'a', path: log }, { kind: 'a', path: log }], ...spec }, handlers);
   return o;
