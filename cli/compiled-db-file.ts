@@ -3,7 +3,7 @@ import type { ClosureItem } from '../lang/compile/closures.js';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import { compiledSchemaDigest, verifiedHash } from '../lang/compile/compile.js';
 import { schemaValidator } from '../schemas/validators.js';
-import { readTextFile } from '../state/read-text.js';
+import { readFileText } from '../state/read-text.js';
 
 // Reading a compiled database written by `rcform compile`. The file is trusted only after it
 // passes schemas/compiled.schema.json and its cross references hold: a hand-edited or truncated
@@ -14,8 +14,9 @@ export const EXIT_INVALID_DB = 4;
 
 export function readCompiledDb(file: string): CompiledDb {
   let text: string;
+  let bytes: Buffer;
   try {
-    text = readTextFile(file);
+    ({ text, bytes } = readFileText(file));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new CliError(`cannot read compiled database ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
@@ -28,7 +29,7 @@ export function readCompiledDb(file: string): CompiledDb {
   }
   // Exactly what this rcform's compile wrote (same schema, hash verified over the bytes) needs no
   // second validation; anything else, edited by hand included, is checked in full.
-  const trusted = (data as Partial<CompiledDb> | null)?.schema === compiledSchemaDigest() && verifiedHash(text) === (data as Partial<CompiledDb>).hash;
+  const trusted = (data as Partial<CompiledDb> | null)?.schema === compiledSchemaDigest() && verifiedHash(bytes) === (data as Partial<CompiledDb>).hash;
   const problem = trusted ? undefined : compiledDbProblem(data);
   if (problem) throw new CliError(`${file} is not a valid compiled database: ${problem}`, EXIT_INVALID_DB);
   return data as CompiledDb;

@@ -4,7 +4,7 @@ import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import { parseState, StateFileError } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 import { stateFromCompiled } from '../planner/state-from-compiled.js';
-import { readTextFile } from '../state/read-text.js';
+import { readFileText } from '../state/read-text.js';
 
 // `--live-from FILE`: plan against a file instead of a live directory — a state printed by
 // `rcform state pull`, or an older compiled database (the base branch's, in CI), meaning "live is
@@ -17,8 +17,9 @@ export interface LiveFrom {
 
 export function readLiveFrom(file: string): LiveFrom {
   let text: string;
+  let bytes: Buffer;
   try {
-    text = readTextFile(file);
+    ({ text, bytes } = readFileText(file));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new CliError(`--live-from: cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
@@ -27,7 +28,7 @@ export function readLiveFrom(file: string): LiveFrom {
   // state is parsed (and checksummed) once, by parseState.
   if (/^\s*\{\s*"format_version"\s*:\s*\d+\s*,\s*"lineage"\s*:/.test(text.slice(0, 200))) {
     try {
-      return { state: parseState(text, file), kind: 'state-file' };
+      return { state: parseState(text, file, bytes), kind: 'state-file' };
     } catch (err) {
       if (err instanceof StateFileError) throw new CliError(`--live-from: ${err.message}`);
       throw err;
@@ -42,7 +43,7 @@ export function readLiveFrom(file: string): LiveFrom {
   const obj = (data && typeof data === 'object' ? data : {}) as Record<string, unknown>;
   if ('lineage' in obj) {
     try {
-      return { state: parseState(text, file), kind: 'state-file' };
+      return { state: parseState(text, file, bytes), kind: 'state-file' };
     } catch (err) {
       if (err instanceof StateFileError) throw new CliError(`--live-from: ${err.message}`);
       throw err;

@@ -6,7 +6,7 @@ import { canonicalJson } from './canonical-json.js';
 import { sha256Hex } from '../lang/sha256.js';
 import { liveLayout } from './live-dir.js';
 import { STATE_FORMAT_VERSION, type EngineConfig, type State } from './state-types.js';
-import { readTextFile } from './read-text.js';
+import { readFileText, readTextFile } from './read-text.js';
 
 // Reading and writing state.json. The file carries a checksum over its own content so that a
 // torn write or a hand edit is refused with a message naming the file and the problem: a state
@@ -86,17 +86,23 @@ export function serializeState(state: State): string {
 // `..."last": value,\n  "checksum": "sha256:HEX"\n}\n` at the very end of the file, as serializeState writes it.
 const CHECKSUM_TAIL = /,\n {2}"checksum": "(sha256:[0-9a-f]{64})"\n\}\n?$/;
 
-/** Whether the text ends in the checksum serializeState wrote for exactly the bytes before it. */
-function writtenChecksumOk(text: string, stored: string): boolean {
+/**
+ * Whether the text ends in the checksum serializeState wrote for exactly the bytes before it.
+ * With the file's bytes, those are hashed as they are, rather than the text encoded again.
+ */
+function writtenChecksumOk(text: string, stored: string, bytes?: Uint8Array): boolean {
   const m = CHECKSUM_TAIL.exec(text.slice(-128));
   if (!m || m[1] !== stored) return false;
-  const bodyEnd = text.length - (m[0] as string).length;
-  const hash = createHash('sha256').update(text.slice(0, bodyEnd)).update('\n}').digest('hex');
-  return `sha256:${hash}` === stored;
+  // The tail is ASCII: as long in bytes as in characters.
+  const tail = (m[0] as string).length;
+  const h = createHash('sha256');
+  if (bytes) h.update(bytes.subarray(0, bytes.length - tail));
+  else h.update(text.slice(0, text.length - tail));
+  return `sha256:${h.update('\n}').digest('hex')}` === stored;
 }
 
-/** Parses and checks state.json's text; `file` names it in errors. */
-export function parseState(text: string, file: string): State {
+/** Parses and checks state.json's text (and its bytes, when the caller has them); `file` names it in errors. */
+export function parseState(text: string, file: string, bytes?: Uint8Array): State {
   if (text.trim() === '') throw new StateFileError(file, 'the file is empty (a torn write?); it was not used');
   let data: unknown;
   try {
@@ -112,7 +118,7 @@ export function parseState(text: string, file: string): State {
   const withSum = data as State & { checksum: string };
   // The bytes as written first; then the content re-serialised, so that a re-indented file (or
   // one written by an older rcform, over the canonical form) is still accepted.
-  const expected = writtenChecksumOk(text, withSum.checksum) ? withSum.checksum : stateChecksum(withSum);
+  const expected = writtenChecksumOk(text, withSum.checksum, bytes) ? withSum.checksum : stateChecksum(withSum);
   if (expected !== withSum.checksum && canonicalStateChecksum(withSum) !== withSum.checksum) {
     throw new StateFileError(
       file,
@@ -141,14 +147,15 @@ export function stateExists(liveDir: string): boolean {
 export function readState(liveDir: string): State {
   const file = liveLayout(liveDir).state;
   let text: string;
+  let bytes: Buffer;
   try {
-    text = readTextFile(file);
+    ({ text, bytes } = readFileText(file));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StateNotFoundError(liveLayout(liveDir).root);
     throw new StateFileError(file, `cannot be read: ${(err as Error).message}`);
   }
   try {
-    return parseState(text, file);
+    return parseState(text, file, bytes);
   } catch (err) {
     if (err instanceof StateFileError) throw new StateFileError(file, err.problem + backupHint(liveDir));
     throw err;

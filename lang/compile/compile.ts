@@ -61,24 +61,25 @@ export function compiledSchemaDigest(): string {
   return schemaDigest;
 }
 
-const HASH_MEMBER = '"format_version":"1","hash":"';
+const HASH_MEMBER = Buffer.from('"format_version":"1","hash":"');
 
 /**
- * The hash a compiled database file was written with, if its text is exactly what encodeDb writes
- * for it: the text without the `hash` member (and the final newline) hashes to that member's
- * value. Otherwise (edited, reformatted, truncated, another writer) undefined. Hashing the text is
- * a tenth of what validating the parsed database against its schema costs.
+ * The hash a compiled database file was written with, if its bytes are exactly what encodeDb
+ * writes for it: the file without the `hash` member (and the final newline) hashes to that
+ * member's value. Otherwise (edited, reformatted, truncated, another writer) undefined. Hashing
+ * the bytes is a tenth of what validating the parsed database against its schema costs.
  */
-export function verifiedHash(text: string): string | undefined {
-  const at = text.indexOf(HASH_MEMBER);
-  if (at < 0 || !text.endsWith('}\n')) return undefined;
+export function verifiedHash(bytes: Uint8Array): string | undefined {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = b.indexOf(HASH_MEMBER);
+  if (at < 0 || b.length < 2 || b[b.length - 1] !== 0x0a || b[b.length - 2] !== 0x7d) return undefined;
   const from = at + HASH_MEMBER.length;
-  const claimed = text.slice(from, from + 64);
+  const claimed = b.toString('latin1', from, from + 64);
   // Inside a JSON string every quote is escaped, so the marker can only be a member's key.
-  if (!/^[0-9a-f]{64}$/.test(claimed) || text.slice(from + 64, from + 66) !== '",') return undefined;
+  if (!/^[0-9a-f]{64}$/.test(claimed) || b.toString('latin1', from + 64, from + 66) !== '",') return undefined;
   const h = createHash('sha256');
-  h.update(text.slice(0, at + HASH_MEMBER.length - '"hash":"'.length));
-  h.update(text.slice(from + 66, text.length - 1));
+  h.update(b.subarray(0, from - '"hash":"'.length));
+  h.update(b.subarray(from + 66, b.length - 1));
   return h.digest('hex') === claimed ? claimed : undefined;
 }
 

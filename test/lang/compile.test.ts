@@ -283,11 +283,11 @@ describe('the file as written', () => {
     const text = r.text as string;
     const db = r.db as CompiledDb;
     expect(db.schema).toBe(compiledSchemaDigest());
-    expect(verifiedHash(text)).toBe(db.hash);
-    expect(verifiedHash(text.replace('PostgreSQL', 'PostgreSQM'))).toBeUndefined();
-    expect(verifiedHash(JSON.stringify(JSON.parse(text), null, 2) + '\n')).toBeUndefined();
-    expect(verifiedHash(text.slice(0, -2) + '\n')).toBeUndefined();
-    expect(verifiedHash(text.replace(db.hash, 'f'.repeat(64)))).toBeUndefined();
-    expect(verifiedHash(text.replace(',"hash":"' + db.hash + '"', ''))).toBeUndefined();
+    expect(verifiedHash(Buffer.from(text))).toBe(db.hash);
+    expect(verifiedHash(Buffer.from(text.replace('PostgreSQL', 'PostgreSQM')))).toBeUndefined();
+    expect(verifiedHash(Buffer.from(JSON.stringify(JSON.parse(text), null, 2) + '\n'))).toBeUndefined();
+    expect(verifiedHash(Buffer.from(text.slice(0, -2) + '\n'))).toBeUndefined();
+    expect(verifiedHash(Buffer.from(text.replace(db.hash, 'f'.repeat(64))))).toBeUndefined();
+    expect(verifiedHash(Buffer.from(text.replace(',"hash":"' + db.hash + '"', '')))).toBeUndefined();
   });
 });
