@@ -5,7 +5,7 @@ import type { CompiledDb } from '../lang/compile/compiled-db.js';
 
 // Compiling a source directory in memory, for plan and diff: the same checks as validate, with
 // the diagnostics on stderr. --var, --var-file and RCFORM_VAR_NAME apply when the command
-// declares SOURCE_FLAGS (cli/load-source.ts).
+// declares SOURCE_FLAGS (cli/source-flags.ts).
 export async function compileDir(ctx: CommandContext, dir: string): Promise<CompiledDb> {
   const r = loadAndCompile(ctx, dir);
   if (r.diagnostics.length) write(ctx.io.stderr, renderDiagnostics(r.diagnostics, r.sources, { color: colorFor(ctx.io, ctx.io.stderr) }));

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FlagSpec } from './args.js';
 import { CliError, flagList, type CommandContext } from './command.js';
 import type { Diagnostic } from '../lang/diagnostic.js';
 import { decodeUtf8 } from '../lang/hcl/utf8.js';
@@ -11,10 +10,7 @@ import { compileSources, parseVarFile, type CompileSourcesResult, type SourceFil
 // DIR (sorted, not recursive, as Terraform reads *.tf), and variable values from, in increasing
 // precedence, RCFORM_VAR_NAME, --var-file FILE (HCL) and --var NAME=VALUE.
 
-export const SOURCE_FLAGS: FlagSpec[] = [
-  { name: 'var', type: 'list', valueName: 'NAME=VALUE', description: 'Set an input variable (repeatable); list, map and object values are written in HCL' },
-  { name: 'var-file', type: 'list', valueName: 'FILE', description: 'Read input variables from an HCL file of NAME = VALUE lines (repeatable)' },
-];
+export { SOURCE_FLAGS } from './source-flags.js';
 
 export const ENV_VAR_PREFIX = 'RCFORM_VAR_';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { CliError, flagBool, flagString, type Command, type CommandContext } from '../command.js';
-import { SOURCE_FLAGS } from '../load-source.js';
+import { SOURCE_FLAGS } from '../source-flags.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { compileDir } from '../compile-source.js';
 import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, readLiveState } from '../live-flags.js';

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
-import { SOURCE_FLAGS } from '../load-source.js';
+import { SOURCE_FLAGS } from '../source-flags.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLiveUnlessStale } from '../live-flags.js';
 import { readLiveFrom } from '../live-from.js';
-import { compileDir } from '../compile-source.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
 import { writePlanFile } from '../plan-file-io.js';
 import { rcformVersion } from '../version.js';
@@ -20,7 +19,6 @@ import { foldJournal } from '../../state/journal-fold.js';
 import { describeStaleLockForPlan } from '../../state/lock.js';
 import { readState } from '../../state/state-file.js';
 import type { EngineConfig, State } from '../../state/state-types.js';
-import { observeEngine } from '../refresh.js';
 
 // `rcform plan`: compile (or read) the desired database, read the live state under the lock —
 // refreshed from the engine, so drift shows — and print the plan. With --out the plan is saved for
@@ -106,6 +104,9 @@ export async function desiredDb(ctx: CommandContext, destroy: boolean): Promise<
   if (file && dir) throw new CliError('give either DIR or --compiled FILE, not both');
   if (file) return readCompiledDb(path.resolve(ctx.io.cwd, file));
   if (destroy && !dir) return null;
+  // The language and the engines are loaded when used: a plan from a compiled database against a
+  // pulled state (a CI review) needs neither, and they are half the modules plan would load.
+  const { compileDir } = await import('../compile-source.js');
   return compileDir(ctx, path.resolve(ctx.io.cwd, dir ?? '.'));
 }
 
@@ -149,7 +150,7 @@ export async function readLiveLocked(ctx: CommandContext, liveDir: string, refre
     const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
     for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
     const state = foldJournal(onDisk, records);
-    const observed = refresh ? await observeEngine(liveDir, state, command) : null;
+    const observed = refresh ? await (await import('../refresh.js')).observeEngine(liveDir, state, command) : null;
     return {
       state,
       observed,
