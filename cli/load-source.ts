@@ -85,7 +85,7 @@ export function loadAndCompile(ctx: CommandContext, dirArg?: string): CompileSou
     out.diagnostics = [...src.diagnostics, ...r.diagnostics];
     if (src.diagnostics.some((d) => d.severity === 'error')) {
       delete out.db;
-      delete out.text;
+      delete out.chunks;
     }
   }
   return out;

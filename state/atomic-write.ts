@@ -15,12 +15,14 @@ function tempName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${(counter++).toString(36)}.tmp`);
 }
 
-export function atomicWriteFileSync(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
+/** `data` may come in pieces (strings written one after another), so that a large text need not be joined first. */
+export function atomicWriteFileSync(file: string, data: string | Uint8Array | readonly string[], opts: AtomicWriteOptions = {}): void {
   const dir = path.dirname(file);
   const tmp = tempName(file);
   const fd = fs.openSync(tmp, 'wx', opts.mode ?? 0o600);
   try {
-    fs.writeFileSync(fd, data);
+    if (typeof data === 'string' || data instanceof Uint8Array) fs.writeFileSync(fd, data);
+    else for (const piece of data) fs.writeFileSync(fd, piece);
     // The umask may have narrowed the requested mode; the caller asked for exactly this one.
     fs.fchmodSync(fd, opts.mode ?? 0o600);
     fs.fsyncSync(fd);

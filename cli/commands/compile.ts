@@ -22,10 +22,10 @@ Nothing is written when there is an error. Exit status: 0 on success, 1 otherwis
     if (!out) throw new CliError('compile needs --out FILE');
     const r = loadAndCompile(ctx);
     if (r.diagnostics.length) write(ctx.io.stderr, renderDiagnostics(r.diagnostics, r.sources, { color: colorFor(ctx.io, ctx.io.stderr) }));
-    if (!r.db || r.text === undefined) return 1;
+    if (!r.db || !r.chunks) return 1;
     const file = path.resolve(ctx.io.cwd, out);
     try {
-      atomicWriteFileSync(file, r.text, { mode: 0o644 });
+      atomicWriteFileSync(file, r.chunks, { mode: 0o644 });
     } catch (err) {
       throw new CliError(`cannot write ${out}: ${(err as Error).message}`);
     }

@@ -10,8 +10,8 @@ import type { CompiledDb } from './compiled-db.js';
 
 export interface CompileModelResult {
   db?: CompiledDb;
-  /** The bytes of the database's file (canonical JSON), with db. */
-  text?: string;
+  /** The bytes of the database's file (canonical JSON), in pieces to write one after another; with db. */
+  chunks?: string[];
   diagnostics: Diagnostic[];
   model: Model;
 }

@@ -24,8 +24,8 @@ export interface CompileSourcesOptions {
 export interface CompileSourcesResult {
   /** Present only when there are no errors. */
   db?: CompiledDb;
-  /** The bytes of db's file, as `rcform compile` writes it; with db. */
-  text?: string;
+  /** The bytes of db's file as `rcform compile` writes it, in pieces; with db. */
+  chunks?: string[];
   diagnostics: Diagnostic[];
   /** filename → source text, for rendering snippets of the diagnostics. */
   sources: Record<string, string>;
@@ -98,9 +98,9 @@ export function compileSources(files: readonly SourceFile[], opts: CompileSource
   const model = decoder.finish();
   const r = compileModel(model, decoder.diagnostics());
   const out: CompileSourcesResult = { diagnostics: [...syntax, ...r.diagnostics], sources, model };
-  if (r.db && r.text !== undefined) {
+  if (r.db && r.chunks) {
     out.db = r.db;
-    out.text = r.text;
+    out.chunks = r.chunks;
   }
   return out;
 }

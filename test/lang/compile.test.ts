@@ -111,7 +111,7 @@ describe('compiled database', () => {
     expect(db.moved).toEqual([{ from: 'httpd', to: 'app' }]);
     expect(db.hash).toBe(dbHash(db));
     // The file's bytes come from the same single serialisation as the hash.
-    expect(compileText(WEB_STACK).text).toBe(serializeDb(db));
+    expect(compileText(WEB_STACK).chunks?.join('')).toBe(serializeDb(db));
   });
 
   test('byte-identical whatever the file order, file split and formatting', () => {
@@ -280,7 +280,7 @@ describe('file by file', () => {
 describe('the file as written', () => {
   test('its hash verifies over its bytes; an edit, a reformatting or a truncation breaks that', () => {
     const r = compileText(WEB_STACK);
-    const text = r.text as string;
+    const text = (r.chunks as string[]).join('');
     const db = r.db as CompiledDb;
     expect(db.schema).toBe(compiledSchemaDigest());
     expect(verifiedHash(Buffer.from(text))).toBe(db.hash);
