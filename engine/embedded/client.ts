@@ -15,8 +15,8 @@ export interface SupervisorStats {
   spawnMs: number;
   /** Of spawnMs, the kernel's share: fork/vfork and exec. */
   execMs: number;
-  /** The pid of the vfork helper that spawns services, null when Node's spawn() is used. */
-  spawner: number | null;
+  /** The pids of the vfork helpers that spawn services; none when Node's spawn() is used. */
+  spawners: number[];
   /** Successful start requests and the time from their arrival to their reply. */
   starts: number;
   startMs: number;

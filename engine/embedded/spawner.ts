@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 // The supervisor's side of rcform-spawner (spawner.c): services are started by that small helper
 // with vfork, not by Node's spawn(), which forks the whole supervisor (10 ms and more per process
 // on this project's VMs, with the event loop blocked throughout; see docs/engine.md#spawning).
-// One helper per supervisor; requests and replies are pipelined, so many starts proceed at once.
+// Requests and replies are pipelined; a supervisor keeps a few helpers (one per core), so that
+// a layer of starts has several vforks and execs under way at once.
 
 /** How a descriptor of the new process is opened: by the helper, from a path, or a notification pipe. */
 export type StdioSlot = { kind: 'r' | 'a' | 'w'; path: string } | { kind: 'n' };
@@ -28,6 +29,13 @@ export interface LaunchHandlers {
   exited(code: number | null, signal: NodeJS.Signals | null): void;
   /** The helper died while the process ran: it runs on, nobody's child, and no exit will be reported. */
   orphaned(): void;
+}
+
+/** How many helpers a supervisor keeps: RCFORM_SPAWNERS, else one per core, at most four. */
+export function spawnerCount(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env['RCFORM_SPAWNERS']);
+  if (Number.isInteger(n) && n >= 1 && n <= 64) return n;
+  return Math.min(4, Math.max(1, os.availableParallelism()));
 }
 
 /** Where the build puts the helper (scripts: npm run build); undefined when it was not built. */
@@ -87,6 +95,11 @@ export class Spawner {
 
   get alive(): boolean {
     return !this.gone;
+  }
+
+  /** Launches asked for and not yet answered: the supervisor sends the next one to the least busy helper. */
+  get inFlight(): number {
+    return this.pending.size;
   }
 
   launch(spec: LaunchSpec, handlers: LaunchHandlers): void {

@@ -10,7 +10,7 @@ import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLa
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, type Reply, type Request } from './protocol.js';
-import { Spawner, spawnerBinary } from './spawner.js';
+import { Spawner, spawnerBinary, spawnerCount } from './spawner.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
 import { writeFileAtomic } from './write-file.js';
 
@@ -36,7 +36,7 @@ export class Supervisor {
   private readonly pipeFds = new Map<string, number>();
   /** Spawns through Node's spawn(): the time inside it (fork and exec, blocking the loop). */
   readonly spawnStats = { count: 0, ms: 0 };
-  spawner: Spawner | undefined;
+  private spawners: Spawner[] = [];
   /** From a start request's arrival to its reply: the supervisor's whole share of an up. */
   private readonly startStats = { count: 0, ms: 0 };
   private server?: net.Server;
@@ -64,7 +64,7 @@ export class Supervisor {
       sup.loadAndAdopt();
       await sup.listen();
     } catch (err) {
-      void sup.spawner?.close();
+      for (const s of sup.spawners) void s.close();
       fs.rmSync(sup.layout.pidFile, { force: true });
       throw err;
     }
@@ -91,13 +91,23 @@ export class Supervisor {
   private startSpawner(env: NodeJS.ProcessEnv): void {
     const binary = spawnerBinary(env);
     if (!binary) return;
-    this.spawner = new Spawner(binary, () => this.spawnerDied());
+    for (let i = spawnerCount(env); i > 0; i--) {
+      const sp: Spawner = new Spawner(binary, () => this.spawnerDied(sp));
+      this.spawners.push(sp);
+    }
   }
 
-  /** The helper died under us (it should not): Node's spawn() from here on, and its processes watched as adopted ones. */
-  private spawnerDied(): void {
-    this.spawner = undefined;
-    if (!this.shuttingDown) process.stderr.write(`rcform supervise: the spawner died; services are spawned by Node from now on\n`);
+  /** The least busy helper, or none (then services are spawned by Node). */
+  get spawner(): Spawner | undefined {
+    let best: Spawner | undefined;
+    for (const s of this.spawners) if (s.alive && (!best || s.inFlight < best.inFlight)) best = s;
+    return best;
+  }
+
+  /** A helper died under us (it should not): the others carry on, Node's spawn() once none is left. */
+  private spawnerDied(sp: Spawner): void {
+    this.spawners = this.spawners.filter((s) => s !== sp);
+    if (!this.shuttingDown) process.stderr.write(`rcform supervise: spawner ${sp.pid} died; ${this.spawners.length > 0 ? `${this.spawners.length} left` : 'services are spawned by Node from now on'}\n`);
   }
 
   private claimPidFile(): void {
@@ -213,11 +223,11 @@ export class Supervisor {
         return this.status();
       case 'stats':
         return {
-          spawns: this.spawnStats.count + (this.spawner?.stats.count ?? 0),
-          spawnMs: this.spawnStats.ms + (this.spawner?.stats.ms ?? 0),
+          spawns: this.spawnStats.count + sum(this.spawners.map((s) => s.stats.count)),
+          spawnMs: this.spawnStats.ms + sum(this.spawners.map((s) => s.stats.ms)),
           // Node's spawn() is fork and exec from end to end; the spawner times its vfork and exec itself.
-          execMs: this.spawnStats.ms + (this.spawner?.stats.execMs ?? 0),
-          spawner: this.spawner?.pid ?? null,
+          execMs: this.spawnStats.ms + sum(this.spawners.map((s) => s.stats.execMs)),
+          spawners: this.spawners.map((s) => s.pid as number),
           starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
       case 'shutdown':
         // After the reply is on its way: with nothing to stop, shutdown ends every connection at
@@ -417,7 +427,7 @@ export class Supervisor {
         svc.abandon('the supervisor stopped');
       }
       this.timers.forEach((t) => clearInterval(t));
-      await this.spawner?.close();
+      await Promise.all(this.spawners.map((s) => s.close()));
       for (const fd of this.pipeFds.values()) fs.closeSync(fd);
       this.pipeFds.clear();
       const closing = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
@@ -434,6 +444,8 @@ export class Supervisor {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** The clean stop must end: past timeout_down (or a grace period without one), SIGKILL the group. */
 async function stopForShutdown(svc: SupervisedService): Promise<void> {

@@ -56,10 +56,10 @@ afterEach(async () => {
 const ready = (name: string, marker: string): ReturnType<typeof longrun> => longrun(name, { notification_fd: 3, run: { script: `#!/bin/sh\necho >&3\nexec sleep ${marker}\n` } });
 
 describe('embedded supervisor: spawning', () => {
-  test('many starts at once all reach ready, each a child of the spawner, in its own session', async () => {
+  test('many starts at once all reach ready, each a child of a spawner, in its own session', async () => {
     await open();
-    const spawner = (await engine.stats()).spawner;
-    expect(spawner).not.toBeNull();
+    const { spawners } = await engine.stats();
+    expect(spawners.length).toBeGreaterThan(0);
     const names = Array.from({ length: 40 }, (_, i) => `many${i}`);
     await Promise.all(names.map((n) => engine.install(ready(n, '3630'))));
     await Promise.all(names.map((n) => engine.start(n, { timeoutMs: 60_000 })));
@@ -68,7 +68,8 @@ describe('embedded supervisor: spawning', () => {
       const st = await status(n);
       expect(st.state).toBe('ready');
       const info = procInfo(st.pid as number);
-      expect(info).toMatchObject({ ppid: spawner, session: st.pid, pgrp: st.pid });
+      expect(info).toMatchObject({ session: st.pid, pgrp: st.pid });
+      expect(spawners).toContain(info?.ppid);
       pids.push(st.pid as number);
     }
     expect(processesWith('sleep 3630', live).sort()).toEqual([...pids].sort());
@@ -78,7 +79,7 @@ describe('embedded supervisor: spawning', () => {
 
   test('finish is started by the spawner too, with the exit code and signal of the death', async () => {
     await open();
-    const spawner = (await engine.stats()).spawner;
+    const { spawners } = await engine.stats();
     const out = path.join(live, 'finish.out');
     await engine.install(
       longrun('finishes', {
@@ -90,12 +91,14 @@ describe('embedded supervisor: spawning', () => {
     const first = await status('finishes');
     process.kill(first.pid as number, 'SIGTERM');
     const line = await waitFor('finish ran', () => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n')[0]);
-    expect(line).toBe(`${spawner} 256 15`);
+    const [ppid, code, sig] = (line as string).split(' ');
+    expect(spawners).toContain(Number(ppid));
+    expect([code, sig]).toEqual(['256', '15']);
     const back = await waitFor('restarted', async () => {
       const st = await status('finishes');
       return st.pid !== undefined && st.pid !== first.pid ? st : undefined;
     });
-    expect(procInfo(back.pid as number)?.ppid).toBe(spawner);
+    expect(spawners).toContain(procInfo(back.pid as number)?.ppid);
     await engine.stop('finishes', { timeoutMs: 10_000 });
     expect(processesWith('sleep 3637', live)).toEqual([]);
   });
@@ -111,16 +114,48 @@ describe('embedded supervisor: spawning', () => {
     expect(processesWith('sleep 3631', live)).toEqual([]);
   });
 
-  test('the spawner killed under the supervisor: services run on as adopted ones, deaths are still noticed, starts still work', async () => {
-    await open();
-    const spawner = (await engine.stats()).spawner as number;
+  test('RCFORM_SPAWNERS helpers; one killed: its services run on as adopted ones, the others spawn', async () => {
+    await open({ RCFORM_SPAWNERS: '3' });
+    const { spawners } = await engine.stats();
+    expect(new Set(spawners).size).toBe(3);
+    for (const pid of spawners) expect(procInfo(pid)?.ppid).toBe(supervisorPid());
     await engine.install(longrun('keeps', { run: { argv: ['sleep', '3632'] } }));
     await engine.start('keeps', { timeoutMs: 10_000 });
     const before = await status('keeps');
-    process.kill(spawner, 'SIGKILL');
-    const adopted = await waitFor('adopted', async () => ((await status('keeps')).adopted ? await status('keeps') : undefined));
+    const parent = procInfo(before.pid as number)?.ppid as number;
+    expect(spawners).toContain(parent);
+    process.kill(parent, 'SIGKILL');
+    const adopted = await waitFor('adopted', async () => {
+      const st = await status('keeps');
+      return st.adopted ? st : undefined;
+    });
     expect(adopted.pid).toBe(before.pid);
-    expect((await engine.stats()).spawner).toBeNull();
+    const left = (await engine.stats()).spawners;
+    expect(left.sort()).toEqual(spawners.filter((p) => p !== parent).sort());
+    // Adopted means supervised: its death is noticed, and the restart goes to a helper still alive.
+    process.kill(before.pid as number, 'SIGKILL');
+    const back = await waitFor('restarted', async () => {
+      const st = await status('keeps');
+      return st.pid !== undefined && st.pid !== before.pid && st.state === 'up' ? st : undefined;
+    });
+    expect(back.restarts).toBe(1);
+    expect(left).toContain(procInfo(back.pid as number)?.ppid);
+    expect(processesWith('sleep 3632', live)).toEqual([back.pid]);
+  });
+
+  test('every spawner killed: Node spawns from then on, deaths are still noticed, starts still work', async () => {
+    await open();
+    const { spawners } = await engine.stats();
+    await engine.install(longrun('keeps', { run: { argv: ['sleep', '3636'] } }));
+    await engine.start('keeps', { timeoutMs: 10_000 });
+    const before = await status('keeps');
+    for (const pid of spawners) process.kill(pid, 'SIGKILL');
+    const adopted = await waitFor('adopted', async () => {
+      const st = await status('keeps');
+      return st.adopted ? st : undefined;
+    });
+    expect(adopted.pid).toBe(before.pid);
+    await waitFor('no spawner left', async () => (await engine.stats()).spawners.length === 0);
     process.kill(before.pid as number, 'SIGKILL');
     const back = await waitFor('restarted', async () => {
       const st = await status('keeps');
@@ -132,18 +167,18 @@ describe('embedded supervisor: spawning', () => {
     await engine.install(ready('later', '3633'));
     await engine.start('later', { timeoutMs: 10_000 });
     expect((await status('later')).state).toBe('ready');
-    expect(processesWith('sleep 3632', live)).toEqual([back.pid]);
+    expect(processesWith('sleep 3636', live)).toEqual([back.pid]);
   });
 
-  test('a SIGKILLed supervisor takes its spawner with it; the services stay for the next one', async () => {
+  test('a SIGKILLed supervisor takes its spawners with it; the services stay for the next one', async () => {
     await open();
-    const spawner = (await engine.stats()).spawner as number;
+    const { spawners } = await engine.stats();
     await engine.install(ready('stays', '3634'));
     await engine.start('stays', { timeoutMs: 10_000 });
     const st = await status('stays');
     const sup = supervisorPid();
     process.kill(sup, 'SIGKILL');
-    await waitFor('spawner gone', () => !alive(spawner) && !alive(sup));
+    await waitFor('spawners gone', () => spawners.every((p) => !alive(p)) && !alive(sup));
     expect(alive(st.pid)).toBe(true);
     await engine.close();
     await open();
@@ -152,7 +187,7 @@ describe('embedded supervisor: spawning', () => {
 
   test('RCFORM_SPAWNER=node: Node spawns, and readiness and stops work the same', async () => {
     await open({ RCFORM_SPAWNER: 'node' });
-    expect((await engine.stats()).spawner).toBeNull();
+    expect((await engine.stats()).spawners).toEqual([]);
     await engine.install(ready('bynode', '3635'));
     await engine.start('bynode', { timeoutMs: 10_000 });
     const st = await status('bynode');
