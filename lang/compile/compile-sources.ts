@@ -72,21 +72,16 @@ export function compileSources(files: readonly SourceFile[], opts: CompileSource
   // can use, are parsed first and kept until the end of the declarations.
   const sorted = [...files].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
   const early = new Map<string, File>();
-  for (const f of sorted) {
-    if (!Decoder.mayDeclare(f.source)) continue;
-    const file = parse(f);
-    early.set(f.filename, file);
-    decoder.declare(file);
-  }
+  for (const f of sorted) if (Decoder.mayDeclare(f.source)) early.set(f.filename, parse(f));
+  // Nothing is decoded from a half-parsed file: after a syntax error the rest is only parsed.
+  if (!hasErrors(syntax)) for (const file of early.values()) decoder.declare(file);
   decoder.endDeclarations();
   for (const f of sorted) {
-    let file = early.get(f.filename);
-    if (!file) {
-      file = parse(f);
-      decoder.declare(file);
-    }
-    // After a syntax error the rest is only parsed, for its own syntax errors.
-    if (!hasErrors(syntax)) decoder.decodeFile(file);
+    const ahead = early.get(f.filename);
+    const file = ahead ?? parse(f);
+    if (hasErrors(syntax)) continue;
+    if (!ahead) decoder.declare(file);
+    decoder.decodeFile(file);
   }
   early.clear();
   // Syntax errors first and alone: evaluating a half-parsed file would only add noise. Parse

@@ -263,6 +263,16 @@ describe('file by file', () => {
     ]);
   });
 
+  test('a half-parsed file that declares locals is not evaluated: syntax errors alone', () => {
+    const r = compileSources([
+      { filename: 'locals.hcl', source: 'locals {\n  port = [1, 2\n  name = "x" +\n}\n' },
+      { filename: 'app.hcl', source: 'longrun "app" {\n  run = ["x", local.name]\n}\n' },
+    ]);
+    expect(r.db).toBeUndefined();
+    expect(r.diagnostics.length).toBeGreaterThan(0);
+    expect(r.diagnostics.every((d) => d.subject?.filename === 'locals.hcl')).toBe(true);
+  });
+
   test('a syntax error in a later file: syntax errors alone, every file\'s, in file order', () => {
     const r = compileSources([
       { filename: 'c.hcl', source: 'longrun "c" {\n  run = ["x"\n}\n' },
