@@ -536,9 +536,11 @@ export class S6Engine implements Engine {
     const deadline = Date.now() + LAUNCH_WATCH_MS;
     let pid = 0;
     for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
-      const dead = launcherDeath(i.dir, deathsBefore);
-      if (dead !== null) return dead;
-      if (deathCount(i.dir) > deathsBefore) return null;
+      // One read of the tally for both questions: reading it for the record and then stat'ing it
+      // for the count raced with s6-supervise writing the death in between, and a program that
+      // cannot run was taken for one that started and exited.
+      const death = firstDeathSince(i.dir, deathsBefore);
+      if (death !== undefined) return death.launcherFailure;
       if (pid === 0) pid = (await this.svstat(name, i.dir))?.pid ?? 0;
       if (pid > 0) {
         const cmd = cmdlineOf(pid);
@@ -836,20 +838,23 @@ const LAUNCH_WATCH_MS = 10000;
 /** Exit codes of the launcher chain: 111 (run: cannot cd), 126 and 127 (env, s6-envdir… cannot exec). */
 const LAUNCHER_FAILURES = new Set([111, 126, 127]);
 
-/** The exit code of the first death since `from` when it is a launcher failure, else null (none, or an ordinary exit). */
-function launcherDeath(dir: string, from: number): number | null {
+/**
+ * The first death since `from` (undefined when there is none yet), and its exit code when that is
+ * a launcher failure (null for an ordinary exit or a signal).
+ */
+function firstDeathSince(dir: string, from: number): { launcherFailure: number | null } | undefined {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(path.join(dir, 'supervise', 'death_tally'));
   } catch {
-    return null;
+    return undefined;
   }
   const off = from * DTALLY_RECORD;
-  if (buf.length < off + DTALLY_RECORD) return null;
+  if (buf.length < off + DTALLY_RECORD) return undefined;
   // The record's last two bytes: the exit code, then the signal (0 when it exited).
   const code = buf[off + 12] as number;
   const sig = buf[off + 13] as number;
-  return sig === 0 && LAUNCHER_FAILURES.has(code) ? code : null;
+  return { launcherFailure: sig === 0 && LAUNCHER_FAILURES.has(code) ? code : null };
 }
 
 function cmdlineOf(pid: number): string[] | null {
