@@ -5,7 +5,7 @@ import type { ServiceStatus } from '../../engine/engine.js';
 import { EmbeddedEngine } from '../../engine/embedded/client.js';
 import { procInfo } from '../../engine/embedded/proc.js';
 import { openEngine, startEngine } from '../../engine/open-engine.js';
-import { alive, killGroups, longrun, processesWith, tempLive, waitFor } from '../support/engine-harness.js';
+import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, waitFor } from '../support/engine-harness.js';
 
 // How the embedded supervisor starts processes: through rcform-spawner (vfork, many in flight
 // at once), and with Node's spawn() when the helper is not there or has died. Real processes.
@@ -14,16 +14,8 @@ let live: string;
 let engine: EmbeddedEngine;
 const seenPids = new Set<number>();
 
-function supervisorPid(): number {
-  return Number(fs.readFileSync(path.join(live, 'engine/supervisor.pid'), 'utf8').split(' ')[0]);
-}
-
-async function status(name: string): Promise<ServiceStatus> {
-  const st = (await engine.status())[name];
-  if (!st) throw new Error(`${name} not in status`);
-  if (st.pid !== undefined) seenPids.add(st.pid);
-  return st;
-}
+const supervisorPid = (): number => harnessSupervisorPid(live);
+const status = (name: string): Promise<ServiceStatus> => statusSeen(engine, name, seenPids);
 
 async function open(env: Record<string, string> = {}): Promise<void> {
   const saved = { ...process.env };
@@ -40,18 +32,7 @@ beforeEach(() => {
   live = tempLive();
 });
 
-afterEach(async () => {
-  await engine.shutdown().catch(() => undefined);
-  try {
-    const pid = supervisorPid();
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
-  } catch {
-    // no pid file: it exited cleanly
-  }
-  killGroups(seenPids);
-  seenPids.clear();
-  fs.rmSync(live, { recursive: true, force: true });
-});
+afterEach(() => endEmbedded(live, engine, seenPids));
 
 const ready = (name: string, marker: string): ReturnType<typeof longrun> => longrun(name, { notification_fd: 3, run: { script: `#!/bin/sh\necho >&3\nexec sleep ${marker}\n` } });
 

@@ -5,7 +5,7 @@ import { EngineError, type Engine, type ServiceStatus } from '../../engine/engin
 import { EmbeddedEngine } from '../../engine/embedded/client.js';
 import { groupMembers } from '../../engine/embedded/proc.js';
 import { openEngine, startEngine } from '../../engine/open-engine.js';
-import { alive, killGroups, longrun, processesWith, tempLive, waitFor } from '../support/engine-harness.js';
+import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, waitFor } from '../support/engine-harness.js';
 
 // The embedded supervisor as it runs for real: started detached by startEngine, driven through
 // the Engine client, supervising real processes. Each test has its own live directory and
@@ -15,17 +15,8 @@ let live: string;
 let engine: Engine;
 const seenPids = new Set<number>();
 
-async function status(name: string): Promise<ServiceStatus> {
-  const all = await engine.status();
-  const st = all[name];
-  if (!st) throw new Error(`${name} not in status`);
-  if (st.pid !== undefined) seenPids.add(st.pid);
-  return st;
-}
-
-function supervisorPid(): number {
-  return Number(fs.readFileSync(path.join(live, 'engine/supervisor.pid'), 'utf8').split(' ')[0]);
-}
+const status = (name: string): Promise<ServiceStatus> => statusSeen(engine, name, seenPids);
+const supervisorPid = (): number => harnessSupervisorPid(live);
 
 async function up(svc: Parameters<Engine['install']>[0]): Promise<ServiceStatus> {
   await engine.install(svc);
@@ -38,22 +29,7 @@ beforeEach(async () => {
   engine = await openEngine(live, { kind: 'embedded' }, { autostart: true });
 });
 
-afterEach(async () => {
-  try {
-    await (engine as EmbeddedEngine).shutdown();
-  } catch {
-    // already closed by the test
-  }
-  try {
-    const pid = supervisorPid();
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
-  } catch {
-    // no pid file: it exited cleanly
-  }
-  killGroups(seenPids);
-  seenPids.clear();
-  fs.rmSync(live, { recursive: true, force: true });
-});
+afterEach(() => endEmbedded(live, engine as EmbeddedEngine, seenPids));
 
 describe('embedded supervisor', () => {
   test('a longrun killed with SIGKILL is restarted within about a second, and the death is recorded', async () => {

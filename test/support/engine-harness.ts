@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CompiledLongrun, CompiledOneshot } from '../../lang/compile/compiled-db.js';
 import { groupMembers, procInfo } from '../../engine/embedded/proc.js';
+import type { ServiceStatus } from '../../engine/engine.js';
 import { buildDb, type ServiceSpec } from './compiled-fixture.js';
 
 // Shared by the engine tests: definitions from the compiled fixture, polling, and a census of
@@ -87,4 +88,34 @@ export function killGroups(pids: Iterable<number>): void {
       }
     }
   }
+}
+
+/** The embedded supervisor's pid, from its pid file in the live directory. */
+export function supervisorPid(live: string): number {
+  return Number(fs.readFileSync(path.join(live, 'engine/supervisor.pid'), 'utf8').split(' ')[0]);
+}
+
+/** A service's status from the engine, its pid remembered in `seen` for teardown. */
+export async function statusSeen(engine: { status(): Promise<Record<string, ServiceStatus>> }, name: string, seen: Set<number>): Promise<ServiceStatus> {
+  const st = (await engine.status())[name];
+  if (!st) throw new Error(`${name} not in status`);
+  if (st.pid !== undefined) seen.add(st.pid);
+  return st;
+}
+
+/**
+ * After an embedded-supervisor test: shut the supervisor down (or SIGKILL it when that fails),
+ * kill every process group the test saw, and remove the live directory, so nothing is left.
+ */
+export async function endEmbedded(live: string, engine: { shutdown(): Promise<void> } | undefined, seen: Set<number>): Promise<void> {
+  await engine?.shutdown().catch(() => undefined);
+  try {
+    const pid = supervisorPid(live);
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  } catch {
+    // no pid file: it exited cleanly
+  }
+  killGroups(seen);
+  seen.clear();
+  fs.rmSync(live, { recursive: true, force: true });
 }
