@@ -159,31 +159,36 @@ describe('rcform show compiled', () => {
     expect(r.stderr).toContain('no such file');
   });
 
-  test("a file whose hash verifies but that another rcform's schema wrote is validated in full", () => {
-    const other = path.join(dir, 'other-schema.json');
-    const db = JSON.parse(fs.readFileSync(file, 'utf8'));
-    delete db.hash;
-    db.schema = 'f'.repeat(64);
-    db.services.app.down = 'no';
-    fs.writeFileSync(other, encodeDb(db).text);
-    const r = runProcess(['show', 'compiled', other]);
+  /** The fixture's database edited by `edit`, written by `encode`, refused with exit 4 and `message`. */
+  function expectRefused<T>(edit: (db: T) => void, message: string, encode: (db: T) => string = (db) => JSON.stringify(db)): void {
+    const edited = path.join(dir, 'edited.json');
+    const db = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    edit(db);
+    fs.writeFileSync(edited, encode(db));
+    const r = runProcess(['show', 'compiled', edited]);
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain('/services/app/down must be boolean');
+    expect(r.stderr).toContain(message);
+  }
+
+  test("a file whose hash verifies but that another rcform's schema wrote is validated in full", () => {
+    type Db = Parameters<typeof encodeDb>[0] & { hash?: string; services: { app: { down: unknown } } };
+    const edit = (db: Db): void => {
+      delete db.hash;
+      db.schema = 'f'.repeat(64);
+      db.services.app.down = 'no';
+    };
+    expectRefused(edit, '/services/app/down must be boolean', (db) => encodeDb(db).text);
   });
 
   test('a database compiled before closures were stored is refused with what to do', () => {
-    const old = path.join(dir, 'old.json');
-    const db = JSON.parse(fs.readFileSync(file, 'utf8'));
-    delete db.order;
-    delete db.closures;
-    fs.writeFileSync(old, JSON.stringify(db));
-    const r = runProcess(['show', 'compiled', old]);
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain("must have required property 'order' (it was compiled by an older rcform: compile the source again)");
+    const edit = (db: { order?: unknown; closures?: unknown }): void => {
+      delete db.order;
+      delete db.closures;
+    };
+    expectRefused(edit, "must have required property 'order' (it was compiled by an older rcform: compile the source again)");
   });
 
   test('a stored closure that cannot be right is refused: missing, lacking a direct dependency, naming no service', () => {
-    const bad = path.join(dir, 'bad-closure.json');
     type Db = { order: string[]; closures: Record<string, (string | string[])[]> };
     const cases: [string, (db: Db) => void, string][] = [
       ['missing', (db) => delete db.closures['app'], '/closures has no member for the service "app"'],
@@ -197,13 +202,6 @@ describe('rcform show compiled', () => {
       ['an order with a repeat', (db) => db.order.push(db.order[0] as string), 'twice'],
       ['an order against the dependencies', (db) => db.order.reverse(), 'before its dependency'],
     ];
-    for (const [, edit, message] of cases) {
-      const db = JSON.parse(fs.readFileSync(file, 'utf8'));
-      edit(db);
-      fs.writeFileSync(bad, JSON.stringify(db));
-      const r = runProcess(['show', 'compiled', bad]);
-      expect(r.code).toBe(4);
-      expect(r.stderr).toContain(message);
-    }
+    for (const [, edit, message] of cases) expectRefused(edit, message);
   });
 });
