@@ -6,7 +6,7 @@ import fs from 'node:fs';
  * 10-MB state or compiled database that difference is a visible part of a plan's time.
  */
 export function readTextFile(file: string): string {
-  return fs.readFileSync(file).toString('utf8');
+  return readFileText(file).text;
 }
 
 /** A file's bytes and their UTF-8 text: for callers that hash the bytes and parse the text. */

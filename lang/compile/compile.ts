@@ -61,7 +61,8 @@ export function compiledSchemaDigest(): string {
   return schemaDigest;
 }
 
-const HASH_MEMBER = Buffer.from('"format_version":"1","hash":"');
+// `hash` follows `format_version` in the sorted keys, and the version is a known constant.
+const HASH_MEMBER = Buffer.from(`"format_version":${JSON.stringify(COMPILED_FORMAT_VERSION)},"hash":"`);
 
 /**
  * The hash a compiled database file was written with, if its bytes are exactly what encodeDb
