@@ -32,7 +32,20 @@ export function readCompiledDb(file: string): CompiledDb {
   const trusted = (data as Partial<CompiledDb> | null)?.schema === compiledSchemaDigest() && verifiedHash(bytes) === (data as Partial<CompiledDb>).hash;
   const problem = trusted ? undefined : compiledDbProblem(data);
   if (problem) throw new CliError(`${file} is not a valid compiled database: ${problem}`, EXIT_INVALID_DB);
+  // Compact JSON (canonical, as compile writes it) without the final newline: a plan file embeds
+  // these bytes as they are instead of serialising the database again.
+  if (trusted) compiledJson.set(data as CompiledDb, bytes.subarray(0, bytes.length - 1));
   return data as CompiledDb;
+}
+
+const compiledJson = new WeakMap<CompiledDb, Uint8Array>();
+
+/**
+ * The JSON text `db` was parsed from, when readCompiledDb read it from a file exactly as compile
+ * wrote it; undefined otherwise. A compiled database is never changed once read, so the two agree.
+ */
+export function compiledJsonOf(db: CompiledDb | null): Uint8Array | undefined {
+  return db ? compiledJson.get(db) : undefined;
 }
 
 /** The first thing wrong with the data as a compiled database, or undefined when it is sound. */

@@ -1,26 +1,28 @@
-import fs from 'node:fs';
 import { CliError } from './command.js';
 import { compiledDbProblem } from './compiled-db-file.js';
 import { schemaValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from '../state/atomic-write.js';
-import { decodePlanFile, encodePlanFileBytes, PlanFileError, type PlanFile } from '../planner/plan-file.js';
+import { decodePlanFile, encodePlanFileBytes, encodePlanFilePieces, PlanFileError, type PlanFile } from '../planner/plan-file.js';
+import { readFileText } from '../state/read-text.js';
 
 // Reading and writing plan files. A plan file holds the whole compiled database and possibly
 // sensitive values, so it is written 0600, atomically. Reading checks, in order: JSON, kind,
 // format version, checksum (planner/plan-file.ts), then the plan against schemas/plan.schema.json
 // and the compiled database against schemas/compiled.schema.json — so `apply` can trust it.
 
-export function writePlanFile(file: string, content: PlanFile): void {
+/** `compiledJson`: the bytes content.compiled was read from, written as they are (compiledJsonOf). */
+export function writePlanFile(file: string, content: PlanFile, compiledJson?: Uint8Array): void {
   try {
-    atomicWriteFileSync(file, encodePlanFileBytes(content), { mode: 0o600 });
+    const data = content.compiled && compiledJson ? encodePlanFilePieces(content, compiledJson) : encodePlanFileBytes(content);
+    atomicWriteFileSync(file, data, { mode: 0o600 });
   } catch (err) {
     throw new CliError(`cannot write the plan to ${file}: ${(err as Error).message}`);
   }
 }
 
 /** Parses and verifies a plan file's text. Throws PlanFileError naming `file`. */
-export function parsePlanFile(text: string, file: string): PlanFile {
-  const pf = decodePlanFile(text, file);
+export function parsePlanFile(text: string, file: string, bytes?: Uint8Array): PlanFile {
+  const pf = decodePlanFile(text, file, bytes);
   const v = schemaValidator('plan');
   if (!v(pf.plan)) {
     const e = v.errors?.[0];
@@ -37,14 +39,15 @@ export function parsePlanFile(text: string, file: string): PlanFile {
 /** Reads and verifies a plan file; every problem is a one-line CliError naming the file. */
 export function readPlanFile(file: string): PlanFile {
   let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    ({ text, bytes } = readFileText(file));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new CliError(`cannot read plan file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   }
   try {
-    return parsePlanFile(text, file);
+    return parsePlanFile(text, file, bytes);
   } catch (err) {
     if (err instanceof PlanFileError) throw new CliError(err.message);
     throw err;

@@ -15,8 +15,8 @@ function tempName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${(counter++).toString(36)}.tmp`);
 }
 
-/** `data` may come in pieces (strings written one after another), so that a large text need not be joined first. */
-export function atomicWriteFileSync(file: string, data: string | Uint8Array | readonly string[], opts: AtomicWriteOptions = {}): void {
+/** `data` may come in pieces (written one after another), so that a large text need not be joined first. */
+export function atomicWriteFileSync(file: string, data: string | Uint8Array | readonly (string | Uint8Array)[], opts: AtomicWriteOptions = {}): void {
   const dir = path.dirname(file);
   const tmp = tempName(file);
   const fd = fs.openSync(tmp, 'wx', opts.mode ?? 0o600);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
 import { SOURCE_FLAGS } from '../source-flags.js';
-import { readCompiledDb } from '../compiled-db-file.js';
+import { compiledJsonOf, readCompiledDb } from '../compiled-db-file.js';
 import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLiveUnlessStale } from '../live-flags.js';
 import { readLiveFrom } from '../live-from.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
@@ -66,7 +66,7 @@ Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error,
     const out = flagString(ctx, 'out');
     if (out) {
       const file = path.resolve(ctx.io.cwd, out);
-      writePlanFile(file, planFileOf(plan, compiled, live));
+      writePlanFile(file, planFileOf(plan, compiled, live), compiledJsonOf(compiled));
       if (!flagBool(ctx, 'json') && !flagBool(ctx, 'markdown')) {
         write(ctx.io.stdout, `\nSaved the plan to: ${out}\n\nTo perform exactly these actions, run:\n    rcform apply ${out}`);
       }

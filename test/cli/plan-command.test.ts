@@ -9,6 +9,7 @@ import { db, longrun, oneshot, stateOf } from '../support/plan-fixtures.js';
 import { createStateFile, serializeState } from '../../state/state-file.js';
 import { acquireLock } from '../../state/lock.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
+import { encodeDb } from '../../lang/compile/compile.js';
 
 let dir: string;
 beforeEach(() => {
@@ -94,6 +95,25 @@ test('plan --out writes a 0600 plan file that show renders, and an altered file 
   expect(t.code).toBe(1);
   expect(t.stderr).toMatch(/checksum mismatch: the plan file was altered/);
   expect(t.stderr).not.toMatch(/\bat .*\.js:\d+/);
+});
+
+test('a plan file holds a compiled database read as compile wrote it byte for byte, and an edit to it is refused', async () => {
+  const oldF = writeJson('old.json', oldDb());
+  const { hash: _h, ...body } = newDb();
+  const newF = path.join(dir, 'new.json');
+  const compiledText = encodeDb(body).text;
+  fs.writeFileSync(newF, compiledText);
+  const out = path.join(dir, 'v.plan');
+  expect(runProcess(['plan', '--compiled', newF, '--live-from', oldF, '--out', out]).code).toBe(0);
+  const text = fs.readFileSync(out, 'utf8');
+  expect(text).toContain(`"compiled":${compiledText.slice(0, -1)},"live":`);
+  const s = runProcess(['show', out]);
+  expect(s.code).toBe(0);
+  expect(s.stdout).toContain('# longrun.web will be restarted because env.PORT changed');
+  fs.writeFileSync(out, text.replace('"PORT":"81"', '"PORT":"82"'));
+  const t = runProcess(['show', out]);
+  expect(t.code).toBe(1);
+  expect(t.stderr).toMatch(/checksum mismatch: the plan file was altered/);
 });
 
 test('plan against a live directory reads the state under the lock; state pull feeds --live-from', async () => {

@@ -77,3 +77,20 @@ test('the bytes written are the encoded text, non-ASCII included', () => {
   expect(Buffer.from(bytes).toString('utf8')).toBe(encodePlanFile(f));
   expect(decodePlanFile(Buffer.from(bytes).toString('utf8'), 'p.plan').plan.resource_changes).toEqual(f.plan.resource_changes);
 });
+
+test('a plan file written in pieces embeds the compiled JSON as given, and its checksum covers those bytes', async () => {
+  const { encodePlanFilePieces } = await import('../../planner/plan-file.js');
+  const f = sample();
+  // Keys in an order JSON.stringify of the parsed value would not give ("10" before "9" parses as 9, 10):
+  // only a checksum over the bytes as written can accept this file.
+  const json = '{"services":{"10":{"x":"é"},"9":{}},"hash":"h"}';
+  f.compiled = JSON.parse(json);
+  const bytes = Buffer.concat(encodePlanFilePieces(f, Buffer.from(json, 'utf8')));
+  const text = bytes.toString('utf8');
+  expect(text).toContain(`"compiled":${json},"live":`);
+  expect(text.endsWith('}\n')).toBe(true);
+  expect(decodePlanFile(text, 'p.plan', bytes).compiled).toEqual(JSON.parse(json));
+  expect(decodePlanFile(text, 'p.plan').plan.steps).toEqual(f.plan.steps);
+  const edited = text.replace('"x":"é"', '"x":"e"');
+  expect(() => decodePlanFile(edited, 'p.plan', Buffer.from(edited, 'utf8'))).toThrow(/p.plan: checksum mismatch/);
+});
