@@ -269,7 +269,7 @@ export function compileChecked(m: CheckedModel): { db: CompiledDb; chunks: strin
     });
     svc.definition_hash = definitionHash(svc);
     services[s.name] = svc;
-    closures[s.name] = closureItems(intervals[positionOf[i] as number] as number[], orderNames);
+    closures[s.name] = closureItems(intervals, positionOf[i] as number, orderNames);
   }
 
   const bundles: Record<string, CompiledBundle> = {};
