@@ -89,20 +89,42 @@ export function verifiedHash(bytes: Uint8Array): string | undefined {
  * the canonical JSON without `hash` and the file is the canonical JSON with it: they differ only
  * by that member, so every other member is serialised once and both are made from the same text
  * (serialising a 10,000-service database twice was a tenth of compile's time).
+ *
+ * The text comes in pieces of about PIECE characters: the large members (services, closures) are
+ * serialised entry by entry, which is the same canonical text as the whole object (its keys are
+ * sorted here), so no multi-megabyte string is built, and hashing and writing each piece converts
+ * it to UTF-8 in a small buffer the allocator reuses. Whole members, several megabytes each, took
+ * fresh memory three times over (the text, and its UTF-8 for the hash and for the write), and
+ * fresh memory is what costs most on the machines rcform is built on.
  */
 export function encodeDb(body: Omit<CompiledDb, 'hash'>): { db: CompiledDb; text: string; chunks: string[] } {
-  const members = (Object.keys(body) as (keyof typeof body)[]).sort().map((k) => [k, canonicalJson(body[k])] as [string, string]);
+  const keys = [...Object.keys(body), 'hash'].sort() as (keyof CompiledDb)[];
   const h = createHash('sha256');
-  members.forEach(([k, text], i) => {
-    h.update(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`);
-    h.update(text);
+  const pieces = new PieceWriter();
+  // The hash is the only member that depends on the others, so its place is kept and filled last.
+  let hashPiece = -1;
+  keys.forEach((k, i) => {
+    const head = `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`;
+    if (k === 'hash') {
+      hashPiece = pieces.cut();
+      pieces.add(head);
+      pieces.cut();
+      return;
+    }
+    // The text hashed has no hash member, so the member after it opens with "{" if it came first.
+    const hashedHead = i === 1 && keys[0] === 'hash' ? `{${JSON.stringify(k)}:` : head;
+    const value = body[k as Exclude<keyof CompiledDb, 'hash'>];
+    if (hashedHead !== head) {
+      pieces.add(head);
+      h.update(hashedHead);
+    } else pieces.add(head, h);
+    serialiseInto(value, pieces, h);
   });
-  const hash = h.update(members.length ? '}' : '{}').digest('hex');
-  const withHash = [...members, ['hash', JSON.stringify(hash)] as [string, string]].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  // The file in pieces, one per member: written piece by piece, the text is never held whole beside
-  // its pieces and its UTF-8 encoding (10 MB each for 10,000 services).
-  const chunks = withHash.map(([k, text], i) => `${i === 0 ? '{' : ','}${JSON.stringify(k)}:${text}`);
-  chunks.push('}\n');
+  pieces.add('}', h);
+  const chunks = pieces.done();
+  const hash = h.digest('hex');
+  chunks[hashPiece] = `${chunks[hashPiece] as string}${JSON.stringify(hash)}`;
+  (chunks as string[]).push('\n');
   return {
     db: { ...body, hash },
     chunks,
@@ -110,6 +132,54 @@ export function encodeDb(body: Omit<CompiledDb, 'hash'>): { db: CompiledDb; text
       return chunks.join('');
     },
   };
+}
+
+/** Pieces of about this many characters; small enough that converting one reuses the same memory. */
+const PIECE = 64 * 1024;
+
+/** Collects text into pieces of about PIECE characters, feeding a hash with what it is given. */
+class PieceWriter {
+  private readonly pieces: string[] = [];
+  private parts: string[] = [];
+  private size = 0;
+
+  add(text: string, h?: { update(s: string): unknown }): void {
+    h?.update(text);
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= PIECE) this.cut();
+  }
+
+  /** Ends the current piece; returns the index the next piece will have. */
+  cut(): number {
+    if (this.parts.length > 0) {
+      this.pieces.push(this.parts.join(''));
+      this.parts = [];
+      this.size = 0;
+    }
+    return this.pieces.length;
+  }
+
+  done(): string[] {
+    this.cut();
+    return this.pieces;
+  }
+}
+
+/** A record of many entries is written entry by entry (keys sorted, as canonical JSON has them). */
+function serialiseInto(value: unknown, pieces: PieceWriter, h: { update(s: string): unknown }): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    pieces.add(canonicalJson(value), h);
+    return;
+  }
+  const rec = value as Record<string, unknown>;
+  const keys = Object.keys(rec).filter((k) => rec[k] !== undefined).sort();
+  if (keys.length === 0) {
+    pieces.add('{}', h);
+    return;
+  }
+  keys.forEach((k, i) => pieces.add(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:${canonicalJson(rec[k])}`, h));
+  pieces.add('}', h);
 }
 
 function command(v: unknown): Command {
