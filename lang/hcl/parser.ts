@@ -843,6 +843,10 @@ class Parser {
       case 'OHeredoc': {
         const open = this.read();
         const heredoc = open.type === 'OHeredoc';
+        if (!heredoc) {
+          const plain = this.plainQuoted(open);
+          if (plain) return plain;
+        }
         const flush = heredoc && this.src.charCodeAt(open.start + 2) === 45;
         const parts = this.parseTemplateInner(heredoc ? 'CHeredoc' : 'CQuote', flush);
         const t: TemplateExpr = { kind: 'Template', parts, range: between(open.range, this.prevRange()) };
@@ -1315,6 +1319,21 @@ class Parser {
   }
 
   // ---- templates ----
+
+  /**
+   * A quoted string with no interpolation or directive ("sleep"), the most common expression
+   * there is, as the template the general path below builds for it, without its intermediate
+   * parts, melding and builder. Anything else is left to the general path.
+   */
+  private plainQuoted(open: Token): TemplateExpr | undefined {
+    const { types, count } = this.tokens;
+    const at = this.next;
+    if (!(at + 1 < count && types[at] === T.QuotedLit && types[at + 1] === T.CQuote)) return undefined;
+    const lit = this.read();
+    const parts: TemplatePart[] = [{ kind: 'TemplateLiteral', value: this.unescape(lit, true), range: lit.range }];
+    const close = this.read();
+    return { kind: 'Template', parts, range: between(open.range, close.range) };
+  }
 
   private parseTemplateInner(end: 'CQuote' | 'CHeredoc', flush: boolean): TemplatePart[] {
     const parts = this.parseTemplateParts(end);
