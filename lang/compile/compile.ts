@@ -178,7 +178,10 @@ function serialiseInto(value: unknown, pieces: PieceWriter, h: { update(s: strin
     pieces.add('{}', h);
     return;
   }
-  keys.forEach((k, i) => pieces.add(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:${canonicalJson(rec[k])}`, h));
+  keys.forEach((k, i) => {
+    pieces.add(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`, h);
+    pieces.add(canonicalJson(rec[k]), h);
+  });
   pieces.add('}', h);
 }
 
@@ -213,8 +216,23 @@ function stringMap(v: unknown): Record<string, string> {
  */
 function opt<T extends object>(o: T): T {
   const out = {} as T;
-  for (const k of (Object.keys(o) as (keyof T)[]).sort()) if (o[k] !== undefined) out[k] = o[k];
+  for (const k of sortedKeys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+// The objects given to opt come from a few literals, each always with the same keys in the same
+// order: their sorted keys are worked out once per shape, not sorted again for every service.
+const sortedKeyCache = new Map<string, string[]>();
+
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  const shape = keys.join('\n');
+  let sorted = sortedKeyCache.get(shape);
+  if (!sorted) {
+    sorted = [...keys].sort();
+    sortedKeyCache.set(shape, sorted);
+  }
+  return sorted;
 }
 
 type Graph = Pick<CompiledService, 'dependencies' | 'reverse_dependencies' | 'rank'>;
