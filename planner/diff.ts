@@ -95,10 +95,8 @@ export function diff(input: DiffInput): Plan {
     }
   }
 
-  const newReverse = reverseGraph(newSvcs);
-  const oldDefs: Record<string, CompiledService> = {};
-  for (const n in oldSvcs) oldDefs[n] = (oldSvcs[n] as State['services'][string]).definition;
-  const oldReverse = reverseGraph(oldDefs);
+  const newReverse = reverseGraph(newSvcs, (s) => s.dependencies);
+  const oldReverse = reverseGraph(oldSvcs, (s) => s.definition.dependencies);
 
   // After the apply a service runs if it is not `down` (oneshots have no such flag), or if a
   // service that runs needs it: s6-rc brings dependencies up with their dependents.
@@ -106,7 +104,8 @@ export function diff(input: DiffInput): Plan {
   const neededBy = new Map<string, string>();
   {
     const stack: string[] = [];
-    for (const [n, s] of Object.entries(newSvcs)) {
+    for (const n in newSvcs) {
+      const s = newSvcs[n] as CompiledService;
       if (s.type === 'oneshot' || !s.down) {
         afterUp.add(n);
         stack.push(n);
@@ -222,11 +221,26 @@ export function diff(input: DiffInput): Plan {
     });
   };
 
-  for (const n of Object.keys(newSvcs)) {
+  // A service that is the same on both sides and runs as it should needs no entry: most of a
+  // large plan's services, and their entries were most of its time. One that a restart reaches is
+  // given its entry then, as one outside --target is.
+  const settled = (n: string, ss: State['services'][string]): boolean => {
+    const before = ss.definition;
+    const after = newSvcs[n] as CompiledService;
+    if (before.type !== after.type || replaceNames.has(n)) return false;
+    const r = isRunning(n, ss);
+    if (r.absent || r.running !== afterUp.has(n) || (observed !== null && r.running !== (ss.desired === 'up'))) return false;
+    return changedPaths(before, after).length === 0;
+  };
+  for (const n in newSvcs) {
     if (scopeNew && !scopeNew.has(n)) continue;
     const from = renameFrom.get(n);
     if (from !== undefined) addEntry(from, n);
-    else addEntry(n in oldSvcs ? n : undefined, n);
+    else {
+      const ss = oldSvcs[n];
+      if (ss && settled(n, ss)) continue;
+      addEntry(ss ? n : undefined, n);
+    }
   }
   for (const n of Object.keys(oldSvcs)) {
     if (n in newSvcs || renameTo.has(n)) continue;
@@ -246,7 +260,7 @@ export function diff(input: DiffInput): Plan {
     for (const dn of newReverse.get(r.newName as string) ?? []) {
       let d = byNew.get(dn);
       if (!d) {
-        // Outside --target: a restart must still take its dependents down and up again.
+        // Settled, or outside --target: a restart must still take its dependents down and up again.
         if (!(dn in newSvcs)) continue;
         const from = renameFrom.get(dn);
         addEntry(from ?? (dn in oldSvcs ? dn : undefined), dn);
@@ -268,7 +282,18 @@ export function diff(input: DiffInput): Plan {
   const startStepOfNew = new Map<string, string>();
   const changes: ResourceChange[] = [];
 
-  for (const e of entries.values()) {
+  // In the order the entries would have had with every service given one: the services of the
+  // plan's scope in the database's order, those gone from it, then those reached outside --target.
+  // The order steps are added in is the order of ties among them.
+  const ordered: Entry[] = [];
+  for (const n in newSvcs) {
+    if (scopeNew && !scopeNew.has(n)) continue;
+    const e = byNew.get(n);
+    if (e) ordered.push(e);
+  }
+  for (const e of entries.values()) if (e.newName === undefined || (scopeNew && !scopeNew.has(e.newName))) ordered.push(e);
+
+  for (const e of ordered) {
     const actions = actionsOf(e);
     if (actions.length === 0) continue;
     const stopping = e.runningBefore && (!e.afterUp || e.mode === 'restart' || e.mode === 'remove' || e.mode === 'type');
@@ -514,10 +539,10 @@ function addSteps(
   for (let i = 1; i < chain.length; i++) graph.edge(chain[i - 1] as string, chain[i] as string);
 }
 
-function reverseGraph(svcs: Record<string, CompiledService>): Map<string, string[]> {
+function reverseGraph<T>(svcs: Record<string, T>, dependenciesOf: (s: T) => readonly string[]): Map<string, string[]> {
   const rev = new Map<string, string[]>();
   for (const n in svcs) {
-    for (const d of (svcs[n] as CompiledService).dependencies) {
+    for (const d of dependenciesOf(svcs[n] as T)) {
       let l = rev.get(d);
       if (!l) rev.set(d, (l = []));
       l.push(n);
