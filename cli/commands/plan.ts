@@ -7,6 +7,7 @@ import { readLiveFrom } from '../live-from.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
 import { writePlanFile } from '../plan-file-io.js';
 import { rcformVersion } from '../version.js';
+import { holdYoungGeneration } from '../young-generation.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import type { ServiceStatus } from '../../engine/engine.js';
 import { diff } from '../../planner/diff.js';
@@ -54,27 +55,37 @@ Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error,
     LOCK_TIMEOUT_FLAG,
   ],
   async run(ctx) {
-    const destroy = flagBool(ctx, 'destroy');
-    const compiled = await desiredDb(ctx, destroy);
-    const refresh = ctx.flags['refresh'] !== false;
-    const live = await readLive(ctx, refresh);
-
-    const plan = planFromFlags(ctx, compiled, live, destroy);
-
-    ctx.io.stdout.write(renderPlan(ctx, plan));
-
-    const out = flagString(ctx, 'out');
-    if (out) {
-      const file = path.resolve(ctx.io.cwd, out);
-      writePlanFile(file, planFileOf(plan, compiled, live), compiledJsonOf(compiled));
-      if (!flagBool(ctx, 'json') && !flagBool(ctx, 'markdown')) {
-        write(ctx.io.stdout, `\nSaved the plan to: ${out}\n\nTo perform exactly these actions, run:\n    rcform apply ${out}`);
-      }
+    const release = holdYoungGeneration();
+    try {
+      return await planRun(ctx);
+    } finally {
+      release();
     }
-    const changed = totalChanges(plan.summary) > 0 || plan.steps.length > 0;
-    return flagBool(ctx, 'detailed-exitcode') && changed ? 2 : 0;
   },
 };
+
+/** The command itself; `run` holds the young generation around it. */
+async function planRun(ctx: CommandContext): Promise<number> {
+  const destroy = flagBool(ctx, 'destroy');
+  const compiled = await desiredDb(ctx, destroy);
+  const refresh = ctx.flags['refresh'] !== false;
+  const live = await readLive(ctx, refresh);
+
+  const plan = planFromFlags(ctx, compiled, live, destroy);
+
+  ctx.io.stdout.write(renderPlan(ctx, plan));
+
+  const out = flagString(ctx, 'out');
+  if (out) {
+    const file = path.resolve(ctx.io.cwd, out);
+    writePlanFile(file, planFileOf(plan, compiled, live), compiledJsonOf(compiled));
+    if (!flagBool(ctx, 'json') && !flagBool(ctx, 'markdown')) {
+      write(ctx.io.stdout, `\nSaved the plan to: ${out}\n\nTo perform exactly these actions, run:\n    rcform apply ${out}`);
+    }
+  }
+  const changed = totalChanges(plan.summary) > 0 || plan.steps.length > 0;
+  return flagBool(ctx, 'detailed-exitcode') && changed ? 2 : 0;
+}
 
 /** The plan for `compiled` against `live`, with the options the command's flags give (plan, apply, destroy). */
 export function planFromFlags(ctx: CommandContext, compiled: CompiledDb | null, live: LiveRead, destroy: boolean): Plan {
