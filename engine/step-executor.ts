@@ -65,7 +65,7 @@ export class StepExecutor {
       if (c.previous_name) this.changeByName.set(c.previous_name, c);
     }
     for (const [name, ss] of Object.entries(o.state.services)) this.runs.set(name, ss.desired);
-    for (const d of o.plan.drift) this.runs.set(d.name, RUNNING.has(d.observed) ? 'up' : 'down');
+    for (const d of o.plan.drift) this.runs.set(d.name, desiredAfterRefresh(d));
   }
 
   /** First Ctrl-C: start nothing new; steps in flight finish. */
@@ -361,8 +361,20 @@ export class StepExecutor {
 /** The state a drifted service really is in, as the plan's refresh saw it (checked fresh by apply). */
 function refreshOf(d: DriftEntry): JournalEntry {
   const running = RUNNING.has(d.observed);
-  const state: ObservedState = d.observed === 'ready' || d.observed === 'down' || d.observed === 'failed' || d.observed === 'absent' ? d.observed : running ? 'up' : 'down';
-  return { type: 'refresh', service: d.name, change: { op: 'observe', observed: { state, at: now() }, desired: running ? 'up' : 'down' } };
+  // `starting` stays what it is: "up" would promise a ready service that may never be.
+  const state: ObservedState =
+    d.observed === 'ready' || d.observed === 'starting' || d.observed === 'down' || d.observed === 'failed' || d.observed === 'absent' ? d.observed : running ? 'up' : 'down';
+  return { type: 'refresh', service: d.name, change: { op: 'observe', observed: { state, at: now() }, desired: desiredAfterRefresh(d) } };
+}
+
+/**
+ * What the state records as wanted for a drifted service: what runs. A service starting and not
+ * ready keeps what was recorded, as an install is recorded down until its start completes: its
+ * start step records it up once ready, and a start that fails or is interrupted leaves no false "up".
+ */
+function desiredAfterRefresh(d: DriftEntry): 'up' | 'down' {
+  if (d.observed === 'starting') return d.recorded;
+  return RUNNING.has(d.observed) ? 'up' : 'down';
 }
 
 function insertSorted(list: number[], value: number): void {

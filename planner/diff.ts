@@ -30,6 +30,11 @@ export interface DiffInput {
   /** The engine's status by service name; null when not refreshing (--refresh=false, --live-from). */
   observed: Record<string, ServiceStatus> | null;
   options?: Partial<PlanOptions>;
+  /**
+   * ISO time of the refresh: a drift that has lasted since a time the engine gives then says how
+   * long before the plan that was. Without it only the time is given.
+   */
+  now?: string;
 }
 
 /** Fields whose change needs no process change: the new values apply from the next start. */
@@ -48,6 +53,13 @@ interface Entry {
   afterUp: boolean;
   /** Longrun recorded as installed that the engine does not know: must be installed again. */
   absent: boolean;
+  /**
+   * Longrun the engine reports starting (wanted up, not ready). With no apply holding the lock
+   * nobody waits for it: the plan waits for its readiness in a start step (s6-rc's way after a crash).
+   */
+  notReady: boolean;
+  /** notReady, and the state shows its start never completed (not a ready service being respawned). */
+  startIncomplete: boolean;
   drift: DriftEntry | null;
   changed: string[];
   restartPaths: string[];
@@ -167,11 +179,12 @@ export function diff(input: DiffInput): Plan {
   const entries = new Map<string, Entry>();
   const drift: DriftEntry[] = [];
 
-  const isRunning = (name: string, ss: State['services'][string]): { running: boolean; absent: boolean; obs: string } => {
-    if (!observed) return { running: ss.desired === 'up', absent: false, obs: ss.desired };
+  const isRunning = (name: string, ss: State['services'][string]): { running: boolean; absent: boolean; notReady: boolean; obs: string; since?: string } => {
+    if (!observed) return { running: ss.desired === 'up', absent: false, notReady: false, obs: ss.desired };
     const st = observed[name];
-    if (!st) return { running: false, absent: ss.type === 'longrun', obs: 'absent' };
-    return { running: RUNNING.has(st.state), absent: false, obs: st.state };
+    if (!st) return { running: false, absent: ss.type === 'longrun', notReady: false, obs: 'absent' };
+    const notReady = st.state === 'starting' && ss.type === 'longrun';
+    return { running: RUNNING.has(st.state), absent: false, notReady, obs: st.state, ...(notReady && st.since ? { since: st.since } : {}) };
   };
 
   const addEntry = (oldName: string | undefined, newName: string | undefined): void => {
@@ -181,13 +194,19 @@ export function diff(input: DiffInput): Plan {
     const after = newName !== undefined ? (newSvcs[newName] as CompiledService) : null;
     let runningBefore = false;
     let absent = false;
+    let notReady = false;
+    let incomplete = false;
     let driftEntry: DriftEntry | null = null;
     const recordedUp = ss?.desired === 'up';
     if (ss && oldName !== undefined) {
       const r = isRunning(oldName, ss);
       runningBefore = r.running;
       absent = r.absent;
-      if (observed && (r.running !== recordedUp || r.absent)) {
+      notReady = r.notReady;
+      incomplete = notReady && startIncomplete(ss);
+      // A service starting and not ready is drift even when recorded up: the state promises a
+      // service that is up, and what depends on it must not start before it is ready.
+      if (observed && (r.running !== recordedUp || r.absent || r.notReady)) {
         driftEntry = {
           address: ss.address,
           name: oldName,
@@ -198,7 +217,10 @@ export function diff(input: DiffInput): Plan {
           // no record of is just as unknown to it, and an operator reads one wording for both.
           detail: r.obs === 'absent'
             ? `recorded ${ss.desired}, but the engine does not know it`
-            : `recorded ${ss.desired}, but the engine reports it ${r.obs}`,
+            : r.notReady
+              ? `recorded ${ss.desired}, but the engine reports it starting and not ready${sinceText(r.since, input.now)}${incomplete ? ': its start did not complete' : ''}`
+              : `recorded ${ss.desired}, but the engine reports it ${r.obs}`,
+          ...(r.since ? { since: r.since } : {}),
         };
         drift.push(driftEntry);
       }
@@ -213,6 +235,8 @@ export function diff(input: DiffInput): Plan {
       runningBefore,
       afterUp: newName !== undefined && afterUp.has(newName),
       absent,
+      notReady,
+      startIncomplete: incomplete,
       drift: driftEntry,
       changed: [],
       restartPaths: [],
@@ -453,7 +477,44 @@ function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, needed
     if (r.code === 'down_flipped') e.reasons = e.reasons.filter((x) => x.code !== 'down_flipped');
     e.reasons.unshift(r);
   }
+  if (waitsForReadiness(e)) {
+    // s6-rc after a crash runs the start again: it waits for readiness within timeout-up, and
+    // does not kill a process that may only be slow to get ready (a database replaying its log).
+    // `--replace` restarts it instead, for an operator who knows it is stuck.
+    const up = after.timeouts.up_ms;
+    const limit = up > 0 ? `within timeout_up (${durationText(up)})` : 'with no limit (timeout_up is not set)';
+    e.reasons.unshift({
+      code: 'not_ready',
+      text: `${e.startIncomplete ? 'its start did not complete: ' : ''}it is starting but not ready; apply waits for its readiness ${limit}`,
+    });
+  }
   if (renamed) e.reasons.push({ code: 'moved', text: `a moved block renames ${e.oldName} to ${e.newName}` });
+}
+
+/** A service left starting and not ready, which stays up and is not restarted: apply waits for it. */
+function waitsForReadiness(e: Entry): boolean {
+  return e.notReady && e.runningBefore && e.afterUp && (e.mode === 'none' || e.mode === 'update' || e.mode === 'reload');
+}
+
+/** Whether the state shows a start of it that never completed, rather than a ready service the supervisor is respawning. */
+function startIncomplete(ss: State['services'][string]): boolean {
+  return ss.desired === 'down' || ss.observed?.state === 'starting';
+}
+
+function sinceText(since: string | undefined, now: string | undefined): string {
+  if (!since) return '';
+  const ago = now ? Date.parse(now) - Date.parse(since) : Number.NaN;
+  return Number.isFinite(ago) ? ` since ${since} (${durationText(Math.max(0, Math.round(ago / 1000) * 1000))} before this plan)` : ` since ${since}`;
+}
+
+/** "1500ms", "20s", "4m12s", "2h5m": exact for timeouts, whole seconds for how long ago. */
+function durationText(ms: number): string {
+  if (ms % 1000 !== 0 && ms < 60_000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s / 60}m`;
+  const m = Math.floor((s % 3600) / 60);
+  return m ? `${Math.floor(s / 3600)}h${m}m` : `${Math.floor(s / 3600)}h`;
 }
 
 function stopsAndStartsAgain(e: Entry): boolean {
@@ -485,6 +546,7 @@ function actionsOf(e: Entry): ChangeAction[] {
     if (e.runningBefore && !e.afterUp) a.push('stop');
     if (!e.runningBefore && e.afterUp) a.push('start');
   }
+  if (waitsForReadiness(e)) a.push('start');
   return a;
 }
 
@@ -535,7 +597,7 @@ function addSteps(
       if (e.mode === 'reload') step('reload', after);
     }
   }
-  if (after && e.afterUp && (!e.runningBefore || stopping || e.mode === 'reinstall')) step(startKind(after), after);
+  if (after && e.afterUp && (!e.runningBefore || stopping || e.mode === 'reinstall' || waitsForReadiness(e))) step(startKind(after), after);
   for (let i = 1; i < chain.length; i++) graph.edge(chain[i - 1] as string, chain[i] as string);
 }
 

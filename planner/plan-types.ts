@@ -35,6 +35,7 @@ export type ActionReason =
   | 'down_flipped'
   | 'needed_by_dependent'
   | 'not_running'
+  | 'not_ready'
   | 'drift'
   | 'type_changed'
   | 'moved';
@@ -80,6 +81,11 @@ export interface DriftEntry {
   observed: string;
   /** "recorded up, but the engine reports it failed". */
   detail: string;
+  /**
+   * Set for a longrun the engine reports starting but not ready (a start nobody completed, as an
+   * apply killed mid-start leaves): the ISO time it has been in that state since, as the engine says.
+   */
+  since?: string;
 }
 
 /** The step kinds apply executes; each maps to one Engine call (see docs/plan.md). */

@@ -13,7 +13,8 @@ export interface EngineConfig {
   scandir?: string;
 }
 
-export type ObservedState = 'up' | 'ready' | 'down' | 'failed' | 'absent';
+/** `starting`: wanted up, not ready yet (readiness notification), as a refresh saw it. */
+export type ObservedState = 'up' | 'ready' | 'starting' | 'down' | 'failed' | 'absent';
 
 export interface Observation {
   state: ObservedState;

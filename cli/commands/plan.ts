@@ -95,6 +95,7 @@ export function planFromFlags(ctx: CommandContext, compiled: CompiledDb | null, 
       compiled,
       state: live.state,
       observed: live.observed,
+      now: new Date().toISOString(),
       options: {
         replace: flagList(ctx, 'replace'),
         target: flagList(ctx, 'target'),

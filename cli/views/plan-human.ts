@@ -144,7 +144,10 @@ export function renderBody(c: ResourceChange, p: Paint): string[] {
     else if (!b && a) out.push(...renderWhole('+', a, p));
     else if (a && b) out.push(...renderChanged(b, a, p, note));
   }
-  if (c.actions.includes('start') || c.actions.includes('stop')) {
+  if (c.action_reason === 'not_ready') {
+    // Running, so "up" -> "up" would hide what the start step changes.
+    out.push(`${IND}${p('yellow', '~')} state = "starting" -> "ready"`);
+  } else if (c.actions.includes('start') || c.actions.includes('stop')) {
     out.push(`${IND}${p('yellow', '~')} state = ${JSON.stringify(c.before_state)} -> ${JSON.stringify(c.after_state)}`);
   }
   return out;

@@ -246,6 +246,80 @@ describe('down flipped and drift', () => {
     expect(change(p, 'migrate')?.reason).toBe('recorded up, but the engine does not know it');
   });
 
+  describe('a longrun left starting and not ready (an apply killed while it waited for readiness)', () => {
+    // web was installed, its start begun and never completed: the state records it down.
+    const started = () => {
+      const svcs = base().map((s) => (s.name === 'web' ? longrun('web', { dependencies: ['db'], notification_fd: 3 }) : s));
+      const state = stateOf(db(svcs), { down: ['web', 'proxy'] });
+      const observed = statusOf(state, { web: 'starting' });
+      (observed['web'] as { since: string }).since = '2026-11-25T01:00:00.000Z';
+      return { svcs, state, observed };
+    };
+
+    test('is drift with since when, and the plan waits for its readiness in a start step, before what depends on it starts', () => {
+      const { svcs, state, observed } = started();
+      const p = diff({ compiled: db(svcs), state, observed, options: {}, now: '2026-11-25T01:04:12.400Z' });
+      expect(p.drift).toEqual([
+        {
+          address: 'longrun.web',
+          name: 'web',
+          type: 'longrun',
+          recorded: 'down',
+          observed: 'starting',
+          detail: 'recorded down, but the engine reports it starting and not ready since 2026-11-25T01:00:00.000Z (4m12s before this plan): its start did not complete',
+          since: '2026-11-25T01:00:00.000Z',
+        },
+      ]);
+      expect(change(p, 'web')).toMatchObject({
+        actions: ['start'],
+        action_reason: 'not_ready',
+        reason: 'its start did not complete: it is starting but not ready; apply waits for its readiness within timeout_up (5s)',
+        before_state: 'up',
+        after_state: 'up',
+      });
+      expect(p.summary.start).toBe(2);
+      expect(hasEdgePath(p, 'start:web', 'start:proxy')).toBe(true);
+      expect(stepIds(p)).toEqual(['start:web', 'start:proxy']);
+    });
+
+    test('without the time of the refresh, only since when', () => {
+      const { svcs, state, observed } = started();
+      const p = diff({ compiled: db(svcs), state, observed, options: {} });
+      expect(p.drift[0]?.detail).toBe('recorded down, but the engine reports it starting and not ready since 2026-11-25T01:00:00.000Z: its start did not complete');
+    });
+
+    test('a timeout_up set meanwhile is an update, and the start waits within it', () => {
+      const { svcs, state, observed } = started();
+      const next = svcs.map((s) => (s.name === 'web' ? longrun('web', { dependencies: ['db'], notification_fd: 3, timeouts: { ...s.timeouts, up_ms: 1500 } }) : s));
+      const p = diff({ compiled: db(next), state, observed, options: {} });
+      expect(change(p, 'web')).toMatchObject({ actions: ['update', 'start'], action_reason: 'not_ready' });
+      expect(change(p, 'web')?.reason).toMatch(/^its start did not complete: it is starting but not ready; apply waits for its readiness within timeout_up \(1500ms\); timeouts\.up_ms changed/);
+      expect(stepIds(p)).toEqual(['update:web', 'start:web', 'start:proxy']);
+      expect(p.steps.find((s) => s.id === 'start:web')?.timeout_ms).toBe(1500);
+    });
+
+    test('--replace restarts it instead; a changed run restarts it; down = true stops it', () => {
+      const { svcs, state, observed } = started();
+      let p = diff({ compiled: db(svcs), state, observed, options: { replace: ['longrun.web'] } });
+      expect(change(p, 'web')?.actions).toEqual(['restart']);
+      expect(stepIds(p)).toEqual(['stop:web', 'start:web', 'start:proxy']);
+      const changed = svcs.map((s) => (s.name === 'web' ? longrun('web', { dependencies: ['db'], notification_fd: 3, run: { argv: ['sleep', '7'] } }) : s));
+      p = diff({ compiled: db(changed), state, observed, options: {} });
+      expect(change(p, 'web')).toMatchObject({ actions: ['restart'], action_reason: 'definition_changed' });
+      const down = svcs.filter((s) => s.name !== 'proxy').map((s) => (s.name === 'web' ? longrun('web', { dependencies: ['db'], notification_fd: 3, down: true }) : s));
+      p = diff({ compiled: db(down), state, observed, options: {} });
+      expect(change(p, 'web')?.actions).toEqual(['update', 'stop']);
+      expect(p.drift).toHaveLength(1);
+    });
+
+    test('recorded up and starting (respawned by its supervisor) is drift too, without "did not complete"', () => {
+      const state = stateOf(db(base()));
+      const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'starting' }), options: {} });
+      expect(p.drift[0]?.detail).toBe('recorded up, but the engine reports it starting and not ready since 2026-01-01T00:00:00.000Z');
+      expect(change(p, 'cron')).toMatchObject({ actions: ['start'], action_reason: 'not_ready', reason: 'it is starting but not ready; apply waits for its readiness within timeout_up (5s)' });
+    });
+  });
+
   test('--refresh=false trusts the state and reports no drift', () => {
     const state = stateOf(db(base()));
     const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'failed' }), options: { refresh: false } });
