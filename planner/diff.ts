@@ -183,7 +183,9 @@ export function diff(input: DiffInput): Plan {
     if (!observed) return { running: ss.desired === 'up', absent: false, notReady: false, obs: ss.desired };
     const st = observed[name];
     if (!st) return { running: false, absent: ss.type === 'longrun', notReady: false, obs: 'absent' };
-    const notReady = st.state === 'starting' && ss.type === 'longrun';
+    // Only readiness makes "starting" last: without notification_fd a longrun is up once spawned,
+    // and "starting" is the moment before that (or s6-supervise between two spawns).
+    const notReady = st.state === 'starting' && ss.definition.type === 'longrun' && ss.definition.notification_fd !== undefined;
     return { running: RUNNING.has(st.state), absent: false, notReady, obs: st.state, ...(notReady && st.since ? { since: st.since } : {}) };
   };
 

@@ -313,10 +313,18 @@ describe('down flipped and drift', () => {
     });
 
     test('recorded up and starting (respawned by its supervisor) is drift too, without "did not complete"', () => {
-      const state = stateOf(db(base()));
-      const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'starting' }), options: {} });
+      const svcs = [...base().slice(0, 3), longrun('cron', { notification_fd: 3 })];
+      const state = stateOf(db(svcs));
+      const p = diff({ compiled: db(svcs), state, observed: statusOf(state, { cron: 'starting' }), options: {} });
       expect(p.drift[0]?.detail).toBe('recorded up, but the engine reports it starting and not ready since 2026-01-01T00:00:00.000Z');
       expect(change(p, 'cron')).toMatchObject({ actions: ['start'], action_reason: 'not_ready', reason: 'it is starting but not ready; apply waits for its readiness within timeout_up (5s)' });
+    });
+
+    test('without notification_fd, starting is the moment before up: running, no drift', () => {
+      const state = stateOf(db(base()));
+      const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'starting' }), options: {} });
+      expect(p.drift).toEqual([]);
+      expect(p.resource_changes).toEqual([]);
     });
   });
 
