@@ -255,7 +255,7 @@ export function diff(input: DiffInput): Plan {
     const after = newSvcs[n] as CompiledService;
     if (before.type !== after.type || replaceNames.has(n)) return false;
     const r = isRunning(n, ss);
-    if (r.absent || r.running !== afterUp.has(n) || (observed !== null && r.running !== (ss.desired === 'up'))) return false;
+    if (r.absent || r.notReady || r.running !== afterUp.has(n) || (observed !== null && r.running !== (ss.desired === 'up'))) return false;
     return changedPaths(before, after).length === 0;
   };
   for (const n in newSvcs) {
