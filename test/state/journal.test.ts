@@ -67,6 +67,19 @@ describe('journal', () => {
     expect(readJournal(dir).records.map((r) => r.seq)).toEqual([1, 2]);
   });
 
+  test('appends resolve in seq order: one that needs no fsync waits for the fsync of those before it', async () => {
+    const j = await JournalWriter.open(dir, { foldedSeq: 0, applyId: 'a3' });
+    const resolved: number[] = [];
+    const first = j.append({ type: 'step-end', step_id: 'install:db', action: 'install', service: 'db', outcome: 'ok' }).then((r) => resolved.push(r.seq));
+    const second = j.append({ type: 'step-start', step_id: 'start:web', action: 'start', service: 'web' }, { durable: false }).then((r) => resolved.push(r.seq));
+    // Both are written at once, before any fsync is done.
+    expect(readJournal(dir).records.map((r) => r.seq)).toEqual([1, 2]);
+    await Promise.all([first, second]);
+    // Whoever folds records as they resolve (apply) must never see 2 before 1.
+    expect(resolved).toEqual([1, 2]);
+    await j.close();
+  });
+
   test('a writer killed at random moments: every record it was told is durable is there, in order', async () => {
     const child = path.join(path.dirname(fileURLToPath(import.meta.url)), '../support/journal-child.js');
     for (let round = 0; round < 4; round++) {
