@@ -321,17 +321,23 @@ export class SupervisedService {
     child.on('exit', (code, signal) => handlers.exited(code, signal));
   }
 
+  /**
+   * Makes the service's log directory, once per supervisor: after that the helper's open is the
+   * only system call on the log's path, and if the live directory was removed it fails rather
+   * than recreate anything. The supervisor calls it at install, so that a first start (every
+   * start of a fresh dependency chain) does not wait for a mkdir. False when the logs are gone.
+   */
+  prepareLogDir(): boolean {
+    if (this.logDirMade) return true;
+    if (!fs.existsSync(this.host.layout.logs)) return false;
+    fs.mkdirSync(logDir(this.host.layout, this.name), { recursive: true, mode: 0o700 });
+    this.logDirMade = true;
+    return true;
+  }
+
   /** stdout and stderr for the spawner: the service's log, opened by the helper. */
   private logSlots(): [StdioSlot, StdioSlot] {
-    let log = currentLog(this.host.layout, this.name);
-    // Made once per supervisor: after that the helper's open is the only system call on the log's
-    // path, and if the live directory was removed it fails rather than recreate anything.
-    if (!this.logDirMade) {
-      if (fs.existsSync(this.host.layout.logs)) {
-        fs.mkdirSync(logDir(this.host.layout, this.name), { recursive: true, mode: 0o700 });
-        this.logDirMade = true;
-      } else log = '/dev/null';
-    }
+    const log = this.prepareLogDir() ? currentLog(this.host.layout, this.name) : '/dev/null';
     return [
       { kind: 'a', path: log },
       { kind: 'a', path: log },

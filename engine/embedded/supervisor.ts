@@ -261,11 +261,19 @@ export class Supervisor {
     }
   }
 
-  private writeDefinition(def: CompiledLongrun): void {
+  /**
+   * `fresh`: a new install, whose definition nobody has read yet. It is written in place rather
+   * than through a temp file and a rename (a file system transaction fewer per install, and a
+   * thousand installs come before the first start of a chain): torn by a SIGKILL, it is an
+   * install interrupted before its definition was written, which loadAndAdopt skips.
+   */
+  private writeDefinition(def: CompiledLongrun, fresh = false): void {
     const paths = servicePaths(this.layout, def.name);
     fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     fs.rmSync(paths.data, { recursive: true, force: true });
-    fs.mkdirSync(paths.data, { mode: 0o700 });
+    // Only a service with data files has the directory: a mkdir per install saved.
+    const dataFiles = Object.keys(def.data);
+    if (dataFiles.length > 0) fs.mkdirSync(paths.data, { mode: 0o700 });
     for (const [file, content] of Object.entries(def.data)) {
       if (file.includes('/') || file === '.' || file === '..') throw new EngineError(def.name, `data file name "${file}" must be a plain file name`);
       fs.writeFileSync(path.join(paths.data, file), content, { mode: 0o600 });
@@ -279,13 +287,15 @@ export class Supervisor {
       const { uid, gid } = resolveAccount(def.user, def.group);
       const own = (p: string): void => fs.chownSync(p, uid ?? -1, gid ?? -1);
       own(paths.dir);
-      own(paths.data);
-      for (const file of Object.keys(def.data)) own(path.join(paths.data, file));
+      if (dataFiles.length > 0) own(paths.data);
+      for (const file of dataFiles) own(path.join(paths.data, file));
       if (fs.existsSync(paths.runScript)) own(paths.runScript);
       if (fs.existsSync(paths.finishScript)) own(paths.finishScript);
     }
     // Written last: a service directory with a definition is an installed service.
-    writeFileAtomic(paths.definition, JSON.stringify(def, null, 2) + '\n');
+    const text = JSON.stringify(def, null, 2) + '\n';
+    if (fresh) fs.writeFileSync(paths.definition, text, { mode: 0o600 });
+    else writeFileAtomic(paths.definition, text);
   }
 
   private install(def: CompiledLongrun): void {
@@ -295,10 +305,11 @@ export class Supervisor {
       this.update(def);
       return;
     }
-    this.writeDefinition(def);
+    this.writeDefinition(def, true);
     const svc = new SupervisedService(def, this);
     this.services.set(def.name, svc);
     svc.persist();
+    svc.prepareLogDir();
     // s6's `down` file: installed services start unless marked down. rcform installs everything
     // down and lets apply start it, so `down` only matters when the supervisor itself restarts
     // them after a clean stop (see shutdown).
