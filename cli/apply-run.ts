@@ -30,7 +30,7 @@ import type { State } from '../state/state-types.js';
  * holds every record meanwhile; the fold only keeps state.json close behind it.
  */
 const FOLD_INTERVAL_MS = 2000;
-const FOLD_SHARE = 40;
+const FOLD_SHARE = 100;
 
 export interface ExecuteOptions {
   ctx: CommandContext;

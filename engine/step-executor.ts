@@ -194,12 +194,16 @@ export class StepExecutor {
     let outcome: StepOutcome = 'ok';
     let error: string | undefined;
     let change: ServiceChange | undefined;
-    // The start record is not waited for: only a completed step must be durable before its
-    // dependents begin, and the end record's fsync (group commit, in seq order) covers it too.
+    // The engine's request goes out first (execute runs up to its first wait), the start record
+    // right after it, in the same turn: on a serial chain the supervisor is at work while the
+    // record is written. The record is not waited for: only a completed step must be durable
+    // before its dependents begin, and the end record's fsync (group commit, in seq order)
+    // covers it too. A crash between the two leaves a change the next plan's refresh sees.
+    const executing = this.execute(step);
     const startRecorded = this.record([{ type: 'step-start', step_id: step.id, action: step.action, service }], false);
     startRecorded.catch(() => undefined);
     try {
-      change = await this.execute(step);
+      change = await executing;
       await startRecorded;
       this.track(service, change);
     } catch (err) {
