@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CompiledDb, CompiledOneshot, CompiledService } from '../lang/compile/compiled-db.js';
 import { RUNNING } from '../planner/diff.js';
 import type { DriftEntry, Plan, PlanStep, ResourceChange } from '../planner/plan-types.js';
@@ -60,6 +61,10 @@ export class StepExecutor {
   private readonly runs = new Map<string, 'up' | 'down'>();
 
   constructor(private readonly o: ExecutorOptions) {
+    // Every step in flight listens on these (the engine's request, a oneshot's process), and
+    // removes its listener when done: with --parallelism above 10, Node's leak warning would be
+    // printed to the operator's stderr for nothing.
+    setMaxListeners(0, this.soft.signal, this.hard.signal);
     for (const c of o.plan.resource_changes) {
       this.changeByName.set(c.name, c);
       if (c.previous_name) this.changeByName.set(c.previous_name, c);

@@ -433,6 +433,23 @@ test('--parallelism 3: six independent slow starts, never more than three at onc
   for (const n of Object.keys(specs)) expect(st[n]?.state).toBe('ready');
 }, 120_000);
 
+test('twelve starts in flight at once (default parallelism): nothing on stderr, no listener-leak warning', async () => {
+  const specs: Record<string, ServiceSpec> = {};
+  // Ready only after a pause, so that all twelve starts are waiting on the engine together.
+  for (let i = 0; i < 12; i++) {
+    specs[`p${i}`] = {
+      type: 'longrun',
+      run: { script: "#!/bin/sh\nsleep 0.5\nprintf '\\n' >&3\nexec sleep 1000\n" },
+      notification_fd: 3,
+      timeouts: { up_ms: 60_000, down_ms: 10_000, kill_ms: 2000, finish_ms: 2000 },
+    };
+  }
+  const r = fx.rc(['apply', '--compiled', fx.writeDb('v1.json', specs), '--auto-approve']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(mostStepsInFlight(fx.live)).toBeGreaterThan(10);
+}, 120_000);
+
 test('destroy without a terminal refuses and names the way to review a destroy plan first, which works', async () => {
   expect(fx.rc(['apply', '--compiled', fx.writeDb('v1.json', { svc: { type: 'longrun' } }), '--auto-approve']).code).toBe(0);
   let r = fx.rc(['destroy']);
