@@ -74,13 +74,13 @@ longrun "after" {
 }
 
 /** Runs the CLI in the background, keeping its output. */
-function background(o: Op, args: string[]): { pid: number; output: () => string; exit: Promise<number | null>; kill(): void } {
+function background(o: Op, args: string[]): { pid: number; output: () => string; exit: Promise<number | null>; kill(signal?: NodeJS.Signals): void } {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: o.root, env: { ...process.env, RCFORM_LIVE: o.live, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { pid: child.pid as number, output: () => out, exit, kill: () => child.kill('SIGKILL') };
+  return { pid: child.pid as number, output: () => out, exit, kill: (signal = 'SIGKILL') => child.kill(signal) };
 }
 
 /** init, apply, SIGKILL of apply once the engine reports `stuck` starting, force-unlock: what the crash leaves. */
@@ -196,6 +196,29 @@ const scenarios: [string, (o: Op) => Promise<void>][] = [
 
     // What remains is a start, as after any failed start: no drift left.
     r = o.rc(['plan', 'src']);
+    expect(r.stdout).not.toContain('differ from the live state');
+    expect(planLines(r.stdout)).toEqual([
+      '# longrun.after will be started because it is installed but not running',
+      '# longrun.stuck will be started because it is installed but not running',
+    ]);
+  }],
+  ['interrupted (SIGTERM, as Ctrl-C twice) while it waits again, it is brought down, not left starting', async (o) => {
+    const stuck = await crashWhileStarting(o);
+    ok(o.rc(['plan', 'src', '--out', 'p.plan']));
+    const apply = background(o, ['apply', 'p.plan']);
+    await waitFor('the start of stuck under way', () => apply.output().includes('longrun.stuck: start started'), 60_000);
+    apply.kill('SIGTERM');
+    expect(await apply.exit).toBe(1);
+    expect(apply.output()).toMatch(/longrun\.stuck: start interrupted/);
+    expect(apply.output()).toMatch(/Apply interrupted: 0 done, 0 failed, 1 interrupted, 1 not started\./);
+
+    const st = o.status();
+    expect(st['stuck']).toMatchObject({ wanted: 'down' });
+    expect(st['stuck']?.state).not.toBe('starting');
+    expect(alive(stuck.pid)).toBe(false);
+    expect(st['after']?.state).toBe('down');
+    expect(stateOf(o).services['stuck']?.desired).toBe('down');
+    const r = o.rc(['plan', 'src']);
     expect(r.stdout).not.toContain('differ from the live state');
     expect(planLines(r.stdout)).toEqual([
       '# longrun.after will be started because it is installed but not running',
