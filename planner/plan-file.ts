@@ -3,6 +3,7 @@ import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import type { EngineConfig } from '../state/state-types.js';
 import { sha256Hex } from '../lang/sha256.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan-types.js';
+import { trailingChecksumOk } from '../state/trailing-checksum.js';
 
 // A saved plan (`rcform plan --out FILE`): everything apply needs to execute exactly what the
 // reviewer saw, without the source — the compiled database, the live lineage and serial it was
@@ -137,7 +138,7 @@ export function decodePlanFile(text: string, name: string, bytes?: Uint8Array): 
   // The bytes as written first (encodePlanFilePieces embeds the compiled database as it was read,
   // which need not be what JSON.stringify makes of it); then the content serialised again, which
   // is how encodePlanFile's checksum reads and what a re-indented file still matches.
-  const expected = typeof checksum === 'string' && writtenChecksumOk(text, checksum, bytes) ? checksum : planFileChecksum(content as PlanFile);
+  const expected = typeof checksum === 'string' && trailingChecksumOk(text, checksum, CHECKSUM_TAIL, '}', bytes) ? checksum : planFileChecksum(content as PlanFile);
   if (checksum !== expected) {
     throw new PlanFileError(`${name}: checksum mismatch: the plan file was altered or corrupted after it was written (stored ${String(checksum)}, content hashes to ${expected}); make a new plan`);
   }
@@ -146,17 +147,6 @@ export function decodePlanFile(text: string, name: string, bytes?: Uint8Array): 
 
 // `..."last": value,"checksum":"sha256:HEX"}\n` at the very end of the file, as the encoders write it.
 const CHECKSUM_TAIL = /,"checksum":"(sha256:[0-9a-f]{64})"\}\n?$/;
-
-/** Whether the file ends in the checksum of exactly the bytes before it (the tail is ASCII). */
-function writtenChecksumOk(text: string, stored: string, bytes?: Uint8Array): boolean {
-  const m = CHECKSUM_TAIL.exec(text.slice(-128));
-  if (!m || m[1] !== stored) return false;
-  const tail = (m[0] as string).length;
-  const h = createHash('sha256');
-  if (bytes) h.update(bytes.subarray(0, bytes.length - tail));
-  else h.update(text.slice(0, text.length - tail));
-  return `sha256:${h.update('}').digest('hex')}` === stored;
-}
 
 /**
  * The names whose engine status a plan depends on: every service a step acts on, and every

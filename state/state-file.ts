@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { schemaValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from './atomic-write.js';
 import { canonicalJson } from './canonical-json.js';
@@ -7,6 +7,7 @@ import { sha256Hex } from '../lang/sha256.js';
 import { liveLayout } from './live-dir.js';
 import { STATE_FORMAT_VERSION, type EngineConfig, type State } from './state-types.js';
 import { readFileText, readTextFile } from './read-text.js';
+import { trailingChecksumOk } from './trailing-checksum.js';
 
 // Reading and writing state.json. The file carries a checksum over its own content so that a
 // torn write or a hand edit is refused with a message naming the file and the problem: a state
@@ -78,28 +79,13 @@ export function newState(engine: EngineConfig): State {
 /** The bytes written to disk (see layoutState), checksum last. */
 export function serializeState(state: State): string {
   const { checksum: _old, ...rest } = state as State & { checksum?: string };
-  // Serialised once; the checksum member goes last, where writtenChecksumOk() expects it.
+  // Serialised once; the checksum member goes last, where trailingChecksumOk() expects it.
   const body = layoutState(rest);
   return `${body.slice(0, -2)},\n  "checksum": "sha256:${sha256Hex(body)}"\n}\n`;
 }
 
 // `..."last": value,\n  "checksum": "sha256:HEX"\n}\n` at the very end of the file, as serializeState writes it.
 const CHECKSUM_TAIL = /,\n {2}"checksum": "(sha256:[0-9a-f]{64})"\n\}\n?$/;
-
-/**
- * Whether the text ends in the checksum serializeState wrote for exactly the bytes before it.
- * With the file's bytes, those are hashed as they are, rather than the text encoded again.
- */
-function writtenChecksumOk(text: string, stored: string, bytes?: Uint8Array): boolean {
-  const m = CHECKSUM_TAIL.exec(text.slice(-128));
-  if (!m || m[1] !== stored) return false;
-  // The tail is ASCII: as long in bytes as in characters.
-  const tail = (m[0] as string).length;
-  const h = createHash('sha256');
-  if (bytes) h.update(bytes.subarray(0, bytes.length - tail));
-  else h.update(text.slice(0, text.length - tail));
-  return `sha256:${h.update('\n}').digest('hex')}` === stored;
-}
 
 /** Parses and checks state.json's text (and its bytes, when the caller has them); `file` names it in errors. */
 export function parseState(text: string, file: string, bytes?: Uint8Array): State {
@@ -118,7 +104,7 @@ export function parseState(text: string, file: string, bytes?: Uint8Array): Stat
   const withSum = data as State & { checksum: string };
   // The bytes as written first; then the content re-serialised, so that a re-indented file (or
   // one written by an older rcform, over the canonical form) is still accepted.
-  const expected = writtenChecksumOk(text, withSum.checksum, bytes) ? withSum.checksum : stateChecksum(withSum);
+  const expected = trailingChecksumOk(text, withSum.checksum, CHECKSUM_TAIL, '\n}', bytes) ? withSum.checksum : stateChecksum(withSum);
   if (expected !== withSum.checksum && canonicalStateChecksum(withSum) !== withSum.checksum) {
     throw new StateFileError(
       file,
