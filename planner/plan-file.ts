@@ -122,6 +122,15 @@ export function encodePlanFile(content: PlanFile): string {
 /** Parses a plan file's text, checking its kind, format version and checksum. `name` names the
  *  file in errors. The caller validates the schema (cli/plan-file-io.ts). */
 export function decodePlanFile(text: string, name: string, bytes?: Uint8Array): PlanFile {
+  return decodePlanFileChecked(text, name, bytes).content;
+}
+
+/**
+ * decodePlanFile, also saying whether the file is byte for byte as an encoder here wrote it: its
+ * checksum verified over its own bytes, not over the content serialised again (a re-indented
+ * file still reads, but is not what any encoder wrote).
+ */
+export function decodePlanFileChecked(text: string, name: string, bytes?: Uint8Array): { content: PlanFile; asWritten: boolean } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -138,11 +147,12 @@ export function decodePlanFile(text: string, name: string, bytes?: Uint8Array): 
   // The bytes as written first (encodePlanFilePieces embeds the compiled database as it was read,
   // which need not be what JSON.stringify makes of it); then the content serialised again, which
   // is how encodePlanFile's checksum reads and what a re-indented file still matches.
-  const expected = typeof checksum === 'string' && trailingChecksumOk(text, checksum, CHECKSUM_TAIL, '}', bytes) ? checksum : planFileChecksum(content as PlanFile);
+  const asWritten = typeof checksum === 'string' && trailingChecksumOk(text, checksum, CHECKSUM_TAIL, '}', bytes);
+  const expected = asWritten ? checksum : planFileChecksum(content as PlanFile);
   if (checksum !== expected) {
     throw new PlanFileError(`${name}: checksum mismatch: the plan file was altered or corrupted after it was written (stored ${String(checksum)}, content hashes to ${expected}); make a new plan`);
   }
-  return content as PlanFile;
+  return { content: content as PlanFile, asWritten };
 }
 
 // `..."last": value,"checksum":"sha256:HEX"}\n` at the very end of the file, as the encoders write it.
