@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
@@ -8,8 +7,9 @@ import type { Plan } from '../../planner/plan-types.js';
 import { schemaValidator } from '../../schemas/validators.js';
 import { readLockInfo } from '../../state/lock.js';
 import type { EngineKind, State } from '../../state/state-types.js';
-import { CLI, planLines, runProcess, type CliResult } from '../support/cli-harness.js';
-import { alive, killGroups, waitFor } from '../support/engine-harness.js';
+import { CLI, planLines, type CliResult } from '../support/cli-harness.js';
+import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
+import { alive, waitFor } from '../support/engine-harness.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
 // apply SIGKILLed while a longrun with readiness (notification_fd) and no timeout_up is being
@@ -18,13 +18,7 @@ import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 // it, waiting for its readiness as s6-rc does after a crash; that apply converges when the service
 // gets ready, and fails clearly within a timeout_up the operator sets. On both engines.
 
-interface Op {
-  kind: EngineKind;
-  root: string;
-  live: string;
-  pids: Set<number>;
-  rc(args: string[]): CliResult;
-  status(): Record<string, ServiceStatus>;
+interface Op extends CliOperator {
   write(timeoutUp?: string): void;
 }
 
@@ -35,25 +29,10 @@ const ok = (r: CliResult): CliResult => {
 };
 
 function operator(kind: EngineKind): Op {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-stuck-'));
-  const live = path.join(root, 'live');
-  fs.mkdirSync(path.join(root, 'src'));
-  const pids = new Set<number>();
-  const rc = (args: string[]): CliResult => runProcess(args, { cwd: root, env: { RCFORM_LIVE: live, CI: 'true' }, timeoutMs: 180_000 });
+  const o = cliOperator(kind, 'rcform-stuck-');
+  const root = o.root;
   return {
-    kind,
-    root,
-    live,
-    pids,
-    rc,
-    status() {
-      const out: Record<string, ServiceStatus> = {};
-      for (const s of (JSON.parse(ok(rc(['status', '--json'])).stdout) as { services: ServiceStatus[] }).services) {
-        out[s.name] = s;
-        if (s.pid) pids.add(s.pid);
-      }
-      return out;
-    },
+    ...o,
     // `stuck` gets ready only once the file `go` exists; `after` needs it.
     write(timeoutUp) {
       fs.writeFileSync(
@@ -245,16 +224,7 @@ for (const { kind, missing } of kinds) {
     beforeEach(() => {
       o = operator(kind);
     });
-    afterEach(() => {
-      try {
-        o.status();
-      } catch {
-        // the engine may be gone already
-      }
-      o.rc(['supervise', '--stop']);
-      killGroups([...o.pids].filter(alive));
-      fs.rmSync(o.root, { recursive: true, force: true });
-    }, 120_000);
+    afterEach(() => endCliOperator(o), 120_000);
     for (const [name, run] of scenarios) test(name, () => run(o), 300_000);
   });
 }

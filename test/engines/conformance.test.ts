@@ -7,8 +7,9 @@ import type { Engine, ServiceStatus } from '../../engine/engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { EngineKind } from '../../state/state-types.js';
-import { planLines, runProcess, type CliResult } from '../support/cli-harness.js';
-import { alive as running, killGroups } from '../support/engine-harness.js';
+import { planLines, type CliResult } from '../support/cli-harness.js';
+import { alive as running } from '../support/engine-harness.js';
+import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
@@ -183,15 +184,8 @@ const asRoot = process.getuid?.() === 0;
 // supervisor's own means, and failures. What must hold is what a user sees: plans, exit codes,
 // errors naming the service and the step, the state and journal left behind, and real processes.
 
-interface Op {
-  kind: EngineKind;
-  /** The working directory of every command; the HCL lives in src/. */
-  root: string;
-  live: string;
-  pids: Set<number>;
-  rc(args: string[]): CliResult;
+interface Op extends CliOperator {
   write(hcl: string): void;
-  status(): Record<string, ServiceStatus>;
   /** Stops a service the way an operator would by hand, without rcform. */
   stopBehindBack(name: string): Promise<void>;
   /** Takes a service away from the supervisor, without rcform. */
@@ -534,11 +528,8 @@ oneshot "once" {
 ];
 
 function operator(kind: EngineKind): Op {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-conf-'));
-  const live = path.join(root, 'live');
-  fs.mkdirSync(path.join(root, 'src'));
-  const pids = new Set<number>();
-  const rc = (args: string[]): CliResult => runProcess(args, { cwd: root, env: { RCFORM_LIVE: live, CI: 'true' }, timeoutMs: 180_000 });
+  const o = cliOperator(kind, 'rcform-conf-');
+  const { root, live } = o;
   const withEngine = async (fn: (e: Engine) => Promise<void>): Promise<void> => {
     const e = await openEngine(live, { kind });
     try {
@@ -548,22 +539,8 @@ function operator(kind: EngineKind): Op {
     }
   };
   return {
-    kind,
-    root,
-    live,
-    pids,
-    rc,
+    ...o,
     write: (hcl) => fs.writeFileSync(path.join(root, 'src', 'main.hcl'), hcl),
-    status() {
-      const r = rc(['status', '--json']);
-      if (r.code !== 0) throw new Error(`status: exit ${r.code}\n${both(r)}`);
-      const out: Record<string, ServiceStatus> = {};
-      for (const s of (JSON.parse(r.stdout) as { services: ServiceStatus[] }).services) {
-        out[s.name] = s;
-        if (s.pid) pids.add(s.pid);
-      }
-      return out;
-    },
     async stopBehindBack(name) {
       if (kind === 's6') {
         // s6's own tool on the scan directory entry: the supervisor is told, rcform is not.
@@ -623,17 +600,7 @@ for (const { kind, missing } of kinds) {
     beforeEach(() => {
       o = operator(kind);
     });
-    afterEach(() => {
-      // Every process a scenario started is gone when it ends, whatever it left behind.
-      try {
-        o.status();
-      } catch {
-        // the engine may be gone already
-      }
-      o.rc(['supervise', '--stop']);
-      killGroups([...o.pids].filter(running));
-      fs.rmSync(o.root, { recursive: true, force: true });
-    }, 120_000);
+    afterEach(() => endCliOperator(o), 120_000);
     for (const [name, run] of cliScenarios) test(name, () => run(o), 300_000);
   });
 }
