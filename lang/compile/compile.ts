@@ -102,6 +102,8 @@ export function encodeDb(body: Omit<CompiledDb, 'hash'>): { db: CompiledDb; text
   const h = createHash('sha256');
   const pieces = new PieceWriter();
   // The hash is the only member that depends on the others, so its place is kept and filled last.
+  // It never comes first (`bundles` sorts before it), so every other member opens the same way in
+  // the hashed text as in the file.
   let hashPiece = -1;
   keys.forEach((k, i) => {
     const head = `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`;
@@ -111,20 +113,14 @@ export function encodeDb(body: Omit<CompiledDb, 'hash'>): { db: CompiledDb; text
       pieces.cut();
       return;
     }
-    // The text hashed has no hash member, so the member after it opens with "{" if it came first.
-    const hashedHead = i === 1 && keys[0] === 'hash' ? `{${JSON.stringify(k)}:` : head;
-    const value = body[k as Exclude<keyof CompiledDb, 'hash'>];
-    if (hashedHead !== head) {
-      pieces.add(head);
-      h.update(hashedHead);
-    } else pieces.add(head, h);
-    serialiseInto(value, pieces, h);
+    pieces.add(head, h);
+    serialiseInto(body[k], pieces, h);
   });
   pieces.add('}', h);
   const chunks = pieces.done();
   const hash = h.digest('hex');
   chunks[hashPiece] = `${chunks[hashPiece] as string}${JSON.stringify(hash)}`;
-  (chunks as string[]).push('\n');
+  chunks.push('\n');
   return {
     db: { ...body, hash },
     chunks,
