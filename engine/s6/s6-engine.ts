@@ -693,7 +693,8 @@ export class S6Engine implements Engine {
       // Linked but unsupervised: s6-svscan lost it (or is gone). Say so rather than guess.
       return { name, type: 'longrun', wanted: wantedFile, state: 'failed', since: new Date().toISOString(), restarts: 0 };
     }
-    const deaths = deathCount(i.dir) - startDeaths(i.dir);
+    const died = deathCount(i.dir);
+    const deaths = died - startDeaths(i.dir);
     const s: ServiceStatus = {
       name,
       type: 'longrun',
@@ -704,7 +705,8 @@ export class S6Engine implements Engine {
       restarts: Math.max(0, deaths - (st.wantedUp || st.up ? 0 : 1)),
     };
     if (st.pid > 0) s.pid = st.pid;
-    if (!st.up && (st.exitCode >= 0 || st.signal)) s.lastExit = { code: st.exitCode >= 0 ? st.exitCode : null, signal: st.signal };
+    // A service that never ran has a zero wait status too: no death recorded, no last exit.
+    if (!st.up && died > 0 && (st.exitCode >= 0 || st.signal)) s.lastExit = { code: st.exitCode >= 0 ? st.exitCode : null, signal: st.signal };
     return s;
   }
 

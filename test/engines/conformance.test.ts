@@ -50,6 +50,8 @@ const scenarios: [string, (c: Ctx) => Promise<void>][] = [
   ['install is down; up runs the process; stop leaves it gone', async ({ engine, st }) => {
     await engine.install(longrun('basic', { run: { argv: ['sleep', '1000'] } }));
     expect(await st('basic')).toMatchObject({ type: 'longrun', wanted: 'down', state: 'down' });
+    // Never run: no last exit to show (a zero wait status is not "exit 0").
+    expect((await st('basic'))?.lastExit).toBeUndefined();
     await engine.start('basic', T);
     const s = await st('basic');
     expect(s).toMatchObject({ wanted: 'up', state: 'up' });
