@@ -3,7 +3,7 @@ import type { ClosureItem } from '../lang/compile/closures.js';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import { compiledSchemaDigest, verifiedHash } from '../lang/compile/compile.js';
 import { schemaValidator } from '../schemas/validators.js';
-import { readFileText } from '../state/read-text.js';
+import { readNamedFile } from './read-named-file.js';
 
 // Reading a compiled database written by `rcform compile`. The file is trusted only after it
 // passes schemas/compiled.schema.json and its cross references hold: a hand-edited or truncated
@@ -13,14 +13,7 @@ import { readFileText } from '../state/read-text.js';
 export const EXIT_INVALID_DB = 4;
 
 export function readCompiledDb(file: string): CompiledDb {
-  let text: string;
-  let bytes: Buffer;
-  try {
-    ({ text, bytes } = readFileText(file));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CliError(`cannot read compiled database ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
+  const { text, bytes } = readNamedFile(file, (why) => `cannot read compiled database ${file}: ${why}`);
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -4,7 +4,7 @@ import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import { parseState, StateFileError } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 import { stateFromCompiled } from '../planner/state-from-compiled.js';
-import { readFileText } from '../state/read-text.js';
+import { readNamedFile } from './read-named-file.js';
 
 // `--live-from FILE`: plan against a file instead of a live directory — a state printed by
 // `rcform state pull`, or an older compiled database (the base branch's, in CI), meaning "live is
@@ -16,14 +16,7 @@ export interface LiveFrom {
 }
 
 export function readLiveFrom(file: string): LiveFrom {
-  let text: string;
-  let bytes: Buffer;
-  try {
-    ({ text, bytes } = readFileText(file));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CliError(`--live-from: cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
+  const { text, bytes } = readNamedFile(file, (why) => `--live-from: cannot read ${file}: ${why}`);
   // A pulled state starts with format_version then lineage; look before parsing, so a large
   // state is parsed (and checksummed) once, by parseState.
   if (/^\s*\{\s*"format_version"\s*:\s*\d+\s*,\s*"lineage"\s*:/.test(text.slice(0, 200))) {

@@ -4,7 +4,7 @@ import { compiledSchemaDigest } from '../lang/compile/compile.js';
 import { schemaValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from '../state/atomic-write.js';
 import { decodePlanFileChecked, encodePlanFileBytes, encodePlanFilePieces, PlanFileError, type PlanFile } from '../planner/plan-file.js';
-import { readFileText } from '../state/read-text.js';
+import { readNamedFile } from './read-named-file.js';
 
 // Reading and writing plan files. A plan file holds the whole compiled database and possibly
 // sensitive values, so it is written 0600, atomically. Reading checks, in order: JSON, kind,
@@ -45,14 +45,7 @@ export function parsePlanFile(text: string, file: string, bytes?: Uint8Array): P
 
 /** Reads and verifies a plan file; every problem is a one-line CliError naming the file. */
 export function readPlanFile(file: string): PlanFile {
-  let text: string;
-  let bytes: Buffer;
-  try {
-    ({ text, bytes } = readFileText(file));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CliError(`cannot read plan file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
+  const { text, bytes } = readNamedFile(file, (why) => `cannot read plan file ${file}: ${why}`);
   try {
     return parsePlanFile(text, file, bytes);
   } catch (err) {
