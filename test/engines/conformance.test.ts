@@ -8,7 +8,7 @@ import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { EngineKind } from '../../state/state-types.js';
 import { planLines, type CliResult } from '../support/cli-harness.js';
-import { alive as running } from '../support/engine-harness.js';
+import { alive } from '../support/engine-harness.js';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
@@ -19,14 +19,6 @@ import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
 type Stoppable = Engine & { shutdown(): Promise<void> };
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const sh = (body: string) => ({ script: `#!/bin/sh\n${body}\n` });
 const T = { timeoutMs: 20000 };
 
@@ -134,7 +126,7 @@ const scenarios: [string, (c: Ctx) => Promise<void>][] = [
     });
     await flows('lines after a producer restarted');
     expect((await st('sink'))?.pid).toBe(sink2?.pid);
-    expect(running(right1?.pid)).toBe(true);
+    expect(alive(right1?.pid)).toBe(true);
     for (const n of ['left', 'right', 'sink']) await engine.uninstall(n);
   }],
   ['rename keeps the same process; uninstall forgets it', async ({ engine, st }) => {
@@ -309,7 +301,7 @@ const cliScenarios: [string, (o: Op) => Promise<void>][] = [
     expect(st['worker']?.state).toBe('up');
     expect(st['spare']?.state).toBe('down');
     expect(st['setup']?.state).toBe('up');
-    for (const n of ['db', 'web', 'worker']) expect(running(st[n]?.pid)).toBe(true);
+    for (const n of ['db', 'web', 'worker']) expect(alive(st[n]?.pid)).toBe(true);
     expect(readFile(path.join(o.root, 'setup.out'))).toBe('set up\n');
     // The run script found its data file in its working directory and its env.
     await eventually('web.out', async () => readFile(path.join(o.root, 'web.out'))?.endsWith('hello\n') || undefined);
@@ -336,8 +328,8 @@ const cliScenarios: [string, (o: Op) => Promise<void>][] = [
     expect(st['jobs']?.pid).toBe(worker1?.pid);
     expect(st['db']?.pid).toBe(db1?.pid);
     expect(st['web']?.pid).not.toBe(web1?.pid);
-    expect(running(web1?.pid)).toBe(false);
-    for (const n of ['db', 'web', 'jobs', 'spare', 'extra']) expect(running(st[n]?.pid)).toBe(true);
+    expect(alive(web1?.pid)).toBe(false);
+    for (const n of ['db', 'web', 'jobs', 'spare', 'extra']) expect(alive(st[n]?.pid)).toBe(true);
     expect(fs.readFileSync(`/proc/${st['web']?.pid}/cmdline`, 'utf8').split('\0')).toContain('1004');
     await eventually('web.out rewritten by the restarted web', async () => readFile(path.join(o.root, 'web.out'))?.endsWith('hello\n') || undefined);
 
@@ -350,13 +342,13 @@ const cliScenarios: [string, (o: Op) => Promise<void>][] = [
     ok(o.rc(['init', '--engine', o.kind]));
     ok(o.rc(['apply', 'src', '--auto-approve']));
     const st0 = o.status();
-    for (const n of ['a', 'b', 'c']) expect(running(st0[n]?.pid)).toBe(true);
+    for (const n of ['a', 'b', 'c']) expect(alive(st0[n]?.pid)).toBe(true);
 
     // SIGKILL: the supervisor's job, not rcform's. A new process, a restart counted, no drift.
     process.kill(st0['a']?.pid as number, 'SIGKILL');
     const a = await eventually('a restarted', async () => {
       const s = o.status()['a'];
-      return s?.state === 'up' && s.pid !== st0['a']?.pid && running(s.pid) ? s : undefined;
+      return s?.state === 'up' && s.pid !== st0['a']?.pid && alive(s.pid) ? s : undefined;
     });
     expect(a.restarts).toBeGreaterThanOrEqual(1);
     let r = o.rc(['plan', 'src', '-detailed-exitcode']);
@@ -364,9 +356,9 @@ const cliScenarios: [string, (o: Op) => Promise<void>][] = [
     expect(r.code).toBe(0);
 
     await o.stopBehindBack('b');
-    expect(running(st0['b']?.pid)).toBe(false);
+    expect(alive(st0['b']?.pid)).toBe(false);
     await o.removeBehindBack('c');
-    expect(running(st0['c']?.pid)).toBe(false);
+    expect(alive(st0['c']?.pid)).toBe(false);
     r = o.rc(['plan', 'src', '-detailed-exitcode', '--out', 'drift.plan']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(2);
@@ -383,7 +375,7 @@ const cliScenarios: [string, (o: Op) => Promise<void>][] = [
     const st = o.status();
     for (const n of ['a', 'b', 'c']) {
       expect(st[n]?.state).toBe('up');
-      expect(running(st[n]?.pid)).toBe(true);
+      expect(alive(st[n]?.pid)).toBe(true);
     }
     expect(st['a']?.pid).toBe(a.pid);
     r = o.rc(['plan', 'src', '-detailed-exitcode']);
@@ -410,11 +402,11 @@ oneshot "once" {
     ok(o.rc(['supervise', '--stop']));
     ok(o.rc(['apply', 'src', '--auto-approve']));
     const svc0 = o.status()['svc'];
-    expect(running(svc0?.pid)).toBe(true);
+    expect(alive(svc0?.pid)).toBe(true);
     expect(readFile(path.join(o.root, 'once.out'))).toBe('ran\n');
 
     ok(o.rc(['supervise', '--stop']));
-    await eventually('svc down with its engine', async () => (running(svc0?.pid) ? undefined : true));
+    await eventually('svc down with its engine', async () => (alive(svc0?.pid) ? undefined : true));
     const stateFile = path.join(o.live, 'state.json');
     const state0 = fs.readFileSync(stateFile, 'utf8');
 
@@ -442,7 +434,7 @@ oneshot "once" {
       // The embedded supervisor's clean stop keeps what each service wanted: svc comes back.
       svc1 = await eventually('svc brought back by its engine', async () => {
         const s = o.status()['svc'];
-        return s && s.state === 'up' && running(s.pid) ? s : undefined;
+        return s && s.state === 'up' && alive(s.pid) ? s : undefined;
       });
       expect(svc1.pid).not.toBe(svc0?.pid);
       r = o.rc(['plan', 'src', '-detailed-exitcode']);
@@ -459,7 +451,7 @@ oneshot "once" {
     expect(o.status()['idle']?.state).toBe('down');
     ok(o.rc(['apply', 'src', '--auto-approve']));
     const svc2 = o.status()['svc'];
-    expect(running(svc2?.pid)).toBe(true);
+    expect(alive(svc2?.pid)).toBe(true);
     if (svc1) expect(svc2?.pid).toBe(svc1.pid);
     r = o.rc(['plan', 'src', '-detailed-exitcode']);
     expect(both(r)).toMatch(/^No changes\./);
@@ -483,7 +475,7 @@ oneshot "once" {
     // What did start runs; what failed is down, not retried behind the operator's back.
     const st = o.status();
     expect(st['fine']?.state).toBe('up');
-    expect(running(st['fine']?.pid)).toBe(true);
+    expect(alive(st['fine']?.pid)).toBe(true);
     expect(readFile(path.join(o.root, 'prepare.out'))).toBe('prepared\n');
     for (const n of ['nope', 'mute']) {
       expect(st[n]).toMatchObject({ wanted: 'down', state: 'failed' });
@@ -520,7 +512,7 @@ oneshot "once" {
     o.write(failuresHcl(o.root, true));
     ok(o.rc(['apply', 'src', '--auto-approve']));
     const fixed = o.status();
-    for (const n of ['fine', 'nope', 'dep', 'mute', 'after']) expect(running(fixed[n]?.pid)).toBe(true);
+    for (const n of ['fine', 'nope', 'dep', 'mute', 'after']) expect(alive(fixed[n]?.pid)).toBe(true);
     expect(fixed['mute']?.state).toBe('ready');
     expect(fixed['fine']?.pid).toBe(st['fine']?.pid);
     p = o.rc(['plan', 'src', '-detailed-exitcode']);

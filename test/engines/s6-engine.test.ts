@@ -12,6 +12,7 @@ import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { runInProcess } from '../support/cli-harness.js';
 import { readState } from '../../state/state-file.js';
 import type { CompiledLongrun } from '../../lang/compile/compiled-db.js';
+import { alive } from '../support/engine-harness.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
@@ -22,14 +23,6 @@ warnS6Missing('s6 engine tests');
 if (S6_MISSING) test.skip(`s6 engine tests skipped: ${S6_MISSING}`, () => {});
 
 const openEngineLogFile = (live: string, name: string): string => serviceLogFile(live, { kind: 's6' }, name);
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const sh = (body: string) => ({ script: `#!/bin/sh\n${body}\n` });
 const T = { timeoutMs: 20000 };
 
