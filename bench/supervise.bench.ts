@@ -65,9 +65,9 @@ try {
 
   // Issue 4's "single up transition (spawn to ready)": one start at a time, as a dependency chain
   // would ask, measured from the client (request written → reply read). The kernel's vfork+exec
-  // is timed by the spawner (or, with RCFORM_SPAWNER=node, is Node's whole spawn()); everything
-  // else is the supervisor's overhead: the socket round trip, the request, the spawner's round
-  // trip, the status write and the reply.
+  // is timed by the launcher (or, with RCFORM_SPAWNER=node, is Node's whole spawn()); everything
+  // else is the supervisor's overhead: the socket round trip, the request, with a helper its
+  // round trip, the status write and the reply.
   const serial = names.slice(0, SERIAL);
   let pingTotal = 0;
   for (let i = 0; i < SERIAL; i++) {
@@ -86,7 +86,12 @@ try {
   const handlePer = (after.startMs - before.startMs) / (after.starts - before.starts);
   await Promise.all(serial.map((n) => engine.stop(n, { timeoutMs: 60_000 })));
   const bare = await bareSpawnMs(SERIAL);
-  const how = after.spawners.length > 0 ? `rcform-spawner (vfork; ${after.spawners.length} helpers)` : "Node's spawn() (RCFORM_SPAWNER=node or no helper built)";
+  const how =
+    after.launcher === 'vfork'
+      ? 'the supervisor itself (rcform-vfork.node)'
+      : after.launcher === 'helper'
+        ? `rcform-spawner (vfork; ${after.spawners.length} helpers; RCFORM_SPAWNER=helper)`
+        : "Node's spawn() (RCFORM_SPAWNER=node or nothing built)";
   console.log(`serial up, ${SERIAL} one at a time, spawned by ${how}:`);
   console.log(`  per transition, from the client:   ${perUp.toFixed(2)} ms`);
   console.log(`  of which fork/vfork + exec:        ${execPer.toFixed(2)} ms (the kernel's; the supervisor waits ${spawnPer.toFixed(2)} ms from asking to pid)`);
@@ -94,6 +99,7 @@ try {
   console.log(`    of which inside the supervisor:  ${Math.max(0, handlePer - execPer).toFixed(2)} ms (request to reply, exec excluded)`);
   console.log(`    a no-op request's round trip:    ${(pingTotal / SERIAL).toFixed(2)} ms`);
   console.log(`  for scale, Node's spawn() of sleep from a small Node process: ${bare.toFixed(2)} ms`);
+  console.log(`supervisor CPU time, all of the above: ${after.cpuMs.toFixed(0)} ms`);
   console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
   await engine.shutdown();

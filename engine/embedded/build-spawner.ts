@@ -2,18 +2,25 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// `npm run build` compiles rcform-spawner (spawner.c) beside the compiled supervisor. Without a
-// C compiler the build goes on and the supervisor spawns with Node, correct but slower: the
-// warning says so. CI installs one (.ci/run).
+// `npm run build` compiles the embedded supervisor's two ways of starting services beside it:
+// rcform-vfork.node (vfork-launcher.c: in the supervisor's own process) and rcform-spawner
+// (spawner.c: a helper process, the fallback). Without a C compiler, or without Node's headers,
+// the build goes on and the supervisor falls back as far as it must, down to Node's spawn(),
+// correct but slower: the warnings say so. CI installs a compiler (.ci/run); Node's headers come
+// with Node (<prefix>/include/node).
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const source = path.resolve(here, '../../../engine/embedded/spawner.c');
-const out = path.join(here, 'rcform-spawner');
+const sources = path.resolve(here, '../../../engine/embedded');
 const cc = process.env['CC'] ?? 'cc';
-const r = spawnSync(cc, ['-O2', '-Wall', '-o', out, source], { encoding: 'utf8' });
-if (r.status !== 0) {
-  process.stderr.write(
-    `warning: could not build ${out} with ${cc} (${r.error ? r.error.message : r.stderr.trim()}); ` +
-      'the embedded supervisor will start services with Node\'s spawn(), which is slower (docs/engine.md#spawning)\n',
-  );
+
+function compile(args: string[], out: string, consequence: string): void {
+  const r = spawnSync(cc, ['-O2', '-Wall', ...args, '-o', out], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(`warning: could not build ${out} with ${cc} (${r.error ? r.error.message : r.stderr.trim()}); ${consequence} (docs/engine.md#spawning)\n`);
+  }
 }
+
+compile([path.join(sources, 'spawner.c')], path.join(here, 'rcform-spawner'), "without it and the addon the embedded supervisor starts services with Node's spawn(), which is slower");
+// The addon's N-API and libuv symbols are Node's own: they resolve when Node loads it.
+const nodeInclude = path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node');
+compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.join(sources, 'vfork-launcher.c')], path.join(here, 'rcform-vfork.node'), 'the embedded supervisor starts services through rcform-spawner, one round trip more per start');

@@ -15,8 +15,12 @@ export interface SupervisorStats {
   spawnMs: number;
   /** Of spawnMs, the kernel's share: fork/vfork and exec. */
   execMs: number;
-  /** The pids of the vfork helpers that spawn services; none when Node's spawn() is used. */
+  /** What starts services: the in-process addon, the helpers, or Node's spawn() (docs/engine.md#spawning). */
+  launcher: 'vfork' | 'helper' | 'node';
+  /** The pids of the vfork helpers that spawn services; none unless the launcher is `helper`. */
   spawners: number[];
+  /** The supervisor's CPU time so far, user and system. */
+  cpuMs: number;
   /** Successful start requests and the time from their arrival to their reply. */
   starts: number;
   startMs: number;

@@ -31,6 +31,14 @@ export interface LaunchHandlers {
   orphaned(): void;
 }
 
+/** What starts the supervisor's services: the in-process vfork addon, a spawner helper, or Node itself. */
+export interface Launcher {
+  readonly alive: boolean;
+  launch(spec: LaunchSpec, handlers: LaunchHandlers): void;
+  /** Launches answered; their whole cost to the supervisor; of that, the kernel's vfork and exec. */
+  readonly stats: { count: number; ms: number; execMs: number };
+}
+
 /** How many helpers a supervisor keeps: RCFORM_SPAWNERS, else one per core, at most four. */
 export function spawnerCount(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env['RCFORM_SPAWNERS']);
@@ -51,8 +59,8 @@ export function spawnerBinary(env: NodeJS.ProcessEnv = process.env): string | un
   }
 }
 
-const errnoNames = new Map(Object.entries(os.constants.errno as Record<string, number>).map(([k, v]) => [v, k]));
-const signalNames = new Map(Object.entries(os.constants.signals as Record<string, number>).map(([k, v]) => [v, k as NodeJS.Signals]));
+export const errnoNames = new Map(Object.entries(os.constants.errno as Record<string, number>).map(([k, v]) => [v, k]));
+export const signalNames = new Map(Object.entries(os.constants.signals as Record<string, number>).map(([k, v]) => [v, k as NodeJS.Signals]));
 
 interface Pending {
   handlers: LaunchHandlers;
@@ -60,7 +68,7 @@ interface Pending {
   t0: number;
 }
 
-export class Spawner {
+export class Spawner implements Launcher {
   private readonly child: ChildProcess;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();

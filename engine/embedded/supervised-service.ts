@@ -8,7 +8,7 @@ import { signalName, signalNumber } from '../signals.js';
 import { currentLog, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { openLogFd } from './log-file.js';
 import { groupMembers, isSameLiveProcess, procInfo, signalGroup } from './proc.js';
-import type { LaunchHandlers, Spawner, StdioSlot } from './spawner.js';
+import type { LaunchHandlers, Launcher, StdioSlot } from './spawner.js';
 import { overwriteInPlace } from './write-file.js';
 
 // One longrun under supervision, with s6-supervise's semantics: the process runs in its own
@@ -37,8 +37,8 @@ export interface ServiceHost {
   spawnStats: { count: number; ms: number };
   /** The held-open FIFO a consumer reads from (opened on first use). */
   pipeFd(consumer: string): number;
-  /** The vfork helper that starts services, while it runs (docs/engine.md#spawning). */
-  readonly spawner: Spawner | undefined;
+  /** What starts services with vfork: the in-process addon or a helper (docs/engine.md#spawning); none for Node's spawn(). */
+  readonly spawner: Launcher | undefined;
 }
 
 /** s6-supervise's throttle: a service is never spawned twice within this many milliseconds. */
@@ -258,7 +258,7 @@ export class SupervisedService {
     else this.launchWithNode(account, handlers);
   }
 
-  private launchWithSpawner(spawner: Spawner, handlers: LaunchHandlers): void {
+  private launchWithSpawner(spawner: Launcher, handlers: LaunchHandlers): void {
     const paths = servicePaths(this.host.layout, this.name);
     const stdio: (StdioSlot | undefined)[] = [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()];
     // The supervisor holds each FIFO open (pipeFd); the helper opens it again by name.

@@ -10,7 +10,8 @@ import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLa
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, type Reply, type Request } from './protocol.js';
-import { Spawner, spawnerBinary, spawnerCount } from './spawner.js';
+import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.js';
+import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
 import { writeFileAtomic } from './write-file.js';
 
@@ -37,6 +38,8 @@ export class Supervisor {
   /** Spawns through Node's spawn(): the time inside it (fork and exec, blocking the loop). */
   readonly spawnStats = { count: 0, ms: 0 };
   private spawners: Spawner[] = [];
+  /** The in-process launcher (rcform-vfork.node), when it is the one in use. */
+  private vfork?: VforkLauncher;
   /** From a start request's arrival to its reply: the supervisor's whole share of an up. */
   private readonly startStats = { count: 0, ms: 0 };
   private server?: net.Server;
@@ -88,7 +91,20 @@ export class Supervisor {
     for (const d of [this.layout.services, this.layout.logs, this.layout.pipes, this.layout.oneshots]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   }
 
+  /**
+   * RCFORM_SPAWNER: unset or `vfork`, the addon (else the helpers, else Node); `helper`, the
+   * helpers (else Node); `node`, Node's spawn(). The last two are there to compare, and as ways out.
+   */
   private startSpawner(env: NodeJS.ProcessEnv): void {
+    const choice = env['RCFORM_SPAWNER'];
+    if (choice !== undefined && choice !== '' && !['vfork', 'helper', 'node'].includes(choice)) {
+      process.stderr.write(`rcform supervise: RCFORM_SPAWNER=${choice} is not one of vfork, helper, node; using the default\n`);
+    }
+    if (choice !== 'helper' && choice !== 'node') {
+      this.vfork = VforkLauncher.open();
+      if (this.vfork) return;
+      if (choice === 'vfork') process.stderr.write(`rcform supervise: cannot load rcform-vfork.node (${loadVforkAddon().error}); services are started through rcform-spawner\n`);
+    }
     const binary = spawnerBinary(env);
     if (!binary) return;
     for (let i = spawnerCount(env); i > 0; i--) {
@@ -97,8 +113,9 @@ export class Supervisor {
     }
   }
 
-  /** The least busy helper, or none (then services are spawned by Node). */
-  get spawner(): Spawner | undefined {
+  /** The addon, else the least busy helper, else none (then services are spawned by Node). */
+  get spawner(): Launcher | undefined {
+    if (this.vfork) return this.vfork;
     let best: Spawner | undefined;
     for (const s of this.spawners) if (s.alive && (!best || s.inFlight < best.inFlight)) best = s;
     return best;
@@ -223,11 +240,13 @@ export class Supervisor {
         return this.status();
       case 'stats':
         return {
-          spawns: this.spawnStats.count + sum(this.spawners.map((s) => s.stats.count)),
-          spawnMs: this.spawnStats.ms + sum(this.spawners.map((s) => s.stats.ms)),
-          // Node's spawn() is fork and exec from end to end; the spawner times its vfork and exec itself.
-          execMs: this.spawnStats.ms + sum(this.spawners.map((s) => s.stats.execMs)),
+          spawns: this.spawnStats.count + sum(this.launchers().map((s) => s.stats.count)),
+          spawnMs: this.spawnStats.ms + sum(this.launchers().map((s) => s.stats.ms)),
+          // Node's spawn() is fork and exec from end to end; the launchers time their vfork and exec themselves.
+          execMs: this.spawnStats.ms + sum(this.launchers().map((s) => s.stats.execMs)),
+          launcher: this.vfork ? 'vfork' : this.spawners.length > 0 ? 'helper' : 'node',
           spawners: this.spawners.map((s) => s.pid as number),
+          cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
           starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
       case 'shutdown':
         // After the reply is on its way: with nothing to stop, shutdown ends every connection at
@@ -237,6 +256,10 @@ export class Supervisor {
       default:
         throw new SupervisorError(`unknown request ${(req as { op: string }).op}`);
     }
+  }
+
+  private launchers(): Launcher[] {
+    return this.vfork ? [this.vfork, ...this.spawners] : this.spawners;
   }
 
   private get(name: string): SupervisedService {
@@ -439,6 +462,7 @@ export class Supervisor {
       }
       this.timers.forEach((t) => clearInterval(t));
       await Promise.all(this.spawners.map((s) => s.close()));
+      this.vfork?.close();
       for (const fd of this.pipeFds.values()) fs.closeSync(fd);
       this.pipeFds.clear();
       const closing = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

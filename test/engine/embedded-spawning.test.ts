@@ -7,8 +7,9 @@ import { procInfo } from '../../engine/embedded/proc.js';
 import { openEngine, startEngine } from '../../engine/open-engine.js';
 import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, waitFor } from '../support/engine-harness.js';
 
-// How the embedded supervisor starts processes: through rcform-spawner (vfork, many in flight
-// at once), and with Node's spawn() when the helper is not there or has died. Real processes.
+// How the embedded supervisor starts processes: in its own process through rcform-vfork.node (the
+// default), through rcform-spawner helpers (RCFORM_SPAWNER=helper, or when the addon cannot
+// load), and with Node's spawn() when no helper is there or all have died. Real processes.
 
 let live: string;
 let engine: EmbeddedEngine;
@@ -36,9 +37,100 @@ afterEach(() => endEmbedded(live, engine, seenPids));
 
 const ready = (name: string, marker: string): ReturnType<typeof longrun> => longrun(name, { notification_fd: 3, run: { script: `#!/bin/sh\necho >&3\nexec sleep ${marker}\n` } });
 
-describe('embedded supervisor: spawning', () => {
-  test('many starts at once all reach ready, each a child of a spawner, in its own session', async () => {
+const HELPER = { RCFORM_SPAWNER: 'helper' };
+
+describe('embedded supervisor: spawning in its own process (rcform-vfork.node)', () => {
+  test('the default: many starts at once all reach ready, each a child of the supervisor, in its own session', async () => {
     await open();
+    expect(await engine.stats()).toMatchObject({ launcher: 'vfork', spawners: [] });
+    const names = Array.from({ length: 40 }, (_, i) => `many${i}`);
+    await Promise.all(names.map((n) => engine.install(ready(n, '3650'))));
+    await Promise.all(names.map((n) => engine.start(n, { timeoutMs: 60_000 })));
+    const pids: number[] = [];
+    for (const n of names) {
+      const st = await status(n);
+      expect(st.state).toBe('ready');
+      expect(procInfo(st.pid as number)).toMatchObject({ session: st.pid, pgrp: st.pid, ppid: supervisorPid() });
+      pids.push(st.pid as number);
+    }
+    expect(processesWith('sleep 3650', live).sort()).toEqual([...pids].sort());
+    const stats = await engine.stats();
+    expect(stats.spawns).toBeGreaterThanOrEqual(40);
+    expect(stats.execMs).toBeGreaterThan(0);
+    await Promise.all(names.map((n) => engine.stop(n, { timeoutMs: 60_000 })));
+    expect(processesWith('sleep 3650', live)).toEqual([]);
+  });
+
+  test("finish, deaths and restarts, beside a service Node spawns (another account) in the same supervisor", async () => {
+    await open();
+    const out = path.join(live, 'finish.out');
+    await engine.install(
+      longrun('finishes', {
+        run: { script: '#!/bin/sh\nexec sleep 3651\n' },
+        finish: { script: `#!/bin/sh\necho "$PPID $1 $2" >> ${out}\n` },
+      }),
+    );
+    // An account, even our own, sends the start through Node's spawn() (setuid in the child).
+    const nodeSpawned = process.getuid?.() === 0;
+    await engine.install(longrun('bynode', { ...(nodeSpawned ? { user: 'root' } : {}), run: { argv: ['sleep', '3652'] } }));
+    await engine.start('finishes', { timeoutMs: 10_000 });
+    await engine.start('bynode', { timeoutMs: 10_000 });
+    const first = await status('finishes');
+    const other = await status('bynode');
+    process.kill(first.pid as number, 'SIGTERM');
+    process.kill(other.pid as number, 'SIGKILL');
+    const line = await waitFor('finish ran', () => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n')[0]);
+    const [ppid, code, sig] = (line as string).split(' ');
+    expect(Number(ppid)).toBe(supervisorPid());
+    expect([code, sig]).toEqual(['256', '15']);
+    const back = await waitFor('restarted', async () => {
+      const st = await status('finishes');
+      return st.pid !== undefined && st.pid !== first.pid && st.state === 'up' ? st : undefined;
+    });
+    const otherBack = await waitFor('the other restarted', async () => {
+      const st = await status('bynode');
+      return st.pid !== undefined && st.pid !== other.pid && st.state === 'up' ? st : undefined;
+    });
+    // Each death seen as it was, by whoever waits for that child.
+    expect(back).toMatchObject({ restarts: 1, lastExit: { code: null, signal: 'SIGTERM' } });
+    expect(otherBack).toMatchObject({ restarts: 1, lastExit: { code: null, signal: 'SIGKILL' } });
+    expect(procInfo(back.pid as number)?.ppid).toBe(supervisorPid());
+    await engine.stop('finishes', { timeoutMs: 10_000 });
+    await engine.stop('bynode', { timeoutMs: 10_000 });
+    expect(processesWith('sleep 3651', live)).toEqual([]);
+    expect(processesWith('sleep 3652', live)).toEqual([]);
+  });
+
+  test('a SIGKILLed supervisor leaves its services running; the next one adopts them and sees their deaths', async () => {
+    await open();
+    await engine.install(ready('stays', '3653'));
+    await engine.install(longrun('plain', { run: { argv: ['sleep', '3654'] } }));
+    await engine.start('stays', { timeoutMs: 10_000 });
+    await engine.start('plain', { timeoutMs: 10_000 });
+    const st = await status('stays');
+    const plain = await status('plain');
+    const sup = supervisorPid();
+    process.kill(sup, 'SIGKILL');
+    await waitFor('supervisor gone', () => !alive(sup));
+    expect(alive(st.pid)).toBe(true);
+    expect(alive(plain.pid)).toBe(true);
+    await engine.close();
+    await open();
+    expect(await status('stays')).toMatchObject({ pid: st.pid, state: 'ready', adopted: true });
+    expect(await status('plain')).toMatchObject({ pid: plain.pid, state: 'up', adopted: true });
+    process.kill(plain.pid as number, 'SIGKILL');
+    const back = await waitFor('restarted', async () => {
+      const s = await status('plain');
+      return s.pid !== undefined && s.pid !== plain.pid && s.state === 'up' ? s : undefined;
+    });
+    expect(back.restarts).toBe(1);
+    expect(procInfo(back.pid as number)?.ppid).toBe(supervisorPid());
+  });
+});
+
+describe('embedded supervisor: spawning through rcform-spawner helpers (RCFORM_SPAWNER=helper)', () => {
+  test('many starts at once all reach ready, each a child of a spawner, in its own session', async () => {
+    await open(HELPER);
     const { spawners } = await engine.stats();
     expect(spawners.length).toBeGreaterThan(0);
     const names = Array.from({ length: 40 }, (_, i) => `many${i}`);
@@ -59,7 +151,7 @@ describe('embedded supervisor: spawning', () => {
   });
 
   test('finish is started by the spawner too, with the exit code and signal of the death', async () => {
-    await open();
+    await open(HELPER);
     const { spawners } = await engine.stats();
     const out = path.join(live, 'finish.out');
     await engine.install(
@@ -85,7 +177,7 @@ describe('embedded supervisor: spawning', () => {
   });
 
   test('a stop that arrives while the spawn is on its way: the start fails, the service ends down, no process is left', async () => {
-    await open();
+    await open(HELPER);
     await engine.install(longrun('racer', { run: { argv: ['sleep', '3631'] } }));
     const start = engine.start('racer', { timeoutMs: 10_000 });
     const stop = engine.stop('racer', { timeoutMs: 10_000 });
@@ -96,7 +188,7 @@ describe('embedded supervisor: spawning', () => {
   });
 
   test('RCFORM_SPAWNERS helpers; one killed: its services run on as adopted ones, the others spawn', async () => {
-    await open({ RCFORM_SPAWNERS: '3' });
+    await open({ ...HELPER, RCFORM_SPAWNERS: '3' });
     const { spawners } = await engine.stats();
     expect(new Set(spawners).size).toBe(3);
     for (const pid of spawners) expect(procInfo(pid)?.ppid).toBe(supervisorPid());
@@ -125,7 +217,7 @@ describe('embedded supervisor: spawning', () => {
   });
 
   test('every spawner killed: Node spawns from then on, deaths are still noticed, starts still work', async () => {
-    await open();
+    await open(HELPER);
     const { spawners } = await engine.stats();
     await engine.install(longrun('keeps', { run: { argv: ['sleep', '3636'] } }));
     await engine.start('keeps', { timeoutMs: 10_000 });
@@ -152,7 +244,7 @@ describe('embedded supervisor: spawning', () => {
   });
 
   test('a SIGKILLed supervisor takes its spawners with it; the services stay for the next one', async () => {
-    await open();
+    await open(HELPER);
     const { spawners } = await engine.stats();
     await engine.install(ready('stays', '3634'));
     await engine.start('stays', { timeoutMs: 10_000 });
@@ -166,9 +258,12 @@ describe('embedded supervisor: spawning', () => {
     expect(await status('stays')).toMatchObject({ pid: st.pid, state: 'ready', adopted: true });
   });
 
+});
+
+describe("embedded supervisor: spawning with Node's spawn() (RCFORM_SPAWNER=node)", () => {
   test('RCFORM_SPAWNER=node: Node spawns, and readiness and stops work the same', async () => {
     await open({ RCFORM_SPAWNER: 'node' });
-    expect((await engine.stats()).spawners).toEqual([]);
+    expect(await engine.stats()).toMatchObject({ launcher: 'node', spawners: [] });
     await engine.install(ready('bynode', '3635'));
     await engine.start('bynode', { timeoutMs: 10_000 });
     const st = await status('bynode');
