@@ -38,8 +38,9 @@ export class Supervisor {
   /** Spawns through Node's spawn(): the time inside it (fork and exec, blocking the loop). */
   readonly spawnStats = { count: 0, ms: 0 };
   private spawners: Spawner[] = [];
-  /** The in-process launcher (rcform-vfork.node), when it is the one in use. */
+  /** The in-process launcher (rcform-vfork.node), when it is in use. */
   private vfork?: VforkLauncher;
+  private vforksThisTurn = 0;
   /** From a start request's arrival to its reply: the supervisor's whole share of an up. */
   private readonly startStats = { count: 0, ms: 0 };
   private server?: net.Server;
@@ -92,18 +93,19 @@ export class Supervisor {
   }
 
   /**
-   * RCFORM_SPAWNER: unset or `vfork`, the addon (else the helpers, else Node); `helper`, the
-   * helpers (else Node); `node`, Node's spawn(). The last two are there to compare, and as ways out.
+   * RCFORM_SPAWNER: unset, the addon and the helpers together (see `spawner`); `vfork`, the addon
+   * alone; `helper`, the helpers alone; `node`, Node's spawn(). Each falls back to what is left
+   * when its own cannot run; the last three are there to compare, and as ways out.
    */
   private startSpawner(env: NodeJS.ProcessEnv): void {
-    const choice = env['RCFORM_SPAWNER'];
-    if (choice !== undefined && choice !== '' && !['vfork', 'helper', 'node'].includes(choice)) {
+    const choice = env['RCFORM_SPAWNER'] || undefined;
+    if (choice !== undefined && !['vfork', 'helper', 'node'].includes(choice)) {
       process.stderr.write(`rcform supervise: RCFORM_SPAWNER=${choice} is not one of vfork, helper, node; using the default\n`);
     }
     if (choice !== 'helper' && choice !== 'node') {
       this.vfork = VforkLauncher.open();
-      if (this.vfork) return;
-      if (choice === 'vfork') process.stderr.write(`rcform supervise: cannot load rcform-vfork.node (${loadVforkAddon().error}); services are started through rcform-spawner\n`);
+      if (this.vfork && choice === 'vfork') return;
+      if (!this.vfork && choice === 'vfork') process.stderr.write(`rcform supervise: cannot load rcform-vfork.node (${loadVforkAddon().error}); services are started through rcform-spawner\n`);
     }
     const binary = spawnerBinary(env);
     if (!binary) return;
@@ -113,18 +115,26 @@ export class Supervisor {
     }
   }
 
-  /** The addon, else the least busy helper, else none (then services are spawned by Node). */
+  /**
+   * Who starts the next service. The first start of a turn of the event loop goes to the addon:
+   * a lone start (a chain's next step, a restart) then wakes no other process. The others of a
+   * burst (a layer of a wide DAG) go to the least busy helper: the addon's vforks are one at a
+   * time on this thread, while the helpers' proceed on other cores meanwhile.
+   */
   get spawner(): Launcher | undefined {
-    if (this.vfork) return this.vfork;
     let best: Spawner | undefined;
     for (const s of this.spawners) if (s.alive && (!best || s.inFlight < best.inFlight)) best = s;
+    if (this.vfork && (this.vforksThisTurn === 0 || !best)) {
+      if (this.vforksThisTurn++ === 0) setImmediate(() => (this.vforksThisTurn = 0));
+      return this.vfork;
+    }
     return best;
   }
 
   /** A helper died under us (it should not): the others carry on, Node's spawn() once none is left. */
   private spawnerDied(sp: Spawner): void {
     this.spawners = this.spawners.filter((s) => s !== sp);
-    if (!this.shuttingDown) process.stderr.write(`rcform supervise: spawner ${sp.pid} died; ${this.spawners.length > 0 ? `${this.spawners.length} left` : 'services are spawned by Node from now on'}\n`);
+    if (!this.shuttingDown) process.stderr.write(`rcform supervise: spawner ${sp.pid} died; ${this.spawners.length > 0 ? `${this.spawners.length} left` : this.vfork ? 'the supervisor starts every service itself from now on' : 'services are spawned by Node from now on'}\n`);
   }
 
   private claimPidFile(): void {
@@ -244,7 +254,7 @@ export class Supervisor {
           spawnMs: this.spawnStats.ms + sum(this.launchers().map((s) => s.stats.ms)),
           // Node's spawn() is fork and exec from end to end; the launchers time their vfork and exec themselves.
           execMs: this.spawnStats.ms + sum(this.launchers().map((s) => s.stats.execMs)),
-          launcher: this.vfork ? 'vfork' : this.spawners.length > 0 ? 'helper' : 'node',
+          launcher: this.vfork ? (this.spawners.length > 0 ? 'vfork+helper' : 'vfork') : this.spawners.length > 0 ? 'helper' : 'node',
           spawners: this.spawners.map((s) => s.pid as number),
           cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
           starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };

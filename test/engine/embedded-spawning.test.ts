@@ -7,9 +7,10 @@ import { procInfo } from '../../engine/embedded/proc.js';
 import { openEngine, startEngine } from '../../engine/open-engine.js';
 import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, waitFor } from '../support/engine-harness.js';
 
-// How the embedded supervisor starts processes: in its own process through rcform-vfork.node (the
-// default), through rcform-spawner helpers (RCFORM_SPAWNER=helper, or when the addon cannot
-// load), and with Node's spawn() when no helper is there or all have died. Real processes.
+// How the embedded supervisor starts processes: by default a lone start in its own process
+// through rcform-vfork.node and the rest of a burst through rcform-spawner helpers; the addon
+// alone (RCFORM_SPAWNER=vfork); the helpers alone (RCFORM_SPAWNER=helper, or when the addon cannot
+// load); Node's spawn() (RCFORM_SPAWNER=node, or when no helper is there). Real processes.
 
 let live: string;
 let engine: EmbeddedEngine;
@@ -38,10 +39,41 @@ afterEach(() => endEmbedded(live, engine, seenPids));
 const ready = (name: string, marker: string): ReturnType<typeof longrun> => longrun(name, { notification_fd: 3, run: { script: `#!/bin/sh\necho >&3\nexec sleep ${marker}\n` } });
 
 const HELPER = { RCFORM_SPAWNER: 'helper' };
+const VFORK = { RCFORM_SPAWNER: 'vfork' };
 
-describe('embedded supervisor: spawning in its own process (rcform-vfork.node)', () => {
-  test('the default: many starts at once all reach ready, each a child of the supervisor, in its own session', async () => {
+describe('embedded supervisor: the default, the addon for lone starts and helpers for bursts', () => {
+  test('serial starts are children of the supervisor; a burst is shared with the helpers; all reach ready', async () => {
     await open();
+    const { launcher, spawners } = await engine.stats();
+    expect(launcher).toBe('vfork+helper');
+    expect(spawners.length).toBeGreaterThan(0);
+    const serial = ['one', 'two', 'three'];
+    for (const n of serial) {
+      await engine.install(ready(n, '3655'));
+      await engine.start(n, { timeoutMs: 10_000 });
+      expect(procInfo((await status(n)).pid as number)?.ppid).toBe(supervisorPid());
+    }
+    const names = Array.from({ length: 40 }, (_, i) => `burst${i}`);
+    await Promise.all(names.map((n) => engine.install(ready(n, '3656'))));
+    await Promise.all(names.map((n) => engine.start(n, { timeoutMs: 60_000 })));
+    const parents = new Set<number>();
+    for (const n of names) {
+      const st = await status(n);
+      expect(st.state).toBe('ready');
+      const info = procInfo(st.pid as number);
+      expect(info).toMatchObject({ session: st.pid, pgrp: st.pid });
+      expect([supervisorPid(), ...spawners]).toContain(info?.ppid);
+      parents.add(info?.ppid as number);
+    }
+    expect([...parents].some((p) => spawners.includes(p))).toBe(true);
+    await Promise.all([...serial, ...names].map((n) => engine.stop(n, { timeoutMs: 60_000 })));
+    expect(processesWith('sleep 365', live)).toEqual([]);
+  });
+});
+
+describe('embedded supervisor: spawning in its own process alone (RCFORM_SPAWNER=vfork)', () => {
+  test('many starts at once all reach ready, each a child of the supervisor, in its own session', async () => {
+    await open(VFORK);
     expect(await engine.stats()).toMatchObject({ launcher: 'vfork', spawners: [] });
     const names = Array.from({ length: 40 }, (_, i) => `many${i}`);
     await Promise.all(names.map((n) => engine.install(ready(n, '3650'))));
@@ -62,7 +94,7 @@ describe('embedded supervisor: spawning in its own process (rcform-vfork.node)',
   });
 
   test("finish, deaths and restarts, beside a service Node spawns (another account) in the same supervisor", async () => {
-    await open();
+    await open(VFORK);
     const out = path.join(live, 'finish.out');
     await engine.install(
       longrun('finishes', {
@@ -102,7 +134,7 @@ describe('embedded supervisor: spawning in its own process (rcform-vfork.node)',
   });
 
   test('a SIGKILLed supervisor leaves its services running; the next one adopts them and sees their deaths', async () => {
-    await open();
+    await open(VFORK);
     await engine.install(ready('stays', '3653'));
     await engine.install(longrun('plain', { run: { argv: ['sleep', '3654'] } }));
     await engine.start('stays', { timeoutMs: 10_000 });
@@ -115,7 +147,7 @@ describe('embedded supervisor: spawning in its own process (rcform-vfork.node)',
     expect(alive(st.pid)).toBe(true);
     expect(alive(plain.pid)).toBe(true);
     await engine.close();
-    await open();
+    await open(VFORK);
     expect(await status('stays')).toMatchObject({ pid: st.pid, state: 'ready', adopted: true });
     expect(await status('plain')).toMatchObject({ pid: plain.pid, state: 'up', adopted: true });
     process.kill(plain.pid as number, 'SIGKILL');
