@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError, type Engine, type ServiceStatus } from '../../engine/engine.js';
 import { EmbeddedEngine } from '../../engine/embedded/client.js';
-import { groupMembers } from '../../engine/embedded/proc.js';
+import { groupMembers, procInfo } from '../../engine/embedded/proc.js';
+import { engineLayout, servicePaths } from '../../engine/embedded/layout.js';
 import { openEngine, startEngine } from '../../engine/open-engine.js';
 import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, waitFor } from '../support/engine-harness.js';
 
@@ -238,6 +239,14 @@ describe('embedded supervisor', () => {
     await engine.install(longrun('adopt-c', { run: { argv: ['sleep', '3603'] } }));
     // Dies while no supervisor watches: the next one restarts it, and says so.
     const d = await up(longrun('adopt-d', { run: { argv: ['sleep', '3610'] } }));
+    // The status files name each process by pid and start time (the start time is read a moment
+    // after the launch, once the exec is done), so that a reused pid is not taken for it.
+    for (const s of [a, b, d]) {
+      await waitFor(`${s.name}'s start time in its status file`, () => {
+        const saved = JSON.parse(fs.readFileSync(servicePaths(engineLayout(live), s.name).status, 'utf8')) as { pid?: number; starttime?: number };
+        return saved.pid === s.pid && saved.starttime !== undefined && saved.starttime === procInfo(s.pid as number)?.starttime;
+      });
+    }
     const oldSupervisor = supervisorPid();
     process.kill(oldSupervisor, 'SIGKILL');
     await waitFor('old supervisor dead', () => !alive(oldSupervisor));
