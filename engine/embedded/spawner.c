@@ -39,8 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "launch.h"
+
 #define MAX_COUNT 65536
-#define MAX_FDS 1024
 
 struct watch {
   int fd;
@@ -99,102 +100,24 @@ static int count(char *buf, size_t len, size_t *pos, long *n) {
   return 1;
 }
 
-struct slot {
-  int target;
-  int src;
-  int notify; /* the read end kept here, for kind 'n'; -1 otherwise */
-};
-
-/* The program's candidates on the child's PATH, as execvp(3) would try them; NULL-terminated. */
-static __attribute__((noinline)) char **candidates(const char *file, char **envp) {
-  char **cands = xrealloc(NULL, 2 * sizeof *cands);
-  size_t n = 0;
-  if (strchr(file, '/')) {
-    cands[n++] = strdup(file);
-  } else {
-    const char *path = "/usr/local/bin:/usr/bin:/bin";
-    for (char **e = envp; *e; e++)
-      if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
-    for (const char *p = path;;) {
-      const char *colon = strchr(p, ':');
-      size_t dl = colon ? (size_t)(colon - p) : strlen(p);
-      char *c = xrealloc(NULL, dl + strlen(file) + 2);
-      if (dl == 0) strcpy(c, file);
-      else {
-        memcpy(c, p, dl);
-        c[dl] = '/';
-        strcpy(c + dl + 1, file);
-      }
-      cands = xrealloc(cands, (n + 2) * sizeof *cands);
-      cands[n++] = c;
-      if (!colon) break;
-      p = colon + 1;
-    }
-  }
-  cands[n] = NULL;
-  return cands;
-}
-
 /* Shared with the vfork child, which sets them before _exit when it cannot exec. */
 static volatile int child_errno;
 static const char *volatile child_what;
 
-/* The vfork child: it runs in the helper's memory until exec, so it only makes system calls,
-   in a frame of its own. */
+/* The vfork child, in a frame of its own (it runs in the helper's memory until exec). */
 static __attribute__((noreturn, noinline)) void child(const char *cwd, struct slot *slots, long nslots, char **cands, char **argv, char **envp) {
-  sigset_t none;
-  sigemptyset(&none);
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (int s = 1; s < NSIG; s++)
-    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
-  /* A new session, hence its own process group: down signals the whole group. */
-  setsid();
-  if (chdir(cwd) < 0) {
-    child_errno = errno;
-    child_what = "chdir";
-    _exit(127);
-  }
-  for (long i = 0; i < nslots; i++) {
-    if (dup2(slots[i].src, slots[i].target) < 0) {
-      child_errno = errno;
-      child_what = "dup";
-      _exit(127);
-    }
-  }
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  int err = ENOENT;
-  for (char **c = cands; *c; c++) {
-    execve(*c, argv, envp);
-    if (errno != ENOENT && errno != ENOTDIR) err = errno;
-  }
-  child_errno = err;
-  _exit(127);
+  launch_child_exec(cwd, slots, nslots, cands, argv, envp, &child_errno, &child_what);
 }
 
 static void spawn_one(const char *id, const char *cwd, const char *file, char **argv, char **envp, struct slot *slots, long nslots) {
-  /* Every source descriptor is moved above every target, so no dup2 in the child clobbers a
-     source it still needs. */
-  int top = 2;
-  for (long i = 0; i < nslots; i++)
-    if (slots[i].target > top) top = slots[i].target;
-  for (long i = 0; i < nslots; i++) {
-    if (slots[i].src > top) continue;
-    int moved = fcntl(slots[i].src, F_DUPFD_CLOEXEC, top + 1);
-    if (moved < 0) {
-      out("E %s %d dup\n", id, errno);
-      for (long j = 0; j < nslots; j++) {
-        close(slots[j].src);
-        if (slots[j].notify >= 0) close(slots[j].notify);
-      }
-      return;
-    }
-    close(slots[i].src);
-    slots[i].src = moved;
+  char **cands = launch_candidates(file, envp);
+  if (!cands) die("out of memory");
+  if (launch_lift_sources(slots, nslots) < 0) {
+    out("E %s %d dup\n", id, errno);
+    launch_close_slots(slots, nslots);
+    launch_free_strings(cands);
+    return;
   }
-
-  char **cands = candidates(file, envp);
 
   sigset_t all, old;
   sigfillset(&all);
@@ -208,8 +131,7 @@ static void spawn_one(const char *id, const char *cwd, const char *file, char **
   int fork_errno = errno;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   sigprocmask(SIG_SETMASK, &old, NULL);
-  for (char **c = cands; *c; c++) free(*c);
-  free(cands);
+  launch_free_strings(cands);
   for (long i = 0; i < nslots; i++) close(slots[i].src);
 
   if (pid < 0 || child_errno) {
@@ -253,54 +175,19 @@ static size_t handle(char *buf, size_t len) {
     if (!(envp[i] = field(buf, len, &pos))) return free(argv), free(envp), 0;
   envp[envc] = NULL;
   if (!count(buf, len, &pos, &nfd)) return free(argv), free(envp), 0;
-  if (nfd > MAX_FDS) {
+  if (nfd > LAUNCH_MAX_FDS) {
     fprintf(stderr, "rcform-spawner: malformed request\n");
     exit(112);
   }
-  char *specs[MAX_FDS * 3];
+  char *specs[LAUNCH_MAX_FDS * 3];
   for (long i = 0; i < nfd * 3; i++)
     if (!(specs[i] = field(buf, len, &pos))) return free(argv), free(envp), 0;
 
-  struct slot slots[MAX_FDS];
-  long nslots = 0;
-  int failed = 0;
-  for (long i = 0; i < nfd && !failed; i++) {
-    const char *kind = specs[i * 3 + 1], *path = specs[i * 3 + 2];
-    struct slot s = {atoi(specs[i * 3]), -1, -1};
-    if (kind[0] == 'n') {
-      int p[2];
-      if (pipe2(p, O_CLOEXEC) < 0) {
-        out("E %s %d pipe\n", id, errno);
-        failed = 1;
-        break;
-      }
-      fcntl(p[0], F_SETFL, O_NONBLOCK);
-      s.notify = p[0];
-      s.src = p[1];
-    } else {
-      /* stdout and stderr are usually the same log: one open, then a dup, which has no path to walk. */
-      for (long j = 0; j < nslots && s.src < 0; j++) {
-        const char *k2 = specs[j * 3 + 1], *p2 = specs[j * 3 + 2];
-        if (k2[0] == kind[0] && kind[0] != 'n' && strcmp(p2, path) == 0) s.src = fcntl(slots[j].src, F_DUPFD_CLOEXEC, 0);
-      }
-      int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : O_RDWR;
-      if (s.src < 0) s.src = open(path, flags | O_CLOEXEC, 0600);
-      if (s.src < 0) {
-        out("E %s %d open\n", id, errno);
-        failed = 1;
-        break;
-      }
-    }
-    slots[nslots++] = s;
-  }
-  if (failed) {
-    for (long j = 0; j < nslots; j++) {
-      close(slots[j].src);
-      if (slots[j].notify >= 0) close(slots[j].notify);
-    }
-  } else {
-    spawn_one(id, cwd, file, argv, envp, slots, nslots);
-  }
+  struct slot slots[LAUNCH_MAX_FDS];
+  const char *what = "open";
+  long nslots = launch_open_slots(specs, nfd, slots, &what);
+  if (nslots < 0) out("E %s %d %s\n", id, errno, what);
+  else spawn_one(id, cwd, file, argv, envp, slots, nslots);
   free(argv);
   free(envp);
   return pos;

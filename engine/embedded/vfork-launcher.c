@@ -37,14 +37,12 @@
 #include <unistd.h>
 #include <uv.h>
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "launch.h"
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
 
-#define MAX_FDS 1024
 #define CHILD_STACK (64 * 1024)
 
 /* The child's stack: one, reused, so its pages are faulted in once rather than on every start
@@ -76,12 +74,6 @@ struct watched {
 
 /* ---- the child ----------------------------------------------------------------------------- */
 
-struct slot {
-  int target;
-  int src;
-  int notify; /* the read end kept by the supervisor, for kind 'n'; -1 otherwise */
-};
-
 struct child_args {
   const char *cwd;
   struct slot *slots;
@@ -94,88 +86,10 @@ struct child_args {
   const char *volatile what;
 };
 
-/* Runs on its own stack in the supervisor's memory until exec: system calls only, no allocation,
-   no lock that another thread of the supervisor might hold. */
+/* Runs on its own stack in the supervisor's memory until exec (launch.h). */
 static int child(void *p) {
   struct child_args *a = p;
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  /* Node's handlers (SIGINT, SIGTERM, SIGCHLD through libuv...) mean nothing in the service. */
-  for (int s = 1; s < NSIG; s++)
-    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
-  /* Most of Node's descriptors are close-on-exec already, but not all that it inherited: the
-     service gets exactly the slots it asked for. dup2 below clears the flag on the targets. */
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-    a->err = errno;
-    a->what = "close_range";
-    _exit(127);
-  }
-  /* A new session, hence its own process group: down signals the whole group. */
-  setsid();
-  if (chdir(a->cwd) < 0) {
-    a->err = errno;
-    a->what = "chdir";
-    _exit(127);
-  }
-  for (long i = 0; i < a->nslots; i++) {
-    if (dup2(a->slots[i].src, a->slots[i].target) < 0) {
-      a->err = errno;
-      a->what = "dup";
-      _exit(127);
-    }
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  int err = ENOENT;
-  for (char **c = a->cands; *c; c++) {
-    execve(*c, a->argv, a->envp);
-    if (errno != ENOENT && errno != ENOTDIR) err = errno;
-  }
-  a->err = err;
-  a->what = "exec";
-  _exit(127);
-}
-
-/* The program's candidates on the child's PATH, as execvp(3) would try them; NULL-terminated. */
-static char **candidates(const char *file, char **envp) {
-  size_t n = 0, cap = 4;
-  char **cands = malloc(cap * sizeof *cands);
-  if (!cands) return NULL;
-  if (strchr(file, '/')) {
-    cands[n++] = strdup(file);
-  } else {
-    const char *path = "/usr/local/bin:/usr/bin:/bin";
-    for (char **e = envp; *e; e++)
-      if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
-    for (const char *p = path;;) {
-      const char *colon = strchr(p, ':');
-      size_t dl = colon ? (size_t)(colon - p) : strlen(p);
-      char *c = malloc(dl + strlen(file) + 2);
-      if (!c) break;
-      if (dl == 0) strcpy(c, file);
-      else {
-        memcpy(c, p, dl);
-        c[dl] = '/';
-        strcpy(c + dl + 1, file);
-      }
-      if (n + 2 > cap) {
-        cap *= 2;
-        char **more = realloc(cands, cap * sizeof *cands);
-        if (!more) {
-          free(c);
-          break;
-        }
-        cands = more;
-      }
-      cands[n++] = c;
-      if (!colon) break;
-      p = colon + 1;
-    }
-  }
-  cands[n] = NULL;
-  return cands;
+  launch_child_exec(a->cwd, a->slots, a->nslots, a->cands, a->argv, a->envp, &a->err, &a->what);
 }
 
 /* ---- events to JavaScript ------------------------------------------------------------------ */
@@ -309,12 +223,6 @@ static char **get_strings(napi_env env, napi_value arr, uint32_t *count) {
   return out;
 }
 
-static void free_strings(char **s) {
-  if (!s) return;
-  for (char **p = s; *p; p++) free(*p);
-  free(s);
-}
-
 static napi_value result_pair(napi_env env, int first, napi_value second) {
   napi_value arr, v;
   napi_create_array_with_length(env, 2, &arr);
@@ -330,89 +238,44 @@ static napi_value failure(napi_env env, int err, const char *what) {
   return result_pair(env, -err, w);
 }
 
-static void close_slots(struct slot *slots, long n) {
-  for (long i = 0; i < n; i++) {
-    if (slots[i].src >= 0) close(slots[i].src);
-    if (slots[i].notify >= 0) close(slots[i].notify);
-  }
-}
-
 static napi_value launch_impl(napi_env env, struct instance *inst, char *file, char **argv, const char *cwd, char **envp, napi_value jslots) {
   uint32_t nspec;
   char **specs = get_strings(env, jslots, &nspec);
-  if (!specs || nspec % 3 != 0 || nspec / 3 > MAX_FDS) {
-    free_strings(specs);
+  if (!specs || nspec % 3 != 0 || nspec / 3 > LAUNCH_MAX_FDS) {
+    launch_free_strings(specs);
     napi_throw_type_error(env, NULL, "slots: [target, kind, path, ...] expected");
     return NULL;
   }
   long nfd = nspec / 3;
-  struct slot slots[MAX_FDS];
-  long nslots = 0;
-  napi_value ret = NULL;
-  for (long i = 0; i < nfd; i++) {
-    const char *kind = specs[i * 3 + 1], *path = specs[i * 3 + 2];
-    struct slot s = {atoi(specs[i * 3]), -1, -1};
-    if (kind[0] == 'n') {
-      int p[2];
-      if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-        ret = failure(env, errno, "pipe");
-        break;
-      }
-      /* Only our end is non-blocking: the service's is its own business. */
-      fcntl(p[1], F_SETFL, 0);
-      s.notify = p[0];
-      s.src = p[1];
-    } else {
-      /* stdout and stderr are usually the same log: one open, then a dup, which has no path to walk. */
-      for (long j = 0; j < nslots && s.src < 0; j++)
-        if (specs[j * 3 + 1][0] == kind[0] && strcmp(specs[j * 3 + 2], path) == 0) s.src = fcntl(slots[j].src, F_DUPFD_CLOEXEC, 0);
-      int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : O_RDWR;
-      if (s.src < 0) s.src = open(path, flags | O_CLOEXEC, 0600);
-      if (s.src < 0) {
-        ret = failure(env, errno, "open");
-        break;
-      }
-    }
-    slots[nslots++] = s;
-  }
-  if (ret) {
-    close_slots(slots, nslots);
-    free_strings(specs);
+  struct slot slots[LAUNCH_MAX_FDS];
+  const char *what = "open";
+  long nslots = launch_open_slots(specs, nfd, slots, &what);
+  if (nslots < 0) {
+    napi_value ret = failure(env, errno, what);
+    launch_free_strings(specs);
     return ret;
   }
-
-  /* Every source descriptor is moved above every target, so no dup2 in the child clobbers a
-     source it still needs. */
-  int top = 2;
-  for (long i = 0; i < nslots; i++)
-    if (slots[i].target > top) top = slots[i].target;
-  for (long i = 0; i < nslots; i++) {
-    if (slots[i].src > top) continue;
-    int moved = fcntl(slots[i].src, F_DUPFD_CLOEXEC, top + 1);
-    if (moved < 0) {
-      ret = failure(env, errno, "dup");
-      close_slots(slots, nslots);
-      free_strings(specs);
-      return ret;
-    }
-    close(slots[i].src);
-    slots[i].src = moved;
+  if (launch_lift_sources(slots, nslots) < 0) {
+    napi_value ret = failure(env, errno, "dup");
+    launch_close_slots(slots, nslots);
+    launch_free_strings(specs);
+    return ret;
   }
 
   int notify = -1;
   for (long i = 0; i < nslots; i++)
     if (slots[i].notify >= 0) notify = slots[i].notify; /* one notification fd per service */
   struct watched *w = calloc(1, sizeof *w);
-  char **cands = candidates(file, envp);
+  char **cands = launch_candidates(file, envp);
   int own_stack = __atomic_exchange_n(&shared_stack_busy, 1, __ATOMIC_ACQUIRE);
   char *stack = own_stack ? malloc(CHILD_STACK) : shared_stack;
   if (!w || !cands || !stack) {
     free(w);
-    free_strings(cands);
+    launch_free_strings(cands);
     if (own_stack) free(stack);
     else __atomic_store_n(&shared_stack_busy, 0, __ATOMIC_RELEASE);
-    close_slots(slots, nslots);
-    free_strings(specs);
+    launch_close_slots(slots, nslots);
+    launch_free_strings(specs);
     return failure(env, ENOMEM, "fork");
   }
 
@@ -434,14 +297,15 @@ static napi_value launch_impl(napi_env env, struct instance *inst, char *file, c
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (own_stack) free(stack);
   else __atomic_store_n(&shared_stack_busy, 0, __ATOMIC_RELEASE);
-  free_strings(cands);
+  launch_free_strings(cands);
   for (long i = 0; i < nslots; i++) {
     close(slots[i].src);
     slots[i].src = -1;
   }
-  free_strings(specs);
+  launch_free_strings(specs);
 
   if (pid < 0 || a.err) {
+    napi_value ret;
     if (pid < 0) ret = failure(env, fork_errno, "fork");
     else {
       siginfo_t si;
@@ -449,7 +313,7 @@ static napi_value launch_impl(napi_env env, struct instance *inst, char *file, c
       close(pidfd);
       ret = failure(env, a.err, a.what);
     }
-    close_slots(slots, nslots);
+    launch_close_slots(slots, nslots);
     free(w);
     return ret;
   }
@@ -509,9 +373,9 @@ static napi_value js_launch(napi_env env, napi_callback_info info) {
   if (!file || !argv || !cwd || !envp) napi_throw_type_error(env, NULL, "launch(file: string, argv: string[], cwd: string, env: string[], slots: string[])");
   else ret = launch_impl(env, inst, file, argv, cwd, envp, args[4]);
   free(file);
-  free_strings(argv);
+  launch_free_strings(argv);
   free(cwd);
-  free_strings(envp);
+  launch_free_strings(envp);
   return ret;
 }
 

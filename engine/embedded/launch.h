@@ -1,0 +1,201 @@
+/*
+ * What the embedded supervisor's two launchers share: rcform-spawner (spawner.c, a helper
+ * process) and rcform-vfork.node (vfork-launcher.c, in the supervisor's own process) start a
+ * service the same way, so that it cannot tell which one did. Included by both; every function
+ * is static.
+ *
+ * A start: the descriptors it asks for are opened here (launch_open_slots), moved above every
+ * target (launch_lift_sources), the program's candidates found on its PATH (launch_candidates),
+ * then the vfork child runs launch_child_exec. Failures are errno values with the step that
+ * failed: open, pipe, dup, close_range, chdir, exec.
+ */
+#ifndef RCFORM_LAUNCH_H
+#define RCFORM_LAUNCH_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define LAUNCH_MAX_FDS 1024
+
+struct slot {
+  int target;
+  int src;
+  int notify; /* the read end kept by the launcher, for kind 'n'; -1 otherwise */
+};
+
+static void launch_close_slots(struct slot *slots, long n) {
+  for (long i = 0; i < n; i++) {
+    if (slots[i].src >= 0) close(slots[i].src);
+    if (slots[i].notify >= 0) close(slots[i].notify);
+  }
+}
+
+/*
+ * Opens the slots of a request: specs is nfd triples (target, kind, path). kind: 'r' path
+ * read-only, 'a' path for appending (created 0600), 'w' path read-write (a FIFO), 'n' a
+ * notification pipe (path empty), whose read end (non-blocking) stays with the launcher. Returns
+ * the number of slots; on failure -1, *what set, errno kept, and nothing left open.
+ */
+static long launch_open_slots(char *const *specs, long nfd, struct slot *slots, const char **what) {
+  long n = 0;
+  for (long i = 0; i < nfd; i++) {
+    const char *kind = specs[i * 3 + 1], *path = specs[i * 3 + 2];
+    struct slot s = {atoi(specs[i * 3]), -1, -1};
+    if (kind[0] == 'n') {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) < 0) {
+        *what = "pipe";
+        goto fail;
+      }
+      /* Only the launcher's end is non-blocking: the service's is its own business. */
+      fcntl(p[0], F_SETFL, O_NONBLOCK);
+      s.notify = p[0];
+      s.src = p[1];
+    } else {
+      /* stdout and stderr are usually the same log: one open, then a dup, which has no path to walk. */
+      for (long j = 0; j < n && s.src < 0; j++)
+        if (specs[j * 3 + 1][0] == kind[0] && strcmp(specs[j * 3 + 2], path) == 0) s.src = fcntl(slots[j].src, F_DUPFD_CLOEXEC, 0);
+      int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : O_RDWR;
+      if (s.src < 0) s.src = open(path, flags | O_CLOEXEC, 0600);
+      if (s.src < 0) {
+        *what = "open";
+        goto fail;
+      }
+    }
+    slots[n++] = s;
+  }
+  return n;
+fail: {
+  int err = errno;
+  launch_close_slots(slots, n);
+  errno = err;
+  return -1;
+}
+}
+
+/* Every source descriptor is moved above every target, so that no dup2 in the child clobbers a
+   source it still needs. 0, or -1 with errno (and the slots still open). */
+static int launch_lift_sources(struct slot *slots, long n) {
+  int top = 2;
+  for (long i = 0; i < n; i++)
+    if (slots[i].target > top) top = slots[i].target;
+  for (long i = 0; i < n; i++) {
+    if (slots[i].src > top) continue;
+    int moved = fcntl(slots[i].src, F_DUPFD_CLOEXEC, top + 1);
+    if (moved < 0) return -1;
+    close(slots[i].src);
+    slots[i].src = moved;
+  }
+  return 0;
+}
+
+static void launch_free_strings(char **s) {
+  if (!s) return;
+  for (char **p = s; *p; p++) free(*p);
+  free(s);
+}
+
+/* The program's candidates on the child's PATH, as execvp(3) would try them; NULL-terminated,
+   or NULL when memory ran out. Worked out before the vfork: the child may not allocate. */
+static char **launch_candidates(const char *file, char **envp) {
+  size_t n = 0, cap = 4;
+  char **cands = malloc(cap * sizeof *cands);
+  if (!cands) return NULL;
+  cands[0] = NULL;
+  if (strchr(file, '/')) {
+    if (!(cands[n++] = strdup(file))) goto oom;
+  } else {
+    const char *path = "/usr/local/bin:/usr/bin:/bin";
+    for (char **e = envp; *e; e++)
+      if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+    for (const char *p = path;;) {
+      const char *colon = strchr(p, ':');
+      size_t dl = colon ? (size_t)(colon - p) : strlen(p);
+      if (n + 2 > cap) {
+        char **more = realloc(cands, 2 * cap * sizeof *cands);
+        if (!more) goto oom;
+        cands = more;
+        cap *= 2;
+      }
+      char *c = malloc(dl + strlen(file) + 2);
+      if (!c) goto oom;
+      if (dl == 0) strcpy(c, file);
+      else {
+        memcpy(c, p, dl);
+        c[dl] = '/';
+        strcpy(c + dl + 1, file);
+      }
+      cands[n++] = c;
+      cands[n] = NULL;
+      if (!colon) break;
+      p = colon + 1;
+    }
+  }
+  cands[n] = NULL;
+  return cands;
+oom:
+  cands[n] = NULL;
+  launch_free_strings(cands);
+  return NULL;
+}
+
+/*
+ * The vfork child, in the launcher's memory until exec: system calls only, no allocation, no
+ * lock that another thread of the launcher might hold. When it cannot exec it sets *err and
+ * *what (the launcher reads them once the child is gone) and exits 127. Signals are blocked by
+ * the launcher around the vfork; the child unblocks them once every handler is back to default.
+ */
+static __attribute__((noreturn)) void launch_child_exec(const char *cwd, const struct slot *slots, long nslots, char **cands, char **argv, char **envp, volatile int *err, const char *volatile *what) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  /* The launcher's handlers (Node's SIGINT, SIGTERM, libuv's SIGCHLD...) mean nothing in the service. */
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
+  /* Whatever the launcher inherited and let through is not the service's business: it gets
+     exactly the slots it asked for. dup2 below clears the flag on the targets. */
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    *err = errno;
+    *what = "close_range";
+    _exit(127);
+  }
+  /* A new session, hence its own process group: down signals the whole group. */
+  setsid();
+  if (chdir(cwd) < 0) {
+    *err = errno;
+    *what = "chdir";
+    _exit(127);
+  }
+  for (long i = 0; i < nslots; i++) {
+    if (dup2(slots[i].src, slots[i].target) < 0) {
+      *err = errno;
+      *what = "dup";
+      _exit(127);
+    }
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  int e = ENOENT;
+  for (char **c = cands; *c; c++) {
+    execve(*c, argv, envp);
+    if (errno != ENOENT && errno != ENOTDIR) e = errno;
+  }
+  *err = e;
+  *what = "exec";
+  _exit(127);
+}
+
+#endif
