@@ -2,7 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command, CompiledLongrun } from '../../lang/compile/compiled-db.js';
-import { AccountError, resolveAccount } from '../accounts.js';
+import { AccountError, resolveAccount, type Account } from '../accounts.js';
 import { EngineError, type RunState, type ServiceStatus } from '../engine.js';
 import { signalName, signalNumber } from '../signals.js';
 import { currentLog, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
@@ -294,15 +294,7 @@ export class SupervisedService {
     let child: ChildProcess;
     const t0 = performance.now();
     try {
-      child = spawn(file, args, {
-        cwd: this.def.working_dir ?? paths.dir,
-        env: { PATH: DEFAULT_PATH, ...this.def.env },
-        stdio,
-        // A new session, hence a new process group whose id is the pid: down signals the group.
-        detached: true,
-        ...(account.uid !== undefined ? { uid: account.uid } : {}),
-        ...(account.gid !== undefined ? { gid: account.gid } : {}),
-      });
+      child = this.spawnAs(account, file, args, stdio);
     } catch (err) {
       fs.closeSync(logFd);
       if (scriptFd !== undefined) fs.closeSync(scriptFd);
@@ -517,14 +509,7 @@ export class SupervisedService {
       const logFd = this.openLog();
       const stdio: StdioOptions = ['ignore', logFd, logFd];
       const { file, args, scriptFd } = commandLine(finish, paths.finishScript, account.uid !== undefined, stdio, extra);
-      const child = spawn(file, args, {
-        cwd: this.def.working_dir ?? paths.dir,
-        env: { PATH: DEFAULT_PATH, ...this.def.env },
-        stdio,
-        detached: true,
-        ...(account.uid !== undefined ? { uid: account.uid } : {}),
-        ...(account.gid !== undefined ? { gid: account.gid } : {}),
-      });
+      const child = this.spawnAs(account, file, args, stdio);
       fs.closeSync(logFd);
       if (scriptFd !== undefined) fs.closeSync(scriptFd);
       child.on('error', done);
@@ -536,6 +521,22 @@ export class SupervisedService {
         const pgid = child.pid;
         timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), limit);
       }
+    });
+  }
+
+  /**
+   * One of the service's programs (run or finish) through Node's spawn(): in its directory, with
+   * its environment, as its account, in a new session, hence a new process group whose id is the
+   * pid (down signals the group).
+   */
+  private spawnAs(account: Account, file: string, args: string[], stdio: StdioOptions): ChildProcess {
+    return spawn(file, args, {
+      cwd: this.def.working_dir ?? servicePaths(this.host.layout, this.name).dir,
+      env: { PATH: DEFAULT_PATH, ...this.def.env },
+      stdio,
+      detached: true,
+      ...(account.uid !== undefined ? { uid: account.uid } : {}),
+      ...(account.gid !== undefined ? { gid: account.gid } : {}),
     });
   }
 
