@@ -351,11 +351,12 @@ export class SupervisedService {
     // 1.3 ms median right after the launch against 0.3 ms once it is done (measured here). It is
     // read a little later instead, off the path of the reply; until then the status file has the
     // pid alone, which is all an adopting supervisor needs unless the pid is reused that soon.
+    // Bookkeeping only: it does not keep a supervisor that is stopping alive.
     setTimeout(() => {
       if (this.pid !== pid || this.abandoned) return;
       this.starttime = procInfo(pid)?.starttime;
       this.persist();
-    }, START_TIME_DELAY_MS);
+    }, START_TIME_DELAY_MS).unref();
     if (this.wanted !== 'up' || this.abandoned) {
       // Stopped (or uninstalled) while its spawn was on its way: it goes down at once.
       this.setState('stopping');
