@@ -41,6 +41,30 @@ const ready = (name: string, marker: string): ReturnType<typeof longrun> => long
 const HELPER = { RCFORM_SPAWNER: 'helper' };
 const VFORK = { RCFORM_SPAWNER: 'vfork' };
 
+/**
+ * Forty services started at once: each reaches ready in a session and process group of its own,
+ * a child of one of `parents`, and they are exactly the processes running `sleep MARKER`.
+ * Returns each one's parent.
+ */
+async function burstReady(prefix: string, marker: string, parents: number[]): Promise<{ names: string[]; ppids: number[] }> {
+  const names = Array.from({ length: 40 }, (_, i) => `${prefix}${i}`);
+  await Promise.all(names.map((n) => engine.install(ready(n, marker))));
+  await Promise.all(names.map((n) => engine.start(n, { timeoutMs: 60_000 })));
+  const pids: number[] = [];
+  const ppids: number[] = [];
+  for (const n of names) {
+    const st = await status(n);
+    expect(st.state).toBe('ready');
+    const info = procInfo(st.pid as number);
+    expect(info).toMatchObject({ session: st.pid, pgrp: st.pid });
+    expect(parents).toContain(info?.ppid);
+    pids.push(st.pid as number);
+    ppids.push(info?.ppid as number);
+  }
+  expect(processesWith(`sleep ${marker}`, live).sort()).toEqual([...pids].sort());
+  return { names, ppids };
+}
+
 describe('embedded supervisor: the default, the addon for lone starts and helpers for bursts', () => {
   test('serial starts are children of the supervisor; a burst is shared with the helpers; all reach ready', async () => {
     await open();
@@ -53,19 +77,8 @@ describe('embedded supervisor: the default, the addon for lone starts and helper
       await engine.start(n, { timeoutMs: 10_000 });
       expect(procInfo((await status(n)).pid as number)?.ppid).toBe(supervisorPid());
     }
-    const names = Array.from({ length: 40 }, (_, i) => `burst${i}`);
-    await Promise.all(names.map((n) => engine.install(ready(n, '3656'))));
-    await Promise.all(names.map((n) => engine.start(n, { timeoutMs: 60_000 })));
-    const parents = new Set<number>();
-    for (const n of names) {
-      const st = await status(n);
-      expect(st.state).toBe('ready');
-      const info = procInfo(st.pid as number);
-      expect(info).toMatchObject({ session: st.pid, pgrp: st.pid });
-      expect([supervisorPid(), ...spawners]).toContain(info?.ppid);
-      parents.add(info?.ppid as number);
-    }
-    expect([...parents].some((p) => spawners.includes(p))).toBe(true);
+    const { names, ppids } = await burstReady('burst', '3656', [supervisorPid(), ...spawners]);
+    expect(ppids.some((p) => spawners.includes(p))).toBe(true);
     await Promise.all([...serial, ...names].map((n) => engine.stop(n, { timeoutMs: 60_000 })));
     expect(processesWith('sleep 365', live)).toEqual([]);
   });
@@ -75,17 +88,7 @@ describe('embedded supervisor: spawning in its own process alone (RCFORM_SPAWNER
   test('many starts at once all reach ready, each a child of the supervisor, in its own session', async () => {
     await open(VFORK);
     expect(await engine.stats()).toMatchObject({ launcher: 'vfork', spawners: [] });
-    const names = Array.from({ length: 40 }, (_, i) => `many${i}`);
-    await Promise.all(names.map((n) => engine.install(ready(n, '3650'))));
-    await Promise.all(names.map((n) => engine.start(n, { timeoutMs: 60_000 })));
-    const pids: number[] = [];
-    for (const n of names) {
-      const st = await status(n);
-      expect(st.state).toBe('ready');
-      expect(procInfo(st.pid as number)).toMatchObject({ session: st.pid, pgrp: st.pid, ppid: supervisorPid() });
-      pids.push(st.pid as number);
-    }
-    expect(processesWith('sleep 3650', live).sort()).toEqual([...pids].sort());
+    const { names } = await burstReady('many', '3650', [supervisorPid()]);
     const stats = await engine.stats();
     expect(stats.spawns).toBeGreaterThanOrEqual(40);
     expect(stats.execMs).toBeGreaterThan(0);
@@ -165,19 +168,7 @@ describe('embedded supervisor: spawning through rcform-spawner helpers (RCFORM_S
     await open(HELPER);
     const { spawners } = await engine.stats();
     expect(spawners.length).toBeGreaterThan(0);
-    const names = Array.from({ length: 40 }, (_, i) => `many${i}`);
-    await Promise.all(names.map((n) => engine.install(ready(n, '3630'))));
-    await Promise.all(names.map((n) => engine.start(n, { timeoutMs: 60_000 })));
-    const pids: number[] = [];
-    for (const n of names) {
-      const st = await status(n);
-      expect(st.state).toBe('ready');
-      const info = procInfo(st.pid as number);
-      expect(info).toMatchObject({ session: st.pid, pgrp: st.pid });
-      expect(spawners).toContain(info?.ppid);
-      pids.push(st.pid as number);
-    }
-    expect(processesWith('sleep 3630', live).sort()).toEqual([...pids].sort());
+    const { names } = await burstReady('many', '3630', spawners);
     await Promise.all(names.map((n) => engine.stop(n, { timeoutMs: 60_000 })));
     expect(processesWith('sleep 3630', live)).toEqual([]);
   });
