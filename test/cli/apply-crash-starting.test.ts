@@ -10,7 +10,7 @@ import type { EngineKind, State } from '../../state/state-types.js';
 import { CLI, planLines, type CliResult } from '../support/cli-harness.js';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { alive, waitFor } from '../support/engine-harness.js';
-import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
+import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 
 // apply SIGKILLed while a longrun with readiness (notification_fd) and no timeout_up is being
 // started, and the service never gets ready: the engine keeps it starting, wanted up, with nobody
@@ -207,14 +207,10 @@ const scenarios: [string, (o: Op) => Promise<void>][] = [
   }],
 ];
 
-const kinds: { kind: EngineKind; missing: string | null }[] = [
-  { kind: 'embedded', missing: null },
-  { kind: 's6', missing: S6_MISSING },
-];
 
 warnS6Missing('apply killed while a service starts (s6 half)');
 
-for (const { kind, missing } of kinds) {
+for (const { kind, missing } of ENGINE_KINDS) {
   if (missing) {
     test.skip(`apply killed while a service starts, on the ${kind} engine: skipped, ${missing}`, () => {});
     continue;

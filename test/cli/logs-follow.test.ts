@@ -3,11 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EngineKind } from '../../state/state-types.js';
 import { CLI, runProcess } from '../support/cli-harness.js';
 import { logGenerations } from '../../engine/embedded/log-file.js';
 import { serviceLogFile } from '../../engine/open-engine.js';
-import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
+import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 
 // `rcform logs -f` through rotations, on both engines' ways of rotating (the embedded supervisor
 // copies and truncates, s6-log renames): every line the service wrote while followed comes out
@@ -45,13 +44,9 @@ const numbers = (text: string): number[] =>
     .filter((l) => l.startsWith('line '))
     .map((l) => Number(l.split(' ')[1]));
 
-const kinds: { kind: EngineKind; missing: string | null }[] = [
-  { kind: 'embedded', missing: null },
-  { kind: 's6', missing: S6_MISSING },
-];
 
 describe('rcform logs -f', () => {
-  for (const { kind, missing } of kinds) {
+  for (const { kind, missing } of ENGINE_KINDS) {
     if (missing) {
       test.skip(`through rotations on the ${kind} engine: skipped, ${missing}`, () => {});
       continue;

@@ -11,7 +11,7 @@ import { planLines, type CliResult } from '../support/cli-harness.js';
 import { alive } from '../support/engine-harness.js';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { longrun } from '../support/longrun-fixture.js';
-import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
+import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 
 // One table of scenarios, run unchanged against every engine: what apply relies on must behave the
 // same whether the supervisor is rcform's own or real s6. Engine-specific details (files, tools,
@@ -549,14 +549,10 @@ function operator(kind: EngineKind): Op {
   };
 }
 
-const kinds: { kind: EngineKind; missing: string | null }[] = [
-  { kind: 'embedded', missing: null },
-  { kind: 's6', missing: S6_MISSING },
-];
 
 warnS6Missing('engine conformance suite (s6 half)');
 
-for (const { kind, missing } of kinds) {
+for (const { kind, missing } of ENGINE_KINDS) {
   if (missing) {
     test.skip(`conformance on the ${kind} engine skipped: ${missing}`, () => {});
     continue;
@@ -584,7 +580,7 @@ for (const { kind, missing } of kinds) {
   });
 }
 
-for (const { kind, missing } of kinds) {
+for (const { kind, missing } of ENGINE_KINDS) {
   if (missing) {
     test.skip(`CLI conformance on the ${kind} engine skipped: ${missing}`, () => {});
     continue;

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import type { EngineKind } from '../../state/state-types.js';
 
 // The s6 half of the engine tests needs the real s6 programs. Where they are missing the tests are
 // skipped LOUDLY, with the reason in the test names and a banner, never passed silently.
@@ -18,3 +19,9 @@ export function warnS6Missing(suite: string): void {
   const bar = '!'.repeat(78);
   console.warn(`${bar}\n!! ${suite}: SKIPPED — ${S6_MISSING}\n${bar}`);
 }
+
+/** Both engines, for tests run against each: `missing` says why one cannot run here (s6 not installed). */
+export const ENGINE_KINDS: readonly { kind: EngineKind; missing: string | null }[] = [
+  { kind: 'embedded', missing: null },
+  { kind: 's6', missing: S6_MISSING },
+];
