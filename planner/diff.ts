@@ -2,6 +2,7 @@ import type { CompiledDb, CompiledService } from '../lang/compile/compiled-db.js
 import type { ServiceStatus } from '../engine/engine.js';
 import type { State } from '../state/state-types.js';
 import { didYouMean } from '../lang/eval/suggest.js';
+import { durationText, elapsedText } from '../lang/compile/duration.js';
 import { changedPaths, topField } from './changed-paths.js';
 import { PlanError } from './plan-error.js';
 import {
@@ -506,17 +507,7 @@ function startIncomplete(ss: State['services'][string]): boolean {
 function sinceText(since: string | undefined, now: string | undefined): string {
   if (!since) return '';
   const ago = now ? Date.parse(now) - Date.parse(since) : Number.NaN;
-  return Number.isFinite(ago) ? ` since ${since} (${durationText(Math.max(0, Math.round(ago / 1000) * 1000))} before this plan)` : ` since ${since}`;
-}
-
-/** "1500ms", "20s", "4m12s", "2h5m": exact for timeouts, whole seconds for how long ago. */
-function durationText(ms: number): string {
-  if (ms % 1000 !== 0 && ms < 60_000) return `${ms}ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s / 60}m`;
-  const m = Math.floor((s % 3600) / 60);
-  return m ? `${Math.floor(s / 3600)}h${m}m` : `${Math.floor(s / 3600)}h`;
+  return Number.isFinite(ago) ? ` since ${since} (${elapsedText(ago)} before this plan)` : ` since ${since}`;
 }
 
 function stopsAndStartsAgain(e: Entry): boolean {

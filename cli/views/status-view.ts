@@ -1,13 +1,10 @@
 import type { ServiceStatus } from '../../engine/engine.js';
+import { elapsedText } from '../../lang/compile/duration.js';
 
 // `rcform status` for people: one row per service, in name order.
 
 function ago(since: string, now: Date): string {
-  const s = Math.max(0, Math.round((now.getTime() - new Date(since).getTime()) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+  return elapsedText(now.getTime() - new Date(since).getTime());
 }
 
 function lastExit(st: ServiceStatus): string {

@@ -1,3 +1,4 @@
+import { durationText } from '../compile/duration.js';
 import { hclBlock, hclObject, hclString, hclText, isHclIdentifier, type HclAttr } from './hcl-writer.js';
 
 // Converting an s6-rc source tree (the input of s6-rc-compile) into rcform HCL, one file per
@@ -152,7 +153,7 @@ function longrunAttrs(ctx: DefinitionContext): HclAttr[] {
   if (fd !== undefined) attrs.push(['notification_fd', String(fd)]);
   for (const [file, attr] of [['timeout-kill', 'timeout_kill'], ['timeout-finish', 'timeout_finish']] as const) {
     const ms = integer(ctx, file);
-    if (ms !== undefined) attrs.push([attr, hclString(duration(ms))]);
+    if (ms !== undefined) attrs.push([attr, hclString(durationText(ms))]);
   }
   const tally = integer(ctx, 'max-death-tally');
   if (tally !== undefined) attrs.push(['max_death_tally', String(tally)]);
@@ -182,7 +183,7 @@ function atomicAttrs(ctx: DefinitionContext): HclAttr[] {
   if (deps.length) attrs.push(['depends_on', references(ctx, deps, 'dependencies')]);
   for (const [file, attr] of [['timeout-up', 'timeout_up'], ['timeout-down', 'timeout_down']] as const) {
     const ms = integer(ctx, file);
-    if (ms !== undefined) attrs.push([attr, hclString(duration(ms))]);
+    if (ms !== undefined) attrs.push([attr, hclString(durationText(ms))]);
   }
   if (ctx.def.files.has('flag-essential')) attrs.push(['essential', 'true']);
   return attrs;
@@ -318,14 +319,6 @@ function integer(ctx: DefinitionContext, file: string): number | undefined {
     return undefined;
   }
   return Number(s);
-}
-
-/** Milliseconds as rcform's duration string, in the largest unit that is exact. */
-export function duration(ms: number): string {
-  if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }
 
 function decode(bytes: Uint8Array): string | undefined {
