@@ -59,8 +59,39 @@ export function spawnerBinary(env: NodeJS.ProcessEnv = process.env): string | un
   }
 }
 
-export const errnoNames = new Map(Object.entries(os.constants.errno as Record<string, number>).map(([k, v]) => [v, k]));
-export const signalNames = new Map(Object.entries(os.constants.signals as Record<string, number>).map(([k, v]) => [v, k as NodeJS.Signals]));
+const errnoNames = new Map(Object.entries(os.constants.errno as Record<string, number>).map(([k, v]) => [v, k]));
+const signalNames = new Map(Object.entries(os.constants.signals as Record<string, number>).map(([k, v]) => [v, k as NodeJS.Signals]));
+
+// What both vfork launchers (this helper and rcform-vfork.node) take and report, in one form.
+
+/**
+ * A launch as the C side takes it, C strings all: argv (the file first), the environment as
+ * NAME=VALUE, and the descriptors as flat [fd, kind, path] triples. Undefined when any of them
+ * holds a NUL byte, which no C string can.
+ */
+export function launchStrings(spec: LaunchSpec): { argv: string[]; env: string[]; slots: string[] } | undefined {
+  const argv = [spec.file, ...spec.args];
+  const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  const slots: string[] = [];
+  spec.stdio.forEach((s, fd) => {
+    if (s) slots.push(String(fd), s.kind, s.kind === 'n' ? '' : s.path);
+  });
+  if ([spec.cwd, ...argv, ...env, ...slots].some((f) => f.includes('\0'))) return undefined;
+  return { argv, env, slots };
+}
+
+export const nulByteMessage = (file: string): string => `cannot run ${file}: an argument or environment value contains a NUL byte`;
+
+/** A launch that failed at step `what` (open, pipe, dup, chdir, exec, fork...) with errno `errno`. */
+export function launchFailure(file: string, errno: number, what: string): string {
+  const code = errnoNames.get(errno) ?? `errno ${errno}`;
+  return what === 'exec' ? `cannot run ${file}: ${code}` : `cannot run ${file}: ${what} failed: ${code}`;
+}
+
+/** A death as the C side reports it: an exit code, or -1 and the number of the killing signal. */
+export function reportExit(h: LaunchHandlers | undefined, code: number, signal: number): void {
+  h?.exited(code < 0 ? null : code, code < 0 ? (signalNames.get(signal) ?? 'SIGKILL') : null);
+}
 
 interface Pending {
   handlers: LaunchHandlers;
@@ -115,21 +146,13 @@ export class Spawner implements Launcher {
       handlers.failed('the spawner is gone');
       return;
     }
-    const id = this.nextId++;
-    const fields: string[] = [String(id), spec.cwd, spec.file, String(spec.args.length + 1), spec.file, ...spec.args];
-    const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-    fields.push(String(env.length), ...env);
-    const slots: string[] = [];
-    spec.stdio.forEach((s, fd) => {
-      if (s) slots.push(String(fd), s.kind, s.kind === 'n' ? '' : s.path);
-    });
-    fields.push(String(slots.length / 3), ...slots);
-    for (const f of fields) {
-      if (f.includes('\0')) {
-        handlers.failed(`cannot run ${spec.file}: an argument or environment value contains a NUL byte`);
-        return;
-      }
+    const c = launchStrings(spec);
+    if (!c) {
+      handlers.failed(nulByteMessage(spec.file));
+      return;
     }
+    const id = this.nextId++;
+    const fields = [String(id), spec.cwd, spec.file, String(c.argv.length), ...c.argv, String(c.env.length), ...c.env, String(c.slots.length / 3), ...c.slots];
     this.pending.set(id, { handlers, file: spec.file, t0: performance.now() });
     this.child.stdin?.write(fields.join('\0') + '\0');
   }
@@ -158,8 +181,7 @@ export class Spawner implements Launcher {
       case 'E': {
         const p = this.take(Number(f[1]));
         if (!p) return;
-        const code = errnoNames.get(Number(f[2])) ?? `errno ${f[2]}`;
-        p.handlers.failed(f[3] === 'exec' ? `cannot run ${p.file}: ${code}` : `cannot run ${p.file}: ${f[3]} failed: ${code}`);
+        p.handlers.failed(launchFailure(p.file, Number(f[2]), f[3] as string));
         return;
       }
       case 'R':
@@ -169,8 +191,7 @@ export class Spawner implements Launcher {
         const pid = Number(f[1]);
         const h = this.byPid.get(pid);
         this.byPid.delete(pid);
-        const code = Number(f[2]);
-        h?.exited(code < 0 ? null : code, code < 0 ? (signalNames.get(Number(f[3])) ?? 'SIGKILL') : null);
+        reportExit(h, Number(f[2]), Number(f[3]));
         return;
       }
     }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { errnoNames, signalNames, type LaunchHandlers, type LaunchSpec, type Launcher } from './spawner.js';
+import { launchFailure, launchStrings, nulByteMessage, reportExit, type LaunchHandlers, type LaunchSpec, type Launcher } from './spawner.js';
 
 // The supervisor's side of rcform-vfork.node (vfork-launcher.c): services started in the
 // supervisor's own process, by a plain call, with no other process to wake (docs/engine.md#spawning).
@@ -64,18 +64,13 @@ export class VforkLauncher implements Launcher {
       handlers.failed('the launcher is closed');
       return;
     }
-    const argv = [spec.file, ...spec.args];
-    const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-    const slots: string[] = [];
-    spec.stdio.forEach((s, fd) => {
-      if (s) slots.push(String(fd), s.kind, s.kind === 'n' ? '' : s.path);
-    });
-    if ([spec.file, spec.cwd, ...argv, ...env, ...slots].some((f) => f.includes('\0'))) {
-      handlers.failed(`cannot run ${spec.file}: an argument or environment value contains a NUL byte`);
+    const c = launchStrings(spec);
+    if (!c) {
+      handlers.failed(nulByteMessage(spec.file));
       return;
     }
     const t0 = performance.now();
-    const [pid, detail] = this.addon.launch(spec.file, argv, spec.cwd, env, slots);
+    const [pid, detail] = this.addon.launch(spec.file, c.argv, spec.cwd, c.env, c.slots);
     this.stats.count++;
     this.stats.ms += performance.now() - t0;
     if (pid > 0) {
@@ -84,8 +79,7 @@ export class VforkLauncher implements Launcher {
       handlers.spawned(pid);
       return;
     }
-    const code = errnoNames.get(-pid) ?? `errno ${-pid}`;
-    handlers.failed(detail === 'exec' ? `cannot run ${spec.file}: ${code}` : `cannot run ${spec.file}: ${String(detail)} failed: ${code}`);
+    handlers.failed(launchFailure(spec.file, -pid, String(detail)));
   }
 
   private onEvent(kind: number, pid: number, a: number, b: number): void {
@@ -94,7 +88,7 @@ export class VforkLauncher implements Launcher {
       h?.ready();
     } else if (kind === EVENT_DIED) {
       this.byPid.delete(pid);
-      h?.exited(a < 0 ? null : a, a < 0 ? (signalNames.get(b) ?? 'SIGKILL') : null);
+      reportExit(h, a, b);
     }
   }
 
