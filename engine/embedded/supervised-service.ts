@@ -16,10 +16,10 @@ import { overwriteInPlace } from './write-file.js';
 // down sends down_signal to the whole group, then SIGKILL after timeout_kill. Everything a
 // restarted supervisor needs to adopt the process is written to status.json on each change.
 
-/** What status.json holds. */
 /** How long after a launch its start time is read (see onSpawned): past the exec, as a rule. */
 const START_TIME_DELAY_MS = 100;
 
+/** What status.json holds. */
 export interface PersistedStatus {
   wanted: 'up' | 'down';
   pid?: number;
@@ -276,7 +276,7 @@ export class SupervisedService {
     const n = this.def.notification_fd;
     if (n !== undefined) stdio[n] = { kind: 'n' };
     const { file, args } = commandLine(this.def.run, paths.runScript, false, [], []);
-    spawner.launch({ file, args, cwd: this.def.working_dir ?? paths.dir, env: { PATH: DEFAULT_PATH, ...this.def.env }, stdio }, handlers);
+    spawner.launch({ file, args, ...this.surroundings(), stdio }, handlers);
   }
 
   private launchWithNode(account: { uid?: number; gid?: number }, handlers: LaunchHandlers): void {
@@ -492,7 +492,7 @@ export class SupervisedService {
           done();
         };
         spawner.launch(
-          { file, args, cwd: this.def.working_dir ?? paths.dir, env: { PATH: DEFAULT_PATH, ...this.def.env }, stdio: [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()] },
+          { file, args, ...this.surroundings(), stdio: [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()] },
           {
             spawned: (pid) => {
               pgid = pid;
@@ -532,13 +532,17 @@ export class SupervisedService {
    */
   private spawnAs(account: Account, file: string, args: string[], stdio: StdioOptions): ChildProcess {
     return spawn(file, args, {
-      cwd: this.def.working_dir ?? servicePaths(this.host.layout, this.name).dir,
-      env: { PATH: DEFAULT_PATH, ...this.def.env },
+      ...this.surroundings(),
       stdio,
       detached: true,
       ...(account.uid !== undefined ? { uid: account.uid } : {}),
       ...(account.gid !== undefined ? { gid: account.gid } : {}),
     });
+  }
+
+  /** Where the service's programs run, whoever starts them: its working directory and environment. */
+  private surroundings(): { cwd: string; env: Record<string, string> } {
+    return { cwd: this.def.working_dir ?? servicePaths(this.host.layout, this.name).dir, env: { PATH: DEFAULT_PATH, ...this.def.env } };
   }
 
   /** The service's log; /dev/null once the live directory is gone, so nothing recreates it. */
