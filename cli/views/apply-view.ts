@@ -44,38 +44,38 @@ class LineBuffer {
   }
 }
 
-export class PlainApplyView implements ApplyView {
+/** The views of pipes and CI: one line per event, written in groups; input asked on the terminal. */
+abstract class LineApplyView implements ApplyView {
   private readonly out: LineBuffer;
-  constructor(private readonly io: Io) {
+  constructor(protected readonly io: Io) {
     this.out = new LineBuffer(io);
   }
+  protected abstract line(ev: ApplyEvent): string;
   event(ev: ApplyEvent): void {
-    this.out.push(plainEventLine(ev) + '\n');
+    this.out.push(this.line(ev) + '\n');
   }
   ask(svc: CompiledOneshot): Promise<Buffer> {
     this.out.flush();
     return askOnTerminal(this.io, `${svc.address}: ${svc.input?.prompt ?? 'input'}`, svc.input?.secret ?? false);
   }
-  async close(summary: string): Promise<void> {
+  async close(_summary: string): Promise<void> {
     this.out.flush();
+  }
+}
+
+export class PlainApplyView extends LineApplyView {
+  protected line(ev: ApplyEvent): string {
+    return plainEventLine(ev);
+  }
+  override async close(summary: string): Promise<void> {
+    await super.close(summary);
     if (summary) this.io.stdout.write(summary.endsWith('\n') ? summary : summary + '\n');
   }
 }
 
-/** `--json`: one object per line, the events of engine/apply-events.ts (docs/apply.md). */
-export class JsonApplyView implements ApplyView {
-  private readonly out: LineBuffer;
-  constructor(private readonly io: Io) {
-    this.out = new LineBuffer(io);
-  }
-  event(ev: ApplyEvent): void {
-    this.out.push(JSON.stringify(ev) + '\n');
-  }
-  ask(svc: CompiledOneshot): Promise<Buffer> {
-    this.out.flush();
-    return askOnTerminal(this.io, `${svc.address}: ${svc.input?.prompt ?? 'input'}`, svc.input?.secret ?? false);
-  }
-  async close(): Promise<void> {
-    this.out.flush();
+/** `--json`: one object per line, the events of engine/apply-events.ts (docs/apply.md); no summary. */
+export class JsonApplyView extends LineApplyView {
+  protected line(ev: ApplyEvent): string {
+    return JSON.stringify(ev);
   }
 }
