@@ -5,7 +5,7 @@ import type { ServiceStatus } from '../../engine/engine.js';
 import { EmbeddedEngine } from '../../engine/embedded/client.js';
 import { procInfo } from '../../engine/embedded/proc.js';
 import { openEngine, startEngine } from '../../engine/open-engine.js';
-import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, waitFor } from '../support/engine-harness.js';
+import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, upAgain, waitFor } from '../support/engine-harness.js';
 
 // How the embedded supervisor starts processes: by default a lone start in its own process
 // through rcform-vfork.node and the rest of a burst through rcform-spawner helpers; the addon
@@ -118,14 +118,8 @@ describe('embedded supervisor: spawning in its own process alone (RCFORM_SPAWNER
     const [ppid, code, sig] = (line as string).split(' ');
     expect(Number(ppid)).toBe(supervisorPid());
     expect([code, sig]).toEqual(['256', '15']);
-    const back = await waitFor('restarted', async () => {
-      const st = await status('finishes');
-      return st.pid !== undefined && st.pid !== first.pid && st.state === 'up' ? st : undefined;
-    });
-    const otherBack = await waitFor('the other restarted', async () => {
-      const st = await status('bynode');
-      return st.pid !== undefined && st.pid !== other.pid && st.state === 'up' ? st : undefined;
-    });
+    const back = await upAgain(status, 'finishes', first.pid);
+    const otherBack = await upAgain(status, 'bynode', other.pid);
     // Each death seen as it was, by whoever waits for that child.
     expect(back).toMatchObject({ restarts: 1, lastExit: { code: null, signal: 'SIGTERM' } });
     expect(otherBack).toMatchObject({ restarts: 1, lastExit: { code: null, signal: 'SIGKILL' } });
@@ -154,10 +148,7 @@ describe('embedded supervisor: spawning in its own process alone (RCFORM_SPAWNER
     expect(await status('stays')).toMatchObject({ pid: st.pid, state: 'ready', adopted: true });
     expect(await status('plain')).toMatchObject({ pid: plain.pid, state: 'up', adopted: true });
     process.kill(plain.pid as number, 'SIGKILL');
-    const back = await waitFor('restarted', async () => {
-      const s = await status('plain');
-      return s.pid !== undefined && s.pid !== plain.pid && s.state === 'up' ? s : undefined;
-    });
+    const back = await upAgain(status, 'plain', plain.pid);
     expect(back.restarts).toBe(1);
     expect(procInfo(back.pid as number)?.ppid).toBe(supervisorPid());
   });
@@ -230,10 +221,7 @@ describe('embedded supervisor: spawning through rcform-spawner helpers (RCFORM_S
     expect(left.sort()).toEqual(spawners.filter((p) => p !== parent).sort());
     // Adopted means supervised: its death is noticed, and the restart goes to a helper still alive.
     process.kill(before.pid as number, 'SIGKILL');
-    const back = await waitFor('restarted', async () => {
-      const st = await status('keeps');
-      return st.pid !== undefined && st.pid !== before.pid && st.state === 'up' ? st : undefined;
-    });
+    const back = await upAgain(status, 'keeps', before.pid);
     expect(back.restarts).toBe(1);
     expect(left).toContain(procInfo(back.pid as number)?.ppid);
     expect(processesWith('sleep 3632', live)).toEqual([back.pid]);
@@ -253,10 +241,7 @@ describe('embedded supervisor: spawning through rcform-spawner helpers (RCFORM_S
     expect(adopted.pid).toBe(before.pid);
     await waitFor('no spawner left', async () => (await engine.stats()).spawners.length === 0);
     process.kill(before.pid as number, 'SIGKILL');
-    const back = await waitFor('restarted', async () => {
-      const st = await status('keeps');
-      return st.pid !== undefined && st.pid !== before.pid && st.state === 'up' ? st : undefined;
-    });
+    const back = await upAgain(status, 'keeps', before.pid);
     expect(back.restarts).toBe(1);
     // Node's spawn() now: the supervisor is the parent.
     expect(procInfo(back.pid as number)?.ppid).toBe(supervisorPid());

@@ -6,7 +6,7 @@ import { EmbeddedEngine } from '../../engine/embedded/client.js';
 import { groupMembers, procInfo } from '../../engine/embedded/proc.js';
 import { engineLayout, servicePaths } from '../../engine/embedded/layout.js';
 import { openEngine, startEngine } from '../../engine/open-engine.js';
-import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, waitFor } from '../support/engine-harness.js';
+import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, upAgain, waitFor } from '../support/engine-harness.js';
 
 // The embedded supervisor as it runs for real: started detached by startEngine, driven through
 // the Engine client, supervising real processes. Each test has its own live directory and
@@ -39,10 +39,7 @@ describe('embedded supervisor', () => {
     expect(alive(first.pid)).toBe(true);
     const killedAt = Date.now();
     process.kill(first.pid as number, 'SIGKILL');
-    const back = await waitFor('restart', async () => {
-      const st = await status('svc');
-      return st.pid !== undefined && st.pid !== first.pid && st.state === 'up' ? st : undefined;
-    });
+    const back = await upAgain(status, 'svc', first.pid);
     // The throttle is one second after the previous spawn; generous bound for a loaded machine.
     expect(Date.now() - killedAt).toBeLessThan(5000);
     expect(alive(back.pid)).toBe(true);
@@ -260,10 +257,7 @@ describe('embedded supervisor', () => {
     expect(all['adopt-b']).toMatchObject({ pid: b.pid, state: 'ready', adopted: true });
     expect(all['adopt-c']).toMatchObject({ state: 'down', wanted: 'down' });
     expect(all['adopt-a']!.restartedOnRecovery).toBeUndefined();
-    const dBack = await waitFor('adopt-d restarted', async () => {
-      const st = await status('adopt-d');
-      return st.pid !== undefined && st.pid !== d.pid && st.state === 'up' ? st : undefined;
-    });
+    const dBack = await upAgain(status, 'adopt-d', d.pid);
     expect(dBack).toMatchObject({ restartedOnRecovery: true, restarts: 1 });
     expect(dBack.adopted).toBeUndefined();
     expect(processesWith('sleep 3610', live)).toEqual([dBack.pid]);

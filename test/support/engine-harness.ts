@@ -103,6 +103,14 @@ export async function statusSeen(engine: { status(): Promise<Record<string, Serv
   return st;
 }
 
+/** The service up again under a new pid (restarted after `oldPid` died), as `status` reports it. */
+export function upAgain(status: (name: string) => Promise<ServiceStatus>, name: string, oldPid: number | undefined): Promise<ServiceStatus> {
+  return waitFor(`${name} up again after ${String(oldPid)}`, async () => {
+    const st = await status(name);
+    return st.pid !== undefined && st.pid !== oldPid && st.state === 'up' ? st : undefined;
+  });
+}
+
 /**
  * After an embedded-supervisor test: shut the supervisor down (or SIGKILL it when that fails),
  * kill every process group the test saw, and remove the live directory, so nothing is left.
