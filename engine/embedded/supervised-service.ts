@@ -317,15 +317,17 @@ export class SupervisedService {
   }
 
   /**
-   * Makes the service's log directory, once per supervisor: after that the helper's open is the
-   * only system call on the log's path, and if the live directory was removed it fails rather
-   * than recreate anything. The supervisor calls it at install, so that a first start (every
-   * start of a fresh dependency chain) does not wait for a mkdir. False when the logs are gone.
+   * Makes the service's log directory and its log file, once per supervisor: after that the
+   * launcher's open is the only system call on the log's path, and if the live directory was
+   * removed it fails rather than recreate anything. The supervisor calls it at install, so that a
+   * first start (every start of a fresh dependency chain) waits neither for a mkdir nor for the
+   * filesystem to allocate the file. False when the logs are gone.
    */
   prepareLogDir(): boolean {
     if (this.logDirMade) return true;
     if (!fs.existsSync(this.host.layout.logs)) return false;
     fs.mkdirSync(logDir(this.host.layout, this.name), { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(currentLog(this.host.layout, this.name), 'a', 0o600));
     this.logDirMade = true;
     return true;
   }
