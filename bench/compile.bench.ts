@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'dist/cli/main.js');
+const floor = path.join(root, 'dist/bench/support/compile-floor.js');
 const RUNS = 3;
 
 /** A deterministic tree: service i depends on 1 to 3 earlier services, 100 services per file. */
@@ -46,16 +47,17 @@ interface Run {
   maxRssMb: number;
 }
 
-function compileOnce(dir: string, out: string): Run {
+/** One run of `rcform compile`, or of the floor program (support/compile-floor.ts) on the same tree. */
+function compileOnce(dir: string, out: string, program: 'rcform' | 'floor' = 'rcform'): Run {
   // /usr/bin/time reports the child's peak resident set; the wall time is measured around it.
   const useTime = fs.existsSync('/usr/bin/time');
-  const args = [cli, 'compile', dir, '--out', out];
+  const args = program === 'rcform' ? [cli, 'compile', dir, '--out', out] : [floor, dir, out];
   const t0 = process.hrtime.bigint();
   const r = useTime
     ? spawnSync('/usr/bin/time', ['-f', 'RCFORM_MAXRSS_KB=%M', process.execPath, ...args], { encoding: 'utf8' })
     : spawnSync(process.execPath, args, { encoding: 'utf8' });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`rcform compile failed (exit ${r.status}):\n${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${program} failed (exit ${r.status}):\n${r.stderr}`);
   const kb = /RCFORM_MAXRSS_KB=(\d+)/.exec(r.stderr ?? '')?.[1];
   return { wallMs, maxRssMb: kb ? Number(kb) / 1024 : NaN };
 }
@@ -74,7 +76,12 @@ try {
     generateTree(dir, count);
     const out = path.join(work, `compiled-${count}.json`);
     const runs: Run[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(compileOnce(dir, out));
+    const floorRuns: Run[] = [];
+    // The floor (support/compile-floor.ts) runs between rcform's runs, so both see the same load.
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(compileOnce(dir, out));
+      if (count === 10000) floorRuns.push(compileOnce(dir, `${out}.floor`, 'floor'));
+    }
     const wall = median(runs.map((r) => r.wallMs));
     const rss = Math.max(...runs.map((r) => r.maxRssMb));
     const size = fs.statSync(out).size / (1024 * 1024);
@@ -83,6 +90,12 @@ try {
       `${String(count).padStart(6)} longruns: ${wall.toFixed(0).padStart(5)} ms wall, ${rss.toFixed(1).padStart(6)} MB peak RSS, ` +
         `${size.toFixed(1)} MB database; runs: ${runs.map((r) => r.wallMs.toFixed(0)).join(', ')} ms${target}`,
     );
+    if (floorRuns.length > 0) {
+      console.log(
+        `        floor: ${median(floorRuns.map((r) => r.wallMs)).toFixed(0).padStart(5)} ms wall, ${Math.max(...floorRuns.map((r) => r.maxRssMb)).toFixed(1).padStart(6)} MB peak RSS ` +
+          `for a ${(fs.statSync(`${out}.floor`).size / (1024 * 1024)).toFixed(1)} MB database like rcform's, from a program that only reads this tree's shape (no ranges, checks or schemas: bench/support/compile-floor.ts)`,
+      );
+    }
   }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
