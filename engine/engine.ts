@@ -4,6 +4,12 @@ import type { EngineKind } from '../state/state-types.js';
 // The engine interface: what apply and refresh need from a supervisor. Two implementations:
 // the embedded supervisor (Node only, the default) and s6. Both must pass test/engines/.
 
+/**
+ * The PATH every service's programs (run, finish, up, down) start with, whichever engine runs
+ * them and whichever environment started the supervisor; a service's `env` may override it.
+ */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 export type RunState = 'down' | 'starting' | 'up' | 'ready' | 'stopping' | 'failed';
 
 export interface ServiceStatus {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CompiledOneshot } from '../lang/compile/compiled-db.js';
 import { AccountError, checkAccount } from './accounts.js';
-import { EngineError } from './engine.js';
+import { DEFAULT_PATH, EngineError } from './engine.js';
 import { openLogFd } from './embedded/log-file.js';
 import { signalGroup } from './embedded/proc.js';
 
@@ -27,8 +27,6 @@ export interface OneshotResult {
   code: number;
   durationMs: number;
 }
-
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Runs the oneshot's `up` or `down`; resolves on exit 0, rejects with EngineError otherwise. A missing `down` is a no-op. */
 export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down', opts: OneshotOptions): Promise<OneshotResult> {

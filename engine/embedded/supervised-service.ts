@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command, CompiledLongrun } from '../../lang/compile/compiled-db.js';
 import { AccountError, resolveAccount, type Account } from '../accounts.js';
-import { EngineError, type RunState, type ServiceStatus } from '../engine.js';
+import { DEFAULT_PATH, EngineError, type RunState, type ServiceStatus } from '../engine.js';
 import { signalName, signalNumber } from '../signals.js';
 import { currentLog, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { openLogFd } from './log-file.js';
@@ -46,7 +46,6 @@ export interface ServiceHost {
 
 /** s6-supervise's throttle: a service is never spawned twice within this many milliseconds. */
 export const RESTART_INTERVAL_MS = 1000;
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 interface Waiter {
   kind: 'up' | 'down';

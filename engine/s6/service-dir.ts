@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command, CompiledLongrun } from '../../lang/compile/compiled-db.js';
+import { DEFAULT_PATH } from '../engine.js';
 import { pipeIds, SOCKET_FROM_SERVICE } from './fdholder.js';
 
 // One real s6 service directory per longrun. The files follow s6's servicedir format, so that
@@ -54,13 +55,6 @@ export function scriptWord(svc: CompiledLongrun, dir: string, which: 'run' | 'fi
 }
 
 /**
- * A run or finish script. The environment is rebuilt from a fixed PATH plus `env` (as the embedded
- * engine does) so that a service sees the same variables whichever process started s6-svscan; empty values cannot live in an envdir (s6-envdir
- * reads an empty file as "unset"), so they are passed on env's command line instead.
- */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/**
  * The lines that put a run script on its pipeline(s), through the fd holder (fdholder.ts):
  * s6-fdholder-retrieve hands a descriptor over as the stdin of the program it execs, so the script
  * execs itself through it once per end, the argument saying which stage it is at. s6-supervise
@@ -94,6 +88,10 @@ export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' |
     .filter((k) => svc.env[k] === '')
     .sort()
     .map((k) => shQuote(`${k}=`));
+  // The environment is rebuilt from the fixed PATH plus `env` (as the embedded engine does), so
+  // that a service sees the same variables whichever process started s6-svscan; empty values
+  // cannot live in an envdir (s6-envdir reads an empty file as "unset"), so they go on env's
+  // command line instead.
   const chain = [
     'env',
     '-i',
