@@ -15,7 +15,7 @@ import { loadVforkAddon } from '../../engine/embedded/vfork-launcher.js';
 // no views, no checks: what rcform does on top of this is what apply.bench.ts's chain shows
 // beyond it.
 //
-// Usage: node transition-floor.js DIR COUNT PROGRAM [ARG...]
+// Usage: node transition-floor.js DIR COUNT PROGRAM [ARG...]   (DIR: made, and removed after)
 //   prints one JSON line: { perTransitionMs, execMs } (execMs: the kernel's vfork + exec per start,
 //   as the addon times it, the same figure the chain benchmark subtracts)
 
@@ -54,7 +54,7 @@ function serve(sock: string, dir: string, argv: string[]): void {
 }
 
 async function run(dir: string, count: number, argv: string[]): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir);
   // As rcform does since its install makes them: no inode to allocate on the chain's path.
   for (let i = 0; i < count; i++) fs.closeSync(fs.openSync(path.join(dir, `s${i}.log`), 'a'));
   const sock = path.join(dir, 'sock');
@@ -99,6 +99,7 @@ async function run(dir: string, count: number, argv: string[]): Promise<void> {
     conn.destroy();
     supervisor.kill('SIGKILL');
     fs.closeSync(journal);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
