@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { closureIntervals, closureItems } from '../../lang/compile/closures.js';
+import { graphOrder } from '../../lang/compile/graph-order.js';
 import { scanTokens, T } from '../../lang/hcl/scanner.js';
 
 // The least that any compiler running on Node must do for the trees compile.bench.ts generates,
@@ -102,23 +103,10 @@ function decodeFile(src: string, filename: string, into: Decl[]): void {
 const decls: Decl[] = [];
 for (const f of fs.readdirSync(dir).sort()) decodeFile(fs.readFileSync(path.join(dir, f), 'utf8'), f, decls);
 decls.sort((a, b) => (a.name < b.name ? -1 : 1));
-const n = decls.length;
 const index = new Map(decls.map((d, k) => [d.name, k]));
 const refs = (d: Decl): { ref: string }[] => (d.cfg['depends_on'] as { ref: string }[] | undefined) ?? [];
 const deps = decls.map((d) => [...new Set(refs(d).map((r) => index.get(r.ref.slice('longrun.'.length)) as number))].sort((a, b) => a - b));
-const indegree = new Int32Array(n);
-const rev: number[][] = Array.from({ length: n }, () => []);
-for (let k = 0; k < n; k++) {
-  for (const d of deps[k] as number[]) (rev[d] as number[]).push(k);
-  indegree[k] = (deps[k] as number[]).length;
-}
-const order: number[] = [];
-for (let k = 0; k < n; k++) if (indegree[k] === 0) order.push(k);
-for (let q = 0; q < order.length; q++) for (const r of rev[order[q] as number] as number[]) if (--indegree[r] === 0) order.push(r);
-const position = new Int32Array(n);
-order.forEach((k, p) => (position[k] = p));
-const rank = new Int32Array(n);
-for (const k of order) for (const d of deps[k] as number[]) rank[k] = Math.max(rank[k] as number, (rank[d] as number) + 1);
+const { order, positionOf: position, reverse: rev, rank } = graphOrder(deps);
 const intervals = closureIntervals(order.map((k) => (deps[k] as number[]).map((d) => position[d] as number)));
 const orderNames = order.map((k) => (decls[k] as Decl).name);
 

@@ -4,6 +4,7 @@ import type { CheckedModel } from '../config/check.js';
 import type { ServiceDecl } from '../config/model.js';
 import { canonicalJson } from './canonical-json.js';
 import { closureIntervals, closureItems, type ClosureItem } from './closures.js';
+import { graphOrder } from './graph-order.js';
 import { COMPILED_FORMAT_VERSION, type Command, type CompiledBundle, type CompiledDb, type CompiledLongrun, type CompiledOneshot, type CompiledService } from './compiled-db.js';
 import { durationMs } from './duration.js';
 import { loadSchema } from '../../schemas/index.js';
@@ -316,28 +317,8 @@ export function compileChecked(m: CheckedModel): { db: CompiledDb; chunks: strin
     return [...set].sort((a, b) => a - b);
   });
 
-  // Kahn's algorithm for a topological order (dependencies first), which gives the ranks.
-  const indeg = new Int32Array(n);
-  const rev: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < n; i++) {
-    for (const d of deps[i] as number[]) (rev[d] as number[]).push(i);
-    indeg[i] = (deps[i] as number[]).length;
-  }
-  const order: number[] = [];
-  for (let i = 0; i < n; i++) if (indeg[i] === 0) order.push(i);
-  for (let qi = 0; qi < order.length; qi++) {
-    for (const r of rev[order[qi] as number] as number[]) if (--indeg[r] === 0) order.push(r);
-  }
-  const rank = new Int32Array(n);
-  for (const i of order) {
-    let r = 0;
-    for (const d of deps[i] as number[]) if ((rank[d] as number) + 1 > r) r = (rank[d] as number) + 1;
-    rank[i] = r;
-  }
-
   // Closures over positions in the topological order, which the database stores as `order`.
-  const positionOf = new Int32Array(n);
-  order.forEach((i, p) => (positionOf[i] = p));
+  const { order, positionOf, reverse: rev, rank } = graphOrder(deps);
   const orderNames = order.map((i) => (atomic[i] as ServiceDecl).name);
   const intervals = closureIntervals(order.map((i) => (deps[i] as number[]).map((d) => positionOf[d] as number)));
 
