@@ -455,13 +455,14 @@ export class Decoder {
 
   private decodeInto(body: Body, schema: PropertySchema, prefix: string, ev: Evaluator, skip: ReadonlySet<string>, out: DecodedBody, target: Record<string, unknown>): void {
     const props = schema.properties ?? {};
-    const attrNames = Object.keys(props).filter((k) => !props[k]?.['x-hcl-block']);
-    const blockNames = Object.keys(props).filter((k) => props[k]?.['x-hcl-block']);
+    // The names a schema allows, for "did you mean" in errors only: worked out when one is reported.
+    const attrNames = (): string[] => Object.keys(props).filter((k) => !props[k]?.['x-hcl-block']);
+    const blockNames = (): string[] => Object.keys(props).filter((k) => props[k]?.['x-hcl-block']);
     for (const a of body.attributes) {
       if (skip.has(a.name) && prefix === '') continue;
       const prop = props[a.name];
       if (!prop) {
-        this.diags.push(errorDiag('Unsupported argument', `An argument named "${a.name}" is not expected here.${didYouMean(a.name, attrNames)}`, a.nameRange));
+        this.diags.push(errorDiag('Unsupported argument', `An argument named "${a.name}" is not expected here.${didYouMean(a.name, attrNames())}`, a.nameRange));
         out.failed = true;
         continue;
       }
@@ -511,7 +512,7 @@ export class Decoder {
     for (const inner of body.blocks) {
       const prop = props[inner.type];
       if (!prop || !prop['x-hcl-block']) {
-        const hint = prop ? ` "${inner.type}" is an argument: write ${inner.type} = { ... }.` : didYouMean(inner.type, blockNames) || (blockNames.length ? ` Blocks allowed here: ${blockNames.join(', ')}.` : '');
+        const hint = prop ? ` "${inner.type}" is an argument: write ${inner.type} = { ... }.` : didYouMean(inner.type, blockNames()) || (blockNames().length ? ` Blocks allowed here: ${blockNames().join(', ')}.` : '');
         this.diags.push(errorDiag('Unsupported block type', `Blocks of type "${inner.type}" are not expected here.${hint}`, inner.typeRange));
         out.failed = true;
         continue;
