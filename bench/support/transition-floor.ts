@@ -41,7 +41,7 @@ function serve(sock: string, dir: string, argv: string[]): void {
         }
         const log = path.join(dir, `${req.name}.log`);
         // The environment the embedded supervisor gives a service with no `env` of its own.
-        const [pid, detail] = addon.launch(argv[0] as string, argv, '/', [`PATH=${DEFAULT_PATH}`], ['0', 'r', '/dev/null', '1', 'a', log, '2', 'a', log]);
+        const [pid, detail] = addon.launch(argv[0] as string, argv, '/', [`PATH=${DEFAULT_PATH}`], ['0', 'r', '/dev/null', '1', 'a', log, '2', 'a', log], -1, -1);
         if (pid <= 0) throw new Error(`launch failed: ${String(detail)}`);
         execUs += detail as number;
         starts++;

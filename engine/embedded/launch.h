@@ -7,7 +7,7 @@
  * A start: the descriptors it asks for are opened here (launch_open_slots), moved above every
  * target (launch_lift_sources), the program's candidates found on its PATH (launch_candidates),
  * then the vfork child runs launch_child_exec. Failures are errno values with the step that
- * failed: open, pipe, dup, close_range, chdir, exec.
+ * failed: open, pipe, dup, close_range, chdir, setgroups, setgid, setuid, exec.
  */
 #ifndef RCFORM_LAUNCH_H
 #define RCFORM_LAUNCH_H
@@ -28,6 +28,17 @@
 #endif
 
 #define LAUNCH_MAX_FDS 1024
+
+/* The account a service runs as (its `user` and `group`); -1: the launcher's own. */
+struct launch_account {
+  long uid;
+  long gid;
+};
+
+/* "" or "-1": none; otherwise a decimal id. Ids come from the supervisor, which resolved them. */
+static long launch_id(const char *s) {
+  return s[0] ? strtol(s, NULL, 10) : -1;
+}
 
 struct slot {
   int target;
@@ -157,7 +168,7 @@ oom:
  * *what (the launcher reads them once the child is gone) and exits 127. Signals are blocked by
  * the launcher around the vfork; the child unblocks them once every handler is back to default.
  */
-static __attribute__((noreturn)) void launch_child_exec(const char *cwd, const struct slot *slots, long nslots, char **cands, char **argv, char **envp, volatile int *err, const char *volatile *what) {
+static __attribute__((noreturn)) void launch_child_exec(const char *cwd, const struct slot *slots, long nslots, const struct launch_account *who, char **cands, char **argv, char **envp, volatile int *err, const char *volatile *what) {
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
@@ -182,6 +193,28 @@ static __attribute__((noreturn)) void launch_child_exec(const char *cwd, const s
     if (dup2(slots[i].src, slots[i].target) < 0) {
       *err = errno;
       *what = "dup";
+      _exit(127);
+    }
+  }
+  /* Another account, as Node's spawn() (libuv) did it for these services before: no
+     supplementary groups, then the group, then the user, after every descriptor is open (the
+     log, a script handed over by descriptor: the account may not be able to open them).
+     Raw system calls: glibc's wrappers apply a change of ids to every thread of the process,
+     by signalling them, and the launcher's threads are not this process's. */
+  if (who->uid >= 0 || who->gid >= 0) {
+    if (syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM) {
+      *err = errno;
+      *what = "setgroups";
+      _exit(127);
+    }
+    if (who->gid >= 0 && syscall(SYS_setgid, (gid_t)who->gid) < 0) {
+      *err = errno;
+      *what = "setgid";
+      _exit(127);
+    }
+    if (who->uid >= 0 && syscall(SYS_setuid, (uid_t)who->uid) < 0) {
+      *err = errno;
+      *what = "setuid";
       _exit(127);
     }
   }

@@ -13,13 +13,15 @@
  * running for the next supervisor to adopt, as when the supervisor itself dies.
  *
  * Input: requests, each a series of NUL-terminated fields:
- *   id cwd file argc argv... envc env... nfd (target kind path)...
+ *   id cwd uid gid file argc argv... envc env... nfd (target kind path)...
+ * uid, gid: the account the service runs as, decimal, or empty for the helper's own.
  * kind: 'r' open path read-only, 'a' open path for appending (created 0600), 'w' open path
  * read-write (a FIFO), 'n' a notification pipe (path empty). Target descriptors 0, 1 and 2 are
  * always given; every other descriptor of the helper, inherited or its own, is close-on-exec.
  * Output, one line each:
  *   P id pid usec     spawned; usec: the vfork and exec, timed here (the kernel's share)
- *   E id errno what   not spawned (what: open, pipe, chdir, exec, fork)
+ *   E id errno what   not spawned (what: open, pipe, dup, close_range, chdir, setgroups, setgid,
+ *                     setuid, exec, fork)
  *   R pid             the service wrote a newline on its notification fd
  *   X pid code signal it died (code -1 when killed by a signal, signal 0 otherwise)
  */
@@ -105,11 +107,11 @@ static volatile int child_errno;
 static const char *volatile child_what;
 
 /* The vfork child, in a frame of its own (it runs in the helper's memory until exec). */
-static __attribute__((noreturn, noinline)) void child(const char *cwd, struct slot *slots, long nslots, char **cands, char **argv, char **envp) {
-  launch_child_exec(cwd, slots, nslots, cands, argv, envp, &child_errno, &child_what);
+static __attribute__((noreturn, noinline)) void child(const char *cwd, struct slot *slots, long nslots, const struct launch_account *who, char **cands, char **argv, char **envp) {
+  launch_child_exec(cwd, slots, nslots, who, cands, argv, envp, &child_errno, &child_what);
 }
 
-static void spawn_one(const char *id, const char *cwd, const char *file, char **argv, char **envp, struct slot *slots, long nslots) {
+static void spawn_one(const char *id, const char *cwd, const struct launch_account *who, const char *file, char **argv, char **envp, struct slot *slots, long nslots) {
   char **cands = launch_candidates(file, envp);
   if (!cands) die("out of memory");
   if (launch_lift_sources(slots, nslots) < 0) {
@@ -127,7 +129,7 @@ static void spawn_one(const char *id, const char *cwd, const char *file, char **
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   pid_t pid = vfork();
-  if (pid == 0) child(cwd, slots, nslots, cands, argv, envp);
+  if (pid == 0) child(cwd, slots, nslots, who, cands, argv, envp);
   int fork_errno = errno;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   sigprocmask(SIG_SETMASK, &old, NULL);
@@ -162,7 +164,9 @@ static size_t handle(char *buf, size_t len) {
   size_t pos = 0;
   char *id = field(buf, len, &pos);
   char *cwd = id ? field(buf, len, &pos) : NULL;
-  char *file = cwd ? field(buf, len, &pos) : NULL;
+  char *uid = cwd ? field(buf, len, &pos) : NULL;
+  char *gid = uid ? field(buf, len, &pos) : NULL;
+  char *file = gid ? field(buf, len, &pos) : NULL;
   long argc, envc, nfd;
   if (!file || !count(buf, len, &pos, &argc)) return 0;
   char **argv = xrealloc(NULL, (size_t)(argc + 1) * sizeof *argv);
@@ -187,7 +191,10 @@ static size_t handle(char *buf, size_t len) {
   const char *what = "open";
   long nslots = launch_open_slots(specs, nfd, slots, &what);
   if (nslots < 0) out("E %s %d %s\n", id, errno, what);
-  else spawn_one(id, cwd, file, argv, envp, slots, nslots);
+  else {
+    struct launch_account who = {launch_id(uid), launch_id(gid)};
+    spawn_one(id, cwd, &who, file, argv, envp, slots, nslots);
+  }
   free(argv);
   free(envp);
   return pos;

@@ -19,6 +19,9 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** Index = descriptor number in the new process; a hole is a closed descriptor. 0–2 are required. */
   stdio: (StdioSlot | undefined)[];
+  /** The account it runs as (resolved ids of its `user` and `group`); the launcher's own when unset. */
+  uid?: number;
+  gid?: number;
 }
 
 /** What becomes of a launch. `spawned` or `failed` comes first; then `ready` (if ever) before `exited`. */
@@ -79,6 +82,9 @@ export function launchStrings(spec: LaunchSpec): { argv: string[]; env: string[]
   if ([spec.cwd, ...argv, ...env, ...slots].some((f) => f.includes('\0'))) return undefined;
   return { argv, env, slots };
 }
+
+/** A uid or gid as the helper reads it: decimal, or empty for its own. */
+const idField = (id: number | undefined): string => (id === undefined ? '' : String(id));
 
 export const nulByteMessage = (file: string): string => `cannot run ${file}: an argument or environment value contains a NUL byte`;
 
@@ -152,7 +158,7 @@ export class Spawner implements Launcher {
       return;
     }
     const id = this.nextId++;
-    const fields = [String(id), spec.cwd, spec.file, String(c.argv.length), ...c.argv, String(c.env.length), ...c.env, String(c.slots.length / 3), ...c.slots];
+    const fields = [String(id), spec.cwd, idField(spec.uid), idField(spec.gid), spec.file, String(c.argv.length), ...c.argv, String(c.env.length), ...c.env, String(c.slots.length / 3), ...c.slots];
     this.pending.set(id, { handlers, file: spec.file, t0: performance.now() });
     this.child.stdin?.write(fields.join('\0') + '\0');
   }

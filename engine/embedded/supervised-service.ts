@@ -254,13 +254,11 @@ export class SupervisedService {
       },
     };
     const spawner = this.host.spawner;
-    // Running as another user needs setuid in the child and a script handed over as a descriptor
-    // (commandLine): that stays with Node's spawn().
-    if (spawner?.alive && account.uid === undefined && account.gid === undefined) this.launchWithSpawner(spawner, handlers);
+    if (spawner?.alive) this.launchWithSpawner(spawner, account, handlers);
     else this.launchWithNode(account, handlers);
   }
 
-  private launchWithSpawner(spawner: Launcher, handlers: LaunchHandlers): void {
+  private launchWithSpawner(spawner: Launcher, account: Account, handlers: LaunchHandlers): void {
     const paths = servicePaths(this.host.layout, this.name);
     const stdio: (StdioSlot | undefined)[] = [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()];
     // The supervisor holds each FIFO open (pipeFd); the helper opens it again by name.
@@ -274,8 +272,8 @@ export class SupervisedService {
     }
     const n = this.def.notification_fd;
     if (n !== undefined) stdio[n] = { kind: 'n' };
-    const { file, args } = commandLine(this.def.run, paths.runScript, false, [], []);
-    spawner.launch({ file, args, ...this.surroundings(), stdio }, handlers);
+    const { file, args } = launchCommandLine(this.def.run, paths.runScript, account, stdio, []);
+    spawner.launch({ file, args, ...this.surroundings(), stdio, ...accountIds(account) }, handlers);
   }
 
   private launchWithNode(account: { uid?: number; gid?: number }, handlers: LaunchHandlers): void {
@@ -483,9 +481,10 @@ export class SupervisedService {
       };
       const limit = this.def.timeouts.finish_ms;
       const spawner = this.host.spawner;
-      if (spawner?.alive && account.uid === undefined && account.gid === undefined) {
+      if (spawner?.alive) {
         // Through the spawner as `run` is: a death's restart does not wait behind a fork of the supervisor.
-        const { file, args } = commandLine(finish, paths.finishScript, false, [], extra);
+        const stdio: (StdioSlot | undefined)[] = [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()];
+        const { file, args } = launchCommandLine(finish, paths.finishScript, account, stdio, extra);
         let pgid: number | undefined;
         const end = (): void => {
           // finish's whole group goes with it, as after Node's spawn below.
@@ -493,7 +492,7 @@ export class SupervisedService {
           done();
         };
         spawner.launch(
-          { file, args, ...this.surroundings(), stdio: [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()] },
+          { file, args, ...this.surroundings(), stdio, ...accountIds(account) },
           {
             spawned: (pid) => {
               pgid = pid;
@@ -532,13 +531,7 @@ export class SupervisedService {
    * pid (down signals the group).
    */
   private spawnAs(account: Account, file: string, args: string[], stdio: StdioOptions): ChildProcess {
-    return spawn(file, args, {
-      ...this.surroundings(),
-      stdio,
-      detached: true,
-      ...(account.uid !== undefined ? { uid: account.uid } : {}),
-      ...(account.gid !== undefined ? { gid: account.gid } : {}),
-    });
+    return spawn(file, args, { ...this.surroundings(), stdio, detached: true, ...accountIds(account) });
   }
 
   /** Where the service's programs run, whoever starts them: its working directory and environment. */
@@ -657,6 +650,24 @@ function commandLine(cmd: Command, scriptPath: string, otherUser: boolean, stdio
   for (let i = stdio.length; i < slot; i++) stdio[i] = 'ignore';
   stdio[slot] = scriptFd;
   return { file: `/proc/self/fd/${slot}`, args: extra, scriptFd };
+}
+
+/**
+ * A run or finish for the launchers: like commandLine, but a script that another account runs is
+ * a slot the launcher opens (as the supervisor's user, before the child changes ids) at the first
+ * descriptor after the others, since the account may not be able to open the script's path.
+ */
+function launchCommandLine(cmd: Command, scriptPath: string, account: Account, stdio: (StdioSlot | undefined)[], extra: string[]): { file: string; args: string[] } {
+  if ('argv' in cmd) return { file: cmd.argv[0] as string, args: [...cmd.argv.slice(1), ...extra] };
+  if (account.uid === undefined) return { file: scriptPath, args: extra };
+  const slot = Math.max(3, stdio.length);
+  stdio[slot] = { kind: 'r', path: scriptPath };
+  return { file: `/proc/self/fd/${slot}`, args: extra };
+}
+
+/** The ids of an account, as spawn options and launch specs take them: only those it sets. */
+function accountIds(account: Account): { uid?: number; gid?: number } {
+  return { ...(account.uid !== undefined ? { uid: account.uid } : {}), ...(account.gid !== undefined ? { gid: account.gid } : {}) };
 }
 
 /** Node's side of a notification pipe: the first newline is readiness, then the pipe is done with. */

@@ -78,6 +78,7 @@ struct child_args {
   const char *cwd;
   struct slot *slots;
   long nslots;
+  struct launch_account who;
   char **cands;
   char **argv;
   char **envp;
@@ -89,7 +90,7 @@ struct child_args {
 /* Runs on its own stack in the supervisor's memory until exec (launch.h). */
 static int child(void *p) {
   struct child_args *a = p;
-  launch_child_exec(a->cwd, a->slots, a->nslots, a->cands, a->argv, a->envp, &a->err, &a->what);
+  launch_child_exec(a->cwd, a->slots, a->nslots, &a->who, a->cands, a->argv, a->envp, &a->err, &a->what);
 }
 
 /* ---- events to JavaScript ------------------------------------------------------------------ */
@@ -238,7 +239,7 @@ static napi_value failure(napi_env env, int err, const char *what) {
   return result_pair(env, -err, w);
 }
 
-static napi_value launch_impl(napi_env env, struct instance *inst, char *file, char **argv, const char *cwd, char **envp, napi_value jslots) {
+static napi_value launch_impl(napi_env env, struct instance *inst, char *file, char **argv, const char *cwd, char **envp, napi_value jslots, struct launch_account who) {
   uint32_t nspec;
   char **specs = get_strings(env, jslots, &nspec);
   if (!specs || nspec % 3 != 0 || nspec / 3 > LAUNCH_MAX_FDS) {
@@ -279,7 +280,7 @@ static napi_value launch_impl(napi_env env, struct instance *inst, char *file, c
     return failure(env, ENOMEM, "fork");
   }
 
-  struct child_args a = {cwd, slots, nslots, cands, argv, envp, 0, "exec"};
+  struct child_args a = {cwd, slots, nslots, who, cands, argv, envp, 0, "exec"};
   sigset_t all, old;
   sigfillset(&all);
   /* No handler of the supervisor may run in the child before it resets them (it would run on
@@ -356,22 +357,27 @@ static struct instance *instance(napi_env env) {
 }
 
 static napi_value js_launch(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value args[5];
+  size_t argc = 7;
+  napi_value args[7];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
   struct instance *inst = instance(env);
   if (!inst) return NULL;
   if (argc < 5) {
-    napi_throw_type_error(env, NULL, "launch(file, argv, cwd, env, slots)");
+    napi_throw_type_error(env, NULL, "launch(file, argv, cwd, env, slots[, uid, gid])");
     return NULL;
   }
+  /* uid and gid: numbers, -1 (or absent) for the supervisor's own. */
+  struct launch_account who = {-1, -1};
+  int64_t id;
+  if (argc > 5 && napi_get_value_int64(env, args[5], &id) == napi_ok) who.uid = id < 0 ? -1 : (long)id;
+  if (argc > 6 && napi_get_value_int64(env, args[6], &id) == napi_ok) who.gid = id < 0 ? -1 : (long)id;
   char *file = get_string(env, args[0]);
   char **argv = get_strings(env, args[1], NULL);
   char *cwd = get_string(env, args[2]);
   char **envp = get_strings(env, args[3], NULL);
   napi_value ret = NULL;
   if (!file || !argv || !cwd || !envp) napi_throw_type_error(env, NULL, "launch(file: string, argv: string[], cwd: string, env: string[], slots: string[])");
-  else ret = launch_impl(env, inst, file, argv, cwd, envp, args[4]);
+  else ret = launch_impl(env, inst, file, argv, cwd, envp, args[4], who);
   free(file);
   launch_free_strings(argv);
   free(cwd);

@@ -8,7 +8,8 @@ import { launchFailure, launchStrings, nulByteMessage, reportExit, type LaunchHa
 
 interface Addon {
   setup(onEvent: (kind: number, pid: number, a: number, b: number) => void): void;
-  launch(file: string, argv: string[], cwd: string, env: string[], slots: string[]): [number, number | string];
+  /** uid, gid: -1 for the supervisor's own. */
+  launch(file: string, argv: string[], cwd: string, env: string[], slots: string[], uid: number, gid: number): [number, number | string];
   release(): void;
   watched(): number;
 }
@@ -70,7 +71,7 @@ export class VforkLauncher implements Launcher {
       return;
     }
     const t0 = performance.now();
-    const [pid, detail] = this.addon.launch(spec.file, c.argv, spec.cwd, c.env, c.slots);
+    const [pid, detail] = this.addon.launch(spec.file, c.argv, spec.cwd, c.env, c.slots, spec.uid ?? -1, spec.gid ?? -1);
     this.stats.count++;
     this.stats.ms += performance.now() - t0;
     if (pid > 0) {

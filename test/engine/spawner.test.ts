@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { procInfo } from '../../engine/embedded/proc.js';
 import { Spawner, spawnerBinary, type LaunchHandlers, type LaunchSpec } from '../../engine/embedded/spawner.js';
+import { accountProbe, withExtraGroup } from '../support/account-probe.js';
 import { alive, killGroups, tempLive, waitFor } from '../support/engine-harness.js';
 
 // rcform-spawner, the vfork helper the embedded supervisor starts services with, driven directly:
@@ -91,6 +92,17 @@ describe('rcform-spawner', () => {
     // (ls alone in a child of the shell: a pipeline's pipes, or a redirection's saved descriptor,
     // would be the shell's for a moment.)
     expect(lines.filter((l) => /^\d+$/.test(l)).join(' ')).toBe('0 1 2');
+  });
+
+  (process.getuid?.() === 0 ? test : test.skip)('another account: its uid and gid, no supplementary groups, descriptors opened before the switch (needs root)', async () => {
+    const probe = accountProbe(dir);
+    // The helper's groups are those it started with.
+    await spawner.close();
+    spawner = withExtraGroup(() => new Spawner(spawnerBinary({}) as string, () => deaths++));
+    const o = launch(probe.spec);
+    await waitFor('exit', () => o.exit);
+    expect(o.exit).toEqual({ code: 0, signal: null });
+    probe.check();
   });
 
   test('exit codes, and a readiness that comes before the death is reported before it', async () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { procInfo } from '../../engine/embedded/proc.js';
 import type { LaunchHandlers, LaunchSpec } from '../../engine/embedded/spawner.js';
 import { loadVforkAddon, VforkLauncher } from '../../engine/embedded/vfork-launcher.js';
+import { accountProbe, withExtraGroup } from '../support/account-probe.js';
 import { alive, killGroups, tempLive, waitFor } from '../support/engine-harness.js';
 
 // rcform-vfork.node, the addon with which the embedded supervisor starts services in its own
@@ -123,6 +124,14 @@ describe('rcform-vfork.node', () => {
     // Node ignores SIGPIPE and blocks signals in places: the service starts with neither.
     expect(lines.at(-2)).toMatch(/^SigBlk:\s*0+$/);
     expect(lines.at(-1)).toMatch(/^SigIgn:\s*0+$/);
+  });
+
+  (process.getuid?.() === 0 ? test : test.skip)('another account: its uid and gid, no supplementary groups, descriptors opened before the switch (needs root)', async () => {
+    const probe = accountProbe(dir);
+    const o = withExtraGroup(() => launch(probe.spec));
+    await waitFor('exit', () => o.exit);
+    expect(o.exit).toEqual({ code: 0, signal: null });
+    probe.check();
   });
 
   test('descriptors inherited without close-on-exec by the launching process do not reach the service', () => {
