@@ -276,7 +276,7 @@ export class SupervisedService {
     spawner.launch({ file, args, ...this.surroundings(), stdio, ...accountIds(account) }, handlers);
   }
 
-  private launchWithNode(account: { uid?: number; gid?: number }, handlers: LaunchHandlers): void {
+  private launchWithNode(account: Account, handlers: LaunchHandlers): void {
     const paths = servicePaths(this.host.layout, this.name);
     const n = this.def.notification_fd;
     const logFd = this.openLog();
@@ -287,7 +287,7 @@ export class SupervisedService {
       for (let i = 3; i < n; i++) stdio[i] = 'ignore';
       stdio[n] = 'pipe';
     }
-    const { file, args, scriptFd } = commandLine(this.def.run, paths.runScript, account.uid !== undefined, stdio, []);
+    const { file, args, scriptFd } = nodeCommandLine(this.def.run, paths.runScript, account, stdio, []);
     let child: ChildProcess;
     const t0 = performance.now();
     try {
@@ -509,7 +509,7 @@ export class SupervisedService {
       }
       const logFd = this.openLog();
       const stdio: StdioOptions = ['ignore', logFd, logFd];
-      const { file, args, scriptFd } = commandLine(finish, paths.finishScript, account.uid !== undefined, stdio, extra);
+      const { file, args, scriptFd } = nodeCommandLine(finish, paths.finishScript, account, stdio, extra);
       const child = this.spawnAs(account, file, args, stdio);
       fs.closeSync(logFd);
       if (scriptFd !== undefined) fs.closeSync(scriptFd);
@@ -638,31 +638,33 @@ export class SupervisedService {
 }
 
 /**
- * The program and arguments for a command. A script runs from its file; when the service runs as
- * another user, who cannot traverse the 0700 engine directory, the file is handed over as an open
- * descriptor in a free stdio slot and executed through /proc/self/fd.
+ * The program and arguments for a command, whoever starts it. A script runs from its file; when
+ * the service runs as another user, who cannot traverse the 0700 engine directory, the file is
+ * handed over as a descriptor the supervisor's side opens, at `slot` (the first after the `taken`
+ * ones, from 3), and executed through /proc/self/fd.
  */
-function commandLine(cmd: Command, scriptPath: string, otherUser: boolean, stdio: StdioOptions & unknown[], extra: string[]): { file: string; args: string[]; scriptFd?: number } {
-  if ('argv' in cmd) return { file: cmd.argv[0] as string, args: [...cmd.argv.slice(1), ...extra] };
-  if (!otherUser) return { file: scriptPath, args: extra };
-  const scriptFd = fs.openSync(scriptPath, 'r');
-  const slot = Math.max(3, stdio.length);
-  for (let i = stdio.length; i < slot; i++) stdio[i] = 'ignore';
-  stdio[slot] = scriptFd;
-  return { file: `/proc/self/fd/${slot}`, args: extra, scriptFd };
-}
-
-/**
- * A run or finish for the launchers: like commandLine, but a script that another account runs is
- * a slot the launcher opens (as the supervisor's user, before the child changes ids) at the first
- * descriptor after the others, since the account may not be able to open the script's path.
- */
-function launchCommandLine(cmd: Command, scriptPath: string, account: Account, stdio: (StdioSlot | undefined)[], extra: string[]): { file: string; args: string[] } {
+function commandLine(cmd: Command, scriptPath: string, account: Account, taken: number, extra: string[]): { file: string; args: string[]; slot?: number } {
   if ('argv' in cmd) return { file: cmd.argv[0] as string, args: [...cmd.argv.slice(1), ...extra] };
   if (account.uid === undefined) return { file: scriptPath, args: extra };
-  const slot = Math.max(3, stdio.length);
-  stdio[slot] = { kind: 'r', path: scriptPath };
-  return { file: `/proc/self/fd/${slot}`, args: extra };
+  const slot = Math.max(3, taken);
+  return { file: `/proc/self/fd/${slot}`, args: extra, slot };
+}
+
+/** commandLine for Node's spawn(): the script's descriptor opened here, to close once spawned. */
+function nodeCommandLine(cmd: Command, scriptPath: string, account: Account, stdio: StdioOptions & unknown[], extra: string[]): { file: string; args: string[]; scriptFd?: number } {
+  const { file, args, slot } = commandLine(cmd, scriptPath, account, stdio.length, extra);
+  if (slot === undefined) return { file, args };
+  for (let i = stdio.length; i < slot; i++) stdio[i] = 'ignore';
+  const scriptFd = fs.openSync(scriptPath, 'r');
+  stdio[slot] = scriptFd;
+  return { file, args, scriptFd };
+}
+
+/** commandLine for the launchers: the script is a slot the launcher opens before the child changes ids. */
+function launchCommandLine(cmd: Command, scriptPath: string, account: Account, stdio: (StdioSlot | undefined)[], extra: string[]): { file: string; args: string[] } {
+  const { file, args, slot } = commandLine(cmd, scriptPath, account, stdio.length, extra);
+  if (slot !== undefined) stdio[slot] = { kind: 'r', path: scriptPath };
+  return { file, args };
 }
 
 /** The ids of an account, as spawn options and launch specs take them: only those it sets. */
