@@ -72,7 +72,7 @@ const signalNames = new Map(Object.entries(os.constants.signals as Record<string
  * NAME=VALUE, and the descriptors as flat [fd, kind, path] triples. Undefined when any of them
  * holds a NUL byte, which no C string can.
  */
-export function launchStrings(spec: LaunchSpec): { argv: string[]; env: string[]; slots: string[] } | undefined {
+function launchStrings(spec: LaunchSpec): { argv: string[]; env: string[]; slots: string[] } | undefined {
   const argv = [spec.file, ...spec.args];
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const slots: string[] = [];
@@ -83,10 +83,24 @@ export function launchStrings(spec: LaunchSpec): { argv: string[]; env: string[]
   return { argv, env, slots };
 }
 
+/**
+ * The strings of a launch a launcher is asked for, or undefined once its handlers are told why it
+ * cannot be made: the launcher is closed (`closed` says how), or a string holds a NUL byte.
+ */
+export function acceptedLaunch(spec: LaunchSpec, handlers: LaunchHandlers, closed: string | undefined): ReturnType<typeof launchStrings> {
+  if (closed !== undefined) {
+    handlers.failed(closed);
+    return undefined;
+  }
+  const c = launchStrings(spec);
+  if (!c) handlers.failed(nulByteMessage(spec.file));
+  return c;
+}
+
 /** A uid or gid as the helper reads it: decimal, or empty for its own. */
 const idField = (id: number | undefined): string => (id === undefined ? '' : String(id));
 
-export const nulByteMessage = (file: string): string => `cannot run ${file}: an argument or environment value contains a NUL byte`;
+const nulByteMessage = (file: string): string => `cannot run ${file}: an argument or environment value contains a NUL byte`;
 
 /** A launch that failed at step `what` (open, pipe, dup, chdir, exec, fork...) with errno `errno`. */
 export function launchFailure(file: string, errno: number, what: string): string {
@@ -148,15 +162,8 @@ export class Spawner implements Launcher {
   }
 
   launch(spec: LaunchSpec, handlers: LaunchHandlers): void {
-    if (this.gone) {
-      handlers.failed('the spawner is gone');
-      return;
-    }
-    const c = launchStrings(spec);
-    if (!c) {
-      handlers.failed(nulByteMessage(spec.file));
-      return;
-    }
+    const c = acceptedLaunch(spec, handlers, this.gone ? 'the spawner is gone' : undefined);
+    if (!c) return;
     const id = this.nextId++;
     const fields = [String(id), spec.cwd, idField(spec.uid), idField(spec.gid), spec.file, String(c.argv.length), ...c.argv, String(c.env.length), ...c.env, String(c.slots.length / 3), ...c.slots];
     this.pending.set(id, { handlers, file: spec.file, t0: performance.now() });

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { launchFailure, launchStrings, nulByteMessage, reportExit, type LaunchHandlers, type LaunchSpec, type Launcher } from './spawner.js';
+import { acceptedLaunch, launchFailure, reportExit, type LaunchHandlers, type LaunchSpec, type Launcher } from './spawner.js';
 
 // The supervisor's side of rcform-vfork.node (vfork-launcher.c): services started in the
 // supervisor's own process, by a plain call, with no other process to wake (docs/engine.md#spawning).
@@ -61,15 +61,8 @@ export class VforkLauncher implements Launcher {
   }
 
   launch(spec: LaunchSpec, handlers: LaunchHandlers): void {
-    if (!this.open) {
-      handlers.failed('the launcher is closed');
-      return;
-    }
-    const c = launchStrings(spec);
-    if (!c) {
-      handlers.failed(nulByteMessage(spec.file));
-      return;
-    }
+    const c = acceptedLaunch(spec, handlers, this.open ? undefined : 'the launcher is closed');
+    if (!c) return;
     const t0 = performance.now();
     const [pid, detail] = this.addon.launch(spec.file, c.argv, spec.cwd, c.env, c.slots, spec.uid ?? -1, spec.gid ?? -1);
     this.stats.count++;
