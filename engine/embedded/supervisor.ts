@@ -248,7 +248,8 @@ export class Supervisor {
         return this.setOneshot(req.svc as CompiledService, req.up);
       case 'status':
         return this.status();
-      case 'stats':
+      case 'stats': {
+        const cpu = process.cpuUsage();
         return {
           spawns: this.spawnStats.count + sum(this.launchers().map((s) => s.stats.count)),
           spawnMs: this.spawnStats.ms + sum(this.launchers().map((s) => s.stats.ms)),
@@ -256,8 +257,9 @@ export class Supervisor {
           execMs: this.spawnStats.ms + sum(this.launchers().map((s) => s.stats.execMs)),
           launcher: this.vfork ? (this.spawners.length > 0 ? 'vfork+helper' : 'vfork') : this.spawners.length > 0 ? 'helper' : 'node',
           spawners: this.spawners.map((s) => s.pid as number),
-          cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+          cpuMs: (cpu.user + cpu.system) / 1000,
           starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
+      }
       case 'shutdown':
         // After the reply is on its way: with nothing to stop, shutdown ends every connection at
         // once, and the asker would see its connection close instead of the answer.
