@@ -77,9 +77,9 @@ export function loadSource(ctx: CommandContext, dirArg = ctx.positionals[0] ?? '
 }
 
 /** Loads DIR and compiles it: what validate, compile, plan and graph all start with. */
-export function loadAndCompile(ctx: CommandContext, dirArg?: string): CompileSourcesResult & { dir: string } {
+export function loadAndCompile(ctx: CommandContext, dirArg?: string, opts: { allowUnsetVariables?: boolean } = {}): CompileSourcesResult & { dir: string } {
   const src = loadSource(ctx, dirArg);
-  const r = compileSources(src.files, { inputs: src.inputs });
+  const r = compileSources(src.files, { inputs: src.inputs, ...(opts.allowUnsetVariables ? { allowUnsetVariables: true } : {}) });
   const out: CompileSourcesResult & { dir: string } = { ...r, dir: src.dir, sources: { ...r.sources, ...src.varFileSources } };
   if (src.diagnostics.length) {
     out.diagnostics = [...src.diagnostics, ...r.diagnostics];

@@ -14,8 +14,11 @@ import { loadSchema } from './index.js';
 // otherwise (a build by tsc alone, an edited schema) the schema is compiled as before. Either way
 // one process compiles or loads a validator once.
 
-/** The block schemas take rcform's own keywords: which attributes are blocks or references. */
-export const BLOCK_VOCABULARY = ['x-hcl-block', 'x-hcl-references'] as const;
+/**
+ * The block schemas take rcform's own keywords: which attributes are blocks or references, and
+ * what a value that fails an attribute's pattern is not (`is not a duration: ...`).
+ */
+export const BLOCK_VOCABULARY = ['x-hcl-block', 'x-hcl-references', 'x-hcl-invalid'] as const;
 // verbose: the decoder maps each error back to the source range of the offending value.
 const BLOCK_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true };
 

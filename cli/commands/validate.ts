@@ -22,7 +22,7 @@ Exit status: 0 when valid, 1 otherwise.`,
   async run(ctx) {
     let r: ReturnType<typeof loadAndCompile>;
     try {
-      r = loadAndCompile(ctx);
+      r = loadAndCompile(ctx, undefined, { allowUnsetVariables: true });
     } catch (err) {
       // A JSON consumer (an editor, a CI annotator) reads stdout only and expects its shape
       // whatever went wrong: a missing or empty directory is one more diagnostic, without a range.

@@ -19,6 +19,8 @@ export interface SourceFile {
 export interface CompileSourcesOptions {
   /** Variable values from outside, in increasing precedence (environment, var files, --var). */
   inputs?: VarInput[];
+  /** Required variables may go without values (validate): see DecodeOptions. */
+  allowUnsetVariables?: boolean;
 }
 
 export interface CompileSourcesResult {
@@ -59,6 +61,7 @@ export function compileSources(files: readonly SourceFile[], opts: CompileSource
   const syntax: Diagnostic[] = [];
   const decodeOpts: DecodeOptions = { parseExpression };
   if (opts.inputs) decodeOpts.inputs = opts.inputs;
+  if (opts.allowUnsetVariables) decodeOpts.allowUnsetVariables = true;
   const decoder = new Decoder(decodeOpts);
   const parse = (f: SourceFile): File => {
     const r = parseHcl(f.source, f.filename);

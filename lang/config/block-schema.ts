@@ -13,6 +13,8 @@ export interface PropertySchema {
   description?: string;
   'x-hcl-block'?: boolean;
   'x-hcl-references'?: boolean;
+  /** What a string failing `pattern` is not, said after the value: `is not a duration: ...`. */
+  'x-hcl-invalid'?: string;
   properties?: Record<string, PropertySchema>;
   required?: string[];
 }

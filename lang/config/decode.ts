@@ -30,6 +30,11 @@ export interface DecodeOptions {
   inputs?: VarInput[];
   /** Parses a raw string as one HCL expression, for --var values of list, map and object types. */
   parseExpression?: (text: string, filename: string) => { expr?: Expression; diagnostics: Diagnostic[] };
+  /**
+   * A required variable without a value is not an error (validate, as terraform validate): its
+   * value stays unknown, so what depends on it goes unchecked and everything else is checked.
+   */
+  allowUnsetVariables?: boolean;
 }
 
 const SERVICE_TYPES: ReadonlySet<string> = new Set(['longrun', 'oneshot', 'bundle']);
@@ -211,6 +216,10 @@ export class Decoder {
 
     for (const [name, decl] of declared) {
       if (!this.variables.has(name)) {
+        if (this.opts.allowUnsetVariables) {
+          this.variables.set(name, ERROR);
+          continue;
+        }
         this.diags.push(errorDiag('No value for required variable', `The variable "${name}" has no default, so a value must be given with --var ${name}=VALUE, a --var-file or the environment variable RCFORM_VAR_${name}.`, decl.block.labelRanges[0]));
         this.variables.set(name, ERROR);
       } else if (this.variables.get(name)?.kind === 'null' && !decl.hasDefault) {
@@ -679,7 +688,12 @@ export class Decoder {
       detail = wanted.length > 0 && !types.includes(jsonType(err.data))
         ? `${capitalise(wanted.join(' or '))} is required here, not ${jsonTypeName(err.data)}.${describe(parentSchema)}`
         : parentSchema?.description ?? err.message ?? 'invalid value';
-    } else if (err.keyword === 'pattern') detail = parentSchema?.description ?? err.message ?? 'invalid value';
+    } else if (err.keyword === 'pattern') {
+      const invalid = parentSchema?.['x-hcl-invalid'];
+      // The value itself is named, unless it is sensitive: then only what is wrong with it.
+      const shown = d.sensitivePaths.includes(attrPath) ? 'The value (sensitive)' : JSON.stringify(err.data);
+      detail = invalid ? `${shown} ${invalid}.` : parentSchema?.description ?? err.message ?? 'invalid value';
+    }
     else if (err.keyword === 'minItems') detail = `The list must have at least ${(err.params as { limit: number }).limit} element${(err.params as { limit: number }).limit === 1 ? '' : 's'}.${describe(parentSchema)}`;
     else if (err.keyword === 'enum') {
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;

@@ -1,5 +1,8 @@
 // "Did you mean" suggestions, as Terraform makes them: the closest candidate by edit distance, if
 // it is close enough to be a plausible typo (distance < 3, as in Terraform's nameSuggestion).
+// Edit distance misses a shortened word (`notify_fd` for `notification_fd` is 7 edits away), so
+// failing a typo, a name whose words each start like the candidate's is suggested too, when only
+// one candidate fits.
 
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
@@ -19,16 +22,36 @@ export function editDistance(a: string, b: string): number {
 }
 
 export function suggest(given: string, candidates: Iterable<string>): string | undefined {
+  const all = [...candidates];
   let best: string | undefined;
   let bestDist = 3;
-  for (const c of candidates) {
+  for (const c of all) {
     const d = editDistance(given, c);
     if (d < bestDist) {
       best = c;
       bestDist = d;
     }
   }
-  return best;
+  if (best !== undefined) return best;
+  const shortened = all.filter((c) => sameWordsShortened(given, c));
+  return shortened.length === 1 ? shortened[0] : undefined;
+}
+
+/** The shortest start two words must share to be one word shortened: `notif` of notify/notification. */
+const SHARED_START = 4;
+
+/** `notify_fd` and `notification_fd`: as many words, each equal or starting the same way. */
+function sameWordsShortened(given: string, candidate: string): boolean {
+  const a = given.split(/[_.-]/);
+  const b = candidate.split(/[_.-]/);
+  if (a.length !== b.length || given === candidate) return false;
+  return a.every((w, i) => {
+    const v = b[i] as string;
+    if (w === v) return true;
+    let n = 0;
+    while (n < w.length && n < v.length && w.charCodeAt(n) === v.charCodeAt(n)) n++;
+    return n >= SHARED_START;
+  });
 }
 
 /** ` Did you mean "x"?` or the empty string, ready to append to a diagnostic's detail. */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { MAX_NESTING } from '../../lang/hcl/parser.js';
 import { at, compileText } from '../support/lang-harness.js';
+import { compileSources } from '../../lang/compile/compile-sources.js';
 
 // Every diagnostic kind of the decoder and the semantic checks, each at its exact range.
 
@@ -35,6 +36,11 @@ describe('block decoding and schemas', () => {
     ['reference outside depends_on', 'longrun "b" {\n  run = ["x"]\n}\nlongrun "a" {\n  run = ["x"]\n  description = longrun.b\n}\n', 'main.hcl:6:17-6:26 Service reference not allowed here', 'depends_on'],
     ['top-level argument', 'x = 1\n', 'main.hcl:1:1-1:2 Unsupported argument', 'top level'],
     ['missing label', 'longrun {\n  run = ["x"]\n}\n', 'main.hcl:1:1-1:10 Missing name for block', 'needs a name'],
+    ['a shortened word in an argument name', 'longrun "a" {\n  run = ["x"]\n  notify_fd = 3\n}\n', 'main.hcl:3:3-3:12 Unsupported argument', 'Did you mean "notification_fd"?'],
+    ['a duration with a space', 'longrun "a" {\n  run = ["x"]\n  timeout_kill = "5 seconds"\n}\n', 'main.hcl:3:18-3:29 Invalid value for "timeout_kill"', '"5 seconds" is not a duration:'],
+    ['a oneshot duration', 'oneshot "a" {\n  up = ["x"]\n  timeout_up = "1 min"\n}\n', 'main.hcl:3:16-3:23 Invalid value for "timeout_up"', '"1 min" is not a duration:'],
+    ['an unknown signal', 'longrun "a" {\n  run = ["x"]\n  down_signal = "SIGFOO"\n}\n', 'main.hcl:3:17-3:25 Invalid value for "down_signal"', '"SIGFOO" is not a signal name rcform knows: the names are HUP, INT, QUIT, KILL, USR1, USR2, ALRM, TERM,'],
+    ['a relative working directory', 'longrun "a" {\n  run = ["x"]\n  working_dir = "srv"\n}\n', 'main.hcl:3:17-3:22 Invalid value for "working_dir"', '"srv" is not an absolute path'],
   ])('%s', (_name, src, where, detail) => {
     const r = compileText({ 'main.hcl': src });
     expect(r.diagnostics.map(at)).toEqual([where]);
@@ -198,6 +204,19 @@ describe('variables and locals', () => {
     ]);
     expect(r.diagnostics.map((d) => d.summary)).toEqual(['Invalid value for input variable', 'Value for undeclared variable']);
     expect(r.diagnostics[1]?.detail).toContain('Did you mean "port"?');
+  });
+  test('a sensitive value that fails a pattern is not shown in the error', () => {
+    const r = compileText({ 'main.hcl': 'variable "sig" {\n  default   = "SIGNOPE"\n  sensitive = true\n}\nlongrun "a" {\n  run         = ["x"]\n  down_signal = var.sig\n}\n' });
+    expect(r.diagnostics.map(at)).toEqual(['main.hcl:7:17-7:24 Invalid value for "down_signal"']);
+    expect(r.diagnostics[0]?.detail).toMatch(/^The value \(sensitive\) is not a signal name/);
+    expect(r.diagnostics[0]?.detail).not.toContain('NOPE');
+  });
+  test('validate leaves required variables unset: what uses them goes unchecked, the rest is checked', () => {
+    const files = { 'main.hcl': 'variable "port" {\n  type = number\n}\nlongrun "web" {\n  run        = ["web", "${var.port}"]\n  timeout_up = "5s"\n}\nlongrun "b" {\n  run          = ["x"]\n  timeout_down = "soon"\n}\n' };
+    const strict = compileSources(Object.entries(files).map(([filename, source]) => ({ filename, source })));
+    expect(strict.diagnostics.map((d) => d.summary)).toEqual(['No value for required variable', 'Invalid value for "timeout_down"']);
+    const lenient = compileSources(Object.entries(files).map(([filename, source]) => ({ filename, source })), { allowUnsetVariables: true });
+    expect(lenient.diagnostics.map(at)).toEqual(['main.hcl:10:18-10:24 Invalid value for "timeout_down"']);
   });
   test('local cycles and undeclared locals', () => {
     expect(diags('locals {\n  a = local.b\n  b = local.a\n}\nlongrun "x" {\n  run = [local.a]\n}\n')).toEqual(['main.hcl:2:7-2:14 Cycle in local values']);
