@@ -2,6 +2,8 @@
 // operators type them from Terraform habit, with a single dash (`-out=FILE`, `-json`). A single
 // dash followed by one letter is a short flag. Parsing never throws: it returns a usage error.
 
+import { suggest } from '../lang/eval/suggest.js';
+
 export type FlagType = 'boolean' | 'string' | 'number' | 'list';
 
 export interface FlagSpec {
@@ -73,7 +75,11 @@ export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[], a
         continue;
       }
     }
-    if (!spec) return { ok: false, error: `unknown flag ${long ? '--' : '-'}${name}` };
+    if (!spec) {
+      const near = suggest(name, flags.map((f) => f.name));
+      const dash = long ? '--' : '-';
+      return { ok: false, error: `unknown flag ${dash}${name}${near ? `; did you mean ${dash}${near}?` : ''}` };
+    }
 
     if (spec.type === 'boolean') {
       if (inline === undefined) {

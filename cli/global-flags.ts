@@ -3,6 +3,15 @@ import type { FlagSpec } from './args.js';
 // Accepted before or after the command name, by every command.
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', description: 'Show help' },
-  { name: 'version', type: 'boolean', description: 'Print the version' },
+  { name: 'version', type: 'boolean', description: 'Print the version (as "rcform version")' },
   { name: 'no-color', type: 'boolean', description: 'Never colour output (NO_COLOR is honoured too)' },
+];
+
+/**
+ * Accepted only before the command name: -chdir, as in Terraform, changes where the command
+ * runs, so it must be known before anything of the command is read.
+ */
+export const LEADING_FLAGS: FlagSpec[] = [
+  { name: 'chdir', type: 'string', valueName: 'DIR', description: 'Run the command in DIR: every relative path, and the default source directory, is taken from there' },
+  ...GLOBAL_FLAGS,
 ];

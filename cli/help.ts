@@ -1,34 +1,59 @@
 import type { FlagSpec } from './args.js';
 import type { Command } from './command.js';
-import { GLOBAL_FLAGS } from './global-flags.js';
+import { LEADING_FLAGS } from './global-flags.js';
 
 export function mainHelp(commands: readonly Command[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 8) + 2;
   const lines = [
     'Usage: rcform [global options] COMMAND [options] [args]',
     '',
     'Describe supervised services in HCL, review a plan, apply exactly that plan.',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...commandLines(commands),
     '',
-    'Global options:',
-    ...flagLines(GLOBAL_FLAGS),
+    'Global options (before the command):',
+    ...flagLines(LEADING_FLAGS),
     '',
     'Flags may be written --flag=value, --flag value, or Terraform-style -flag=value.',
     'Run "rcform COMMAND --help" for a command\'s options.',
+    '',
+    'Environment:',
+    '  RCFORM_LOG=debug|info|warn|error  log what the command does to stderr, with timestamps',
+    '  RCFORM_VAR_NAME=VALUE             set the input variable NAME',
+    '  RCFORM_LIVE=DIR                   the default live directory',
+    '  NO_COLOR                          never colour output',
   ];
   return lines.join('\n') + '\n';
 }
 
-export function commandHelp(cmd: Command): string {
+/** `rcform state`: the commands of a group, each with its summary. */
+export function groupHelp(group: string, commands: readonly Command[]): string {
+  const lines = [
+    `Usage: rcform [global options] ${group} SUBCOMMAND [options] [args]`,
+    '',
+    'Subcommands:',
+    ...commandLines(commands),
+    '',
+    `Run "rcform ${group} SUBCOMMAND --help" for a subcommand's options.`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** A command's help; `subcommands` are the commands named after it (show → show compiled). */
+export function commandHelp(cmd: Command, subcommands: readonly Command[] = []): string {
   const usageArgs = cmd.args
     .map((a) => (a.variadic ? `[${a.name}...]` : a.optional ? `[${a.name}]` : a.name))
     .join(' ');
   const lines = [`Usage: rcform ${cmd.name}${cmd.flags.length ? ' [options]' : ''}${usageArgs ? ' ' + usageArgs : ''}`, '', cmd.summary];
   if (cmd.description) lines.push('', cmd.description.trimEnd());
   if (cmd.flags.length) lines.push('', 'Options:', ...flagLines(cmd.flags));
+  if (subcommands.length) lines.push('', 'Subcommands:', ...commandLines(subcommands));
   return lines.join('\n') + '\n';
+}
+
+function commandLines(commands: readonly Command[]): string[] {
+  const width = Math.max(...commands.map((c) => c.name.length), 8) + 2;
+  return commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`);
 }
 
 function flagLines(flags: readonly FlagSpec[]): string[] {

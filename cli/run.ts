@@ -1,21 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from './args.js';
 import { guardProcessOutput } from './closed-output.js';
 import { CliError, write, type Command, type Io } from './command.js';
 import { commandEntries, loadCommands, type CommandEntry } from './commands/index.js';
-import { GLOBAL_FLAGS } from './global-flags.js';
-import { commandHelp, mainHelp } from './help.js';
-import { rcformVersion } from './version.js';
+import { GLOBAL_FLAGS, LEADING_FLAGS } from './global-flags.js';
+import { commandHelp, groupHelp, mainHelp } from './help.js';
+import { configureLog, logDebug, logInfo } from './log.js';
+import { rcformVersion, versionLine } from './version.js';
+import { suggest } from '../lang/eval/suggest.js';
 
 // Dispatch: find the command whose words match the longest prefix of argv, parse its flags,
 // run it. Usage errors are one line on stderr and exit 1; no stack trace unless RCFORM_DEBUG.
 
 export async function runCli(argv: readonly string[], io: Io, entries: readonly CommandEntry[] = commandEntries): Promise<number> {
+  const logWarning = configureLog(io.env, io.stderr);
+  if (logWarning) write(io.stderr, `Warning: ${logWarning}`);
   const words: string[] = [];
   const rest: string[] = [];
   let i = 0;
-  // Leading global flags (`rcform -no-color plan`).
+  // Leading global flags (`rcform -chdir=DIR -no-color plan`). A value flag written with a space
+  // (`-chdir DIR`) takes the next word with it.
   const leading: string[] = [];
-  while (i < argv.length && (argv[i] as string).startsWith('-') && argv[i] !== '-') leading.push(argv[i++] as string);
+  while (i < argv.length && (argv[i] as string).startsWith('-') && argv[i] !== '-') {
+    const arg = argv[i++] as string;
+    leading.push(arg);
+    if (/^--?chdir$/.test(arg) && i < argv.length) leading.push(argv[i++] as string);
+  }
   const remaining = argv.slice(i);
 
   let entry: CommandEntry | undefined;
@@ -28,50 +39,79 @@ export async function runCli(argv: readonly string[], io: Io, entries: readonly 
     }
   }
 
-  const globals = parseArgs(leading, GLOBAL_FLAGS, []);
+  const globals = parseArgs(leading, LEADING_FLAGS, []);
   if (!globals.ok) return usageError(io, `${globals.error} (see "rcform --help")`);
   if (globals.value.flags['no-color']) io.color = false;
+  const chdir = globals.value.flags['chdir'];
+  if (typeof chdir === 'string') {
+    const dir = path.resolve(io.cwd, chdir);
+    let isDir = false;
+    try {
+      isDir = fs.statSync(dir).isDirectory();
+    } catch {
+      return usageError(io, `-chdir=${chdir}: no such directory`);
+    }
+    if (!isDir) return usageError(io, `-chdir=${chdir}: not a directory`);
+    io.cwd = dir;
+  }
+  logInfo(`${versionLine()}; cwd ${io.cwd}`);
 
   if (!entry) {
     if (globals.value.flags['version']) {
       write(io.stdout, `rcform v${rcformVersion()}`);
       return 0;
     }
+    const groups = (word: string | undefined): readonly CommandEntry[] => (word === undefined ? [] : entries.filter((c) => c.name.startsWith(word + ' ')));
     if (remaining.length === 0 || globals.value.flags['help'] || remaining[0] === 'help') {
       const topic = remaining[0] === 'help' ? remaining.slice(1).join(' ') : '';
-      const target = topic ? entries.find((c) => c.name === topic) : undefined;
-      if (topic && !target) return usageError(io, `unknown command "${topic}" (see "rcform --help")`);
-      io.stdout.write(target ? commandHelp(await target.load()) : mainHelp(await loadCommands(entries)));
+      if (topic) {
+        const target = entries.find((c) => c.name === topic);
+        const group = groups(topic);
+        if (target) io.stdout.write(commandHelp(await target.load(), await loadCommands(group)));
+        else if (group.length > 0) io.stdout.write(groupHelp(topic, await loadCommands(group)));
+        else return usageError(io, `${unknownCommand(topic, entries)} (see "rcform --help")`);
+        return 0;
+      }
+      io.stdout.write(mainHelp(await loadCommands(entries)));
       return remaining.length === 0 && !globals.value.flags['help'] ? 1 : 0;
     }
-    const group = entries.filter((c) => c.name.startsWith(remaining[0] + ' '));
+    const group = groups(remaining[0]);
     if (group.length > 0) {
       const sub = remaining[1];
       if (sub === undefined || sub === '--help' || sub === '-h' || sub === '-help') {
-        io.stdout.write(mainHelp(await loadCommands(group)));
+        io.stdout.write(groupHelp(remaining[0] as string, await loadCommands(group)));
         return sub === undefined ? 1 : 0;
       }
-      return usageError(io, `unknown command "${remaining[0]} ${sub}" (see "rcform ${remaining[0]} --help")`);
+      return usageError(io, `${unknownCommand(`${remaining[0]} ${sub}`, entries)} (see "rcform ${remaining[0]} --help")`);
     }
-    return usageError(io, `unknown command "${remaining[0]}" (see "rcform --help")`);
+    return usageError(io, `${unknownCommand(remaining[0] as string, entries)} (see "rcform --help")`);
   }
 
   const cmd: Command = await entry.load();
   const parsed = parseArgs(rest, [...cmd.flags, ...GLOBAL_FLAGS], cmd.args);
   const wantsHelp = rest.some((a) => a === '--help' || a === '-help' || a === '-h');
   if (wantsHelp) {
-    io.stdout.write(commandHelp(cmd));
+    io.stdout.write(commandHelp(cmd, await loadCommands(entries.filter((c) => c.name.startsWith(cmd.name + ' ')))));
     return 0;
   }
-  if (!parsed.ok) return usageError(io, `${parsed.error} (see "rcform ${cmd.name} --help")`);
+  if (!parsed.ok) {
+    // -chdir after the command would otherwise be "unknown flag": say where it goes.
+    if (/^unknown flag --?chdir\b/.test(parsed.error)) return usageError(io, `-chdir goes before the command: rcform -chdir=DIR ${cmd.name} ...`);
+    return usageError(io, `${parsed.error} (see "rcform ${cmd.name} --help")`);
+  }
   if (parsed.value.flags['no-color']) io.color = false;
   const readOnly = typeof cmd.readOnly === 'function' ? cmd.readOnly(parsed.value.flags) : cmd.readOnly === true;
   io.closedOutput = readOnly ? 'exit' : 'continue';
 
+  const started = performance.now();
+  logInfo(`command ${cmd.name}${parsed.value.positionals.length ? ` ${parsed.value.positionals.map((p) => JSON.stringify(p)).join(' ')}` : ''}`);
   try {
-    return await cmd.run({ positionals: parsed.value.positionals, flags: parsed.value.flags, io });
+    const code = await cmd.run({ positionals: parsed.value.positionals, flags: parsed.value.flags, io });
+    logInfo(`command ${cmd.name} ended with exit status ${code} after ${(performance.now() - started).toFixed(0)} ms`);
+    return code;
   } catch (err) {
     if (err instanceof CliError) {
+      logDebug(`command ${cmd.name} failed: ${err.message}`);
       write(io.stderr, `Error: ${err.message}`);
       return err.exitCode;
     }
@@ -80,6 +120,18 @@ export async function runCli(argv: readonly string[], io: Io, entries: readonly 
     if (io.env['RCFORM_DEBUG']) write(io.stderr, e?.stack ?? '');
     return 1;
   }
+}
+
+/** `unknown command "plna"; did you mean "plan"?` — against whole names and group words. */
+function unknownCommand(given: string, entries: readonly CommandEntry[]): string {
+  const names = new Set<string>();
+  for (const e of entries) {
+    names.add(e.name);
+    const first = e.name.split(' ')[0] as string;
+    names.add(first);
+  }
+  const near = suggest(given, names);
+  return `unknown command "${given}"${near ? `; did you mean "${near}"?` : ''}`;
 }
 
 function usageError(io: Io, message: string): number {

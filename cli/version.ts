@@ -9,3 +9,13 @@ export function rcformVersion(): string {
   }
   return cached;
 }
+
+/** Where rcform runs, as `terraform version` says `on linux_amd64`. */
+export function platform(): string {
+  return `${process.platform}_${process.arch}`;
+}
+
+/** One line for logs and bug reports: the version, the platform and the Node.js that runs it. */
+export function versionLine(): string {
+  return `rcform v${rcformVersion()} on ${platform()}, Node.js ${process.version}`;
+}

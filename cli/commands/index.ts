@@ -34,6 +34,8 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'logs', load: async () => (await import('./logs.js')).logsCommand },
   { name: 'supervise', load: async () => (await import('./supervise.js')).superviseCommand },
   { name: 'fmt', load: async () => (await import('./fmt.js')).fmtCommand },
+  { name: 'version', load: async () => (await import('./version.js')).versionCommand },
+  { name: 'completion', load: async () => (await import('./completion.js')).completionCommand },
 ];
 
 /** Every command, loaded: for the full help, and for tests that look at all of them. */
