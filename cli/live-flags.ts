@@ -8,6 +8,7 @@ import { recoverState } from '../state/recover.js';
 import { readState, StateFileError } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 import { rcformVersion } from './version.js';
+import { logDebug, logInfo } from './log.js';
 
 // Flags and helpers shared by every command that touches the live directory: where it is, and
 // taking its lock the same way everywhere, so `--lock-timeout` and the held-lock message are
@@ -32,9 +33,12 @@ export const LOCK_TIMEOUT_FLAG: FlagSpec = {
 export const LOCK_FLAG: FlagSpec = {
   name: 'lock',
   type: 'boolean',
-  description: 'Take the state lock; -lock=false reads without it (read-only commands only)',
+  description: 'Take the state lock (-lock=false: do not; dangerous where another rcform may change the live directory at the same time)',
   default: true,
 };
+
+/** Operations that only read: without the lock they may see a half-applied state, nothing worse. */
+const READ_ONLY_OPERATIONS = new Set(['plan', 'diff', 'state list', 'state show', 'state pull']);
 
 export const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', description: 'Machine-readable output' };
 
@@ -55,14 +59,40 @@ export function asCliError(err: unknown): unknown {
   return err;
 }
 
-/** Takes the state lock for `operation`, honouring --lock-timeout. */
-export async function lockLive(ctx: CommandContext, liveDir: string, operation: string, info?: string): Promise<StateLock> {
+/**
+ * Takes the state lock for `operation`, honouring --lock-timeout; with -lock=false, as
+ * Terraform's, takes none (and says so on stderr where the operation changes things).
+ */
+export async function lockLive(ctx: CommandContext, liveDir: string, operation: string, info?: string): Promise<StateLock | undefined> {
+  if (lockDisabled(ctx, operation)) return undefined;
   const timeoutMs = lockTimeoutOf(ctx);
+  const started = performance.now();
   try {
-    return await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion(), ...(info ? { info } : {}) });
+    return logged(await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion(), ...(info ? { info } : {}) }), liveDir, started);
   } catch (err) {
     throw asCliError(err);
   }
+}
+
+function lockDisabled(ctx: CommandContext, operation: string): boolean {
+  if (ctx.flags['lock'] !== false) return false;
+  logInfo(`-lock=false: ${operation} runs without the state lock`);
+  if (!READ_ONLY_OPERATIONS.has(operation)) {
+    write(ctx.io.stderr, `Warning: -lock=false: ${operation} runs without the state lock; another rcform changing this live directory at the same time could leave its state untrue.`);
+  }
+  return true;
+}
+
+function logged(lock: StateLock, liveDir: string, started: number): StateLock {
+  logInfo(`state lock ${lock.info.ID} taken for ${lock.info.Operation} in ${liveDir} after ${(performance.now() - started).toFixed(0)} ms`);
+  return {
+    info: lock.info,
+    file: lock.file,
+    release() {
+      lock.release();
+      logDebug(`state lock ${lock.info.ID} released`);
+    },
+  };
 }
 
 /**
@@ -70,9 +100,11 @@ export async function lockLive(ctx: CommandContext, liveDir: string, operation: 
  * so a crash can be inspected before it is broken. A live holder is an error as with lockLive.
  */
 export async function lockLiveUnlessStale(ctx: CommandContext, liveDir: string, operation: string): Promise<{ lock?: StateLock; stale?: LockHeldError }> {
+  if (lockDisabled(ctx, operation)) return {};
   const timeoutMs = lockTimeoutOf(ctx);
+  const started = performance.now();
   try {
-    return { lock: await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion() }) };
+    return { lock: logged(await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion() }), liveDir, started) };
   } catch (err) {
     if (err instanceof LockHeldError && err.stale) return { stale: err };
     throw asCliError(err);
@@ -93,7 +125,7 @@ export async function withLockedState<T>(ctx: CommandContext, operation: string,
   } catch (err) {
     throw asCliError(err);
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 
@@ -103,7 +135,7 @@ export async function withLockedState<T>(ctx: CommandContext, operation: string,
  */
 export async function readLiveState(ctx: CommandContext, operation: string): Promise<State> {
   const liveDir = liveDirOf(ctx);
-  const lock = ctx.flags['lock'] !== false ? await lockLive(ctx, liveDir, operation) : undefined;
+  const lock = await lockLive(ctx, liveDir, operation);
   try {
     const state = readState(liveDir);
     const { records, problems } = readJournal(liveDir, state.journal_seq ?? 0);

@@ -12,11 +12,11 @@ export const VIEW_FLAGS: FlagSpec[] = [
   { name: 'markdown', type: 'boolean', description: 'Print the plan as a pull-request comment in Markdown' },
 ];
 
-export function renderPlan(ctx: CommandContext, plan: Plan): string {
+export function renderPlan(ctx: CommandContext, plan: Plan, opts: { refreshOnly?: boolean } = {}): string {
   const json = flagBool(ctx, 'json');
   const md = flagBool(ctx, 'markdown');
   if (json && md) throw new CliError('--json and --markdown cannot be used together');
   if (json) return renderJson(plan);
   if (md) return renderMarkdown(plan);
-  return renderHuman(plan, { color: ctx.io.color });
+  return renderHuman(plan, { color: ctx.io.color, ...(opts.refreshOnly ? { refreshOnly: true } : {}) });
 }

@@ -3,6 +3,7 @@ import type { Engine, ServiceStatus } from '../engine/engine.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { engineProcessOf, openEngine } from '../engine/open-engine.js';
 import type { State } from '../state/state-types.js';
+import { logInfo } from './log.js';
 
 // Refresh: ask the live directory's engine what runs, for the planner to compare with the state.
 // Called with the state lock held, so no apply changes the answer while it is read. Planning never
@@ -25,7 +26,10 @@ export async function observeEngine(liveDir: string, state: State, command: 'pla
     throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
   }
   try {
-    return await engine.status();
+    const started = performance.now();
+    const status = await engine.status();
+    logInfo(`refresh: the ${state.engine.kind} engine reported ${Object.keys(status).length} services in ${(performance.now() - started).toFixed(0)} ms`);
+    return status;
   } catch (err) {
     throw new CliError(`the ${state.engine.kind} engine of ${liveDir} did not report its status: ${(err as Error).message}`);
   } finally {

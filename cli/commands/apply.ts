@@ -4,8 +4,8 @@ import type { FlagSpec } from '../args.js';
 import { executePlan, lastLogLines } from '../apply-run.js';
 import { CliError, flagBool, flagList, flagNumber, flagString, write, type Command, type CommandContext } from '../command.js';
 import { canAsk, confirmYes } from '../confirm.js';
-import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags.js';
-import { parseInputFlags, preflightInputs } from '../operator-input.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags.js';
+import { INPUT_FLAG, parseInputFlags, preflightInputs } from '../operator-input.js';
 import { readPlanFile } from '../plan-file-io.js';
 import { renderHuman } from '../views/plan-human.js';
 import { planForJson } from '../views/plan-json.js';
@@ -15,6 +15,7 @@ import type { ApplyResult } from '../../engine/apply-events.js';
 import type { PlanFile } from '../../planner/plan-file.js';
 import type { PlanSummary } from '../../planner/plan-types.js';
 import { readState } from '../../state/state-file.js';
+import { logDebug, logEnabled } from '../log.js';
 
 // `rcform apply [PLANFILE | DIR]` and `rcform destroy`: execute exactly a plan, under the state lock.
 // With a saved plan, nothing is re-planned: the plan must still describe the live directory (same
@@ -33,11 +34,11 @@ const APPLY_FLAGS: FlagSpec[] = [
     check: (n) => (Number.isInteger(n) && (n as number) >= 1 ? undefined : 'takes a whole number of at least 1'),
   },
   { name: 'json', type: 'boolean', description: 'Print one JSON object per event (docs/apply.md)' },
-  { name: 'input', type: 'list', valueName: 'NAME=@FILE', description: "Answer a oneshot's input from FILE (repeatable); needed without a terminal" },
+  INPUT_FLAG,
 ];
 
 /** Plan flags that make sense when apply makes its own plan (not the output or file-only ones). */
-const INLINE_PLAN_FLAGS = planCommand.flags.filter((f) => !['out', 'json', 'markdown', 'detailed-exitcode', 'live-from', 'destroy', 'live', 'lock-timeout'].includes(f.name));
+const INLINE_PLAN_FLAGS = planCommand.flags.filter((f) => !['out', 'json', 'markdown', 'detailed-exitcode', 'live-from', 'destroy', 'live', 'lock', 'lock-timeout', 'input'].includes(f.name));
 
 export const applyCommand: Command = {
   name: 'apply',
@@ -49,7 +50,7 @@ makes the plan, shows it, asks for "yes" (or --auto-approve), then executes it.
 Ctrl-C once: no new steps start, the steps in flight finish, the state is saved. Twice: the steps in
 flight are interrupted too. Exit status 0 when every step succeeded, 1 otherwise.`,
   args: [{ name: 'PLANFILE|DIR', optional: true }],
-  flags: [...APPLY_FLAGS, ...INLINE_PLAN_FLAGS, LIVE_FLAG, LOCK_TIMEOUT_FLAG],
+  flags: [...APPLY_FLAGS, ...INLINE_PLAN_FLAGS, LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG],
   run: (ctx) => runApply(ctx, false),
 };
 
@@ -58,7 +59,7 @@ export const destroyCommand: Command = {
   summary: 'Stop and remove every service, after confirmation',
   description: 'Plans with --destroy, shows the plan, asks for "yes" (or --auto-approve), then executes it.',
   args: [{ name: 'DIR', optional: true }],
-  flags: [...APPLY_FLAGS, ...INLINE_PLAN_FLAGS.filter((f) => f.name !== 'compiled'), LIVE_FLAG, LOCK_TIMEOUT_FLAG],
+  flags: [...APPLY_FLAGS, ...INLINE_PLAN_FLAGS.filter((f) => f.name !== 'compiled'), LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG],
   run: (ctx) => runApply(ctx, true),
 };
 
@@ -77,17 +78,18 @@ async function applySavedPlan(ctx: CommandContext, file: string): Promise<number
   if (flagged && path.resolve(ctx.io.cwd, flagged) !== liveDir) {
     throw new CliError(`the plan was made against the live directory ${liveDir}, not ${path.resolve(ctx.io.cwd, flagged)}`);
   }
-  const answers = preflightInputs(pf.plan, parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd), canAsk(ctx.io));
+  const answers = preflightInputs(pf.plan, parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd, ctx.io.env), canAsk(ctx.io));
   const lock = await lockLive(ctx, liveDir, 'apply', file);
   try {
     return await run(ctx, liveDir, pf, true, answers);
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 
 async function applyInline(ctx: CommandContext, destroy: boolean): Promise<number> {
   const compiled = await desiredDb(ctx, destroy);
+  const inputs = parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd, ctx.io.env);
   const liveDir = liveDirOf(ctx);
   const lock = await lockLive(ctx, liveDir, destroy ? 'destroy' : 'apply');
   try {
@@ -104,11 +106,12 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
       if (!json) write(ctx.io.stdout, '\nNo changes. The live services match the configuration.');
       return 0;
     }
-    const answers = preflightInputs(plan, parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd), canAsk(ctx.io));
+    const answers = preflightInputs(plan, inputs, canAsk(ctx.io));
     if (plan.steps.length > 0 && !flagBool(ctx, 'auto-approve')) {
-      if (!canAsk(ctx.io)) {
+      if (!canAsk(ctx.io) || !inputs.interactive) {
         const saved = destroy ? 'rcform plan --destroy --out FILE; rcform apply FILE' : 'rcform plan --out FILE; rcform apply FILE';
-        throw new CliError(`${destroy ? 'destroy' : 'apply'} needs confirmation and there is no terminal to ask on: review the plan above and pass --auto-approve, or apply a saved plan (${saved})`);
+        const why = inputs.interactive ? 'there is no terminal to ask on' : '-input=false forbids asking';
+        throw new CliError(`${destroy ? 'destroy' : 'apply'} needs confirmation and ${why}: review the plan above and pass --auto-approve, or apply a saved plan (${saved})`);
       }
       const ok = await confirmYes(ctx.io, [
         '',
@@ -122,7 +125,7 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
     }
     return await run(ctx, liveDir, pf, false, answers);
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 
@@ -141,6 +144,18 @@ async function run(ctx: CommandContext, liveDir: string, pf: PlanFile, checkFres
 }
 
 async function makeView(ctx: CommandContext): Promise<ApplyView> {
+  const view = await chooseView(ctx);
+  if (!logEnabled('debug')) return view;
+  // RCFORM_LOG=debug: every event also as a log line, whatever the view shows of it.
+  const event = view.event.bind(view);
+  view.event = (ev) => {
+    logDebug(`apply: ${ev.type}${'step' in ev ? ` ${ev.step.id}` : ''}${'outcome' in ev ? ` ${ev.outcome}` : ''}${'duration_ms' in ev ? ` in ${ev.duration_ms} ms` : ''}${'error' in ev && ev.error ? `: ${ev.error}` : ''}`);
+    event(ev);
+  };
+  return view;
+}
+
+async function chooseView(ctx: CommandContext): Promise<ApplyView> {
   if (flagBool(ctx, 'json')) return new JsonApplyView(ctx.io);
   // Ink renders only its last frame when it believes it runs in CI (CI set to anything but 0 or
   // false): on such a terminal the plain view is the one that shows progress.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { CliError, flagString, write, type Command } from '../command.js';
-import { asCliError, LIVE_FLAG, liveDirOf, lockLive, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
+import { asCliError, LIVE_FLAG, liveDirOf, lockLive, LOCK_FLAG, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
+import { INPUT_ACCEPTED_FLAG } from '../operator-input.js';
 import { engineProcessOf, engineRunning, startEngine, type StartEngineOptions } from '../../engine/open-engine.js';
 import { LIVE_ENTRIES, liveLayout } from '../../state/live-dir.js';
 import { createStateFile, newState, readState, stateExists } from '../../state/state-file.js';
@@ -36,7 +37,9 @@ export const initCommand: Command = {
       valueName: 'N',
       description: `s6 only: -c of the s6-svscan rcform starts, the most services it can supervise (${S6_MAX_SERVICES_FLOOR}–${S6_MAX_SERVICES_CEILING}; default: twice what is installed, at least ${MIN_SIZED_MAX_SERVICES})`,
     },
+    LOCK_FLAG,
     LOCK_TIMEOUT_FLAG,
+    INPUT_ACCEPTED_FLAG,
   ],
   async run(ctx) {
     const liveDir = liveDirOf(ctx);
@@ -88,7 +91,7 @@ export const initCommand: Command = {
     } catch (err) {
       throw asCliError(err);
     } finally {
-      lock.release();
+      lock?.release();
     }
   },
 };

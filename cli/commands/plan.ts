@@ -2,11 +2,13 @@ import path from 'node:path';
 import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
 import { SOURCE_FLAGS } from '../source-flags.js';
 import { compiledJsonOf, readCompiledDb } from '../compiled-db-file.js';
-import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLiveUnlessStale } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLiveUnlessStale } from '../live-flags.js';
 import { readLiveFrom } from '../live-from.js';
+import { INPUT_ACCEPTED_FLAG } from '../operator-input.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
 import { writePlanFile } from '../plan-file-io.js';
 import { rcformVersion } from '../version.js';
+import { logInfo } from '../log.js';
 import { holdYoungGeneration } from '../young-generation.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import type { ServiceStatus } from '../../engine/engine.js';
@@ -37,7 +39,12 @@ and compares them with the live state, refreshed from the engine. Each change sa
 "rcform state pull", or an older compiled database (meaning "live is exactly that"), with no
 engine — for CI, where there is no live machine.
 
-Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error, 2 changes.`,
+-refresh-only shows only drift: what the engine reports that the live state does not record
+(a service that died, one stopped by hand), with no changes planned to the services, whatever
+the source says. With -detailed-exitcode it exits 2 when there is drift: a check for cron or CI.
+
+Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error, 2 changes (or,
+with -refresh-only, drift).`,
   args: [{ name: 'DIR', optional: true }],
   flags: [
     ...SOURCE_FLAGS,
@@ -49,10 +56,13 @@ Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error,
     { name: 'target', type: 'list', valueName: 'ADDRESS', description: 'Limit the plan to this service and what it needs; repeatable' },
     { name: 'destroy', type: 'boolean', description: 'Plan to stop and remove every service' },
     { name: 'refresh', type: 'boolean', default: true, description: 'Ask the engine what runs (--refresh=false trusts the state)' },
+    { name: 'refresh-only', type: 'boolean', description: 'Show only drift (what the engine reports that the state does not record); plan no changes' },
     { name: 'allow-essential', type: 'boolean', description: 'Allow the plan to stop or restart essential services' },
     LIVE_FLAG,
     { name: 'live-from', type: 'string', valueName: 'FILE', description: 'Plan against a state file (rcform state pull) or an older compiled database, without an engine' },
+    LOCK_FLAG,
     LOCK_TIMEOUT_FLAG,
+    INPUT_ACCEPTED_FLAG,
   ],
   async run(ctx) {
     const release = holdYoungGeneration();
@@ -67,15 +77,26 @@ Exit status: 0 success, 1 error; with -detailed-exitcode, 0 no changes, 1 error,
 /** The command itself; `run` holds the young generation around it. */
 async function planRun(ctx: CommandContext): Promise<number> {
   const destroy = flagBool(ctx, 'destroy');
+  const refreshOnly = flagBool(ctx, 'refresh-only');
+  if (refreshOnly) refreshOnlyAllowed(ctx);
   const compiled = await desiredDb(ctx, destroy);
   const refresh = ctx.flags['refresh'] !== false;
   const live = await readLive(ctx, refresh);
 
-  const plan = planFromFlags(ctx, compiled, live, destroy);
+  const started = performance.now();
+  const full = planFromFlags(ctx, compiled, live, destroy);
+  const plan = refreshOnly ? driftOnly(full) : full;
+  logInfo(`planned ${plan.resource_changes.length} changes in ${plan.steps.length} steps, ${plan.drift.length} drifted, in ${(performance.now() - started).toFixed(0)} ms`);
 
-  ctx.io.stdout.write(renderPlan(ctx, plan));
+  ctx.io.stdout.write(renderPlan(ctx, plan, { refreshOnly }));
 
   const out = flagString(ctx, 'out');
+  const human = !flagBool(ctx, 'json') && !flagBool(ctx, 'markdown');
+  if (refreshOnly) return flagBool(ctx, 'detailed-exitcode') && plan.drift.length > 0 ? 2 : 0;
+  if (!out && human && (totalChanges(plan.summary) > 0 || plan.steps.length > 0)) {
+    // Terraform's note: without a saved plan, apply plans again and may do something else.
+    write(ctx.io.stdout, `\n${UNSAVED_NOTE}`);
+  }
   if (out) {
     const file = path.resolve(ctx.io.cwd, out);
     writePlanFile(file, planFileOf(plan, compiled, live), compiledJsonOf(compiled));
@@ -85,6 +106,23 @@ async function planRun(ctx: CommandContext): Promise<number> {
   }
   const changed = totalChanges(plan.summary) > 0 || plan.steps.length > 0;
   return flagBool(ctx, 'detailed-exitcode') && changed ? 2 : 0;
+}
+
+/** After a plan with changes that was not saved (Terraform's note after a plan without -out). */
+export const UNSAVED_NOTE = `Note: you didn't use the --out option to save this plan, so rcform can't guarantee to take exactly these actions if you run "rcform apply" now. Run the same plan with --out FILE to save it; "rcform apply FILE" then executes exactly it.`;
+
+/** -refresh-only looks at drift alone: nothing to write or apply, and no other mode to mix with. */
+function refreshOnlyAllowed(ctx: CommandContext): void {
+  const clash = (['destroy', 'out', 'live-from', 'compiled'] as const).find((f) => ctx.flags[f] !== undefined && ctx.flags[f] !== false);
+  if (clash) throw new CliError(`-refresh-only cannot be used with --${clash}: it shows drift only, against the live directory's engine, and saves no plan`);
+  if (ctx.flags['refresh'] === false) throw new CliError('-refresh-only needs the refresh: it cannot be used with --refresh=false');
+  if (flagList(ctx, 'replace').length > 0 || flagList(ctx, 'target').length > 0) throw new CliError('-refresh-only plans no changes, so --replace and --target do not apply to it');
+}
+
+/** The plan with its changes taken out: the drift the refresh found, and nothing to do about it. */
+function driftOnly(plan: Plan): Plan {
+  const summary = Object.fromEntries(Object.keys(plan.summary).map((k) => [k, 0])) as unknown as Plan['summary'];
+  return { ...plan, resource_changes: [], summary, steps: [], edges: [] };
 }
 
 /** The plan for `compiled` against `live`, with the options the command's flags give (plan, apply, destroy). */

@@ -1,5 +1,5 @@
 import { CliError, flagBool, write, type Command } from '../command.js';
-import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, withLockedState } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, withLockedState } from '../live-flags.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { CompiledService } from '../../lang/compile/compiled-db.js';
@@ -20,7 +20,7 @@ export const stateMvCommand: Command = {
     'the source too, or the next plan will rename it back.',
   ].join('\n'),
   args: [{ name: 'FROM' }, { name: 'TO' }],
-  flags: [LIVE_FLAG, LOCK_TIMEOUT_FLAG, { name: 'dry-run', type: 'boolean', description: 'Show what would be moved, change nothing' }],
+  flags: [LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, { name: 'dry-run', type: 'boolean', description: 'Show what would be moved, change nothing' }],
   async run(ctx) {
     const [fromText, toText] = ctx.positionals as [string, string];
     return withLockedState(ctx, 'state mv', async (state, liveDir) => {

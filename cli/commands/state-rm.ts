@@ -1,5 +1,5 @@
 import { CliError, flagBool, write, type Command } from '../command.js';
-import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, withLockedState } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, withLockedState } from '../live-flags.js';
 import { findService } from '../../state/address.js';
 import { writeState } from '../../state/state-file.js';
 
@@ -12,7 +12,7 @@ export const stateRmCommand: Command = {
     'nothing is removed.',
   ].join('\n'),
   args: [{ name: 'ADDRESS' }, { name: 'MORE', variadic: true }],
-  flags: [LIVE_FLAG, LOCK_TIMEOUT_FLAG, { name: 'dry-run', type: 'boolean', description: 'Show what would be removed, change nothing' }],
+  flags: [LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, { name: 'dry-run', type: 'boolean', description: 'Show what would be removed, change nothing' }],
   async run(ctx) {
     return withLockedState(ctx, 'state rm', (state, liveDir) => {
       const found = ctx.positionals.map((a) => {

@@ -18,6 +18,8 @@ export const SYMBOLS = {
 
 export interface HumanOptions {
   color: boolean;
+  /** plan -refresh-only: the drift is the whole answer, and the source was not looked at. */
+  refreshOnly?: boolean;
 }
 
 export type Paint = (code: string, s: string) => string;
@@ -68,6 +70,7 @@ export function headline(c: ResourceChange): string {
 export function renderHuman(plan: Plan, opts: HumanOptions): string {
   const p = painter(opts.color);
   const out: string[] = [];
+  if (opts.refreshOnly) return renderRefreshOnly(plan, p);
 
   if (plan.drift.length > 0) {
     out.push(p('bold', 'Note: the engine reports services that differ from the live state'), '');
@@ -104,6 +107,16 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
   }
 
   out.push(p('bold', summaryLine(plan.summary)));
+  return out.join('\n') + '\n';
+}
+
+function renderRefreshOnly(plan: Plan, p: Paint): string {
+  if (plan.drift.length === 0) {
+    return `${p('bold', 'No changes.')} The engine reports every service as the live state records it.\n`;
+  }
+  const out = [p('bold', 'Note: the engine reports services that differ from the live state'), '', 'rcform refreshed the state from the engine and found:', ''];
+  for (const d of plan.drift) out.push(`  # ${d.address}: ${d.detail}`);
+  out.push('', `${plan.drift.length} service${plan.drift.length === 1 ? '' : 's'} drifted. This refresh-only plan changes nothing; "rcform plan" shows what would correct it.`);
   return out.join('\n') + '\n';
 }
 

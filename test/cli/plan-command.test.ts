@@ -10,6 +10,7 @@ import { createStateFile, serializeState } from '../../state/state-file.js';
 import { acquireLock } from '../../state/lock.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { encodeDb } from '../../lang/compile/compile.js';
+import { UNSAVED_NOTE } from '../../cli/commands/plan.js';
 
 let dir: string;
 beforeEach(() => {
@@ -134,7 +135,9 @@ test('plan against a live directory reads the state under the lock; state pull f
   const pf = path.join(dir, 'pulled.json');
   fs.writeFileSync(pf, pulled.stdout);
   const r2 = await runInProcess(['plan', '--compiled', newF, '--live-from', pf, '--out', path.join(dir, 'p.plan')]);
-  expect(r2.stdout.split('\nSaved')[0]).toBe(r.stdout);
+  // The same plan; unsaved, it ends with the note on how to save it.
+  expect(r.stdout.endsWith(`\n\n${UNSAVED_NOTE}\n`)).toBe(true);
+  expect(r2.stdout.split('\nSaved')[0]).toBe(r.stdout.slice(0, -`\n${UNSAVED_NOTE}\n`.length));
   const saved = JSON.parse(fs.readFileSync(path.join(dir, 'p.plan'), 'utf8'));
   expect(saved.live).toMatchObject({ source: 'state-file', lineage: st.lineage, serial: 0 });
 
