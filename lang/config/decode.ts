@@ -691,7 +691,7 @@ export class Decoder {
     } else if (err.keyword === 'pattern') {
       const invalid = parentSchema?.['x-hcl-invalid'];
       // The value itself is named, unless it is sensitive: then only what is wrong with it.
-      const shown = d.sensitivePaths.includes(attrPath) ? 'The value (sensitive)' : JSON.stringify(err.data);
+      const shown = d.sensitivePaths.includes(attrPath) ? 'The value (sensitive)' : shortQuote(err.data);
       detail = invalid ? `${shown} ${invalid}.` : parentSchema?.description ?? err.message ?? 'invalid value';
     }
     else if (err.keyword === 'minItems') detail = `The list must have at least ${(err.params as { limit: number }).limit} element${(err.params as { limit: number }).limit === 1 ? '' : 's'}.${describe(parentSchema)}`;
@@ -745,6 +745,12 @@ function localRefs(root: Expression): string[] {
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** A value quoted in a message: a long one (a script) by its start, which is what is wrong with it. */
+function shortQuote(v: unknown): string {
+  const q = JSON.stringify(v);
+  return q.length <= 60 ? q : `${q.slice(0, 40).trimEnd()}…"`;
 }
 
 function describe(p: PropertySchema | undefined): string {

@@ -40,6 +40,7 @@ describe('block decoding and schemas', () => {
     ['a duration with a space', 'longrun "a" {\n  run = ["x"]\n  timeout_kill = "5 seconds"\n}\n', 'main.hcl:3:18-3:29 Invalid value for "timeout_kill"', '"5 seconds" is not a duration:'],
     ['a oneshot duration', 'oneshot "a" {\n  up = ["x"]\n  timeout_up = "1 min"\n}\n', 'main.hcl:3:16-3:23 Invalid value for "timeout_up"', '"1 min" is not a duration:'],
     ['an unknown signal', 'longrun "a" {\n  run = ["x"]\n  down_signal = "SIGFOO"\n}\n', 'main.hcl:3:17-3:25 Invalid value for "down_signal"', '"SIGFOO" is not a signal name rcform knows: the names are HUP, INT, QUIT, KILL, USR1, USR2, ALRM, TERM,'],
+    ['a long script without a shebang, quoted by its start', 'oneshot "a" {\n  up = "echo one two three four five six seven eight nine ten eleven"\n}\n', 'main.hcl:2:8-2:70 Invalid value for "up"', '"echo one two three four five six seven…" is not a script: a string is run as a script and must start with its shebang line'],
     ['a relative working directory', 'longrun "a" {\n  run = ["x"]\n  working_dir = "srv"\n}\n', 'main.hcl:3:17-3:22 Invalid value for "working_dir"', '"srv" is not an absolute path'],
   ])('%s', (_name, src, where, detail) => {
     const r = compileText({ 'main.hcl': src });
