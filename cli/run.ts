@@ -89,7 +89,8 @@ export async function runCli(argv: readonly string[], io: Io, entries: readonly 
 
   const cmd: Command = await entry.load();
   const parsed = parseArgs(rest, [...cmd.flags, ...GLOBAL_FLAGS], cmd.args);
-  const wantsHelp = rest.some((a) => a === '--help' || a === '-help' || a === '-h');
+  // `rcform -help plan`, as `terraform -help plan`, is plan's help too.
+  const wantsHelp = globals.value.flags['help'] === true || rest.some((a) => a === '--help' || a === '-help' || a === '-h');
   if (wantsHelp) {
     io.stdout.write(commandHelp(cmd, await loadCommands(entries.filter((c) => c.name.startsWith(cmd.name + ' ')))));
     return 0;

@@ -57,6 +57,9 @@ describe('command groups', () => {
     expect([help.code, help.stdout]).toEqual([0, state.stdout]);
     const flag = await runInProcess(['state', '--help']);
     expect([flag.code, flag.stdout]).toEqual([0, state.stdout]);
+    const planHelp = await runInProcess(['plan', '--help']);
+    expect(planHelp.stdout).toMatch(/^Usage: rcform plan /);
+    expect(await runInProcess(['-help', 'plan'])).toEqual(planHelp);
     const imp = await runInProcess(['import']);
     expect(imp.stdout).toContain('  import s6-rc ');
   });
