@@ -12,6 +12,8 @@ export interface FlagSpec {
   description: string;
   short?: string;
   valueName?: string;
+  /** The values it takes, when they are a fixed few: offered by shell completion. */
+  values?: readonly string[];
   default?: string | number | boolean;
   /**
    * What a well-formed value is, beyond its type: returns what the flag takes (`takes a duration
@@ -25,6 +27,8 @@ export interface ArgSpec {
   name: string;
   optional?: boolean;
   variadic?: boolean;
+  /** The values it takes, when they are a fixed few: offered by shell completion. */
+  values?: readonly string[];
 }
 
 export type FlagValue = string | number | boolean | string[];

@@ -23,7 +23,7 @@ or save it as _rcform in a directory of $fpath.
 
 Commands, subcommands (rcform state <Tab>) and each command's flags complete; other words complete
 as file names. Regenerate the script after upgrading rcform.`,
-  args: [{ name: 'SHELL' }],
+  args: [{ name: 'SHELL', values: SHELLS }],
   flags: [],
   async run(ctx) {
     const shell = ctx.positionals[0] as string;
@@ -42,6 +42,10 @@ interface Tree {
   groups: Map<string, Array<[string, string]>>;
   /** Whole command name → its flags, as `--name`. */
   flags: Map<string, string[]>;
+  /** `command --flag` → the values the flag takes. */
+  flagValues: Map<string, readonly string[]>;
+  /** Whole command name → the values its first argument takes. */
+  argValues: Map<string, readonly string[]>;
   /** Names of more than one word, matched before one-word names. */
   multi: string[];
   globalFlags: string[];
@@ -55,15 +59,20 @@ export function completionTree(commands: readonly Command[]): Tree {
   const top = new Map<string, string>();
   const groups = new Map<string, Array<[string, string]>>();
   const flags = new Map<string, string[]>();
+  const flagValues = new Map<string, readonly string[]>();
+  const argValues = new Map<string, readonly string[]>();
   for (const c of commands) {
+    for (const f of c.flags) if (f.values) flagValues.set(`${c.name} --${f.name}`, f.values);
+    const first = c.args[0];
+    if (first?.values) argValues.set(c.name, first.values);
     const parts = c.name.split(' ');
-    const first = parts[0] as string;
-    if (parts.length === 1) top.set(first, c.summary);
+    const word = parts[0] as string;
+    if (parts.length === 1) top.set(word, c.summary);
     else {
-      if (!top.has(first)) top.set(first, `${first} subcommands`);
-      const list = groups.get(first) ?? [];
+      if (!top.has(word)) top.set(word, `${word} subcommands`);
+      const list = groups.get(word) ?? [];
       list.push([parts.slice(1).join(' '), c.summary]);
-      groups.set(first, list);
+      groups.set(word, list);
     }
     flags.set(c.name, [...flagWords(c.flags), ...flagWords(GLOBAL_FLAGS)]);
   }
@@ -72,6 +81,8 @@ export function completionTree(commands: readonly Command[]): Tree {
     top: [...top],
     groups,
     flags,
+    flagValues,
+    argValues,
     multi: commands.filter((c) => c.name.includes(' ')).map((c) => c.name),
     globalFlags: flagWords(LEADING_FLAGS),
   };
@@ -103,6 +114,12 @@ function bashScript(t: Tree): string {
     '    *) cmd=${ws[0]} ;;',
     '  esac',
     '  local opts',
+    // The value of a flag that takes one of a few: after `--format ` or `--format=`.
+    '  local prev=${COMP_WORDS[COMP_CWORD-1]}',
+    '  [[ $prev == = ]] && prev=${COMP_WORDS[COMP_CWORD-2]}',
+    '  case "$cmd ${prev/#--/-}" in',
+    ...[...t.flagValues].map(([key, v]) => `    ${sq(key.replace(' --', ' -'))}) COMPREPLY=($(compgen -W ${sq(v.join(' '))} -- "$cur")); return ;;`),
+    '  esac',
     '  if [[ $cur == -* ]]; then',
     '    case $cmd in',
     ...[...t.flags].map(([name, f]) => `      ${sq(name)}) opts=${sq(f.join(' '))} ;;`),
@@ -113,6 +130,7 @@ function bashScript(t: Tree): string {
     '  fi',
     '  case $cmd in',
     `    '' | help) COMPREPLY=($(compgen -W ${sq(t.top.map(([w]) => w).join(' '))} -- "$cur")) ;;`,
+    ...[...t.argValues].map(([name, v]) => `    ${sq(name)}) ((\${#ws[@]} == ${name.split(' ').length})) && COMPREPLY=($(compgen -W ${sq(v.join(' '))} -- "$cur")) ;;`),
     ...[...t.groups].map(([g, subs]) =>
       `    ${sq(g)}) ((\${#ws[@]} == 1)) && COMPREPLY=($(compgen -W ${sq(subs.map(([w]) => w).join(' '))} -- "$cur"))${t.flags.has(g) ? '; COMPREPLY+=($(compgen -f -- "$cur"))' : ''} ;;`,
     ),
@@ -142,6 +160,10 @@ function zshScript(t: Tree): string {
     `    ${t.multi.map(sq).join('|')}) cmd="\${ws[1]} \${ws[2]}" ;;`,
     '    *) cmd=${ws[1]} ;;',
     '  esac',
+    '  local prev=${words[CURRENT-1]}',
+    '  case "$cmd ${prev/#--/-}" in',
+    ...[...t.flagValues].map(([key, v]) => `    ${sq(key.replace(' --', ' -'))}) compadd -- ${v.map(sq).join(' ')}; return ;;`),
+    '  esac',
     '  if [[ ${words[CURRENT]} == -* ]]; then',
     '    case $cmd in',
     ...[...t.flags].map(([name, f]) => `      ${sq(name)}) opts=${sq(f.join(' '))} ;;`),
@@ -152,6 +174,7 @@ function zshScript(t: Tree): string {
     '  fi',
     '  case $cmd in',
     `    '' | help) items=(${described(t.top)}); _describe command items ;;`,
+    ...[...t.argValues].map(([name, v]) => `    ${sq(name)}) ((\${#ws} == ${name.split(' ').length})) && compadd -- ${v.map(sq).join(' ')} ;;`),
     ...[...t.groups].map(([g, subs]) =>
       `    ${sq(g)}) if ((\${#ws} == 1)); then items=(${described(subs)}); _describe subcommand items; fi${t.flags.has(g) ? '; _files' : ''} ;;`,
     ),

@@ -20,7 +20,7 @@ order, so it diffs cleanly.
   rcform graph --format mermaid
   rcform graph examples/boot --var 'ttys=["tty1","tty2"]'`,
   args: [{ name: 'DIR', optional: true }],
-  flags: [{ name: 'format', type: 'string', valueName: 'dot|mermaid', default: 'dot', description: 'Output format' }, ...SOURCE_FLAGS],
+  flags: [{ name: 'format', type: 'string', valueName: 'dot|mermaid', values: ['dot', 'mermaid'], default: 'dot', description: 'Output format' }, ...SOURCE_FLAGS],
   async run(ctx) {
     const format = flagString(ctx, 'format') ?? 'dot';
     if (!GRAPH_FORMATS.includes(format as GraphFormat)) throw new CliError(`--format takes dot or mermaid, not "${format}"`);

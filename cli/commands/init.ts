@@ -29,7 +29,7 @@ export const initCommand: Command = {
   flags: [
     LIVE_FLAG,
     // No declared default: an existing live directory must tell an explicit --engine from none.
-    { name: 'engine', type: 'string', valueName: 'KIND', description: 'The engine: embedded (Node only, the default) or s6' },
+    { name: 'engine', type: 'string', valueName: 'KIND', values: ['embedded', 's6'], description: 'The engine: embedded (Node only, the default) or s6' },
     { name: 'scandir', type: 'string', valueName: 'DIR', description: 's6 only: the scan directory of a running s6-svscan' },
     {
       name: 'max-services',

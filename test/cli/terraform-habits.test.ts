@@ -185,6 +185,10 @@ describe('completion', () => {
     expect(bashComplete(['rcform', 'state', 'list', '--'])).toEqual(expect.arrayContaining(['--live', '--lock', '--json']));
     expect(bashComplete(['rcform', 'show', ''])).toEqual(['compiled', 'web.plan']);
     expect(bashComplete(['rcform', '--ch'])).toEqual(['--chdir']);
+    expect(bashComplete(['rcform', 'graph', '--format', ''])).toEqual(['dot', 'mermaid']);
+    expect(bashComplete(['rcform', 'graph', '-format', '=', 'm'])).toEqual(['mermaid']);
+    expect(bashComplete(['rcform', 'init', '-engine', ''])).toEqual(['embedded', 's6']);
+    expect(bashComplete(['rcform', 'completion', ''])).toEqual(['bash', 'zsh']);
     // Every flag of every command is offered after it.
     for (const c of commands) {
       const offered = bashComplete(['rcform', ...c.name.split(' '), '--']);
@@ -216,6 +220,8 @@ describe('completion', () => {
     expect(complete(['rcform', 'state', ''])).toMatch(/^describe subcommand list:List the services .* pull:Print the live state/);
     expect(complete(['rcform', 'plan', '--o'])).toMatch(/^compadd -- --var .*--out /);
     expect(complete(['rcform', '-chdir', 'x', 'plan', ''])).toBe('files');
+    expect(complete(['rcform', 'init', '--engine', ''])).toBe('compadd -- embedded s6');
+    expect(complete(['rcform', 'completion', ''])).toBe('compadd -- bash zsh');
     expect(complete(['rcform', 'show', ''])).toBe('describe subcommand compiled:Inspect a compiled database: services by type, definitions, dependencies, bundles\nfiles');
   });
 
