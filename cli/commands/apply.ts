@@ -38,7 +38,7 @@ const APPLY_FLAGS: FlagSpec[] = [
 ];
 
 /** Plan flags that make sense when apply makes its own plan (not the output or file-only ones). */
-const INLINE_PLAN_FLAGS = planCommand.flags.filter((f) => !['out', 'json', 'markdown', 'detailed-exitcode', 'live-from', 'destroy', 'live', 'lock', 'lock-timeout', 'input'].includes(f.name));
+const INLINE_PLAN_FLAGS = planCommand.flags.filter((f) => !['out', 'json', 'markdown', 'detailed-exitcode', 'live-from', 'destroy', 'live', 'lock', 'lock-timeout', 'input', 'refresh-only'].includes(f.name));
 
 export const applyCommand: Command = {
   name: 'apply',

@@ -46,6 +46,13 @@ describe('did you mean', () => {
   });
 });
 
+test('apply does not take -refresh-only: it would apply the whole plan, not accept the drift', async () => {
+  for (const cmd of ['apply', 'destroy']) {
+    const r = await runInProcess([cmd, '-refresh-only'], { cwd: dir });
+    expect([r.code, r.stderr]).toEqual([1, `rcform: unknown flag -refresh-only (see "rcform ${cmd} --help")\n`]);
+  }
+});
+
 describe('command groups', () => {
   test('rcform state, rcform help state and rcform state --help list the subcommands of the group', async () => {
     const state = await runInProcess(['state']);
