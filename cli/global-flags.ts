@@ -12,6 +12,6 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
  * runs, so it must be known before anything of the command is read.
  */
 export const LEADING_FLAGS: FlagSpec[] = [
-  { name: 'chdir', type: 'string', valueName: 'DIR', description: 'Run the command in DIR: every relative path, and the default source directory, is taken from there' },
+  { name: 'chdir', type: 'string', valueName: 'DIR', description: 'Before the command: run it in DIR (relative paths and the default source directory are taken from there)' },
   ...GLOBAL_FLAGS,
 ];

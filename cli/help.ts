@@ -11,7 +11,7 @@ export function mainHelp(commands: readonly Command[]): string {
     'Commands:',
     ...commandLines(commands),
     '',
-    'Global options (before the command):',
+    'Global options:',
     ...flagLines(LEADING_FLAGS),
     '',
     'Flags may be written --flag=value, --flag value, or Terraform-style -flag=value.',
@@ -21,6 +21,7 @@ export function mainHelp(commands: readonly Command[]): string {
     '  RCFORM_LOG=debug|info|warn|error  log what the command does to stderr, with timestamps',
     '  RCFORM_VAR_NAME=VALUE             set the input variable NAME',
     '  RCFORM_LIVE=DIR                   the default live directory',
+    '  RCFORM_INPUT=false                ask nothing, as -input=false',
     '  NO_COLOR                          never colour output',
   ];
   return lines.join('\n') + '\n';

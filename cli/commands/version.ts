@@ -7,7 +7,7 @@ import { platform, rcformVersion } from '../version.js';
 export const versionCommand: Command = {
   name: 'version',
   readOnly: true,
-  summary: 'Print the version of rcform (the same as -version)',
+  summary: 'Print the version of rcform and the platform it runs on',
   description: '--json prints {"rcform_version", "platform", "node_version"}, in the manner of "terraform version -json".',
   args: [],
   flags: [{ name: 'json', type: 'boolean', description: 'Print the version as JSON' }],
