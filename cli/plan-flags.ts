@@ -17,6 +17,6 @@ export function renderPlan(ctx: CommandContext, plan: Plan, opts: { refreshOnly?
   const md = flagBool(ctx, 'markdown');
   if (json && md) throw new CliError('--json and --markdown cannot be used together');
   if (json) return renderJson(plan);
-  if (md) return renderMarkdown(plan);
+  if (md) return renderMarkdown(plan, opts.refreshOnly ? { refreshOnly: true } : {});
   return renderHuman(plan, { color: ctx.io.color, ...(opts.refreshOnly ? { refreshOnly: true } : {}) });
 }

@@ -5,8 +5,9 @@ import { renderHuman, toDiffFence, verbPhrase } from './plan-human.js';
 // `--markdown`: a pull-request comment. A reviewer sees the result first, a warning when anything
 // will stop or be removed, a table of counts, and the full human plan folded away in a diff fence.
 
-export function renderMarkdown(plan: Plan, opts: { title?: string } = {}): string {
+export function renderMarkdown(plan: Plan, opts: { title?: string; refreshOnly?: boolean } = {}): string {
   const title = opts.title ?? 'rcform plan';
+  if (opts.refreshOnly) return renderRefreshOnlyMarkdown(plan, title);
   const total = totalChanges(plan.summary);
   const out: string[] = [];
   if (total === 0) {
@@ -57,4 +58,13 @@ export function renderMarkdown(plan: Plan, opts: { title?: string } = {}): strin
 /** A script containing ``` must not close the fence early. */
 function fenceSafe(text: string): string {
   return text.replace(/```/g, '`\u200b``');
+}
+
+/** plan -refresh-only: the drift, and no claim about the configuration, which was not compared. */
+function renderRefreshOnlyMarkdown(plan: Plan, title: string): string {
+  const n = plan.drift.length;
+  if (n === 0) return `### ${title} -refresh-only: no drift\n\nThe engine reports every service as the live state records it.\n`;
+  const out = [`### ${title} -refresh-only: ${n} ${n === 1 ? 'service' : 'services'} drifted`, '', 'The engine reports services that differ from the live state; this plan changes nothing.', ''];
+  for (const d of plan.drift) out.push(`- \`${d.address}\`: ${d.detail}`);
+  return out.join('\n') + '\n';
 }

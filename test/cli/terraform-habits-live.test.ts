@@ -72,6 +72,8 @@ describe('plan', () => {
     const json = JSON.parse(ok(o.rc(['plan', 'src', '-refresh-only', '-json'])).stdout);
     expect(json.drift.map((d: { address: string }) => d.address)).toEqual(['longrun.worker']);
     expect([json.resource_changes, json.steps]).toEqual([[], []]);
+    const md = ok(o.rc(['plan', 'src', '-refresh-only', '--markdown'])).stdout;
+    expect(md).toBe('### rcform plan -refresh-only: 1 service drifted\n\nThe engine reports services that differ from the live state; this plan changes nothing.\n\n- `longrun.worker`: recorded up, but the engine reports it down\n');
 
     // The full plan corrects the drift and makes the source's change.
     const full = o.rc(['plan', 'src', '-detailed-exitcode']);
