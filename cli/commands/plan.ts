@@ -83,10 +83,8 @@ async function planRun(ctx: CommandContext): Promise<number> {
   const refresh = ctx.flags['refresh'] !== false;
   const live = await readLive(ctx, refresh);
 
-  const started = performance.now();
   const full = planFromFlags(ctx, compiled, live, destroy);
   const plan = refreshOnly ? driftOnly(full) : full;
-  logInfo(`planned ${plan.resource_changes.length} changes in ${plan.steps.length} steps, ${plan.drift.length} drifted, in ${(performance.now() - started).toFixed(0)} ms`);
 
   ctx.io.stdout.write(renderPlan(ctx, plan, { refreshOnly }));
 
@@ -128,8 +126,9 @@ function driftOnly(plan: Plan): Plan {
 /** The plan for `compiled` against `live`, with the options the command's flags give (plan, apply, destroy). */
 export function planFromFlags(ctx: CommandContext, compiled: CompiledDb | null, live: LiveRead, destroy: boolean): Plan {
   const refresh = ctx.flags['refresh'] !== false;
+  const started = performance.now();
   try {
-    return diff({
+    const plan = diff({
       compiled,
       state: live.state,
       observed: live.observed,
@@ -142,6 +141,8 @@ export function planFromFlags(ctx: CommandContext, compiled: CompiledDb | null, 
         allow_essential: flagBool(ctx, 'allow-essential'),
       },
     });
+    logInfo(`planned ${plan.resource_changes.length} changes in ${plan.steps.length} steps, ${plan.drift.length} drifted, in ${(performance.now() - started).toFixed(0)} ms`);
+    return plan;
   } catch (err) {
     if (err instanceof PlanError) throw new CliError(err.problems.length === 1 ? (err.problems[0] as string) : `the plan cannot be made:\n  ${err.problems.join('\n  ')}`);
     throw err;

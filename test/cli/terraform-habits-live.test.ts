@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EmbeddedEngine } from '../../engine/embedded/client.js';
 import { acquireLock } from '../../state/lock.js';
-import { CLI } from '../support/cli-harness.js';
+import { CLI, runProcess } from '../support/cli-harness.js';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 
 // Terraform's habits against a real live directory and its embedded supervisor: plan's note when
@@ -74,6 +74,13 @@ describe('plan', () => {
     expect([json.resource_changes, json.steps]).toEqual([[], []]);
     const md = ok(o.rc(['plan', 'src', '-refresh-only', '--markdown'])).stdout;
     expect(md).toBe('### rcform plan -refresh-only: 1 service drifted\n\nThe engine reports services that differ from the live state; this plan changes nothing.\n\n- `longrun.worker`: recorded up, but the engine reports it down\n');
+
+    // RCFORM_LOG=info says where a plan's time went: the lock, the refresh, the plan.
+    const logged = runProcess(['plan', 'src', '-refresh-only'], { cwd: o.root, env: { RCFORM_LIVE: o.live, RCFORM_LOG: 'info' } });
+    expect(logged.stdout).toBe(drift.stdout);
+    expect(logged.stderr).toMatch(/Z \[INFO\] state lock [0-9a-f-]+ taken for plan in /);
+    expect(logged.stderr).toMatch(/Z \[INFO\] refresh: the embedded engine reported 2 services in \d+ ms\n/);
+    expect(logged.stderr).toMatch(/Z \[INFO\] planned 2 changes in \d+ steps, 1 drifted, in \d+ ms\n/);
 
     // The full plan corrects the drift and makes the source's change.
     const full = o.rc(['plan', 'src', '-detailed-exitcode']);
