@@ -168,7 +168,9 @@ afterAll(() => fs.rmSync(scripts, { recursive: true, force: true }));
 describe('completion', () => {
   /** Runs the generated bash function on a command line; `line` ends where Tab is pressed. */
   function bashComplete(words: string[]): string[] {
+    // With nounset, as some shells are set up: the function must not touch an unset word.
     const script = [
+      'set -u',
       `source '${path.join(scripts, 'bash')}'`,
       `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})`,
       'COMP_CWORD=$((${#COMP_WORDS[@]} - 1))',
@@ -214,6 +216,7 @@ describe('completion', () => {
         'compadd() { print -r -- "compadd ${(j: :)@}"; }',
         '_describe() { print -r -- "describe $1 ${(j: :)${(P)2}}"; }',
         '_files() { print -r -- files; }',
+        'setopt nounset',
         `source '${path.join(scripts, 'zsh')}'`,
         `words=(${words.map((w) => `'${w}'`).join(' ')})`,
         'CURRENT=${#words}',
