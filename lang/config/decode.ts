@@ -681,6 +681,8 @@ export class Decoder {
       return errorDiag(`Invalid key in "${attrPath}"`, `The key "${key}" is not allowed: ${(parentSchema?.description ?? err.message ?? '').replace(/\.$/, '')}.`, range);
     }
     const range = lookupRange(d.ranges, err.instancePath);
+    // The value itself is named, unless it is sensitive: then only what is wrong with it.
+    const shown = (): string => (d.sensitivePaths.includes(attrPath) ? 'the value (sensitive)' : shortQuote(err.data));
     let detail: string;
     if (err.keyword === 'oneOf') {
       const types = ((parentSchema as OneOfSchema | undefined)?.oneOf ?? []).map((b) => b.type).flat().filter((t): t is string => !!t);
@@ -689,10 +691,10 @@ export class Decoder {
         ? `${capitalise(wanted.join(' or '))} is required here, not ${jsonTypeName(err.data)}.${describe(parentSchema)}`
         : parentSchema?.description ?? err.message ?? 'invalid value';
     } else if (err.keyword === 'pattern') {
+      // An empty string fails the pattern too; its minLength error says so.
+      if (err.data === '' && (parentSchema as { minLength?: number } | undefined)?.minLength) return undefined;
       const invalid = parentSchema?.['x-hcl-invalid'];
-      // The value itself is named, unless it is sensitive: then only what is wrong with it.
-      const shown = d.sensitivePaths.includes(attrPath) ? 'The value (sensitive)' : shortQuote(err.data);
-      detail = invalid ? `${shown} ${invalid}.` : parentSchema?.description ?? err.message ?? 'invalid value';
+      detail = invalid ? `${capitalise(shown())} ${invalid}.` : parentSchema?.description ?? err.message ?? 'invalid value';
     }
     else if (err.keyword === 'minItems') detail = `The list must have at least ${(err.params as { limit: number }).limit} element${(err.params as { limit: number }).limit === 1 ? '' : 's'}.${describe(parentSchema)}`;
     else if (err.keyword === 'enum') {
@@ -700,8 +702,13 @@ export class Decoder {
       const hint = typeof err.data === 'string' ? didYouMean(err.data, allowed.filter((x): x is string => typeof x === 'string')) : '';
       detail = `Must be one of ${allowed.map((x) => JSON.stringify(x)).join(', ')}.${hint}`;
     }
-    else if (err.keyword === 'type') detail = `A ${(err.params as { type: string }).type} is required here, not ${jsonTypeName(err.data)}.${describe(parentSchema)}`;
-    else detail = `The value ${err.message ?? 'is invalid'}.${describe(parentSchema)}`;
+    else if (err.keyword === 'type') {
+      const wanted = (err.params as { type: string }).type;
+      detail = wanted === 'integer' && typeof err.data === 'number'
+        ? `${capitalise(shown())} is not a whole number.${describe(parentSchema)}`
+        : `A ${wanted} is required here, not ${jsonTypeName(err.data)}.${describe(parentSchema)}`;
+    } else if (err.keyword === 'minLength' && err.data === '') detail = `The value is empty.${describe(parentSchema)}`;
+    else detail = `${d.sensitivePaths.includes(attrPath) ? 'The value (sensitive)' : `The value ${shortQuote(err.data)}`} ${err.message ?? 'is invalid'}.${describe(parentSchema)}`;
     return errorDiag(`Invalid value for "${attrPath}"`, detail, range);
   }
 }

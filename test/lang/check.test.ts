@@ -41,6 +41,9 @@ describe('block decoding and schemas', () => {
     ['a oneshot duration', 'oneshot "a" {\n  up = ["x"]\n  timeout_up = "1 min"\n}\n', 'main.hcl:3:16-3:23 Invalid value for "timeout_up"', '"1 min" is not a duration:'],
     ['an unknown signal', 'longrun "a" {\n  run = ["x"]\n  down_signal = "SIGFOO"\n}\n', 'main.hcl:3:17-3:25 Invalid value for "down_signal"', '"SIGFOO" is not a signal name rcform knows: the names are HUP, INT, QUIT, KILL, USR1, USR2, ALRM, TERM,'],
     ['a long script without a shebang, quoted by its start', 'oneshot "a" {\n  up = "echo one two three four five six seven eight nine ten eleven"\n}\n', 'main.hcl:2:8-2:70 Invalid value for "up"', '"echo one two three four five six seven…" is not a script: a string is run as a script and must start with its shebang line'],
+    ['an empty account name: one error, saying so', 'longrun "a" {\n  run = ["x"]\n  user = ""\n}\n', 'main.hcl:3:10-3:12 Invalid value for "user"', 'The value is empty.'],
+    ['a fraction for a file descriptor', 'longrun "a" {\n  run = ["x"]\n  notification_fd = 3.5\n}\n', 'main.hcl:3:21-3:24 Invalid value for "notification_fd"', '3.5 is not a whole number.'],
+    ['a number over the maximum, named', 'longrun "a" {\n  run = ["x"]\n  max_death_tally = 5000\n}\n', 'main.hcl:3:21-3:25 Invalid value for "max_death_tally"', 'The value 5000 must be <= 4096.'],
     ['a relative working directory', 'longrun "a" {\n  run = ["x"]\n  working_dir = "srv"\n}\n', 'main.hcl:3:17-3:22 Invalid value for "working_dir"', '"srv" is not an absolute path'],
   ])('%s', (_name, src, where, detail) => {
     const r = compileText({ 'main.hcl': src });
