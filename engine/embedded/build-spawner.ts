@@ -4,13 +4,15 @@ import { fileURLToPath } from 'node:url';
 
 // `npm run build` compiles the embedded supervisor's two ways of starting services beside it:
 // rcform-vfork.node (vfork-launcher.c: in the supervisor's own process) and rcform-spawner
-// (spawner.c: a helper process, the fallback). Without a C compiler, or without Node's headers,
+// (spawner.c: a helper process, the fallback); and the s6 engine's rcform-s6.node (engine/s6/fifo.c:
+// mkfifo, for listening to s6-supervise's events without a process per transition). Without a C compiler, or without Node's headers,
 // the build goes on and the supervisor falls back as far as it must, down to Node's spawn(),
 // correct but slower: the warnings say so. CI installs a compiler (.ci/run); Node's headers come
 // with Node (<prefix>/include/node).
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sources = path.resolve(here, '../../../engine/embedded');
+const s6Sources = path.resolve(here, '../../../engine/s6');
 const cc = process.env['CC'] ?? 'cc';
 
 function compile(args: string[], out: string, consequence: string): void {
@@ -24,3 +26,4 @@ compile([path.join(sources, 'spawner.c')], path.join(here, 'rcform-spawner'), "w
 // The addon's N-API and libuv symbols are Node's own: they resolve when Node loads it.
 const nodeInclude = path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node');
 compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.join(sources, 'vfork-launcher.c')], path.join(here, 'rcform-vfork.node'), 'the embedded supervisor starts services through rcform-spawner, one round trip more per start');
+compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.join(s6Sources, 'fifo.c')], path.resolve(here, '../s6/rcform-s6.node'), 'the s6 engine makes its event FIFOs with a mkfifo process, one fork more per transition');

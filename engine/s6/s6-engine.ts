@@ -12,7 +12,8 @@ import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScan
 import { dropPipe, ensurePipe, FDHOLDER_DIR, fdholderEntryName, readPipelines, renamePipe, writeFdholderDir, writePipelines } from './fdholder.js';
 import { pipelinesOf, scriptWord, writeServiceDir } from './service-dir.js';
 import { decodeSvStatus, DEFAULT_TAI_OFFSET, parseSvStat, runStateOf, SVSTAT_FIELDS, taiOffsetOf, type SvStat } from './s6-status.js';
-import { runTool, svcSignalFlag, SVC_SIGNALS, toolMessage } from './s6-tools.js';
+import { runTool, svcSignalFlag, SVC_SIGNALS } from './s6-tools.js';
+import { sendControl, svscanControl, transition } from './supervise-control.js';
 
 // The s6 engine. Layout of its area in the live directory (<live>/engine/):
 //   s6.json          scan directory, and the pid of s6-svscan when rcform started it
@@ -223,8 +224,7 @@ export class S6Engine implements Engine {
     }
     const st = await this.svstat(service, dir);
     if (st?.up && st.ready) return;
-    const res = await runTool(service, 's6-svc', ['-wU', '-T', String(SUPERVISOR_WAIT_MS), '-u', dir], { okCodes: [99, 111] });
-    if (res.code !== 0) throw new EngineError(service, `the pipelines' fd holder ${dir} did not become ready within ${SUPERVISOR_WAIT_MS} ms (its messages go to s6-svscan's output)`);
+    if ((await transition(service, dir, 'u', 'ready', SUPERVISOR_WAIT_MS)) !== 'reached') throw new EngineError(service, `the pipelines' fd holder ${dir} did not become ready within ${SUPERVISOR_WAIT_MS} ms (its messages go to s6-svscan's output)`);
   }
 
   /** The pipes this service's run script retrieves an end of: held before it can first run. */
@@ -271,7 +271,7 @@ export class S6Engine implements Engine {
     const dir = this.fdholderDir;
     fs.writeFileSync(path.join(dir, 'down'), '');
     if (fifoHasReader(path.join(dir, 'supervise', 'control'))) {
-      await runTool(service, 's6-svc', ['-wD', '-T', String(SUPERVISOR_WAIT_MS), '-d', dir], { okCodes: [99, 111] });
+      await transition(service, dir, 'd', 'finished', SUPERVISOR_WAIT_MS);
     }
     fs.rmSync(this.fdholderLink, { force: true });
     if (this.scanEntries !== undefined) this.scanEntries--;
@@ -305,7 +305,7 @@ export class S6Engine implements Engine {
     next.done = (async () => {
       await this.runningRescan?.catch(() => {});
       if (this.nextRescan === next) this.nextRescan = undefined;
-      const run = runTool(service, 's6-svscanctl', [next.nuke ? '-an' : '-a', this.scandir]).then(() => {});
+      const run = svscanControl(this.scandir, next.nuke ? 'an' : 'a');
       this.runningRescan = run;
       try {
         await run;
@@ -504,17 +504,16 @@ export class S6Engine implements Engine {
     // Deaths recorded from here on are restarts (see statusOf); a file, not s6-svdt-clear, to spare a process per start.
     const deathsBefore = deathCount(i.dir);
     fs.writeFileSync(path.join(i.dir, START_DEATHS_FILE), `${deathsBefore}\n`);
-    await this.checkSupervised(name, i.dir, '-u');
     await this.pipesReady(i.svc);
-    const wait = i.svc.notification_fd !== undefined ? '-wU' : '-wu';
-    const res = await runTool(name, 's6-svc', [wait, '-T', String(opts.timeoutMs), '-u', i.dir], { okCodes: [99, 111], ...signalOpt(opts) });
-    if (res.code === 111 && !deadlinePassed(res)) throw new EngineError(name, toolMessage('s6-svc', res.code, null, res.stderr));
-    if (res.code === 99 || res.code === 111) {
+    const goal = i.svc.notification_fd !== undefined ? 'ready' : 'up';
+    const outcome = await transition(name, i.dir, 'u', goal, opts.timeoutMs, opts.signal);
+    if (outcome !== 'reached') {
       // As s6-rc does on timeout-up (and the embedded engine): the transition failed, the service goes back down.
       await this.failStart(name, i);
-      throw new EngineError(name, `not ${wait === '-wU' ? 'ready' : 'up'} within ${opts.timeoutMs} ms (s6-svc ${wait} timed out); brought down`);
+      const why = outcome === 'timeout' ? `not ${goal} within ${opts.timeoutMs} ms` : outcome === 'permanent-failure' ? 'its finish script reported a permanent failure' : 'its s6-supervise exited';
+      throw new EngineError(name, `${why}; brought down`);
     }
-    if (wait === '-wu') {
+    if (goal === 'up') {
       const failedExit = await this.launchFailure(name, i, deathsBefore);
       if (failedExit !== null) {
         await this.failStart(name, i);
@@ -535,7 +534,7 @@ export class S6Engine implements Engine {
   private async launchFailure(name: string, i: Installed, deathsBefore: number): Promise<number | null> {
     const deadline = Date.now() + LAUNCH_WATCH_MS;
     let pid = 0;
-    for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
+    for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 10)) {
       // One read of the tally for both questions: reading it for the record and then stat'ing it
       // for the count raced with s6-supervise writing the death in between, and a program that
       // cannot run was taken for one that started and exited.
@@ -571,11 +570,9 @@ export class S6Engine implements Engine {
    * leaves behind get the down signal, then SIGKILL after timeout-kill.
    */
   private async bringDown(name: string, i: Installed, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    await this.checkSupervised(name, i.dir, '-d');
     const before = await this.svstat(name, i.dir);
-    const res = await runTool(name, 's6-svc', ['-wD', '-T', String(timeoutMs), '-d', i.dir], { okCodes: [99, 111], ...(signal ? { signal } : {}) });
-    if (res.code === 111 && !deadlinePassed(res)) throw new EngineError(name, toolMessage('s6-svc', res.code, null, res.stderr));
-    if (res.code === 99 || res.code === 111) throw new EngineError(name, `still running ${timeoutMs} ms after ${i.svc.down_signal} (s6-svc -wD timed out)`);
+    const outcome = await transition(name, i.dir, 'd', 'finished', timeoutMs, signal);
+    if (outcome === 'timeout') throw new EngineError(name, `still running ${timeoutMs} ms after ${i.svc.down_signal}`);
     if (before && before.pid > 0) await killGroup(before.pid, i.svc.down_signal, i.svc.timeouts.kill_ms);
   }
 
@@ -587,18 +584,9 @@ export class S6Engine implements Engine {
     try {
       await this.bringDown(name, i, i.svc.timeouts.kill_ms ? i.svc.timeouts.kill_ms + 5000 : 10000);
     } catch {
-      await runTool(name, 's6-svc', ['-k', '-d', i.dir], { okCodes: [100, 111] });
+      await sendControl(name, i.dir, 'kd').catch(() => undefined);
       await this.bringDown(name, i, 10000);
     }
-  }
-
-  /**
-   * s6-svc -w waits (until its timeout) even when no s6-supervise listens, printing its error but not
-   * failing. So when nothing listens, send the command unwaited first: s6-svc then fails at once with
-   * its own message ("supervisor not listening"), which is what the user should see.
-   */
-  private async checkSupervised(name: string, dir: string, command: string): Promise<void> {
-    if (!fifoHasReader(path.join(dir, 'supervise', 'control'))) await runTool(name, 's6-svc', [command, dir]);
   }
 
   async reload(name: string): Promise<void> {
@@ -608,7 +596,7 @@ export class S6Engine implements Engine {
     if (!flag) throw new EngineError(name, `s6-svc cannot send reload signal ${sig} (it can send ${SVC_SIGNALS.join(', ')})`);
     const st = await this.svstat(name, i.dir);
     if (!st?.up) throw new EngineError(name, 'cannot reload: not running');
-    await runTool(name, 's6-svc', [`-${flag}`, i.dir]);
+    await sendControl(name, i.dir, flag);
   }
 
   async setOneshotState(svc: CompiledService, up: boolean): Promise<void> {
@@ -737,7 +725,7 @@ export class S6Engine implements Engine {
       // with every service down, tell them to exit, loggers included, so the stop leaves nothing.
       const dirs = [...this.installed.values()].flatMap((i) => [i.dir, path.join(i.dir, 'log')]);
       if (lstatOrNull(this.fdholderLink)) dirs.push(this.fdholderDir);
-      for (const dir of orphanSupervisors(dirs, this.config.svscan_pid)) await runTool('<s6-svscan>', 's6-svc', ['-dx', dir], { okCodes: [100, 111] });
+      for (const dir of orphanSupervisors(dirs, this.config.svscan_pid)) await sendControl('<s6-svscan>', dir, 'dx').catch(() => undefined);
       // Each supervisor exits on its own signal and s6-svscan reaps them all: thousands take a while on a small machine.
       await stopScanner(this.scandir, this.config.svscan_pid, Math.max(30000, 50 * dirs.length));
     }
@@ -815,10 +803,6 @@ function safeRealpath(p: string): string | null {
   } catch {
     return null;
   }
-}
-
-function signalOpt(opts: TransitionOptions): { signal?: AbortSignal } {
-  return opts.signal ? { signal: opts.signal } : {};
 }
 
 /** Size of one death tally record: a TAI64N stamp (12 bytes), then the wait status' exit code and signal. */
@@ -918,13 +902,4 @@ async function killGroup(pgid: number, downSignal: string, killMs: number): Prom
   }
   await pollUntil(() => !groupAlive(pgid), 5000);
   await sleep(0);
-}
-
-/**
- * s6-svc -w… with -T: on a loaded machine the deadline can pass while s6-svlisten1 is still
- * subscribing to the service's events, and it then exits 111 ("ftrigr_startf: Connection timed
- * out") instead of 99. Both mean the same to the caller: the transition did not happen in time.
- */
-function deadlinePassed(res: { stderr: string }): boolean {
-  return /timed out/i.test(res.stderr);
 }
