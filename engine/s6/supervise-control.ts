@@ -207,13 +207,16 @@ export async function transition(service: string, dir: string, command: string, 
     const onAbort = (): void => sub.interrupt();
     signal?.addEventListener('abort', onAbort);
     try {
+      if (reached(goal, state)) return 'reached';
       for (;;) {
+        // One event at a time, as s6-svlisten1 reads them: a service that came up and died at once
+        // was up, whatever followed in the same read.
         for (const ev of sub.take()) {
           if (ev === 'x') return 'supervisor-exited';
           if (ev === 'O' && (goal === 'up' || goal === 'ready')) return 'permanent-failure';
           state = apply(state, ev);
+          if (reached(goal, state)) return 'reached';
         }
-        if (reached(goal, state)) return 'reached';
         if (signal?.aborted) throw new EngineError(service, 'interrupted');
         if (Date.now() >= deadline) return 'timeout';
         await sub.next();
