@@ -634,8 +634,10 @@ export class S6Engine implements Engine {
     try {
       const decoded = decodeSvStatus(fs.readFileSync(path.join(dir, 'supervise', 'status')), offset);
       if (decoded) return decoded;
-    } catch {
-      // unreadable: let s6-svstat say why
+    } catch (err) {
+      // s6-supervise listens on supervise/control before it first writes its status: not run yet,
+      // so down (s6-svstat would fail on the missing file). Otherwise let s6-svstat say why.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { up: false, wantedUp: false, ready: false, pid: -1, exitCode: -1, signal: null, since: new Date().toISOString() };
     }
     const res = await runTool(name, 's6-svstat', ['-o', SVSTAT_FIELDS.join(','), dir], { okCodes: [1] });
     if (res.code === 1) return null;

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { EngineError } from '../engine.js';
+import { fifoHasReader } from './scanner.js';
 import { runTool } from './s6-tools.js';
 import { SVSTATUS_SIZE } from './s6-status.js';
 
@@ -38,13 +39,17 @@ function reached(goal: Goal, s: State): boolean {
   }
 }
 
-/** The part of supervise/status a wait needs, or null when it is not s6 2.11's layout. */
+/**
+ * The part of supervise/status a wait needs, or null when it is not s6 2.11's layout. s6-supervise
+ * opens supervise/control before it first writes the status file: a supervisor listening with no
+ * status yet has never run the service, which is down.
+ */
 function readState(dir: string): State | null {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(path.join(dir, 'supervise', 'status'));
-  } catch {
-    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' && fifoHasReader(path.join(dir, 'supervise', 'control')) ? { up: false, ready: false, finishing: false } : null;
   }
   if (buf.length !== SVSTATUS_SIZE) return null;
   const pid = buf.readBigUInt64BE(24);

@@ -94,6 +94,22 @@ suite('transitions through supervise/control and the event fifodir', () => {
     expect(await transition('aborted', dir, 'd', 'finished', 20000)).toBe('reached');
   });
 
+  test('a supervisor that listens but has not yet written its status: the service is down', async () => {
+    // The window between s6-supervise opening supervise/control and writing supervise/status is
+    // too short to hit on purpose: this process plays the listening supervisor.
+    const dir = path.join(tmp, 'sv', 'early');
+    fs.mkdirSync(path.join(dir, 'supervise'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'event'));
+    spawnSync('mkfifo', [path.join(dir, 'supervise', 'control')]);
+    const reader = fs.openSync(path.join(dir, 'supervise', 'control'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      expect(await transition('early', dir, 'd', 'finished', 2000)).toBe('reached');
+      expect(await transition('early', dir, 'u', 'up', 200)).toBe('timeout');
+    } finally {
+      fs.closeSync(reader);
+    }
+  });
+
   test('with no supervisor the error is s6-svc\'s own', async () => {
     const dir = path.join(tmp, 'sv', 'orphan');
     fs.mkdirSync(dir, { recursive: true });
