@@ -1,6 +1,7 @@
 import { parseDurationMs, type FlagSpec } from './args.js';
 import { CliError, flagString, write, type CommandContext } from './command.js';
-import { resolveLiveDir } from '../state/live-dir.js';
+import { chooseLiveDir, NoDefaultLiveDirError } from '../state/live-dir.js';
+import { checkLiveDir, LiveDirTrustError } from '../state/live-trust.js';
 import { acquireLock, LockError, LockHeldError, type StateLock } from '../state/lock.js';
 import { readJournal } from '../state/journal.js';
 import { foldJournal } from '../state/journal-fold.js';
@@ -18,7 +19,7 @@ export const LIVE_FLAG: FlagSpec = {
   name: 'live',
   type: 'string',
   valueName: 'DIR',
-  description: 'The live directory (default: $RCFORM_LIVE, else /run/rcform as root, else $XDG_RUNTIME_DIR/rcform or $TMPDIR/rcform-UID)',
+  description: 'The live directory (default: $RCFORM_LIVE, else /run/rcform as root, else $XDG_RUNTIME_DIR/rcform or ~/.local/state/rcform/live)',
 };
 
 export const LOCK_TIMEOUT_FLAG: FlagSpec = {
@@ -42,8 +43,18 @@ const READ_ONLY_OPERATIONS = new Set(['plan', 'diff', 'state list', 'state show'
 
 export const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', description: 'Machine-readable output' };
 
+/**
+ * The live directory a command uses, once it is known to be the invoking user's alone
+ * (state/live-trust.ts): every command that touches one comes through here.
+ */
 export function liveDirOf(ctx: CommandContext): string {
-  return resolveLiveDir({ flag: flagString(ctx, 'live'), env: ctx.io.env, cwd: ctx.io.cwd });
+  try {
+    const { dir, isDefault } = chooseLiveDir({ flag: flagString(ctx, 'live'), env: ctx.io.env, cwd: ctx.io.cwd });
+    checkLiveDir(dir, { noSymlink: isDefault });
+    return dir;
+  } catch (err) {
+    throw asCliError(err);
+  }
 }
 
 export function lockTimeoutOf(ctx: CommandContext): number {
@@ -56,6 +67,8 @@ export function lockTimeoutOf(ctx: CommandContext): number {
 /** Turns the live side's expected failures into one clear CLI error; anything else stays a bug. */
 export function asCliError(err: unknown): unknown {
   if (err instanceof LockHeldError || err instanceof LockError || err instanceof StateFileError) return new CliError(err.message);
+  if (err instanceof LiveDirTrustError) return new CliError(`refusing the live directory: ${err.message}`);
+  if (err instanceof NoDefaultLiveDirError) return new CliError(err.message);
   return err;
 }
 

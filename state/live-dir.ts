@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 // Where the live directory is and what lives in it (docs/live.md). Like s6-rc's live directory it
@@ -47,20 +46,36 @@ export interface LiveDirSource {
 
 /**
  * `--live DIR`, else `RCFORM_LIVE`, else `/run/rcform` for root, else `$XDG_RUNTIME_DIR/rcform`
- * when that directory exists, else `rcform-UID` in the system temp directory.
+ * when that directory exists, else `rcform/live` in the user's state directory
+ * (`$XDG_STATE_HOME`, by default `~/.local/state`).
  */
 export function resolveLiveDir(src: LiveDirSource): string {
-  if (src.flag !== undefined && src.flag !== '') return path.resolve(src.cwd, src.flag);
-  const fromEnv = src.env['RCFORM_LIVE'];
-  if (fromEnv !== undefined && fromEnv !== '') return path.resolve(src.cwd, fromEnv);
-  return defaultLiveDir(src.env, src.uid);
+  return chooseLiveDir(src).dir;
 }
 
+/** The live directory and whether it is the default one (never reached through a symlink). */
+export function chooseLiveDir(src: LiveDirSource): { dir: string; isDefault: boolean } {
+  if (src.flag !== undefined && src.flag !== '') return { dir: path.resolve(src.cwd, src.flag), isDefault: false };
+  const fromEnv = src.env['RCFORM_LIVE'];
+  if (fromEnv !== undefined && fromEnv !== '') return { dir: path.resolve(src.cwd, fromEnv), isDefault: false };
+  return { dir: defaultLiveDir(src.env, src.uid), isDefault: true };
+}
+
+export class NoDefaultLiveDirError extends Error {}
+
+/**
+ * Without a runtime directory, a directory under the user's home: a name in the shared temp
+ * directory (/tmp/rcform-UID) is one any local user can create first, or point a symlink at.
+ */
 export function defaultLiveDir(env: NodeJS.ProcessEnv, uid: number = currentUid()): string {
   if (uid === 0) return '/run/rcform';
   const xdg = env['XDG_RUNTIME_DIR'];
   if (xdg && path.isAbsolute(xdg) && isDirectory(xdg)) return path.join(xdg, 'rcform');
-  return path.join(os.tmpdir(), `rcform-${uid}`);
+  const state = env['XDG_STATE_HOME'];
+  if (state && path.isAbsolute(state)) return path.join(state, 'rcform', 'live');
+  const home = env['HOME'];
+  if (home && path.isAbsolute(home) && home !== '/') return path.join(home, '.local', 'state', 'rcform', 'live');
+  throw new NoDefaultLiveDirError(`no default live directory for uid ${uid}: neither XDG_RUNTIME_DIR, XDG_STATE_HOME nor HOME is set to an absolute path; give one with --live DIR or RCFORM_LIVE`);
 }
 
 function currentUid(): number {

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { CliError, flagString, write, type Command } from '../command.js';
 import { asCliError, LIVE_FLAG, liveDirOf, lockLive, LOCK_FLAG, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
 import { INPUT_ACCEPTED_FLAG } from '../operator-input.js';
 import { engineProcessOf, engineRunning, startEngine, type StartEngineOptions } from '../../engine/open-engine.js';
 import { LIVE_ENTRIES, liveLayout } from '../../state/live-dir.js';
+import { checkLiveDir } from '../../state/live-trust.js';
 import { createStateFile, newState, readState, stateExists } from '../../state/state-file.js';
 import type { EngineConfig, EngineKind } from '../../state/state-types.js';
 import { MIN_SIZED_MAX_SERVICES, S6_MAX_SERVICES_CEILING, S6_MAX_SERVICES_FLOOR } from '../../engine/s6/capacity.js';
@@ -63,8 +65,11 @@ export const initCommand: Command = {
       }
     } else {
       try {
-        fs.mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+        fs.mkdirSync(path.dirname(layout.root), { recursive: true, mode: 0o700 });
+        // Not recursive: a directory someone else made here since liveDirOf checked must not be taken as ours.
+        fs.mkdirSync(layout.root, { mode: 0o700 });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CliError(`${layout.root} appeared while rcform was creating it; run rcform init again to check whose it is`);
         const code = (err as NodeJS.ErrnoException).code;
         const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (err as Error).message;
         throw new CliError(`cannot create the live directory ${layout.root}: ${why}; choose another with --live or RCFORM_LIVE`);
@@ -73,6 +78,12 @@ export const initCommand: Command = {
     }
     fs.mkdirSync(layout.journal, { recursive: true, mode: 0o700 });
     fs.mkdirSync(layout.engine, { recursive: true, mode: 0o700 });
+    // The parents' own directories, made just now, and what an earlier, interrupted init left.
+    try {
+      checkLiveDir(layout.root);
+    } catch (err) {
+      throw asCliError(err);
+    }
 
     const lock = await lockLive(ctx, liveDir, 'init');
     try {
@@ -133,7 +144,13 @@ async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: s
   }
   // Starting a stopped engine changes no state, and both engines refuse a second instance, so
   // this needs no lock: an apply holding it could not be using an engine that is not running.
-  if (await engineRunning(root, state.engine)) {
+  let running: boolean;
+  try {
+    running = await engineRunning(root, state.engine);
+  } catch (err) {
+    throw new CliError(`${root}: ${(err as Error).message}`);
+  }
+  if (running) {
     // Asked for a limit: the running s6-svscan must already have it (it cannot change while it runs).
     if (startOpts.maxServices !== undefined) {
       try {

@@ -1,7 +1,7 @@
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { JSON_FLAG, LIVE_FLAG, liveDirOf } from '../live-flags.js';
 import { engineStartHint, openEngine } from '../../engine/open-engine.js';
-import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
+import { SupervisorUnavailableError, SupervisorUntrustedError } from '../../engine/embedded/client.js';
 import { engineConfigOf } from '../engine-config.js';
 import { renderStatus } from '../views/status-view.js';
 
@@ -25,6 +25,7 @@ export const statusCommand: Command = {
       engine = await openEngine(liveDir, config);
     } catch (err) {
       if (err instanceof SupervisorUnavailableError) throw new CliError(`${err.message}; ${engineStartHint(liveDir, config)}`);
+      if (err instanceof SupervisorUntrustedError) throw new CliError(err.message);
       throw err;
     }
     try {

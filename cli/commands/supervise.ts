@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
-import { EmbeddedEngine, SupervisorUnavailableError } from '../../engine/embedded/client.js';
+import { EmbeddedEngine, SupervisorUnavailableError, SupervisorUntrustedError } from '../../engine/embedded/client.js';
 import { Supervisor, SupervisorError } from '../../engine/embedded/supervisor.js';
 import { engineConfigOf } from '../engine-config.js';
 import { S6Engine } from '../../engine/s6/s6-engine.js';
@@ -44,6 +44,7 @@ export const superviseCommand: Command = {
           write(ctx.io.stdout, `No supervisor is running for ${liveDir}.`);
           return 0;
         }
+        if (err instanceof SupervisorUntrustedError) throw new CliError(err.message);
         throw err;
       }
       await engine.shutdown();

@@ -27,3 +27,4 @@ compile([path.join(sources, 'spawner.c')], path.join(here, 'rcform-spawner'), "w
 const nodeInclude = path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node');
 compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.join(sources, 'vfork-launcher.c')], path.join(here, 'rcform-vfork.node'), 'the embedded supervisor starts services through rcform-spawner, one round trip more per start');
 compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.join(s6Sources, 'fifo.c')], path.resolve(here, '../s6/rcform-s6.node'), 'the s6 engine makes its event FIFOs with a mkfifo process, one fork more per transition');
+compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.join(sources, 'peer-cred.c')], path.join(here, 'rcform-peercred.node'), "the embedded supervisor and its clients cannot ask who is at the other end of its socket, and rely on the socket's owner and the 0700 directory alone");

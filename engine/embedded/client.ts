@@ -1,13 +1,23 @@
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { engineLayout } from './layout.js';
 import { onLines, type Reply } from './protocol.js';
+import { peerCredOf } from './peer-cred.js';
+import { accountName } from '../../state/account-name.js';
 
 // The Engine interface over the embedded supervisor's socket. One connection, many requests in
 // flight: apply runs independent steps in parallel and each start or stop is answered when done.
 
 export class SupervisorUnavailableError extends Error {}
+
+/**
+ * What answers on the socket is not this user's supervisor, or cannot be reached for lack of
+ * permission: no request is sent to it, and it is not reported as "no supervisor is running".
+ */
+export class SupervisorUntrustedError extends Error {}
 
 export interface SupervisorStats {
   spawns: number;
@@ -59,16 +69,38 @@ export class EmbeddedEngine implements Engine {
     sock.on('error', () => {});
   }
 
-  /** Connects to the supervisor of `liveDir`; rejects with SupervisorUnavailableError when none answers. */
+  /**
+   * Connects to the supervisor of `liveDir`; rejects with SupervisorUnavailableError when none
+   * answers, SupervisorUntrustedError when the socket, its directory or the process listening on
+   * it is not the invoking user's: a socket someone else planted there never receives a request.
+   */
   static connect(liveDir: string): Promise<EmbeddedEngine> {
     const socket = engineLayout(liveDir).socket;
+    let uid: number;
+    try {
+      uid = expectedOwner(socket);
+      checkSocketPath(socket, uid);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise((resolve, reject) => {
       const sock = net.createConnection(socket);
       sock.once('connect', () => {
         sock.removeAllListeners('error');
+        const peer = peerCredOf(sock);
+        // The kernel's record of who listens: anyone else's process, however it got a socket here, gets nothing.
+        if ('cred' in peer && peer.cred.uid !== uid) {
+          sock.destroy();
+          reject(new SupervisorUntrustedError(`${socket} is served by pid ${peer.cred.pid} running as ${who(peer.cred.uid)}, not by the supervisor of ${who(uid)}; nothing was sent to it`));
+          return;
+        }
         resolve(new EmbeddedEngine(sock));
       });
       sock.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EACCES' || err.code === 'EPERM') {
+          reject(new SupervisorUntrustedError(`permission denied on ${socket}: the supervisor of ${liveDir} is not yours (you are ${who(uid)})`));
+          return;
+        }
         reject(new SupervisorUnavailableError(`no supervisor is running for ${liveDir} (${err.code ?? err.message} on ${socket})`));
       });
     });
@@ -147,4 +179,57 @@ export class EmbeddedEngine implements Engine {
       }
     });
   }
+}
+
+function currentUid(): number {
+  return typeof process.getuid === 'function' ? process.getuid() : 0;
+}
+
+/**
+ * Whose supervisor the client expects: its own user's; for root, whoever owns the engine
+ * directory (the supervisor answers root too), as long as the socket and the process listening
+ * on it are that same user's. rcform's commands only reach here for a live directory of the
+ * invoking user's (cli/live-flags.ts); this is the engine's own rule, for any caller.
+ */
+function expectedOwner(socket: string): number {
+  const me = currentUid();
+  if (me !== 0) return me;
+  try {
+    return fs.lstatSync(path.dirname(socket)).uid;
+  } catch {
+    return me;
+  }
+}
+
+function who(uid: number): string {
+  const name = accountName(uid);
+  return name === `uid ${uid}` ? name : `${name} (uid ${uid})`;
+}
+
+/**
+ * The socket's directory and the socket itself, before connecting: owned by `uid`, the directory
+ * not a symlink and writable by nobody else (so nobody else can swap the socket after this check).
+ * A missing socket is the ordinary "not running".
+ */
+function checkSocketPath(socket: string, uid: number): void {
+  const dir = path.dirname(socket);
+  let d: fs.Stats;
+  try {
+    d = fs.lstatSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new SupervisorUntrustedError(`permission denied on ${dir}: the supervisor there is not yours (you are ${who(uid)})`);
+    return; // no engine directory: connect reports ENOENT as not running
+  }
+  if (!d.isDirectory()) throw new SupervisorUntrustedError(`${dir} is not a directory (${d.isSymbolicLink() ? 'a symlink' : 'another kind of file'}); refusing to talk to a socket in it`);
+  if (d.uid !== uid) throw new SupervisorUntrustedError(`${dir} is owned by ${who(d.uid)}, not by ${who(uid)}; refusing to talk to a socket in it`);
+  if ((d.mode & 0o022) !== 0) throw new SupervisorUntrustedError(`${dir} is writable by others (mode ${(d.mode & 0o7777).toString(8)}); refusing to talk to a socket in it`);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(socket);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new SupervisorUntrustedError(`permission denied on ${socket}: the supervisor there is not yours (you are ${who(uid)})`);
+    return;
+  }
+  if (!st.isSocket()) throw new SupervisorUntrustedError(`${socket} is not a socket (${st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a directory' : 'another kind of file'}); refusing to use it`);
+  if (st.uid !== uid) throw new SupervisorUntrustedError(`${socket} is owned by ${who(st.uid)}, not by ${who(uid)} like its directory; refusing to send it anything`);
 }

@@ -13,6 +13,8 @@ import { onLines, type Reply, type Request } from './protocol.js';
 import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.js';
 import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
+import { loadPeerCredAddon, peerCredOf } from './peer-cred.js';
+import { checkLiveDir, LiveDirTrustError } from '../../state/live-trust.js';
 import { writeFileAtomic } from './write-file.js';
 
 // The embedded supervisor: one per live directory, s6-svscan and every s6-supervise in one Node
@@ -44,6 +46,9 @@ export class Supervisor {
   /** From a start request's arrival to its reply: the supervisor's whole share of an up. */
   private readonly startStats = { count: 0, ms: 0 };
   private server?: net.Server;
+  /** The inode of the socket it listens on: a socket put in its place is not its own. */
+  private socketIno?: number;
+  private relistening?: Promise<void>;
   private readonly conns = new Set<net.Socket>();
   private readonly timers: NodeJS.Timeout[] = [];
   private shuttingDown?: Promise<void>;
@@ -51,6 +56,7 @@ export class Supervisor {
   /** Resolves once the supervisor has stopped every service and closed its socket. */
   readonly closed: Promise<void>;
   private readonly logPolicy: LogPolicy;
+  private readonly uid = typeof process.getuid === 'function' ? process.getuid() : 0;
 
   private constructor(liveDir: string, env: NodeJS.ProcessEnv) {
     this.layout = engineLayout(liveDir);
@@ -60,6 +66,13 @@ export class Supervisor {
 
   /** Takes the live directory's supervisor slot, adopts what is running, and listens. */
   static async start(liveDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Supervisor> {
+    // The supervisor runs what its live directory holds, as its own user: only that user's own.
+    try {
+      checkLiveDir(liveDir);
+    } catch (err) {
+      if (err instanceof LiveDirTrustError) throw new SupervisorError(`refusing the live directory: ${err.message}`);
+      throw err;
+    }
     const sup = new Supervisor(liveDir, env);
     sup.prepareDirs();
     sup.claimPidFile();
@@ -67,6 +80,8 @@ export class Supervisor {
       sup.startSpawner(env);
       sup.loadAndAdopt();
       await sup.listen();
+      const creds = loadPeerCredAddon();
+      if (!creds.addon) process.stderr.write(`rcform supervise: cannot load rcform-peercred.node (${creds.error}); who may send requests rests on the socket's mode 0600 and its 0700 directory alone\n`);
     } catch (err) {
       for (const s of sup.spawners) void s.close();
       fs.rmSync(sup.layout.pidFile, { force: true });
@@ -78,7 +93,10 @@ export class Supervisor {
         // A live directory removed under a supervisor (rm -rf of a test's temp dir, an uninstall
         // by hand) leaves it nothing to record state in: stop cleanly rather than run on forever.
         if (!fs.existsSync(sup.layout.services)) void sup.shutdown();
-        else sup.rotateLogs();
+        else {
+          sup.rotateLogs();
+          sup.keepSocket();
+        }
       }, LOG_CHECK_MS),
     );
     return sup;
@@ -196,10 +214,50 @@ export class Supervisor {
       });
     });
     fs.chmodSync(sock, 0o600);
+    server.on('error', (err) => process.stderr.write(`rcform supervise: error on ${sock}: ${err.message}\n`));
     this.server = server;
+    this.socketIno = fs.lstatSync(sock).ino;
+  }
+
+  /** Whether the socket at its path is still the one this supervisor listens on. */
+  private ownsSocketPath(): boolean {
+    try {
+      const st = fs.lstatSync(this.layout.socket);
+      return st.isSocket() && st.ino === this.socketIno;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Its socket removed or replaced (by hand, by a cleanup of the temp dir's sockets): the
+   * supervisor goes on supervising and listens again at its path, which lies in its own 0700
+   * directory, so whatever took the socket's place was put there by its own user or root.
+   */
+  private keepSocket(): void {
+    if (this.shuttingDown || this.relistening || this.ownsSocketPath()) return;
+    this.relistening = (async () => {
+      process.stderr.write(`rcform supervise: ${this.layout.socket} was removed or replaced; listening there again\n`);
+      // Closing a listening pipe makes libuv unlink its path, whatever is there now: before the new one exists.
+      this.server?.close();
+      this.server = undefined;
+      try {
+        fs.rmSync(this.layout.socket, { recursive: true, force: true });
+        await this.listen();
+      } catch (err) {
+        process.stderr.write(`rcform supervise: cannot listen on ${this.layout.socket} again: ${(err as Error).message}; retrying\n`);
+      }
+    })().finally(() => (this.relistening = undefined));
   }
 
   private serve(conn: net.Socket): void {
+    const peer = peerCredOf(conn);
+    if ('cred' in peer && peer.cred.uid !== this.uid && peer.cred.uid !== 0) {
+      // Before reading a byte of it: a request from anyone else is never looked at.
+      conn.on('error', () => {});
+      conn.end(JSON.stringify({ id: 0, ok: false, error: `permission denied: this supervisor accepts requests from uid ${this.uid} and root only, not uid ${peer.cred.uid}` }) + '\n');
+      return;
+    }
     this.conns.add(conn);
     conn.on('close', () => this.conns.delete(conn));
     conn.on('error', () => {});
@@ -477,8 +535,11 @@ export class Supervisor {
       this.vfork?.close();
       for (const fd of this.pipeFds.values()) fs.closeSync(fd);
       this.pipeFds.clear();
+      await this.relistening;
+      const owned = this.ownsSocketPath();
       const closing = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-      fs.rmSync(this.layout.socket, { force: true });
+      // Only its own: whatever replaced it is left alone, and never a reason to die mid-stop.
+      if (owned) fs.rmSync(this.layout.socket, { force: true });
       fs.rmSync(this.layout.pidFile, { force: true });
       // Clients see their connection end only now: that is how `rcform supervise --stop` knows
       // every service is down and the live directory's supervisor slot is free.

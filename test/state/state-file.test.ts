@@ -31,7 +31,10 @@ describe('live directory location', () => {
     expect(resolveLiveDir({ env: {}, cwd: '/cwd', uid: 0 })).toBe('/run/rcform');
     expect(resolveLiveDir({ env: { XDG_RUNTIME_DIR: dir }, cwd: '/cwd', uid: 1000 })).toBe(path.join(dir, 'rcform'));
     // An XDG_RUNTIME_DIR that does not exist (a su'd shell) is not used.
-    expect(defaultLiveDir({ XDG_RUNTIME_DIR: path.join(dir, 'gone') }, 1000)).toBe(path.join(os.tmpdir(), 'rcform-1000'));
+    // Nor a name in the shared temp directory, which another user could take first: the user's state directory.
+    expect(defaultLiveDir({ XDG_RUNTIME_DIR: path.join(dir, 'gone'), HOME: '/home/u' }, 1000)).toBe('/home/u/.local/state/rcform/live');
+    expect(defaultLiveDir({ HOME: '/home/u', XDG_STATE_HOME: '/st' }, 1000)).toBe('/st/rcform/live');
+    expect(() => defaultLiveDir({}, 1000)).toThrow(/no default live directory for uid 1000.*--live/);
   });
 });
 
