@@ -6,6 +6,7 @@ import { AccountError, checkAccount } from '../engine/accounts.js';
 import type { ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
 import type { CompiledLongrun } from '../lang/compile/compiled-db.js';
+import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { openEngine, serviceLogFile } from '../engine/open-engine.js';
 import { tailLines } from '../engine/embedded/log-file.js';
@@ -55,6 +56,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
   if (pf.engine && pf.engine.kind !== state.engine.kind) {
     throw new CliError(`the plan was made for the ${pf.engine.kind} engine, but ${liveDir} uses ${state.engine.kind}; make a new plan`);
   }
+  preflightPaths(pf);
   preflightAccounts(pf);
 
   let engine: Engine;
@@ -171,6 +173,22 @@ async function reserveRoom(pf: PlanFile, engine: Engine): Promise<void> {
   } catch (err) {
     throw new CliError(`nothing was started: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Names that would lead a path out of its directory, from a compiled database or plan crafted
+ * with its checksum recomputed: refused before the first step, on either engine, naming each.
+ */
+function preflightPaths(pf: PlanFile): void {
+  const problems = new Set<string>();
+  for (const step of pf.plan.steps) {
+    const named = serviceNameProblem(step.service);
+    if (named) problems.add(`step ${step.id}: ${named}`);
+    const svc = pf.plan.resource_changes.find((c) => c.name === step.service)?.after ?? pf.compiled?.services[step.service];
+    if (!svc) continue;
+    for (const p of servicePathProblems(svc)) problems.add(`${svc.address ?? String(svc.name)} (step ${step.id}): ${p}`);
+  }
+  if (problems.size > 0) throw new CliError(`nothing was started: ${[...problems].join('; ')}`);
 }
 
 function preflightAccounts(pf: PlanFile): void {

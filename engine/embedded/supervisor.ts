@@ -14,6 +14,7 @@ import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.j
 import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
 import { loadPeerCredAddon, peerCredOf } from './peer-cred.js';
+import { servicePathProblems } from '../safe-names.js';
 import { checkLiveDir, LiveDirTrustError } from '../../state/live-trust.js';
 import { writeFileAtomic } from './write-file.js';
 
@@ -342,7 +343,8 @@ export class Supervisor {
 
   private validate(def: CompiledLongrun): void {
     if (def.type !== 'longrun') throw new EngineError(def.name, `only longruns are supervised, not ${def.type}s`);
-    if (!/^[A-Za-z0-9_.@:+-]+$/.test(def.name) || def.name === '.' || def.name === '..') throw new EngineError(def.name, 'not a valid service name');
+    const unsafe = servicePathProblems(def);
+    if (unsafe.length > 0) throw new EngineError(String(def.name), `refused before anything was written: ${unsafe.join('; ')}`);
     if (!signalName(def.down_signal)) throw new EngineError(def.name, `unknown down_signal "${def.down_signal}"`);
     if (def.reload_signal !== undefined && !signalName(def.reload_signal)) throw new EngineError(def.name, `unknown reload_signal "${def.reload_signal}"`);
     if (def.notification_fd !== undefined && (!Number.isInteger(def.notification_fd) || def.notification_fd < 3)) throw new EngineError(def.name, `notification_fd must be 3 or more, not ${def.notification_fd}`);

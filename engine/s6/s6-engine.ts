@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AccountError, checkAccount } from '../accounts.js';
+import { servicePathProblems } from '../safe-names.js';
 import { canonicalJson } from '../../lang/compile/canonical-json.js';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
 import { liveLayout } from '../../state/live-dir.js';
@@ -460,6 +461,8 @@ export class S6Engine implements Engine {
 
   async rename(from: string, to: string, svc: CompiledLongrun): Promise<void> {
     const i = this.get(from);
+    if (svc.name !== to) throw new EngineError(from, `rename to "${to}" given a definition named "${svc.name}"`);
+    checkAccountOf(svc);
     if (this.installed.has(to) || lstatOrNull(this.link(to))) throw new EngineError(to, `cannot rename ${from} to ${to}: ${this.link(to)} already exists`);
     fs.renameSync(this.link(from), this.link(to));
     // A consumer's pipe follows its name; the processes keep their ends, the holder its copies.
@@ -760,8 +763,13 @@ function readEngineFile(area: string): S6EngineFile | null {
   }
 }
 
-/** An unknown account, or one only root may switch to, fails the install rather than every spawn. */
+/**
+ * An unknown account, or one only root may switch to, fails the install rather than every spawn;
+ * a name that would lead a path out of its directory fails it before anything is written.
+ */
 function checkAccountOf(svc: CompiledLongrun): void {
+  const unsafe = servicePathProblems(svc);
+  if (unsafe.length > 0) throw new EngineError(String(svc.name), `refused before anything was written: ${unsafe.join('; ')}`);
   if (svc.user === undefined && svc.group === undefined) return;
   try {
     checkAccount(svc.user, svc.group);
