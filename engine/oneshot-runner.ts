@@ -40,15 +40,12 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
   } catch (err) {
     throw err instanceof AccountError ? new EngineError(svc.name, err.message) : err;
   }
-  let tmpDir: string | undefined;
+  let scriptFd: number | undefined;
   let argv: string[];
   if ('argv' in command) argv = command.argv;
   else {
-    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-oneshot-'));
-    const file = path.join(tmpDir, direction);
-    fs.writeFileSync(file, command.script, { mode: 0o700 });
-    if (account.uid !== undefined) fs.chownSync(tmpDir, account.uid, account.gid ?? -1), fs.chownSync(file, account.uid, account.gid ?? -1);
-    argv = [file];
+    scriptFd = unnamedScript(command.script, account);
+    argv = [`/proc/self/fd/${SCRIPT_FD}`];
   }
   const logFd = openLogFd(opts.logFile);
   const feedsInput = direction === 'up' && opts.input !== undefined;
@@ -57,7 +54,7 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
       const [file, ...args] = argv;
       const child = spawn(file as string, args, {
         env: { PATH: DEFAULT_PATH, ...svc.env },
-        stdio: [feedsInput ? 'pipe' : 'ignore', logFd, logFd],
+        stdio: [feedsInput ? 'pipe' : 'ignore', logFd, logFd, ...(scriptFd !== undefined ? [scriptFd] : [])],
         detached: true,
         ...(account.uid !== undefined ? { uid: account.uid } : {}),
         ...(account.gid !== undefined ? { gid: account.gid } : {}),
@@ -76,7 +73,7 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
       };
       child.on('error', (err) => {
         cleanup();
-        reject(new EngineError(svc.name, `cannot run ${direction} (${file}): ${err.message}`));
+        reject(new EngineError(svc.name, `cannot run ${direction} (${scriptFd !== undefined ? 'its script' : file}): ${err.message}`));
       });
       if (feedsInput && child.stdin) {
         child.stdin.on('error', () => {}); // it may exit without reading
@@ -94,6 +91,38 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
     });
   } finally {
     fs.closeSync(logFd);
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+    if (scriptFd !== undefined) fs.closeSync(scriptFd);
+  }
+}
+
+/** The descriptor the oneshot's script is on in its process, executed through /proc/self/fd. */
+const SCRIPT_FD = 3;
+/** Linux's O_TMPFILE (with O_DIRECTORY, as open(2) requires); Node does not export it. */
+const O_TMPFILE = 0o20200000;
+
+/**
+ * The script as a file with no name, open read-only: a script can hold sensitive values, and an
+ * apply killed while it runs must leave no copy behind (docs/security.md). O_TMPFILE where the
+ * file system has it; else a file in a fresh owner-only directory, both removed before the
+ * script starts. Read-only, since a file open for writing cannot be executed (ETXTBSY).
+ */
+function unnamedScript(script: string, account: { uid?: number; gid?: number }): number {
+  let fd: number;
+  let dir: string | undefined;
+  try {
+    fd = fs.openSync(os.tmpdir(), O_TMPFILE | fs.constants.O_RDWR, 0o700);
+  } catch {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-oneshot-'));
+    fd = fs.openSync(path.join(dir, 'script'), 'wx+', 0o700);
+  }
+  try {
+    fs.writeFileSync(fd, script);
+    fs.fchmodSync(fd, 0o700);
+    // The service's account reads the file when it runs it: its owner, as with the service directories.
+    if (account.uid !== undefined) fs.fchownSync(fd, account.uid, account.gid ?? -1);
+    return fs.openSync(`/proc/self/fd/${fd}`, 'r');
+  } finally {
+    fs.closeSync(fd);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

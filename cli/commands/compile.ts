@@ -25,7 +25,8 @@ Nothing is written when there is an error. Exit status: 0 on success, 1 otherwis
     if (!r.db || !r.chunks) return 1;
     const file = path.resolve(ctx.io.cwd, out);
     try {
-      atomicWriteFileSync(file, r.chunks, { mode: 0o644 });
+      // Owner-only: a compiled database holds every env value and data file, sensitive ones too.
+      atomicWriteFileSync(file, r.chunks, { mode: 0o600 });
     } catch (err) {
       throw new CliError(`cannot write ${out}: ${(err as Error).message}`);
     }
