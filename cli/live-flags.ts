@@ -57,6 +57,16 @@ export function liveDirOf(ctx: CommandContext): string {
   }
 }
 
+/** A live directory named elsewhere (a saved plan's), checked as liveDirOf checks its own. */
+export function trustedLiveDir(dir: string): string {
+  try {
+    checkLiveDir(dir);
+    return dir;
+  } catch (err) {
+    throw asCliError(err);
+  }
+}
+
 export function lockTimeoutOf(ctx: CommandContext): number {
   const text = flagString(ctx, 'lock-timeout') ?? '0s';
   const ms = parseDurationMs(text);

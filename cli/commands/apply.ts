@@ -4,7 +4,7 @@ import type { FlagSpec } from '../args.js';
 import { executePlan, lastLogLines } from '../apply-run.js';
 import { CliError, flagBool, flagList, flagNumber, flagString, write, type Command, type CommandContext } from '../command.js';
 import { canAsk, confirmYes } from '../confirm.js';
-import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive, trustedLiveDir } from '../live-flags.js';
 import { INPUT_FLAG, parseInputFlags, preflightInputs } from '../operator-input.js';
 import { readPlanFile } from '../plan-file-io.js';
 import { renderHuman } from '../views/plan-human.js';
@@ -74,7 +74,7 @@ async function runApply(ctx: CommandContext, destroy: boolean): Promise<number> 
 async function applySavedPlan(ctx: CommandContext, file: string): Promise<number> {
   const pf = readPlanFile(file);
   const flagged = flagString(ctx, 'live');
-  const liveDir = pf.live.live_dir ?? liveDirOf(ctx);
+  const liveDir = pf.live.live_dir !== undefined ? trustedLiveDir(pf.live.live_dir) : liveDirOf(ctx);
   if (flagged && path.resolve(ctx.io.cwd, flagged) !== liveDir) {
     throw new CliError(`the plan was made against the live directory ${liveDir}, not ${path.resolve(ctx.io.cwd, flagged)}`);
   }

@@ -6,6 +6,7 @@ import { servicePathProblems } from '../safe-names.js';
 import { canonicalJson } from '../../lang/compile/canonical-json.js';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
 import { liveLayout } from '../../state/live-dir.js';
+import { checkLiveDir, checkPathTo, LiveDirTrustError } from '../../state/live-trust.js';
 import type { EngineConfig } from '../../state/state-types.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { capacityOf, findScanner, sizedMaxServices, type Capacity } from './capacity.js';
@@ -94,11 +95,14 @@ export class S6Engine implements Engine {
 
   /** `rcform init --engine s6`: use the s6-svscan running on config.scandir, or start one for the live directory. */
   static async start(liveDir: string, config: EngineConfig, opts: S6StartOptions = {}): Promise<S6Engine> {
+    // s6-svscan runs what its scan directory holds, as its own user: only that user's own.
+    trusted('the live directory', () => checkLiveDir(liveDir));
     const area = liveLayout(liveDir).engine;
     fs.mkdirSync(path.join(area, 'sv'), { recursive: true, mode: 0o700 });
     let file: S6EngineFile;
     if (config.scandir) {
       const scandir = path.resolve(config.scandir);
+      trusted('the scan directory', () => checkPathTo(scandir));
       if (!scannerRunning(scandir)) {
         throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${scandir} (start one, e.g. \`s6-svscan ${scandir}\`, or omit --scandir)`);
       }
@@ -760,6 +764,15 @@ function readEngineFile(area: string): S6EngineFile | null {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new EngineError('<s6-svscan>', `cannot read ${path.join(area, CONFIG_FILE)}: ${(e as Error).message}`);
+  }
+}
+
+function trusted(what: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof LiveDirTrustError) throw new EngineError('<s6-svscan>', `refusing ${what}: ${err.message}`);
+    throw err;
   }
 }
 
