@@ -5,6 +5,7 @@ import path from 'node:path';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { openEngine } from '../../engine/open-engine.js';
+import { encodePlanFileBytes, type PlanFile } from '../../planner/plan-file.js';
 import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 
 // A compiled database whose hash verifies is not thereby trusted (docs/security.md): names from a
@@ -61,6 +62,21 @@ for (const { kind, missing } of ENGINE_KINDS) {
       expect(r.code).toBe(1);
       expect(escapes(op.root)).toEqual([]);
       expect(JSON.parse(op.rc(['status', '--json']).stdout).services).toEqual([]);
+    }, 120_000);
+
+    maybe('a crafted plan file (checksum recomputed) with such a data key is refused before anything is written', () => {
+      op = cliOperator(kind, 'rcform-crafted-');
+      fs.writeFileSync(path.join(op.root, 'src', 'main.hcl'), 'longrun "web" {\n  run  = ["sleep", "1603"]\n  data = { "nginx.conf" = "x" }\n}\n');
+      expect(op.rc(['init', '--engine', kind]).code).toBe(0);
+      expect(op.rc(['plan', 'src', '--out', 'web.plan']).code).toBe(0);
+      const text = fs.readFileSync(path.join(op.root, 'web.plan'), 'utf8').split('"nginx.conf"').join('"../../../../../escape-plan"');
+      const { checksum: _drop, ...content } = JSON.parse(text) as PlanFile & { checksum: string };
+      fs.writeFileSync(path.join(op.root, 'crafted.plan'), encodePlanFileBytes(content as PlanFile));
+      expect(op.rc(['show', 'crafted.plan']).code).toBe(0);
+      const r = op.rc(['apply', 'crafted.plan']);
+      expect(r.stderr).toMatch(/^Error: nothing was started: longrun\.web \(step [^)]+\): data file name "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/escape-plan" must be a plain file name/);
+      expect(r.code).toBe(1);
+      expect(escapes(op.root)).toEqual([]);
     }, 120_000);
 
     maybe('the engine itself refuses such names at install, writing nothing', async () => {
