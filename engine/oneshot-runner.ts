@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CompiledOneshot } from '../lang/compile/compiled-db.js';
 import { AccountError, checkAccount } from './accounts.js';
+import { servicePathProblems } from './safe-names.js';
 import { DEFAULT_PATH, EngineError } from './engine.js';
 import { openLogFd } from './embedded/log-file.js';
 import { signalGroup } from './embedded/proc.js';
@@ -33,6 +34,9 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
   const command = direction === 'up' ? svc.up : svc.down;
   const started = Date.now();
   if (!command) return { code: 0, durationMs: 0 };
+  // Its name makes its log's path, its env keys its environment: checked whatever produced them.
+  const unsafe = servicePathProblems(svc);
+  if (unsafe.length > 0) throw new EngineError(String(svc.name), `refused before anything was run: ${unsafe.join('; ')}`);
   if (svc.input && direction === 'up' && opts.input === undefined) throw new EngineError(svc.name, `needs input ("${svc.input.prompt}") and none was given`);
   let account;
   try {

@@ -1,6 +1,7 @@
 import { CliError, flagBool, flagNumber, write, type Command } from '../command.js';
 import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
 import { serviceLogFile } from '../../engine/open-engine.js';
+import { serviceNameProblem } from '../../engine/safe-names.js';
 import { logGenerations, tailLines } from '../../engine/embedded/log-file.js';
 import { engineConfigOf } from '../engine-config.js';
 import { LogFollower } from '../log-follower.js';
@@ -22,6 +23,9 @@ export const logsCommand: Command = {
   async run(ctx) {
     const name = ctx.positionals[0] as string;
     const liveDir = liveDirOf(ctx);
+    // A name is a directory under the engine's logs: "../" would read a file outside it.
+    const bad = serviceNameProblem(name);
+    if (bad) throw new CliError(`${bad}; no log was read`);
     const file = serviceLogFile(liveDir, engineConfigOf(liveDir), name);
     const n = flagNumber(ctx, 'lines') ?? 50;
     if (!Number.isInteger(n) || n < 0) throw new CliError(`--lines takes a whole number, not ${n}`);

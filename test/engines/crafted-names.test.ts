@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { longrun } from '../support/longrun-fixture.js';
+import { oneshot } from '../support/engine-harness.js';
+import { runOneshot } from '../../engine/oneshot-runner.js';
 import { openEngine } from '../../engine/open-engine.js';
 import { encodePlanFileBytes, type PlanFile } from '../../planner/plan-file.js';
 import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
@@ -79,7 +81,7 @@ for (const { kind, missing } of ENGINE_KINDS) {
       expect(escapes(op.root)).toEqual([]);
     }, 120_000);
 
-    maybe('the engine itself refuses such names at install, writing nothing', async () => {
+    maybe('the engine and the oneshot runner refuse such names themselves, writing nothing; logs reads nothing outside', async () => {
       op = cliOperator(kind, 'rcform-crafted-');
       expect(op.rc(['init', '--engine', kind]).code).toBe(0);
       const engine = await openEngine(op.live, { kind });
@@ -92,8 +94,15 @@ for (const { kind, missing } of ENGINE_KINDS) {
         ]) {
           await expect(engine.install(svc)).rejects.toThrow(/refused before anything was written/);
         }
+        await expect(runOneshot(oneshot('../../../escape-oneshot', { up: { argv: ['true'] } }), 'up', { logFile: path.join(op.root, 'unused'), timeoutMs: 5000 })).rejects.toThrow(/refused before anything was run: "\.\.\/\.\.\/\.\.\/escape-oneshot" is not a valid service name/);
         expect(escapes(op.root)).toEqual([]);
         expect(await engine.status()).toEqual({});
+        // Nor is a log read from outside the engine's logs.
+        fs.mkdirSync(path.join(op.root, 'outside'));
+        fs.writeFileSync(path.join(op.root, 'outside', 'current'), 'not a log of rcform\n');
+        const logs = op.rc(['logs', '../../../outside']);
+        expect(logs).toMatchObject({ code: 1, stdout: '' });
+        expect(logs.stderr).toMatch(/"\.\.\/\.\.\/\.\.\/outside" is not a valid service name/);
       } finally {
         await engine.close();
       }
