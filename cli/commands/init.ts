@@ -78,7 +78,7 @@ export const initCommand: Command = {
     }
     fs.mkdirSync(layout.journal, { recursive: true, mode: 0o700 });
     fs.mkdirSync(layout.engine, { recursive: true, mode: 0o700 });
-    // The parents' own directories, made just now, and what an earlier, interrupted init left.
+    // Again now that it exists: parents made just now, and whatever an interrupted init left in it.
     try {
       checkLiveDir(layout.root);
     } catch (err) {

@@ -14,12 +14,12 @@ const rootTest = asRoot ? test : test.skip;
 let root: string | undefined;
 const children: ChildProcess[] = [];
 
-function asNobody(args: string[]): CliResult {
+function asNobody(args: string[], home = root): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: root,
     uid: NOBODY,
     gid: NOBODY,
-    env: { PATH: process.env['PATH'], NO_COLOR: '1', CI: 'true', HOME: root },
+    env: { PATH: process.env['PATH'], NO_COLOR: '1', CI: 'true', HOME: home },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -198,4 +198,24 @@ rootTest("the supervisor answers only its own user and root; another user's stat
   expect(runProcess(['status', '--live', live]).stderr).toMatch(/supervise\.sock \(mode 0666\) is writable by others/);
   fs.chmodSync(sock, 0o600);
   expect(runProcess(['status', '--live', live])).toMatchObject({ code: 0, stdout: 'No services installed.\n' });
+}, 120_000);
+
+rootTest("without XDG_RUNTIME_DIR the default live directory is in the user's home, never reached through a symlink", () => {
+  sharedRoot();
+  const home = nobodysDir('home');
+  const live = path.join(home, '.local', 'state', 'rcform', 'live');
+  const r = asNobody(['init'], home);
+  expect(r.stdout).toMatch(new RegExp(`^Initialised the live directory ${live} `));
+  expect(r.code).toBe(0);
+  expect(fs.existsSync(path.join(os.tmpdir(), `rcform-${NOBODY}`, 'state.json'))).toBe(false);
+  const st = fs.statSync(live);
+  expect({ uid: st.uid, mode: (st.mode & 0o777).toString(8) }).toEqual({ uid: NOBODY, mode: '700' });
+  expect(asNobody(['supervise', '--stop'], home).code).toBe(0);
+  // A symlink there, even the user's own, is not followed.
+  fs.renameSync(live, path.join(home, 'elsewhere'));
+  fs.symlinkSync(path.join(home, 'elsewhere'), live);
+  fs.lchownSync(live, NOBODY, NOBODY);
+  const linked = asNobody(['status'], home);
+  expect(linked.code).toBe(1);
+  expect(linked.stderr).toMatch(new RegExp(`${live} is a symlink \\(to ${path.join(home, 'elsewhere')}\\); rcform never follows a symlink at its default live directory`));
 }, 120_000);
