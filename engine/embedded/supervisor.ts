@@ -16,7 +16,7 @@ import { SupervisedService, type PersistedStatus } from './supervised-service.js
 import { loadPeerCredAddon, peerCredOf } from './peer-cred.js';
 import { servicePathProblems } from '../safe-names.js';
 import { checkLiveDir, LiveDirTrustError } from '../../state/live-trust.js';
-import { writeFileAtomic } from './write-file.js';
+import { readOwnFile, writeFileAtomic } from './write-file.js';
 
 // The embedded supervisor: one per live directory, s6-svscan and every s6-supervise in one Node
 // process. It owns <live>/engine/ (docs/engine.md), answers on a Unix socket there, and can be
@@ -183,7 +183,13 @@ export class Supervisor {
       const paths = servicePaths(this.layout, name);
       let def: CompiledLongrun;
       try {
-        def = JSON.parse(fs.readFileSync(paths.definition, 'utf8')) as CompiledLongrun;
+        // The service's account owns its directory and could put a definition of its own there.
+        const text = readOwnFile(paths.definition);
+        if (text === undefined) {
+          process.stderr.write(`rcform supervise: ${paths.definition} is not a file of the supervisor's own (it was replaced); ${name} is not adopted: install it again\n`);
+          continue;
+        }
+        def = JSON.parse(text) as CompiledLongrun;
       } catch {
         continue; // an install interrupted before its definition was written
       }
@@ -191,7 +197,8 @@ export class Supervisor {
       this.services.set(name, svc);
       let st: PersistedStatus | undefined;
       try {
-        st = JSON.parse(fs.readFileSync(paths.status, 'utf8')) as PersistedStatus;
+        const text = readOwnFile(paths.status);
+        st = text !== undefined ? (JSON.parse(text) as PersistedStatus) : undefined;
       } catch {
         st = undefined;
       }
@@ -366,30 +373,35 @@ export class Supervisor {
     const paths = servicePaths(this.layout, def.name);
     fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     fs.rmSync(paths.data, { recursive: true, force: true });
+    // The service's own user must reach its working directory, data files and scripts, so they
+    // are its own; each file is given to it through its descriptor, the data directory only once
+    // its files are written, so no path it could have replaced by a symlink is chowned.
+    const owner = def.user !== undefined || def.group !== undefined ? resolveAccount(def.user, def.group) : undefined;
     // Only a service with data files has the directory: a mkdir per install saved.
     const dataFiles = Object.keys(def.data);
     if (dataFiles.length > 0) fs.mkdirSync(paths.data, { mode: 0o700 });
     for (const [file, content] of Object.entries(def.data)) {
       if (file.includes('/') || file === '.' || file === '..') throw new EngineError(def.name, `data file name "${file}" must be a plain file name`);
-      fs.writeFileSync(path.join(paths.data, file), content, { mode: 0o600 });
+      const fd = fs.openSync(path.join(paths.data, file), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+      try {
+        fs.writeFileSync(fd, content);
+        if (owner) fs.fchownSync(fd, owner.uid ?? -1, owner.gid ?? -1);
+      } finally {
+        fs.closeSync(fd);
+      }
     }
-    if ('script' in def.run) writeFileAtomic(paths.runScript, def.run.script, 0o700);
+    if ('script' in def.run) writeFileAtomic(paths.runScript, def.run.script, 0o700, owner);
     else fs.rmSync(paths.runScript, { force: true });
-    if (def.finish && 'script' in def.finish) writeFileAtomic(paths.finishScript, def.finish.script, 0o700);
+    if (def.finish && 'script' in def.finish) writeFileAtomic(paths.finishScript, def.finish.script, 0o700, owner);
     else fs.rmSync(paths.finishScript, { force: true });
-    if (def.user !== undefined || def.group !== undefined) {
-      // The service's own user must reach its working directory, data files and scripts.
-      const { uid, gid } = resolveAccount(def.user, def.group);
-      const own = (p: string): void => fs.chownSync(p, uid ?? -1, gid ?? -1);
+    if (owner) {
+      const own = (p: string): void => fs.chownSync(p, owner.uid ?? -1, owner.gid ?? -1);
       own(paths.dir);
       if (dataFiles.length > 0) own(paths.data);
-      for (const file of dataFiles) own(path.join(paths.data, file));
-      if (fs.existsSync(paths.runScript)) own(paths.runScript);
-      if (fs.existsSync(paths.finishScript)) own(paths.finishScript);
     }
     // Written last: a service directory with a definition is an installed service.
     const text = JSON.stringify(def, null, 2) + '\n';
-    if (fresh) fs.writeFileSync(paths.definition, text, { mode: 0o600 });
+    if (fresh && !owner) fs.writeFileSync(paths.definition, text, { mode: 0o600 });
     else writeFileAtomic(paths.definition, text);
   }
 
