@@ -18,3 +18,9 @@ export function accountName(uid: number): string {
   }
   return byUid.get(uid) ?? `uid ${uid}`;
 }
+
+/** "alice (uid 1000)", or "uid 1000" for a uid without a name. */
+export function userLabel(uid: number): string {
+  const name = accountName(uid);
+  return name === `uid ${uid}` ? name : `${name} (uid ${uid})`;
+}

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { accountName } from './account-name.js';
+import { userLabel } from './account-name.js';
 
 // Whose live directory is it (docs/security.md). A live directory holds the programs its
 // supervisor runs, so whoever can write it, or any directory above it, can run programs as the
@@ -28,10 +28,7 @@ function currentUid(): number {
   return typeof process.getuid === 'function' ? process.getuid() : 0;
 }
 
-function who(uid: number): string {
-  const name = accountName(uid);
-  return name === `uid ${uid}` ? name : `${name} (uid ${uid})`;
-}
+const who = userLabel;
 
 function owner(st: fs.Stats): string {
   return who(st.uid);

@@ -6,7 +6,7 @@ import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } 
 import { engineLayout } from './layout.js';
 import { onLines, type Reply } from './protocol.js';
 import { peerCredOf } from './peer-cred.js';
-import { accountName } from '../../state/account-name.js';
+import { userLabel } from '../../state/account-name.js';
 
 // The Engine interface over the embedded supervisor's socket. One connection, many requests in
 // flight: apply runs independent steps in parallel and each start or stop is answered when done.
@@ -201,10 +201,7 @@ function expectedOwner(socket: string): number {
   }
 }
 
-function who(uid: number): string {
-  const name = accountName(uid);
-  return name === `uid ${uid}` ? name : `${name} (uid ${uid})`;
-}
+const who = userLabel;
 
 /**
  * The socket's directory and the socket itself, before connecting: owned by `uid`, the directory
