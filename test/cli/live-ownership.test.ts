@@ -64,29 +64,31 @@ afterEach(() => {
 rootTest("root refuses a live directory a user made, and never runs that user's services as root", () => {
   const dir = sharedRoot();
   const src = nobodysDir('src');
-  fs.writeFileSync(path.join(src, 'main.hcl'), 'longrun "mine" {\n  run = ["sleep", "1601"]\n}\n');
+  // A duration no other test's process has: pgrep finds only this one.
+  const sleep = `1601.${process.pid}${Date.now() % 100000}`;
+  fs.writeFileSync(path.join(src, 'main.hcl'), `longrun "mine" {\n  run = ["sleep", "${sleep}"]\n}\n`);
   fs.chownSync(path.join(src, 'main.hcl'), NOBODY, NOBODY);
   const live = nobodysDir('live');
   expect(asNobody(['init', '--live', live])).toMatchObject({ code: 0 });
   expect(asNobody(['apply', 'src', '--auto-approve', '--live', live])).toMatchObject({ code: 0 });
   expect(asNobody(['supervise', '--stop', '--live', live])).toMatchObject({ code: 0 });
-  expect(pgrep('sleep 1601')).toEqual([]);
+  expect(pgrep(`sleep ${sleep}`)).toEqual([]);
 
   // Root's init would start the supervisor as root, which would bring "mine" back as uid 0.
   const r = runProcess(['init', '--live', live]);
   expect(r.code).toBe(1);
   expect(r.stderr).toBe(`Error: refusing the live directory: ${live} is owned by nobody (uid 65534), not by you, root (uid 0); rcform uses only a live directory of its invoking user, so that nobody else decides what it runs\n`);
   expect(fs.existsSync(path.join(live, 'engine', 'supervisor.pid'))).toBe(false);
-  expect(pgrep('sleep 1601')).toEqual([]);
+  expect(pgrep(`sleep ${sleep}`)).toEqual([]);
   // Every command, read-only or not, and the supervisor in the foreground.
   for (const args of [['status'], ['plan', 'src'], ['apply', 'src', '--auto-approve'], ['state', 'list'], ['supervise'], ['logs', 'mine']]) {
     const other = runProcess([...args, '--live', live], { cwd: dir });
     expect({ args, code: other.code, stderr: other.stderr }).toEqual({ args, code: 1, stderr: expect.stringContaining(`refusing the live directory: ${live} is owned by nobody (uid 65534)`) });
   }
-  expect(pgrep('sleep 1601')).toEqual([]);
+  expect(pgrep(`sleep ${sleep}`)).toEqual([]);
   // Its own user still can: the refusal is about who, not about the directory.
   expect(asNobody(['init', '--live', live]).stdout).toMatch(/its embedded supervisor was not running and has been started/);
-  expect(pgrep('sleep 1601')).toHaveLength(1);
+  expect(pgrep(`sleep ${sleep}`)).toHaveLength(1);
 }, 180_000);
 
 rootTest('a directory or symlink another user pre-placed at the live path is refused, not adopted', () => {

@@ -12,6 +12,9 @@ import { runProcess } from '../support/cli-harness.js';
 
 const asRoot = process.getuid?.() === 0;
 let root: string | undefined;
+// Durations no other test's process has: the processes this test started are found by them.
+const SERVICE_SLEEP = `1608.${process.pid}`;
+const CRAFTED_SLEEP = `1609.${process.pid}`;
 
 function pkill(pattern: string): void {
   for (const pid of spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)) {
@@ -26,8 +29,8 @@ function pkill(pattern: string): void {
 afterEach(() => {
   if (root) {
     runProcess(['supervise', '--stop', '--live', path.join(root, 'live')]);
-    pkill('sleep 1608');
-    pkill('sleep 1609');
+    pkill(`sleep ${SERVICE_SLEEP}`);
+    pkill(`sleep ${CRAFTED_SLEEP}`);
     fs.rmSync(root, { recursive: true, force: true });
   }
   root = undefined;
@@ -57,7 +60,7 @@ async function until(what: string, fn: () => boolean, ms = 30_000): Promise<void
     `cp ${crafted} definition.json.new && mv -f definition.json.new definition.json`,
     `ln -sf ${victim} status.json.new && mv -f status.json.new status.json`,
     `touch ${proof}/attacked`,
-    'exec sleep 1608',
+    `exec sleep ${SERVICE_SLEEP}`,
   ].join('; ');
   fs.mkdirSync(path.join(root, 'src'));
   fs.writeFileSync(path.join(root, 'src', 'main.hcl'), `longrun "svc" {\n  user = "nobody"\n  run  = ["sh", "-c", ${JSON.stringify(attack)}]\n}\n`);
@@ -66,7 +69,7 @@ async function until(what: string, fn: () => boolean, ms = 30_000): Promise<void
 
   const def = JSON.parse(fs.readFileSync(path.join(live, 'engine', 'services', 'svc', 'definition.json'), 'utf8')) as Record<string, unknown>;
   delete def['user'];
-  def['run'] = { argv: ['sh', '-c', `id -u > ${proof}/crafted-ran; exec sleep 1609`] };
+  def['run'] = { argv: ['sh', '-c', `id -u > ${proof}/crafted-ran; exec sleep ${CRAFTED_SLEEP}`] };
   fs.writeFileSync(crafted, JSON.stringify(def), { mode: 0o644 });
   fs.writeFileSync(go, '');
   await until('the attack', () => fs.existsSync(path.join(proof, 'attacked')));
