@@ -156,6 +156,8 @@ export class S6Engine implements Engine {
     const area = liveLayout(liveDir).engine;
     const file = readEngineFile(area);
     if (!file) throw new EngineError('<s6-svscan>', `${area} has no ${CONFIG_FILE}: run \`rcform init --engine s6\``);
+    // Every install links into the scan directory: an operator's one is checked each time it is used.
+    if (file.svscan_pid === undefined) trusted('the scan directory', () => checkPathTo(file.scandir));
     if (!scannerRunning(file.scandir)) {
       // `rcform init` on the existing live directory starts the one rcform started; an operator's is theirs to start.
       throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${file.scandir}${file.svscan_pid ? ` (start it with \`rcform init --live ${path.resolve(liveDir)}\`)` : ''}`);

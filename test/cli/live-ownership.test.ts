@@ -221,3 +221,14 @@ rootTest("without XDG_RUNTIME_DIR the default live directory is in the user's ho
   expect(linked.code).toBe(1);
   expect(linked.stderr).toMatch(new RegExp(`${live} is a symlink \\(to ${path.join(home, 'elsewhere')}\\); rcform never follows a symlink at its default live directory`));
 }, 120_000);
+
+test('an s6 scan directory others may write is refused: s6-svscan would run whatever they put there', () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+  const scandir = path.join(root, 'scan');
+  fs.mkdirSync(scandir);
+  fs.chmodSync(scandir, 0o777);
+  const r = runProcess(['init', '--engine', 's6', '--scandir', scandir, '--live', path.join(root, 'live')]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(new RegExp(`refusing the scan directory: ${scandir} \\(mode 0777, owner .*\\) is writable by others without the sticky bit`));
+  expect(fs.existsSync(path.join(root, 'live', 'state.json'))).toBe(false);
+});
