@@ -84,7 +84,7 @@ export function importS6rc(definitions: readonly S6rcDefinition[]): ImportResult
   for (const def of usable) {
     if (types.get(def.name) !== 'longrun' || def.files.has('producer-for')) continue;
     const pn = firstLineOf(def, 'pipeline-name');
-    if (pn === undefined || !listOf(def, 'consumer-for').length || types.has(pn)) continue;
+    if (pn === undefined || !listOf(def, 'consumer-for').some((c) => types.get(c) === 'longrun') || types.has(pn)) continue;
     types.set(pn, 'bundle');
   }
 
@@ -251,8 +251,11 @@ function longrunAttrs(ctx: DefinitionContext): HclAttr[] {
   const pipelineName = firstLine(ctx, 'pipeline-name');
   if (pipelineName !== undefined) {
     // As s6-rc-compile: only a last consumer names its pipeline.
-    if (producer === undefined && consumers.length > 0) attrs.push(['pipeline_name', hclString(ctx.hclName(pipelineName))]);
-    else ctx.warn('pipeline-name', `ignored, as s6-rc-compile ignores it: ${ctx.def.name} is not the last consumer of a pipeline (${producer !== undefined ? 'it has a producer-for' : 'it has no consumer-for'}); the pipeline's name belongs on the service it ends in`);
+    if (producer === undefined && consumerRefs.length > 0) attrs.push(['pipeline_name', hclString(ctx.hclName(pipelineName))]);
+    else {
+      const why = producer !== undefined ? 'it has a producer-for' : consumers.length ? 'none of its consumer-for longruns was imported' : 'it has no consumer-for';
+      ctx.warn('pipeline-name', `ignored, as s6-rc-compile ignores it: ${ctx.def.name} is not the last consumer of a pipeline (${why}); the pipeline's name belongs on the service it ends in`);
+    }
   }
   const env = envDir(ctx);
   if (env.length) attrs.push(['env', hclObject(env, '  ')]);
