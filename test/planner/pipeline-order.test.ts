@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { diff } from '../../planner/diff.js';
 import type { Plan } from '../../planner/plan-types.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
+import { renderDot } from '../../lang/compile/graph.js';
 import { compileText } from '../support/lang-harness.js';
 import { stateOf, statusOf } from '../support/plan-fixtures.js';
 
@@ -64,6 +65,8 @@ describe('a pipeline is planned as s6-rc orders it', () => {
     expect(db.services['archive']?.reverse_dependencies).toEqual(['after', 'app-log']);
     expect(db.bundles['app-pipeline']).toMatchObject({ address: 'bundle.app-pipeline', members: ['app', 'app-log', 'archive'] });
     expect(db.services['after']?.dependencies).toEqual(['app', 'app-log', 'archive']);
+    // rcform graph draws the producer's dependency on its consumer once, as the pipe.
+    expect(renderDot(db).split('\n').filter((l) => l.includes('"app" -> "app-log"'))).toEqual(['  "app" -> "app-log" [style=dotted, label="pipe"];']);
   });
 
   test('first deploy: every logger starts before its producer', () => {
