@@ -5,7 +5,7 @@ import path from 'node:path';
 import { runInProcess } from '../support/cli-harness.js';
 import { S6RC, s6rc, s6rcTry, warnS6rcMissing } from '../support/s6rc-oracle.js';
 import { FAULT_KINDS, makeS6rcTree, type FaultKind, type GeneratedTree } from '../support/s6rc-tree-gen.js';
-import { allDependencies, closure, contents, dependencies } from '../../lang/compile/db-query.js';
+import { allDependencies, closure, contents, dependencies, listNames, pipeline } from '../../lang/compile/db-query.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 
 // s6-rc itself decides what rcform claims of it. Random source trees are compiled twice: by
@@ -123,6 +123,8 @@ function compare(tree: GeneratedTree, compiledDir: string, db: CompiledDb, renam
   const bundles = ask('list', 'bundles');
   diff('services', s6List(services), rcList(Object.keys(db.services)));
   diff('bundles', s6List(bundles), rcList(Object.keys(db.bundles)));
+  diff('longruns', s6List(ask('list', 'longruns')), listNames(db, 'longruns'));
+  diff('oneshots', s6List(ask('list', 'oneshots')), listNames(db, 'oneshots'));
   for (const s of services) {
     const name = toRc(s);
     if (!Object.hasOwn(db.services, name)) continue;
@@ -135,6 +137,11 @@ function compare(tree: GeneratedTree, compiledDir: string, db: CompiledDb, renam
     diff(`-d all-dependencies ${s}`, s6List(ask('-d', 'all-dependencies', s)), allDependencies(db, [name], 'down'));
     const flags = parseInt(s6rc('s6-rc-db', ['-c', compiledDir, 'flags', s]).trim(), 16);
     diff(`essential ${s}`, [String((flags & 1) === 1)], [String(db.services[name]!.essential)]);
+    if (db.services[name]!.type === 'longrun') {
+      // s6-rc-db prints a pipeline as its "producer | consumer" pipes, and nothing for a longrun outside one.
+      const pipes = lines(s6rc('s6-rc-db', ['-c', compiledDir, 'pipeline', s])).flatMap((l) => l.split(' | '));
+      diff(`pipeline ${s}`, s6List(pipes.length ? [...new Set(pipes)] : [s]), sorted(pipeline(db, name)));
+    }
   }
   for (const b of bundles) {
     const name = toRc(b);
