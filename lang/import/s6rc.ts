@@ -251,8 +251,11 @@ function longrunAttrs(ctx: DefinitionContext): HclAttr[] {
   const pipelineName = firstLine(ctx, 'pipeline-name');
   if (pipelineName !== undefined) {
     // As s6-rc-compile: only a last consumer names its pipeline.
-    if (producer === undefined && consumerRefs.length > 0) attrs.push(['pipeline_name', hclString(ctx.hclName(pipelineName))]);
-    else {
+    if (producer === undefined && consumerRefs.length > 0) {
+      const h = ctx.hclName(pipelineName);
+      if (h !== pipelineName) ctx.warn('pipeline-name', `the name "${pipelineName}" cannot be a pipeline name in rcform (${nameRule(pipelineName)}); it is imported as "${h}"`);
+      attrs.push(['pipeline_name', hclString(h)]);
+    } else {
       const why = producer !== undefined ? 'it has a producer-for' : consumers.length ? 'none of its consumer-for longruns was imported' : 'it has no consumer-for';
       ctx.warn('pipeline-name', `ignored, as s6-rc-compile ignores it: ${ctx.def.name} is not the last consumer of a pipeline (${why}); the pipeline's name belongs on the service it ends in`);
     }

@@ -78,6 +78,17 @@ test('a pipeline-name is a bundle other definitions name; import keeps the refer
   expect(db.bundles['default']).toMatchObject({ contents: ['app-pipeline', 'proxy'], members: ['app', 'app-log', 'proxy'] });
 });
 
+test('a pipeline name rcform cannot hold is renamed once, and references follow', () => {
+  const { db, warnings } = importAndCompile([
+    def('app', { type: 'longrun\n', run: '#!/bin/sh\nexec app\n', 'producer-for': 'app-log\n' }),
+    def('app-log', { type: 'longrun\n', run: '#!/bin/sh\nexec cat\n', 'consumer-for': 'app\n', 'pipeline-name': 'app pipe\n' }),
+    def('all', { type: 'bundle\n', contents: 'app pipe\n' }),
+  ]);
+  expect(warnings).toEqual(['src/app-log/pipeline-name: the name "app pipe" cannot be a pipeline name in rcform (names use letters, digits, "_", "." and "-", not starting with "." or "-"); it is imported as "app_pipe"']);
+  expect(db.bundles['all']?.members).toEqual(['app', 'app-log']);
+  expect(db.bundles['app_pipe']?.members).toEqual(['app', 'app-log']);
+});
+
 test('an undefined pipeline partner is a warning, and what is written validates', () => {
   const { db, warnings } = importAndCompile([
     def('user-log', { type: 'longrun\n', run: '#!/bin/sh\nexec cat\n', 'consumer-for': 'user-services@%I\n', 'pipeline-name': 'user-pipeline\n' }),
