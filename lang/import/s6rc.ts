@@ -95,7 +95,6 @@ export function importS6rc(definitions: readonly S6rcDefinition[]): ImportResult
   const renamed = new Map<string, string>();
   const families = new Map<string, { type: S6Type; base: string; members: S6rcDefinition[] }>();
   const familyOf = new Map<string, { base: string; key: string }>();
-  const exactNames = new Set(types.keys());
   for (const def of usable) {
     const type = types.get(def.name) as S6Type;
     const at = def.name.indexOf('@');
@@ -110,15 +109,15 @@ export function importS6rc(definitions: readonly S6rcDefinition[]): ImportResult
     familyOf.set(def.name, { base, key });
   }
   const taken = new Set(types.keys());
+  const defined = new Set(usable.map((d) => d.name));
   for (const name of types.keys()) {
     if (familyOf.has(name) || labelProblem(name) === undefined || RESERVED.some((p) => name.startsWith(p))) continue;
     // A pipeline bundle's name only has to be a valid pipeline_name.
-    if (!usable.some((d) => d.name === name) && /^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/.test(name)) continue;
+    if (!defined.has(name) && /^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/.test(name)) continue;
     let candidate = name.replace(/[^A-Za-z0-9_.-]/g, '_');
     if (!/^[A-Za-z0-9_]/.test(candidate)) candidate = `_${candidate}`;
     while (taken.has(candidate)) candidate += '_';
     taken.add(candidate);
-    exactNames.delete(name);
     renamed.set(name, candidate);
   }
   const hclName = (n: string): string => renamed.get(n) ?? n;
