@@ -64,6 +64,18 @@ maybe('rcform agrees with s6-rc-db on random s6-rc trees', () => {
         continue;
       }
       mismatches.push(...compare(tree, compiledDir, r.db, renamesFrom(r.importErr)));
+      // What s6-rc-compile ignores, import ignores too, and says so at the file that holds it.
+      const warned = (file: string, text: string): void => {
+        if (!r.importErr.includes(`Warning: ${path.join(src, file)}: ${text}`)) mismatches.push(`seed ${seed}: no warning "${text}" at ${file}`);
+      };
+      for (const p of tree.pipelines) if (p.ignoredNameOn) warned(`${p.ignoredNameOn}/pipeline-name`, 'ignored, as s6-rc-compile ignores it');
+      for (const svc of tree.services) {
+        if (svc.downFile) warned(`${svc.name}/down`, 's6-rc-compile ignores a down file');
+        const lost = svc.ignoredDependencies.filter((n) => !svc.dependencies.includes(n));
+        if (lost.length) warned(`${svc.name}/dependencies`, 's6-rc-compile reads dependencies.d/ and ignores this file');
+        const lostContents = svc.ignoredContents.filter((n) => !svc.contents.includes(n));
+        if (lostContents.length) warned(`${svc.name}/contents`, 's6-rc-compile reads contents.d/ and ignores this file');
+      }
       counts.trees++;
       counts.pipelines += tree.pipelines.length;
       fs.rmSync(work, { recursive: true, force: true });
