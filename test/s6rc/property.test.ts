@@ -41,6 +41,9 @@ async function rcformCompile(src: string, work: string): Promise<{ db?: Compiled
   const hcl = path.join(work, 'hcl');
   const imported = await runInProcess(['import', 's6-rc', src, '--out', hcl]);
   if (imported.code !== 0) return { importErr: imported.stderr, compileErr: '', code: imported.code };
+  // What import writes is canonical HCL: fmt has nothing to change.
+  const fmt = await runInProcess(['fmt', '-check', hcl]);
+  if (fmt.code !== 0) return { importErr: `${imported.stderr}fmt -check: ${fmt.stdout}${fmt.stderr}`, compileErr: '', code: fmt.code };
   const out = path.join(work, 'db.json');
   const compiled = await runInProcess(['compile', hcl, '--out', out]);
   if (compiled.code !== 0) return { importErr: imported.stderr, compileErr: compiled.stderr, code: compiled.code };
