@@ -65,6 +65,9 @@ describe('a pipeline is planned as s6-rc orders it', () => {
     expect(db.services['archive']?.reverse_dependencies).toEqual(['after', 'app-log']);
     expect(db.bundles['app-pipeline']).toMatchObject({ address: 'bundle.app-pipeline', members: ['app', 'app-log', 'archive'] });
     expect(db.services['after']?.dependencies).toEqual(['app', 'app-log', 'archive']);
+    // Ranks order the embedded supervisor's own stop and restart: producers rank above loggers.
+    expect(db.services['app']!.rank).toBeGreaterThan(db.services['app-log']!.rank);
+    expect(db.services['app-log']!.rank).toBeGreaterThan(db.services['archive']!.rank);
     // rcform graph draws the producer's dependency on its consumer once, as the pipe.
     expect(renderDot(db).split('\n').filter((l) => l.includes('"app" -> "app-log"'))).toEqual(['  "app" -> "app-log" [style=dotted, label="pipe"];']);
   });
