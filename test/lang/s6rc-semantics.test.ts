@@ -51,6 +51,21 @@ test('a NAME@INSTANCE family is one for_each block; instances keep their names a
   expect(db.bundles['login']?.members).toEqual(['getty@tty1', 'getty@tty2']);
 });
 
+test('families in pipelines: each instance feeds its own logger instance', () => {
+  const { db, warnings } = importAndCompile([
+    def('getty@tty1', { type: 'longrun\n', run: '#!/bin/sh\nexec agetty tty1\n', 'producer-for': 'log@tty1\n' }),
+    def('getty@tty2', { type: 'longrun\n', run: '#!/bin/sh\nexec agetty tty2\n', 'producer-for': 'log@tty2\n' }),
+    def('log@tty1', { type: 'longrun\n', run: '#!/bin/sh\nexec cat\n', 'consumer-for': 'getty@tty1\n', 'pipeline-name': 'tty1-pipeline\n' }),
+    def('log@tty2', { type: 'longrun\n', run: '#!/bin/sh\nexec cat\n', 'consumer-for': 'getty@tty2\n' }),
+  ]);
+  expect(warnings).toEqual([]);
+  expect(db.services['getty@tty1']).toMatchObject({ producer_for: 'log@tty1', dependencies: ['log@tty1'] });
+  expect(db.services['getty@tty2']).toMatchObject({ producer_for: 'log@tty2', dependencies: ['log@tty2'] });
+  expect(db.services['log@tty2']).toMatchObject({ consumer_for: ['getty@tty2'] });
+  expect(db.bundles['tty1-pipeline']?.members).toEqual(['getty@tty1', 'log@tty1']);
+  expect(Object.keys(db.bundles)).toEqual(['tty1-pipeline']);
+});
+
 test('a name rcform cannot hold is renamed, and the rename is stated once', () => {
   const r = importS6rc([
     def('lo@', { type: 'oneshot\n', up: 'true\n' }),
