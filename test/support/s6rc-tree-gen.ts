@@ -79,6 +79,11 @@ export interface GenerateOptions {
   size?: number;
   /** Inject one fault that s6-rc-compile rejects. */
   fault?: FaultKind | 'random';
+  /**
+   * Also make families of pipelines: NAME@KEY producers each feeding its own NAME-log@KEY, some
+   * named NAME-pipeline@KEY. Off by default, so that the trees of existing seeds stay the same.
+   */
+  instancePipelines?: boolean;
 }
 
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -188,7 +193,9 @@ export function generateS6rcTree(seed: number, opts: GenerateOptions = {}): Gene
 
   const steps = opts.size ?? d.int(6, 16);
   for (let step = 0; step < steps; step++) {
-    const kind = referable.length === 0 ? d.pick(['longrun', 'oneshot', 'pipeline']) : d.pick(['longrun', 'longrun', 'oneshot', 'oneshot', 'bundle', 'bundle', 'pipeline', 'pipeline', 'family']);
+    const kinds = ['longrun', 'longrun', 'oneshot', 'oneshot', 'bundle', 'bundle', 'pipeline', 'pipeline', 'family'];
+    if (opts.instancePipelines) kinds.push('family-pipeline', 'family-pipeline');
+    const kind = referable.length === 0 ? d.pick(['longrun', 'oneshot', 'pipeline']) : d.pick(kinds);
     if (kind === 'longrun' || kind === 'oneshot') {
       add(atomic(fresh(nameFor(d)), kind, d.some(referable, d.int(0, 3))));
     } else if (kind === 'bundle') {
@@ -215,6 +222,32 @@ export function generateS6rcTree(seed: number, opts: GenerateOptions = {}): Gene
       const members = d.some(INSTANCES, d.int(1, 3)).map((inst) => fresh(`${base}@${inst}`));
       families.set(base, members);
       for (const m of members) add({ ...atomic(m, type, deps), family: base });
+    } else if (kind === 'family-pipeline') {
+      const base = fresh(d.pick(WORDS));
+      const logBase = fresh(`${base}-log`);
+      const deps = d.some(referable, d.int(0, 2));
+      const named = d.chance(0.6);
+      const producers: string[] = [];
+      const loggers: string[] = [];
+      for (const key of d.some(INSTANCES, d.int(1, 3))) {
+        const log = { ...atomic(fresh(`${logBase}@${key}`), 'longrun', deps), family: logBase };
+        const producer = { ...atomic(fresh(`${base}@${key}`), 'longrun', deps), family: base };
+        producer.producerFor = log.name;
+        log.consumerFor = [producer.name];
+        add(log);
+        add(producer);
+        loggers.push(log.name);
+        producers.push(producer.name);
+        const p: GeneratedPipeline = { members: [producer.name, log.name], extraProducers: [] };
+        if (named) {
+          p.bundle = fresh(`${base}-pipeline@${key}`);
+          log.pipelineName = p.bundle;
+          referable.push(p.bundle);
+        }
+        pipelines.push(p);
+      }
+      families.set(base, producers);
+      families.set(logBase, loggers);
     } else {
       // A pipeline, built from its last consumer back to its first producer.
       const length = d.int(1, 3);
