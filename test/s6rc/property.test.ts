@@ -14,6 +14,8 @@ import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 // s6-rc-compile rejects must be rejected (or warned about) by rcform for the same reason.
 
 const VALID_TREES = 48;
+/** More trees with families of pipelines (NAME@KEY feeding NAME-log@KEY). */
+const FAMILY_TREES = 16;
 const FAULTY_TREES = FAULT_KINDS.length * 2;
 const FIRST_SEED = 1500;
 
@@ -53,12 +55,12 @@ async function rcformCompile(src: string, work: string): Promise<{ db?: Compiled
 const counts = { trees: 0, services: 0, bundles: 0, pipelines: 0, rejected: 0 };
 
 maybe('rcform agrees with s6-rc-db on random s6-rc trees', () => {
-  test(`${VALID_TREES} valid trees: every service's and bundle's dependencies, closures and flags`, async () => {
+  test(`${VALID_TREES + FAMILY_TREES} valid trees: every service's and bundle's dependencies, closures and flags`, async () => {
     const mismatches: string[] = [];
-    for (let seed = FIRST_SEED; seed < FIRST_SEED + VALID_TREES; seed++) {
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + VALID_TREES + FAMILY_TREES; seed++) {
       const work = path.join(root, `t${seed}`);
       const src = path.join(work, 'src');
-      const tree = makeS6rcTree(seed, src);
+      const tree = makeS6rcTree(seed, src, { instancePipelines: seed >= FIRST_SEED + VALID_TREES });
       const compiledDir = path.join(work, 'compiled');
       s6rc('s6-rc-compile', ['-v0', compiledDir, src]);
       const r = await rcformCompile(src, work);
