@@ -11,10 +11,14 @@ export const importS6rcCommand: Command = {
   name: 'import s6-rc',
   summary: 'Convert s6-rc source definition directories into rcform HCL',
   description: `Reads every service definition directory in each SRCDIR (the input of s6-rc-compile) and
-writes one NAME.hcl per service into DIR. Scripts become heredocs; a oneshot's up and down
-command lines become argv lists when they are plain words, or execlineb scripts otherwise.
-Anything rcform cannot express (lock-fd, flag-recommended, unknown files, an empty env file)
-is a warning naming the file. Existing .hcl files in DIR are not overwritten without --force.`,
+writes one NAME.hcl per service into DIR, reading each file as s6-rc-compile does (FILE.d/ wins
+over FILE; a longrun's down file and a pipeline-name that is not on a last consumer are
+ignored, with a warning). Scripts become heredocs; a oneshot's up and down command lines become
+argv lists when they are plain words, or execlineb scripts otherwise. Names are kept exactly
+(NAME@INSTANCE families become one for_each block); a name rcform cannot hold is renamed, once,
+with a warning. Anything rcform cannot express (lock-fd, flag-recommended, unknown files, an
+empty env file) is a warning naming the file. Existing .hcl files in DIR are not overwritten
+without --force.`,
   args: [{ name: 'SRCDIR', variadic: true }],
   flags: [
     { name: 'out', type: 'string', valueName: 'DIR', description: 'Directory to write the .hcl files into (created if missing)' },

@@ -350,33 +350,15 @@ export function compileChecked(m: CheckedModel): { db: CompiledDb; chunks: strin
     });
   }
 
-  // s6-rc's pipeline-name: a bundle of every service of the pipeline that ends in this consumer,
-  // so the pipeline is started, stopped and targeted as one. check.ts rejected a name that clashes
-  // with a service, a bundle or another pipeline.
-  for (const s of atomic) {
-    const pn = s.config['pipeline_name'];
-    if (typeof pn !== 'string') continue;
-    const inPipeline = pipelineMembers(s.name, m.consumerFor);
-    bundles[pn] = opt<CompiledBundle>({ type: 'bundle', name: pn, address: `bundle.${pn}`, description: `The pipeline ending in ${s.address}`, essential: false, contents: inPipeline, members: inPipeline });
+  // s6-rc-compile propagates a bundle's flag-essential to every service the bundle stands for,
+  // nested bundles included: those are the services `s6-rc -d` will not stop.
+  for (const b of bundleDecls) {
+    if (b.config['essential'] !== true) continue;
+    for (const name of membersOf(b.name)) (services[name] as CompiledService).essential = true;
   }
 
   const { db, chunks } = encodeDb({ format_version: COMPILED_FORMAT_VERSION, schema: compiledSchemaDigest(), services, order: orderNames, closures, bundles, moved: m.moved });
   return { db, chunks };
-}
-
-/** A consumer and, transitively, every producer feeding it; consumers may funnel several producers. */
-function pipelineMembers(last: string, consumerFor: ReadonlyMap<string, readonly string[]>): string[] {
-  const seen = new Set<string>([last]);
-  const queue = [last];
-  while (queue.length > 0) {
-    for (const p of consumerFor.get(queue.pop() as string) ?? []) {
-      if (!seen.has(p)) {
-        seen.add(p);
-        queue.push(p);
-      }
-    }
-  }
-  return [...seen].sort();
 }
 
 /** The bytes of a compiled database file: canonical JSON and a final newline. */

@@ -22,7 +22,9 @@ function edgesOf(db: CompiledDb): Edge[] {
   const edges: Edge[] = [];
   for (const name of Object.keys(db.services).sort(byName)) {
     const s = db.services[name] as CompiledService;
-    for (const d of [...s.dependencies].sort(byName)) edges.push({ from: name, to: d, kind: 'depends' });
+    // A producer depends on its consumer; that edge is drawn once, as the pipe.
+    const consumer = s.type === 'longrun' ? s.producer_for : undefined;
+    for (const d of [...s.dependencies].sort(byName)) if (d !== consumer) edges.push({ from: name, to: d, kind: 'depends' });
     if (s.type === 'longrun' && s.producer_for !== undefined) edges.push({ from: name, to: s.producer_for, kind: 'pipe' });
   }
   for (const name of Object.keys(db.bundles).sort(byName)) {

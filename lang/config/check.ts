@@ -12,12 +12,15 @@ import { instanceAddress, instanceName } from './names.js';
 export interface Edge {
   to: string;
   ref: RefUse;
+  /** A producer's edge to its consumer (producer_for). */
+  pipe?: true;
 }
 
 export interface CheckedModel {
   /** Services and bundles that survived the checks, by name. */
   byName: Map<string, ServiceDecl>;
-  /** name → names it references (depends_on for services, contents for bundles), in source order. */
+  /** name → names it references (depends_on for services, contents for bundles), in source order;
+   *  a producer also references its consumer, and a pipeline bundle its pipeline. */
   edges: Map<string, Edge[]>;
   producerFor: Map<string, string>;
   consumerFor: Map<string, string[]>;
@@ -61,8 +64,40 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
     else b.single = s;
   }
 
+  // s6-rc's pipeline-name makes a bundle of the pipeline, which other definitions name in their
+  // dependencies and contents: each pipeline_name on a last consumer is a bundle here too, unless
+  // its name is taken (checkPipelines reports that).
+  const pipelineBundles = new Map<string, ServiceDecl>();
+  for (const s of byName.values()) {
+    const pn = s.config['pipeline_name'];
+    if (typeof pn !== 'string' || s.refs.has('producer_for') || !s.refs.get('consumer_for')?.length) continue;
+    if (byName.has(pn) || pipelineBundles.has(pn) || blocks.has(`bundle.${pn}`)) continue;
+    const range = s.attrRanges.get('pipeline_name') ?? s.labelRange;
+    const decl: ServiceDecl = {
+      type: 'bundle',
+      label: pn,
+      name: pn,
+      address: instanceAddress('bundle', pn, undefined),
+      hasForEach: false,
+      labelRange: range,
+      headerRange: range,
+      config: { description: `The pipeline ending in ${s.address}` },
+      attrRanges: new Map(),
+      refs: new Map(),
+      sensitivePaths: [],
+    };
+    pipelineBundles.set(pn, s);
+    blocks.set(`bundle.${pn}`, { type: 'bundle', label: pn, hasForEach: false, instances: new Map(), single: decl });
+  }
+
   const resolve = (ref: RefUse, allowed: readonly ServiceKind[]): string[] | undefined => {
-    const b = blocks.get(`${ref.type}.${ref.label}`);
+    let b = blocks.get(`${ref.type}.${ref.label}`);
+    // longrun["getty@tty1"]: an instance by its exact s6-rc name.
+    const at = ref.label.indexOf('@');
+    if (!b && ref.key === undefined && at > 0) {
+      const family = blocks.get(`${ref.type}.${ref.label.slice(0, at)}`);
+      if (family?.hasForEach) return resolve({ ...ref, label: ref.label.slice(0, at), key: ref.label.slice(at + 1) }, allowed);
+    }
     if (!b) {
       // A block whose for_each or name was wrong has its own diagnostic; "undeclared" would be noise.
       if (failed.has(`${ref.type}.${ref.label}`)) return undefined;
@@ -114,6 +149,9 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
       else if (r) {
         producerFor.set(s.name, r[0] as string);
         producerRef.set(s.name, p);
+        // As in s6-rc, a producer depends on its consumer: the logger is up before anything writes
+        // to it and goes down after, so no line is lost.
+        if (!out.some((e) => e.to === r[0])) out.push({ to: r[0] as string, ref: p, pipe: true });
       }
     }
     const cs = s.refs.get('consumer_for');
@@ -129,9 +167,22 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
     }
   }
 
+  // A pipeline bundle holds the pipeline ending in its consumer: the consumer and, transitively,
+  // every producer feeding it.
+  for (const [pn, last] of pipelineBundles) {
+    const decl = (blocks.get(`bundle.${pn}`) as BlockEntry).single as ServiceDecl;
+    const ref: RefUse = { type: 'longrun', label: last.label, range: decl.labelRange, address: last.address };
+    if (last.key !== undefined) ref.key = last.key;
+    const seen = new Set<string>([last.name]);
+    const queue = [last.name];
+    while (queue.length > 0) for (const q of consumerFor.get(queue.pop() as string) ?? []) if (!seen.has(q)) (seen.add(q), queue.push(q));
+    byName.set(pn, decl);
+    edges.set(pn, [...seen].sort().map((to) => ({ to, ref })));
+  }
+
   reportCycles(byName, edges, diags);
   reportDownChains(byName, edges, diags);
-  checkPipelines(byName, producerFor, consumerFor, producerRef, consumerRefs, diags);
+  checkPipelines(byName, producerFor, consumerFor, producerRef, consumerRefs, new Set([...pipelineBundles.keys()].map((pn) => byName.get(pn) as ServiceDecl)), diags);
   const moved = checkMoved(model, blocks, diags);
   return { checked: { byName, edges, producerFor, consumerFor, moved }, diagnostics: diags };
 }
@@ -210,8 +261,14 @@ function reportCycles(byName: Map<string, ServiceDecl>, edges: Map<string, Edge[
     }
     if (!closing) continue;
     const path = [start];
-    for (let v = closing.from; v !== start; v = (prev.get(v) as { from: string }).from) path.splice(1, 0, v);
+    let allPipes = closing.pipe === true;
+    for (let v = closing.from; v !== start; v = (prev.get(v) as Edge & { from: string }).from) {
+      path.splice(1, 0, v);
+      allPipes &&= (prev.get(v) as Edge).pipe === true;
+    }
     path.push(start);
+    // A loop of producer_for alone is reported once, as a pipeline cycle (checkPipelines).
+    if (allPipes) continue;
     const addr = (n: string): string => (byName.get(n) as ServiceDecl).address;
     const bundleOnly = path.every((n) => byName.get(n)?.type === 'bundle');
     diags.push(
@@ -290,6 +347,7 @@ function checkPipelines(
   consumerFor: Map<string, string[]>,
   producerRef: Map<string, RefUse>,
   consumerRefs: Map<string, Map<string, RefUse>>,
+  pipelineBundles: ReadonlySet<ServiceDecl>,
   diags: Diagnostic[],
 ): void {
   const addr = (n: string): string => byName.get(n)?.address ?? n;
@@ -333,7 +391,7 @@ function checkPipelines(
       continue;
     }
     const clash = byName.get(pn);
-    if (clash) {
+    if (clash && !pipelineBundles.has(clash)) {
       diags.push(errorDiag('Duplicate service name', `The pipeline name "${pn}" becomes a bundle, but it is already the name of ${clash.address}.`, range));
       continue;
     }

@@ -192,7 +192,13 @@ export class Evaluator {
     if (coll.kind === 'error' || key.kind === 'error') return ERROR;
     const sens = coll.sensitive || key.sensitive;
     if (coll.kind === 'ref') {
-      if (coll.name === undefined || coll.key !== undefined) return this.fail('Invalid index', `${refAddress(coll)} cannot be indexed here.`, keyRange);
+      // longrun["01-mount"]: a service whose name is not an HCL identifier, by its exact name.
+      if (coll.name === undefined) {
+        const n = key.kind === 'string' ? key.value : undefined;
+        if (n === undefined || n === '') return this.fail('Invalid index', `A service name must be a non-empty string, not ${typeName(key)}: ${coll.type}["NAME"].`, keyRange);
+        return { kind: 'ref', type: coll.type, name: n, range };
+      }
+      if (coll.key !== undefined) return this.fail('Invalid index', `${refAddress(coll)} cannot be indexed here.`, keyRange);
       const k = toStringValue(key);
       if (k === undefined || key.kind === 'bool') return this.fail('Invalid index', `A for_each instance key must be a string, not ${typeName(key)}.`, keyRange);
       return { kind: 'ref', type: coll.type, name: coll.name, key: k, range };

@@ -1,5 +1,6 @@
 import { durationText } from '../compile/duration.js';
 import { hclBlock, hclObject, hclString, hclText, isHclIdentifier, type HclAttr } from './hcl-writer.js';
+import { keyProblem, labelProblem } from '../config/names.js';
 
 // Converting an s6-rc source tree (the input of s6-rc-compile) into rcform HCL, one file per
 // service. Pure: the command reads the directories into S6rcDefinition values and writes the
@@ -78,33 +79,105 @@ export function importS6rc(definitions: readonly S6rcDefinition[]): ImportResult
     types.set(def.name, t);
     usable.push(def);
   }
+  // s6-rc makes a bundle of each pipeline-name on a last consumer (a longrun with consumer-for and
+  // no producer-for); other definitions name it in dependencies and contents.
+  for (const def of usable) {
+    if (types.get(def.name) !== 'longrun' || def.files.has('producer-for')) continue;
+    const pn = firstLineOf(def, 'pipeline-name');
+    if (pn === undefined || !listOf(def, 'consumer-for').some((c) => types.get(c) === 'longrun') || types.has(pn)) continue;
+    types.set(pn, 'bundle');
+  }
+
+  // Names: every name HCL can carry is kept exactly (references to names that are not HCL
+  // identifiers are written longrun["01-mount"]); NAME@INSTANCE families of one type become one
+  // for_each block; any other name is renamed, once, with the characters rcform does not allow
+  // in a name replaced by "_".
   const renamed = new Map<string, string>();
+  const families = new Map<string, { type: S6Type; base: string; members: S6rcDefinition[] }>();
+  const familyOf = new Map<string, { base: string; key: string }>();
+  for (const def of usable) {
+    const type = types.get(def.name) as S6Type;
+    const at = def.name.indexOf('@');
+    if (at <= 0) continue;
+    const base = def.name.slice(0, at);
+    const key = def.name.slice(at + 1);
+    if (labelProblem(base) !== undefined || keyProblem(key) !== undefined || types.get(base) === type) continue;
+    const fk = `${type}.${base}`;
+    const f = families.get(fk) ?? { type, base, members: [] };
+    f.members.push(def);
+    families.set(fk, f);
+    familyOf.set(def.name, { base, key });
+  }
   const taken = new Set(types.keys());
+  const defined = new Set(usable.map((d) => d.name));
   for (const name of types.keys()) {
-    if (isHclIdentifier(name)) continue;
-    let candidate = name.replace(/[^A-Za-z0-9_-]/g, '_');
-    if (!/^[A-Za-z_]/.test(candidate)) candidate = `_${candidate}`;
+    if (familyOf.has(name) || labelProblem(name) === undefined || RESERVED.some((p) => name.startsWith(p))) continue;
+    // A pipeline bundle's name only has to be a valid pipeline_name.
+    if (!defined.has(name) && /^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/.test(name)) continue;
+    let candidate = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+    if (!/^[A-Za-z0-9_]/.test(candidate)) candidate = `_${candidate}`;
     while (taken.has(candidate)) candidate += '_';
     taken.add(candidate);
     renamed.set(name, candidate);
   }
   const hclName = (n: string): string => renamed.get(n) ?? n;
+  const refText = (type: S6Type, n: string): string => {
+    const f = familyOf.get(n);
+    if (f) return isHclIdentifier(f.base) ? `${type}.${f.base}[${hclString(f.key)}]` : `${type}[${hclString(n)}]`;
+    const h = hclName(n);
+    return isHclIdentifier(h) ? `${type}.${h}` : `${type}[${hclString(h)}]`;
+  };
 
   const files = new Map<string, string>();
-  for (const def of usable) {
+  const fileFor = (base: string, type: S6Type): string => {
+    let f = `${base}.hcl`;
+    if (files.has(f)) f = `${type}.${base}.hcl`;
+    return f;
+  };
+  const attrsOf = (def: S6rcDefinition): HclAttr[] => {
     const type = types.get(def.name) as S6Type;
-    if (renamed.has(def.name)) {
-      warn(def, undefined, `the name "${def.name}" is not an HCL identifier; it is imported as "${hclName(def.name)}"`);
-    }
-    const ctx: DefinitionContext = { def, warn: (file, message) => warn(def, file, message), types, hclName };
+    const ctx: DefinitionContext = { def, warn: (file, message) => warn(def, file, message), types, hclName, refText };
     const attrs = type === 'bundle' ? bundleAttrs(ctx) : type === 'oneshot' ? oneshotAttrs(ctx) : longrunAttrs(ctx);
     for (const entry of topLevelEntries(def)) {
       if (!KNOWN[type].has(entry)) warn(def, entry, unknownMessage(type, entry));
     }
+    return attrs;
+  };
+  for (const def of usable) {
+    if (familyOf.has(def.name)) continue;
+    const type = types.get(def.name) as S6Type;
+    if (renamed.has(def.name)) {
+      warn(def, undefined, `the name "${def.name}" cannot be a service name in rcform (${nameRule(def.name)}); it is imported as "${hclName(def.name)}"`);
+    }
+    const attrs = attrsOf(def);
     const comment = `Imported from the s6-rc ${type} definition ${def.dir}.`;
-    files.set(`${hclName(def.name)}.hcl`, hclBlock(type, [hclName(def.name)], attrs, comment));
+    files.set(fileFor(hclName(def.name), type), hclBlock(type, [hclName(def.name)], attrs, comment));
+  }
+  for (const f of [...families.values()].sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0))) {
+    const members = [...f.members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const keys = members.map((d) => (familyOf.get(d.name) as { key: string }).key);
+    const perInstance = members.map((d) => new Map(attrsOf(d)));
+    const names: string[] = [];
+    for (const m of perInstance) for (const k of m.keys()) if (!names.includes(k)) names.push(k);
+    const attrs: HclAttr[] = [['for_each', `toset([${keys.map(hclString).join(', ')}])`]];
+    for (const attr of names) {
+      const values = perInstance.map((m) => m.get(attr));
+      if (values.every((v) => v !== undefined && v === values[0])) attrs.push([attr, values[0] as string]);
+      // Instances that differ: the value for each key, looked up by each.key (null leaves it unset).
+      else attrs.push([attr, `${hclObject(keys.map((k, i) => [k, values[i] ?? 'null']), '  ')}[each.key]`]);
+    }
+    const comment = `Imported from the s6-rc ${f.type} definitions ${members.map((d) => d.dir).join(', ')}.`;
+    files.set(fileFor(f.base, f.type), hclBlock(f.type, [f.base], attrs, comment));
   }
   return { files, warnings, renamed };
+}
+
+const RESERVED = ['s6rc-', 's6-rc-'];
+
+function nameRule(name: string): string {
+  const at = name.indexOf('@');
+  if (at >= 0) return at === name.length - 1 ? 'an instance name NAME@KEY needs a key' : '"@" is only for instances NAME@KEY, with a valid NAME and KEY';
+  return 'names use letters, digits, "_", "." and "-", not starting with "." or "-"';
 }
 
 interface DefinitionContext {
@@ -112,10 +185,12 @@ interface DefinitionContext {
   warn(file: string | undefined, message: string): void;
   types: Map<string, S6Type>;
   hclName(n: string): string;
+  /** The HCL reference to a service or bundle by its s6-rc name. */
+  refText(type: S6Type, n: string): string;
 }
 
 function bundleAttrs(ctx: DefinitionContext): HclAttr[] {
-  const attrs: HclAttr[] = [['contents', references(ctx, nameList(ctx, 'contents'), 'contents')]];
+  const attrs: HclAttr[] = [['contents', references(ctx, nameList(ctx, 'contents'))]];
   if (ctx.def.files.has('flag-essential')) attrs.push(['essential', 'true']);
   return attrs;
 }
@@ -146,8 +221,11 @@ function longrunAttrs(ctx: DefinitionContext): HclAttr[] {
   }
   const finish = text(ctx, 'finish');
   if (finish !== undefined) attrs.push(['finish', script(ctx, 'finish', finish)]);
-  // s6-rc itself ignores a ./down file in a definition; rcform gives it the s6 meaning.
-  if (ctx.def.files.has('down')) attrs.push(['down', 'true']);
+  // s6-rc-compile ignores a longrun's down file (its service directory gets none), and so does
+  // import: the service is started like any other.
+  if (ctx.def.files.has('down')) {
+    ctx.warn('down', 's6-rc-compile ignores a down file in a longrun definition, so it was not imported; to keep the service from starting in rcform, set down = true on it');
+  }
   attrs.push(...atomicAttrs(ctx));
   const fd = integer(ctx, 'notification-fd');
   if (fd !== undefined) attrs.push(['notification_fd', String(fd)]);
@@ -164,11 +242,23 @@ function longrunAttrs(ctx: DefinitionContext): HclAttr[] {
     else ctx.warn('down-signal', `"${sig}" is not a signal rcform can send to stop a service; not imported`);
   }
   const producer = firstLine(ctx, 'producer-for');
-  if (producer !== undefined) attrs.push(['producer_for', pipelineRef(ctx, producer, 'producer-for')]);
-  const consumers = nameList(ctx, 'consumer-for', false);
-  if (consumers.length) attrs.push(['consumer_for', `[${consumers.map((c) => pipelineRef(ctx, c, 'consumer-for')).join(', ')}]`]);
+  const producerRef = producer === undefined ? undefined : pipelineRef(ctx, producer, 'producer-for');
+  if (producerRef !== undefined) attrs.push(['producer_for', producerRef]);
+  const consumers = nameList(ctx, 'consumer-for');
+  const consumerRefs = consumers.map((c) => pipelineRef(ctx, c.name, c.file)).filter((r) => r !== undefined);
+  if (consumerRefs.length) attrs.push(['consumer_for', `[${consumerRefs.join(', ')}]`]);
   const pipelineName = firstLine(ctx, 'pipeline-name');
-  if (pipelineName !== undefined) attrs.push(['pipeline_name', hclString(pipelineName)]);
+  if (pipelineName !== undefined) {
+    // As s6-rc-compile: only a last consumer names its pipeline.
+    if (producer === undefined && consumerRefs.length > 0) {
+      const h = ctx.hclName(pipelineName);
+      if (h !== pipelineName) ctx.warn('pipeline-name', `the name "${pipelineName}" cannot be a pipeline name in rcform (${nameRule(pipelineName)}); it is imported as "${h}"`);
+      attrs.push(['pipeline_name', hclString(h)]);
+    } else {
+      const why = producer !== undefined ? 'it has a producer-for' : consumers.length ? 'none of its consumer-for longruns was imported' : 'it has no consumer-for';
+      ctx.warn('pipeline-name', `ignored, as s6-rc-compile ignores it: ${ctx.def.name} is not the last consumer of a pipeline (${why}); the pipeline's name belongs on the service it ends in`);
+    }
+  }
   const env = envDir(ctx);
   if (env.length) attrs.push(['env', hclObject(env, '  ')]);
   const data = dataDir(ctx);
@@ -180,7 +270,8 @@ function longrunAttrs(ctx: DefinitionContext): HclAttr[] {
 function atomicAttrs(ctx: DefinitionContext): HclAttr[] {
   const attrs: HclAttr[] = [];
   const deps = nameList(ctx, 'dependencies');
-  if (deps.length) attrs.push(['depends_on', references(ctx, deps, 'dependencies')]);
+  const refs = references(ctx, deps);
+  if (refs !== '[]') attrs.push(['depends_on', refs]);
   for (const [file, attr] of [['timeout-up', 'timeout_up'], ['timeout-down', 'timeout_down']] as const) {
     const ms = integer(ctx, file);
     if (ms !== undefined) attrs.push([attr, hclString(durationText(ms))]);
@@ -189,42 +280,69 @@ function atomicAttrs(ctx: DefinitionContext): HclAttr[] {
   return attrs;
 }
 
-/** The names in FILE and in FILE.d/, as s6-rc-compile merges them, without duplicates. */
-function nameList(ctx: DefinitionContext, file: string, withDir = true): string[] {
-  const names: string[] = [];
-  const content = text(ctx, file);
-  if (content !== undefined) {
-    for (const line of content.split('\n')) {
-      const name = line.replace(/^[ \t]+/, '').replace(/[ \t\r]+$/, '');
-      if (name !== '' && !name.startsWith('#')) names.push(name);
-    }
+/**
+ * The names a list gives, each with the file it is in, as s6-rc-compile reads them: FILE.d/ when
+ * that directory exists (FILE is then not read at all), else the lines of FILE, without blank
+ * lines, `#` comments and repeats.
+ */
+function nameList(ctx: DefinitionContext, file: string): { name: string; file: string }[] {
+  const fromDir = listDir(ctx.def, file);
+  if (fromDir !== undefined) {
+    const ignored = listOf(ctx.def, file).filter((n) => !fromDir.includes(n));
+    if (ignored.length) ctx.warn(file, `s6-rc-compile reads ${file}.d/ and ignores this file when both exist, and so does import: ${ignored.map((n) => `"${n}"`).join(', ')} not imported`);
+    return fromDir.map((name) => ({ name, file: `${file}.d/${name}` }));
   }
-  if (withDir) {
-    const prefix = `${file}.d/`;
-    for (const p of [...ctx.def.files.keys(), ...ctx.def.dirs].sort()) {
-      if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/') && !p.slice(prefix.length).startsWith('.')) names.push(p.slice(prefix.length));
-    }
+  if (ctx.def.files.has(file) && text(ctx, file) === undefined) return [];
+  return listOf(ctx.def, file).map((name) => ({ name, file }));
+}
+
+function listDir(def: S6rcDefinition, file: string): string[] | undefined {
+  const dir = `${file}.d`;
+  if (!def.dirs.has(dir)) return undefined;
+  const prefix = `${dir}/`;
+  const names = new Set<string>();
+  for (const p of [...def.files.keys(), ...def.dirs]) {
+    const rest = p.slice(prefix.length);
+    if (p.startsWith(prefix) && !rest.includes('/') && !rest.startsWith('.')) names.add(rest);
+  }
+  return [...names].sort();
+}
+
+/** The names in a list file, without warnings: what s6-rc-compile reads from it. */
+function listOf(def: S6rcDefinition, file: string): string[] {
+  const bytes = def.files.get(file);
+  const content = bytes ? decode(bytes) : undefined;
+  if (content === undefined) return [];
+  const names: string[] = [];
+  for (const line of content.split('\n')) {
+    const name = line.replace(/^[ \t]+/, '');
+    if (name !== '' && !name.startsWith('#')) names.push(name);
   }
   return [...new Set(names)];
 }
 
-function references(ctx: DefinitionContext, names: string[], file: string): string {
+function firstLineOf(def: S6rcDefinition, file: string): string | undefined {
+  return listOf(def, file)[0];
+}
+
+function references(ctx: DefinitionContext, names: { name: string; file: string }[]): string {
   const refs: string[] = [];
-  for (const n of names) {
+  for (const { name: n, file } of names) {
     const t = ctx.types.get(n);
     if (!t) {
-      ctx.warn(file, `"${n}" is not defined in the imported tree; the reference was dropped`);
+      ctx.warn(file, `"${n}" is not defined in the imported tree (s6-rc-compile would reject it as an undefined service name); the reference was dropped`);
       continue;
     }
-    refs.push(`${t}.${ctx.hclName(n)}`);
+    refs.push(ctx.refText(t, n));
   }
   return `[${refs.join(', ')}]`;
 }
 
-function pipelineRef(ctx: DefinitionContext, name: string, file: string): string {
+function pipelineRef(ctx: DefinitionContext, name: string, file: string): string | undefined {
   const t = ctx.types.get(name);
-  if (t !== 'longrun') ctx.warn(file, `"${name}" is ${t ? `a ${t}` : 'not defined in the imported tree'}; pipelines join longruns only`);
-  return `longrun.${ctx.hclName(name)}`;
+  if (t === 'longrun') return ctx.refText(t, name);
+  ctx.warn(file, `"${name}" is ${t ? `a ${t}` : 'not defined in the imported tree'}, and pipelines join longruns only (s6-rc-compile would reject it); the reference was dropped`);
+  return undefined;
 }
 
 function envDir(ctx: DefinitionContext): HclAttr[] {

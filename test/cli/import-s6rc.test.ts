@@ -141,7 +141,8 @@ test('a full longrun definition survives import and compile; what cannot be conv
   expect(db.services.db).toMatchObject({
     run: { script: '#!/bin/sh\nexec pg -D "${PGDATA}" 100%{x}\n' },
     finish: { script: '#!/bin/sh\nrm -f pid\n' },
-    dependencies: ['mount'],
+    // db is producer_for db-log: as in s6-rc, a producer depends on its consumer.
+    dependencies: ['db-log', 'mount'],
     notification_fd: 3,
     timeouts: { up_ms: 5000, kill_ms: 250 },
     max_death_tally: 7,

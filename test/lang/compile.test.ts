@@ -92,10 +92,11 @@ describe('compiled database', () => {
     expect(validateCompiled(db)).toBe(true);
     expect(validateCompiled.errors ?? null).toBeNull();
     const app = db.services['app'];
-    expect(app?.dependencies).toEqual(['migrate', 'worker@w1', 'worker@w2']);
+    // app is producer_for app-log: as in s6-rc, a producer depends on its consumer.
+    expect(app?.dependencies).toEqual(['app-log', 'migrate', 'worker@w1', 'worker@w2']);
     // Listed in `order`, a topological order: db before what needs it.
-    expect(db.closures['app']).toEqual(['db', 'migrate', 'worker@w1', 'worker@w2']);
-    expect(closure(db, 'app')).toEqual(['db', 'migrate', 'worker@w1', 'worker@w2']);
+    expect(db.closures['app']).toEqual(['app-log', 'db', 'migrate', 'worker@w1', 'worker@w2']);
+    expect(closure(db, 'app')).toEqual(['app-log', 'db', 'migrate', 'worker@w1', 'worker@w2']);
     expect(db.closures['db']).toEqual([]);
     expect(Object.keys(db.closures)).toEqual(Object.keys(db.services));
     expect([...db.order].sort()).toEqual(Object.keys(db.services));

@@ -55,7 +55,6 @@ test('every file of the longrun source format becomes its attribute', () => {
   expect(db).toEqual({
     run: '#!/bin/sh\nexec pg -D "${PGDATA}"\n',
     finish: '#!/bin/sh\nrm -f pid\n',
-    down: true,
     depends_on: ['${oneshot.mount}'],
     notification_fd: 3,
     timeout_up: '5s',
@@ -66,15 +65,19 @@ test('every file of the longrun source format becomes its attribute', () => {
     down_signal: 'SIGHUP',
     essential: true,
     producer_for: '${longrun.log}',
-    pipeline_name: 'db-pipeline',
     env: { PGDATA: '/var/lib/pg' },
     data: { 'pg.conf': 'port = 5432\n' },
   });
   expect(parsed(r.files.get('log.hcl')).longrun.log[0].consumer_for).toEqual(['${longrun.db}']);
-  expect(r.warnings).toEqual([{ file: 'src/db/lock-fd', message: expect.stringContaining('no equivalent of lock-fd') }]);
+  // As s6-rc-compile: a longrun's down file is ignored, and so is pipeline-name on a producer.
+  expect(r.warnings).toEqual([
+    { file: 'src/db/down', message: expect.stringContaining('set down = true') },
+    { file: 'src/db/pipeline-name', message: expect.stringContaining('db is not the last consumer of a pipeline (it has a producer-for)') },
+    { file: 'src/db/lock-fd', message: expect.stringContaining('no equivalent of lock-fd') },
+  ]);
 });
 
-test('dependencies and contents merge the file and the .d directory; bundles may nest', () => {
+test('dependencies.d/ and contents.d/ are read instead of the file beside them, as s6-rc-compile does; bundles may nest', () => {
   const r = importS6rc([
     def('a', { type: 'oneshot', up: 'true', dependencies: '# the network first\n  net\nb\n', 'dependencies.d/c': '', 'dependencies.d/b': '' }, ['dependencies.d']),
     def('b', { type: 'oneshot', up: 'true' }),
@@ -82,10 +85,13 @@ test('dependencies and contents merge the file and the .d directory; bundles may
     def('net', { type: 'bundle', contents: 'b\n', 'contents.d/inner': '' }, ['contents.d']),
     def('inner', { type: 'bundle', 'contents.d/c': '', 'flag-essential': '' }, ['contents.d']),
   ]);
-  expect(parsed(r.files.get('a.hcl')).oneshot.a[0].depends_on).toEqual(['${bundle.net}', '${oneshot.b}', '${longrun.c}']);
-  expect(parsed(r.files.get('net.hcl')).bundle.net[0].contents).toEqual(['${oneshot.b}', '${bundle.inner}']);
+  expect(parsed(r.files.get('a.hcl')).oneshot.a[0].depends_on).toEqual(['${oneshot.b}', '${longrun.c}']);
+  expect(parsed(r.files.get('net.hcl')).bundle.net[0].contents).toEqual(['${bundle.inner}']);
   expect(parsed(r.files.get('inner.hcl')).bundle.inner[0]).toEqual({ contents: ['${longrun.c}'], essential: true });
-  expect(r.warnings).toEqual([]);
+  expect(r.warnings).toEqual([
+    { file: 'src/a/dependencies', message: 's6-rc-compile reads dependencies.d/ and ignores this file when both exist, and so does import: "net" not imported' },
+    { file: 'src/net/contents', message: 's6-rc-compile reads contents.d/ and ignores this file when both exist, and so does import: "b" not imported' },
+  ]);
 });
 
 test('oneshot command lines: plain words become argv, execline syntax stays an execlineb script', () => {
@@ -122,7 +128,7 @@ test('what cannot be converted is a warning naming the file', () => {
     'src/svc/data/.hidden',
     'src/svc/data/blob',
     'src/svc/data/conf/nested.ini',
-    'src/svc/dependencies',
+    'src/svc/dependencies.d/ghost',
     'src/svc/down-signal',
     'src/svc/env/EMPTY',
     'src/svc/flag-recommended',
@@ -132,7 +138,7 @@ test('what cannot be converted is a warning naming the file', () => {
     'src/svc/stray',
     'src/svc/timeout-up',
   ]);
-  expect(byFile['src/svc/dependencies']).toContain('"ghost" is not defined');
+  expect(byFile['src/svc/dependencies.d/ghost']).toContain('"ghost" is not defined');
   expect(byFile['src/odd type']).toContain('imported as "odd_type"');
   expect(r.renamed.get('odd type')).toBe('odd_type');
   expect(r.files.has('odd_type.hcl')).toBe(true);
