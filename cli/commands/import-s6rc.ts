@@ -13,7 +13,7 @@ export const importS6rcCommand: Command = {
   description: `Reads every service definition directory in each SRCDIR (the input of s6-rc-compile) and
 writes one NAME.hcl per service into DIR. Scripts become heredocs; a oneshot's up and down
 command lines become argv lists when they are plain words, or execlineb scripts otherwise.
-Anything rcform cannot express (lock-fd, flag-recommended, unknown files, an empty env file)
+Anything rcform cannot express (nosetsid, flag-recommended, unknown files, an empty env file)
 is a warning naming the file. Existing .hcl files in DIR are not overwritten without --force.`,
   args: [{ name: 'SRCDIR', variadic: true }],
   flags: [

@@ -40,6 +40,8 @@ export interface ServicePaths {
   /** pid, start time, wanted state, counters: what a restarted supervisor adopts from. */
   status: string;
   data: string;
+  /** The envdir of the service's environment (engine/service-files.ts). */
+  env: string;
   runScript: string;
   finishScript: string;
 }
@@ -51,6 +53,7 @@ export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
     definition: path.join(dir, 'definition.json'),
     status: path.join(dir, 'status.json'),
     data: path.join(dir, 'data'),
+    env: path.join(dir, 'env'),
     runScript: path.join(dir, 'run'),
     finishScript: path.join(dir, 'finish'),
   };

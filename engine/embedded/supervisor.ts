@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
 import { checkAccount, resolveAccount, AccountError } from '../accounts.js';
 import { EngineError, type ServiceStatus } from '../engine.js';
+import { envdirFiles, writeTree } from '../service-files.js';
 import { signalName } from '../signals.js';
 import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
@@ -305,25 +306,29 @@ export class Supervisor {
   private writeDefinition(def: CompiledLongrun, fresh = false): void {
     const paths = servicePaths(this.layout, def.name);
     fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-    fs.rmSync(paths.data, { recursive: true, force: true });
-    // Only a service with data files has the directory: a mkdir per install saved.
-    const dataFiles = Object.keys(def.data);
-    if (dataFiles.length > 0) fs.mkdirSync(paths.data, { mode: 0o700 });
-    for (const [file, content] of Object.entries(def.data)) {
-      if (file.includes('/') || file === '.' || file === '..') throw new EngineError(def.name, `data file name "${file}" must be a plain file name`);
-      fs.writeFileSync(path.join(paths.data, file), content, { mode: 0o600 });
+    // The service's own user must reach its working directory, env/, data files and scripts.
+    const account = def.user !== undefined || def.group !== undefined ? resolveAccount(def.user, def.group) : undefined;
+    const own = account ? (p: string): void => fs.chownSync(p, account.uid ?? -1, account.gid ?? -1) : undefined;
+    // As in an s6-rc service directory: env/ for the service's own `s6-envdir env` (the process
+    // gets its environment directly as well), data/ a tree. Only a service with either has the
+    // directory: a mkdir per install saved.
+    for (const [dir, files] of [[paths.env, envdirFiles(def.env).files], [paths.data, def.data]] as const) {
+      if (Object.keys(files).length === 0) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      try {
+        writeTree(dir, files, { file: 0o600, dir: 0o700, own });
+      } catch (err) {
+        throw new EngineError(def.name, (err as Error).message);
+      }
     }
     if ('script' in def.run) writeFileAtomic(paths.runScript, def.run.script, 0o700);
     else fs.rmSync(paths.runScript, { force: true });
     if (def.finish && 'script' in def.finish) writeFileAtomic(paths.finishScript, def.finish.script, 0o700);
     else fs.rmSync(paths.finishScript, { force: true });
-    if (def.user !== undefined || def.group !== undefined) {
-      // The service's own user must reach its working directory, data files and scripts.
-      const { uid, gid } = resolveAccount(def.user, def.group);
-      const own = (p: string): void => fs.chownSync(p, uid ?? -1, gid ?? -1);
+    if (own) {
       own(paths.dir);
-      if (dataFiles.length > 0) own(paths.data);
-      for (const file of dataFiles) own(path.join(paths.data, file));
       if (fs.existsSync(paths.runScript)) own(paths.runScript);
       if (fs.existsSync(paths.finishScript)) own(paths.finishScript);
     }
