@@ -42,6 +42,8 @@ export interface ServicePaths {
   data: string;
   /** The envdir of the service's environment (engine/service-files.ts). */
   env: string;
+  /** What lock_fd locks, as s6-supervise's supervise/service-lock. */
+  lock: string;
   runScript: string;
   finishScript: string;
 }
@@ -54,6 +56,7 @@ export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
     status: path.join(dir, 'status.json'),
     data: path.join(dir, 'data'),
     env: path.join(dir, 'env'),
+    lock: path.join(dir, 'service-lock'),
     runScript: path.join(dir, 'run'),
     finishScript: path.join(dir, 'finish'),
   };

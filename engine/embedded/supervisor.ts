@@ -289,6 +289,7 @@ export class Supervisor {
     if (!signalName(def.down_signal)) throw new EngineError(def.name, `unknown down_signal "${def.down_signal}"`);
     if (def.reload_signal !== undefined && !signalName(def.reload_signal)) throw new EngineError(def.name, `unknown reload_signal "${def.reload_signal}"`);
     if (def.notification_fd !== undefined && (!Number.isInteger(def.notification_fd) || def.notification_fd < 3)) throw new EngineError(def.name, `notification_fd must be 3 or more, not ${def.notification_fd}`);
+    if (def.lock_fd !== undefined && (!Number.isInteger(def.lock_fd) || def.lock_fd < 3 || def.lock_fd === def.notification_fd)) throw new EngineError(def.name, `lock_fd must be 3 or more and not the notification_fd, not ${def.lock_fd}`);
     try {
       checkAccount(def.user, def.group);
     } catch (err) {

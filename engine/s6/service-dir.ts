@@ -152,8 +152,8 @@ function writeAtomic(file: string, content: string, mode: number): void {
 }
 
 /**
- * Writes (or rewrites, for update) the service directory. Never touches `down` or `supervise/`,
- * so rewriting a running service's directory does not affect its process: s6-supervise reads
+ * Writes (or rewrites, for update) the service directory. Never touches `down` or `supervise/`
+ * (but for the lock file lock-fd needs), so rewriting a running service's directory does not affect its process: s6-supervise reads
  * `run` only when it next spawns it.
  */
 export function writeServiceDir(dir: string, svc: CompiledLongrun, logDir: string): void {
@@ -172,6 +172,12 @@ export function writeServiceDir(dir: string, svc: CompiledLongrun, logDir: strin
   for (const [name, content] of Object.entries(controlFiles(svc))) {
     if (content === null) fs.rmSync(path.join(dir, name), { force: true });
     else writeAtomic(path.join(dir, name), content, 0o644);
+  }
+  // s6-supervise (2.11.3) opens supervise/service-lock for lock-fd without creating it, and
+  // waits a minute before trying again: the file is made here, the one thing put in supervise/.
+  if (svc.lock_fd !== undefined) {
+    fs.mkdirSync(path.join(dir, 'supervise'), { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(path.join(dir, 'supervise', 'service-lock'), 'a', 0o600));
   }
   if (svc.finish) writeAtomic(path.join(dir, 'finish'), renderLauncher(svc, dir, 'finish'), 0o755);
   else fs.rmSync(path.join(dir, 'finish'), { force: true });

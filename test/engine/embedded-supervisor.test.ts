@@ -63,6 +63,35 @@ describe('embedded supervisor', () => {
     expect(alive(st.pid)).toBe(true);
   });
 
+  test('lock_fd: the service holds a lock; while a process of an earlier instance keeps it, a start is refused', async () => {
+    const leftoverPid = path.join(live, 'leftover.pid');
+    // The background sleep leaves the process group (setsid), so stopping the service does not
+    // end it, and it keeps the lock descriptor it inherited.
+    await up(longrun('locker', { lock_fd: 5, run: { script: `#!/bin/sh\nsetsid sleep 3600 & echo $! > ${leftoverPid}\nexec sleep 3600\n` } }));
+    const lockFile = servicePaths(engineLayout(live), 'locker').lock;
+    const inode = fs.statSync(lockFile).ino;
+    const held = (): boolean => fs.readFileSync('/proc/locks', 'utf8').split('\n').some((l) => / FLOCK /.test(l) && l.includes(`:${inode} `));
+    expect(held()).toBe(true);
+    const leftover = Number(await waitFor('the leftover', () => (fs.existsSync(leftoverPid) ? fs.readFileSync(leftoverPid, 'utf8').trim() || undefined : undefined)));
+    seenPids.add(leftover);
+    try {
+      await engine.stop('locker', { timeoutMs: 10_000 });
+      expect(alive(leftover)).toBe(true);
+      expect(held()).toBe(true);
+      await expect(engine.start('locker', { timeoutMs: 10_000 })).rejects.toThrow("the service's lock (lock_fd) is still held by a process of an earlier instance, which outlived it");
+      process.kill(leftover, 'SIGKILL');
+      await waitFor('the leftover gone', () => !alive(leftover));
+      fs.rmSync(leftoverPid);
+      await engine.start('locker', { timeoutMs: 10_000 });
+      expect((await status('locker')).state).toBe('up');
+    } finally {
+      if (alive(leftover)) process.kill(leftover, 'SIGKILL');
+      // The instance started last made a leftover of its own.
+      const again = Number(await waitFor('the second leftover', () => (fs.existsSync(leftoverPid) ? fs.readFileSync(leftoverPid, 'utf8').trim() || undefined : undefined)).catch(() => '0'));
+      if (again > 0 && alive(again)) process.kill(again, 'SIGKILL');
+    }
+  });
+
   test('readiness comes from a newline on notification_fd; start waits for it', async () => {
     await engine.install(longrun('notify', { notification_fd: 5, run: { script: '#!/bin/sh\nsleep 0.4\necho >&5\nexec sleep 3600\n' } }));
     const starting = engine.start('notify', { timeoutMs: 10_000 });
