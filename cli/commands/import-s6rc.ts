@@ -69,6 +69,13 @@ function readTree(abs: string, rel: string, def: S6rcDefinition): void {
   for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
     const full = path.join(abs, entry.name);
     const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+    // As s6-rc-compile: a definition's own files and directories are read through a symbolic
+    // link (`run`, `data` may be links), but inside data/ and env/ a link is copied as a link
+    // (skalibs' hiercopy), never followed out of the tree.
+    if (rel && entry.isSymbolicLink()) {
+      (def.links ??= new Map()).set(relPath, fs.readlinkSync(full));
+      continue;
+    }
     const st = fs.statSync(full, { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isDirectory()) {

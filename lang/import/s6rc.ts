@@ -14,6 +14,8 @@ export interface S6rcDefinition {
   /** Regular files and their bytes; directories appear as their paths in `dirs`. */
   files: Map<string, Uint8Array>;
   dirs: Set<string>;
+  /** Symbolic links below the top level (data/lib → usr/lib in a chroot) and where they point. */
+  links?: Map<string, string>;
 }
 
 export interface ImportWarning {
@@ -274,8 +276,12 @@ function dataDir(ctx: DefinitionContext): HclAttr[] {
     }
     out.push([file, hclText(content)]);
   }
+  for (const [p, target] of [...(ctx.def.links ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (p.startsWith('data/')) ctx.warn(p, `a symbolic link (to ${target}), which rcform data (files by path) cannot hold, and is not followed; not imported`);
+    else if (p.startsWith('env/')) ctx.warn(p, `a symbolic link (to ${target}), not followed out of the definition; not imported`);
+  }
   for (const d of [...ctx.def.dirs].sort()) {
-    if (d.startsWith('data/') && ![...ctx.def.files.keys(), ...ctx.def.dirs].some((f) => f.startsWith(d + '/'))) {
+    if (d.startsWith('data/') && ![...ctx.def.files.keys(), ...ctx.def.dirs, ...(ctx.def.links?.keys() ?? [])].some((f) => f.startsWith(d + '/'))) {
       ctx.warn(d, 'an empty directory, which rcform data (files by path) cannot hold; not imported');
     }
   }
