@@ -23,6 +23,7 @@ describe('block decoding and schemas', () => {
     ['data path through ..', 'longrun "a" {\n  run = ["x"]\n  data = { "rules/../../etc" = "1" }\n}\n', 'main.hcl:3:12-3:29 Invalid key in "data"', 'so that no path leaves data/'],
     ['data path with an empty name', 'longrun "a" {\n  run = ["x"]\n  data = { "rules//allow" = "" }\n}\n', 'main.hcl:3:12-3:26 Invalid key in "data"', 'so that no path leaves data/'],
     ['absolute data path', 'longrun "a" {\n  run = ["x"]\n  data = { "/etc/passwd" = "" }\n}\n', 'main.hcl:3:12-3:25 Invalid key in "data"', 'so that no path leaves data/'],
+    ['nosetsid, rejected with the reason', 'longrun "a" {\n  run = ["x"]\n  nosetsid = true\n}\n', 'main.hcl:3:3-3:11 Unsupported argument', '"nosetsid" is not supported: s6-supervise has ignored nosetsid since s6 2.11'],
     ['lock fd below 3', 'longrun "a" {\n  run = ["x"]\n  lock_fd = 2\n}\n', 'main.hcl:3:13-3:14 Invalid value for "lock_fd"', 'must be >= 3'],
     ['lock fd the notification fd', 'longrun "a" {\n  run = ["x"]\n  notification_fd = 4\n  lock_fd = 4\n}\n', 'main.hcl:4:13-4:14 Conflicting descriptors', 'lock_fd and notification_fd are both 4'],
     ['a data file where a directory is', 'longrun "a" {\n  run = ["x"]\n  data = { "rules" = "", "rules/allow" = "" }\n}\n', 'main.hcl:3:10-3:46 Conflicting data paths', 'both a file "rules" and "rules/allow"'],
