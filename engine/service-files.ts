@@ -54,21 +54,23 @@ export function writeTree(root: string, files: Readonly<Record<string, string>>,
   }
   const rootStat = fs.lstatSync(root, { throwIfNoEntry: false });
   if (rootStat && !rootStat.isDirectory()) fs.rmSync(root, { force: true });
+  // A tree made just now has nothing to prune and no reader to protect from a half-written file.
+  const fresh = !rootStat?.isDirectory();
   fs.mkdirSync(root, { recursive: true, mode: modes.dir });
   fs.chmodSync(root, modes.dir);
   modes.own?.(root);
-  prune(root, '', wanted);
+  if (!fresh) prune(root, '', wanted);
   for (const p of [...wanted.keys()].sort()) {
     const full = path.join(root, p);
     if (wanted.get(p) === 'dir') {
       fs.mkdirSync(full, { recursive: true, mode: modes.dir });
       fs.chmodSync(full, modes.dir);
     } else {
-      const tmp = path.join(path.dirname(full), `.${path.basename(full)}.rcform-tmp`);
+      const tmp = fresh ? full : path.join(path.dirname(full), `.${path.basename(full)}.rcform-tmp`);
       fs.writeFileSync(tmp, files[p] as string, { mode: modes.file });
       fs.chmodSync(tmp, modes.file);
       modes.own?.(tmp);
-      fs.renameSync(tmp, full);
+      if (!fresh) fs.renameSync(tmp, full);
       continue;
     }
     modes.own?.(full);
