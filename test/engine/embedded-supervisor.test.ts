@@ -63,32 +63,35 @@ describe('embedded supervisor', () => {
     expect(alive(st.pid)).toBe(true);
   });
 
-  test('lock_fd: the service holds a lock; while a process of an earlier instance keeps it, a start is refused', async () => {
-    const leftoverPid = path.join(live, 'leftover.pid');
-    // The background sleep leaves the process group (setsid), so stopping the service does not
-    // end it, and it keeps the lock descriptor it inherited.
-    await up(longrun('locker', { lock_fd: 5, run: { script: `#!/bin/sh\nsetsid sleep 3600 & echo $! > ${leftoverPid}\nexec sleep 3600\n` } }));
-    const lockFile = servicePaths(engineLayout(live), 'locker').lock;
-    const inode = fs.statSync(lockFile).ino;
-    const held = (): boolean => fs.readFileSync('/proc/locks', 'utf8').split('\n').some((l) => / FLOCK /.test(l) && l.includes(`:${inode} `));
-    expect(held()).toBe(true);
-    const leftover = Number(await waitFor('the leftover', () => (fs.existsSync(leftoverPid) ? fs.readFileSync(leftoverPid, 'utf8').trim() || undefined : undefined)));
-    seenPids.add(leftover);
+  test('lock_fd: the service holds a lock; while a process of an earlier instance keeps it, no new instance runs', async () => {
+    const log = path.join(live, 'leftovers');
+    const leftovers = (): number[] => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').map(Number) : []);
+    // Each instance leaves a sleep behind that left its process group (setsid), so neither a
+    // death nor a stop ends it, and it keeps the lock descriptor it inherited.
+    const svc = longrun('locker', { lock_fd: 5, run: { script: `#!/bin/sh\nsetsid sleep 3600 & echo $! >> ${log}\nexec sleep 3600\n` } });
     try {
-      await engine.stop('locker', { timeoutMs: 10_000 });
-      expect(alive(leftover)).toBe(true);
+      const first = await up(svc);
+      const inode = fs.statSync(servicePaths(engineLayout(live), 'locker').lock).ino;
+      const held = (): boolean => fs.readFileSync('/proc/locks', 'utf8').split('\n').some((l) => / FLOCK /.test(l) && l.includes(`:${inode} `));
       expect(held()).toBe(true);
+      const [one] = await waitFor('the first leftover', () => (leftovers().length === 1 ? leftovers() : undefined));
+
+      // A death: the restart finds the lock held, fails, and is tried again every second until it is free.
+      process.kill(first.pid as number, 'SIGKILL');
+      await waitFor('a refused restart', async () => ((await status('locker')).state === 'failed' ? true : undefined));
+      expect(alive(one)).toBe(true);
+      expect(held()).toBe(true);
+      process.kill(one as number, 'SIGKILL');
+      const back = await upAgain(status, 'locker', first.pid);
+      expect(back.state).toBe('up');
+
+      // An explicit start while the lock is held is refused, with the reason.
+      const [, two] = await waitFor('the second leftover', () => (leftovers().length === 2 ? leftovers() : undefined));
+      await engine.stop('locker', { timeoutMs: 10_000 });
+      expect(alive(two)).toBe(true);
       await expect(engine.start('locker', { timeoutMs: 10_000 })).rejects.toThrow("the service's lock (lock_fd) is still held by a process of an earlier instance, which outlived it");
-      process.kill(leftover, 'SIGKILL');
-      await waitFor('the leftover gone', () => !alive(leftover));
-      fs.rmSync(leftoverPid);
-      await engine.start('locker', { timeoutMs: 10_000 });
-      expect((await status('locker')).state).toBe('up');
     } finally {
-      if (alive(leftover)) process.kill(leftover, 'SIGKILL');
-      // The instance started last made a leftover of its own.
-      const again = Number(await waitFor('the second leftover', () => (fs.existsSync(leftoverPid) ? fs.readFileSync(leftoverPid, 'utf8').trim() || undefined : undefined)).catch(() => '0'));
-      if (again > 0 && alive(again)) process.kill(again, 'SIGKILL');
+      for (const pid of leftovers()) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 
