@@ -7,7 +7,8 @@ import path from 'node:path';
 /**
  * The envdir for a service's environment, in the format s6-envdir reads by default (what s6-rc
  * run scripts use): the value on the first line, newlines written as NULs. A lone newline is an
- * empty value (an empty file would unset it). That reading drops trailing spaces and tabs, so
+ * empty value (an empty file would unset it); values past 4095 bytes need `s6-envdir -L`. That
+ * reading drops trailing spaces and tabs, so
  * such values, and names that cannot be a file's (a /, a leading dot, which s6-envdir skips), are
  * left out of the directory and returned as NAME=VALUE, for a launcher to set.
  */

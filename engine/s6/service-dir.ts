@@ -95,7 +95,9 @@ export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' |
     '-i',
     shQuote(`PATH=${DEFAULT_PATH}`),
     ...envdirFiles(svc.env).notInDir.map(shQuote),
+    // -L: without it s6-envdir cuts a value at 4095 bytes.
     's6-envdir',
+    '-L',
     shQuote(path.join(dir, 'env')),
     ...privileges.map(shQuote),
     // finish gets s6's arguments (exit code, signal number, service name) when it is a script.

@@ -60,13 +60,17 @@ test('a path that would leave the tree, or be both a file and a directory, is re
 });
 
 test("env/ in s6-envdir's default format: s6-envdir itself reads back every value", () => {
-  const env = { PLAIN: 'hello world', EMPTY: '', LINES: 'a\nb\n', TRAIL: 'x ', 'A/B': 'slash', '.DOT': 'dot' };
+  const env = { PLAIN: 'hello world', EMPTY: '', LINES: 'a\nb\n', TRAIL: 'x ', 'A/B': 'slash', '.DOT': 'dot', BIG: 'x'.repeat(10000) };
   const { files, notInDir } = envdirFiles(env);
-  expect(files).toEqual({ PLAIN: 'hello world\n', EMPTY: '\n', LINES: 'a\0b\0\n' });
+  expect(files).toEqual({ PLAIN: 'hello world\n', EMPTY: '\n', LINES: 'a\0b\0\n', BIG: `${'x'.repeat(10000)}\n` });
   expect(notInDir).toEqual(['.DOT=dot', 'A/B=slash', 'TRAIL=x ']);
   if (spawnSync('sh', ['-c', 'command -v s6-envdir'], { stdio: 'ignore' }).status !== 0) return;
   writeTree(path.join(dir, 'env'), files, { file: 0o600, dir: 0o700 });
-  const r = spawnSync('env', ['-i', 's6-envdir', path.join(dir, 'env'), 'env', '-0'], { encoding: 'utf8' });
-  const got = Object.fromEntries(r.stdout.split('\0').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  expect(got).toEqual({ PLAIN: 'hello world', EMPTY: '', LINES: 'a\nb\n' });
+  const read = (...opts: string[]): Record<string, string> => {
+    const r = spawnSync('env', ['-i', 's6-envdir', ...opts, path.join(dir, 'env'), 'env', '-0'], { encoding: 'utf8' });
+    return Object.fromEntries(r.stdout.split('\0').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  };
+  // What the s6 engine's launcher reads (-L: no length limit), and what a plain s6-envdir makes of it.
+  expect(read('-L')).toEqual({ PLAIN: 'hello world', EMPTY: '', LINES: 'a\nb\n', BIG: 'x'.repeat(10000) });
+  expect(read().BIG).toBe('x'.repeat(4095));
 });

@@ -144,12 +144,13 @@ const scenarios: [string, (c: Ctx) => Promise<void>][] = [
     const out = path.join(tmp, 'sdir.out');
     // A clean environment first: what the script prints comes from env/, not from its own environment.
     const readEnv = HAS_S6_ENVDIR ? `env -i PATH="$PATH" s6-envdir env sh -c 'printf "%s|%s|%s\\n" "$GREETING" "$EMPTY" "$LINES"'` : 'echo without s6-envdir';
-    const run = sh(`${readEnv} > ${out}; find data -type f | sort >> ${out}; cat data/rules/uid/0/env/WHO >> ${out}; exec sleep 1000`);
-    const env = { GREETING: 'hello world', EMPTY: '', LINES: 'a\nb' };
+    const run = sh(`${readEnv} > ${out}; echo "\${#BIG}" >> ${out}; find data -type f | sort >> ${out}; cat data/rules/uid/0/env/WHO >> ${out}; exec sleep 1000`);
+    // BIG: past the 4095 bytes a plain s6-envdir keeps of a value.
+    const env = { GREETING: 'hello world', EMPTY: '', LINES: 'a\nb', BIG: 'x'.repeat(5000) };
     await engine.install(longrun('sdir', { run, env, data: { 'rules/uid/0/env/WHO': 'root\n', 'rules/ip4/127.0.0.1_32/allow': '', conf: 'x\n' } }));
     await engine.start('sdir', T);
     const seen = (): Promise<string> => eventually('the script\'s output', async () => (fs.existsSync(out) && fs.readFileSync(out, 'utf8').endsWith('root\n') ? fs.readFileSync(out, 'utf8') : undefined));
-    expect(await seen()).toBe(`${HAS_S6_ENVDIR ? 'hello world||a\nb' : 'without s6-envdir'}\ndata/conf\ndata/rules/ip4/127.0.0.1_32/allow\ndata/rules/uid/0/env/WHO\nroot\n`);
+    expect(await seen()).toBe(`${HAS_S6_ENVDIR ? 'hello world||a\nb' : 'without s6-envdir'}\n5000\ndata/conf\ndata/rules/ip4/127.0.0.1_32/allow\ndata/rules/uid/0/env/WHO\nroot\n`);
     // An update replaces the tree: a file left out is gone at the next start.
     fs.rmSync(out);
     await engine.update(longrun('sdir', { run, env, data: { 'rules/uid/0/env/WHO': 'root\n' } }));
