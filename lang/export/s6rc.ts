@@ -120,7 +120,8 @@ function runScript(svc: CompiledLongrun, cmd: Command, which: 'run' | 'finish', 
     return cmd.script;
   }
   const words = [
-    ...(Object.keys(svc.env).length ? ['s6-envdir', './env'] : []),
+    // -L: plain s6-envdir cuts a value at 4095 bytes.
+    ...(Object.keys(svc.env).length ? ['s6-envdir', '-L', './env'] : []),
     ...(svc.working_dir !== undefined ? ['cd', svc.working_dir] : []),
     ...privilegeWords(svc.user, svc.group),
     ...cmd.argv,

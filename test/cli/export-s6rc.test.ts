@@ -134,7 +134,7 @@ maybe('export s6-rc, judged by s6-rc', () => {
     expect(dbDir['data/rules/ip4/127.0.0.1_32/allow']).toBe('');
     expect(dbDir['lock-fd']).toBe('4\n');
     expect(dbDir['notification-fd']).toBe('3\n');
-    expect(dbDir['run']).toBe('#!/bin/execlineb -P\ns6-envdir ./env /usr/bin/env sleep 1000\n');
+    expect(dbDir['run']).toBe('#!/bin/execlineb -P\ns6-envdir -L ./env /usr/bin/env sleep 1000\n');
     expect(a.servicedirs['web']?.['run']).toBe('#!/bin/sh\nexec s6-envdir env sleep 1000\n');
     expect(a.scripts['mount']).toEqual({ up: 'mount\0-a\0-t\0no proc\0', down: 'heredoc\x000\0#!/bin/sh\numount -a\n\0/bin/sh\0/dev/stdin\0' });
     expect(a.scripts['seed']?.up).toBe('if\0 echo\0 seeding\0\0true\0');
