@@ -1,7 +1,8 @@
 import type { CompiledService } from '../lang/compile/compiled-db.js';
+import { safeTreePath } from './service-files.js';
 
 // The names an engine turns into paths: service names (service, log and pipe directories), data
-// keys (files under data/), env keys (files of the s6 engine's envdir). Whatever produced them — a
+// paths (files of the data/ tree), env keys (files of the s6 engine's envdir). Whatever produced them — a
 // compile of checked source, or a compiled database or plan file crafted by hand with its checksum
 // recomputed — they are checked here, where paths are built, so that none leads out of the
 // directory it is meant for (docs/security.md). A checksum detects corruption, not intent.
@@ -40,8 +41,8 @@ export function servicePathProblems(svc: CompiledService): string[] {
   }
   if (svc.type !== 'longrun') return problems;
   for (const key of Object.keys(svc.data ?? {})) {
-    const p = fileNameProblem(key);
-    if (p) problems.push(`data file name ${p}`);
+    // A path in the data/ tree, as the language allows it: each segment a plain name, none hidden.
+    if (!safeTreePath(key) || key.split('/').some((seg) => Buffer.byteLength(seg) > NAME_MAX)) problems.push(`data path ${JSON.stringify(key)} is not a path inside data/ (plain names joined by "/", none empty, hidden, "." or "..")`);
   }
   return problems;
 }

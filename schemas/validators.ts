@@ -15,10 +15,11 @@ import { loadSchema } from './index.js';
 // one process compiles or loads a validator once.
 
 /**
- * The block schemas take rcform's own keywords: which attributes are blocks or references, and
- * what a value that fails an attribute's pattern is not (`is not a duration: ...`).
+ * The block schemas take rcform's own keywords: which attributes are blocks or references, what
+ * a value that fails an attribute's pattern is not (`is not a duration: ...`), and why an
+ * attribute s6 users will write is not supported.
  */
-export const BLOCK_VOCABULARY = ['x-hcl-block', 'x-hcl-references', 'x-hcl-invalid'] as const;
+export const BLOCK_VOCABULARY = ['x-hcl-block', 'x-hcl-references', 'x-hcl-invalid', 'x-hcl-unsupported'] as const;
 // verbose: the decoder maps each error back to the source range of the offending value.
 const BLOCK_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true };
 

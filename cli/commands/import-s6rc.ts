@@ -16,7 +16,7 @@ over FILE; a longrun's down file and a pipeline-name that is not on a last consu
 ignored, with a warning). Scripts become heredocs; a oneshot's up and down command lines become
 argv lists when they are plain words, or execlineb scripts otherwise. Names are kept exactly
 (NAME@INSTANCE families become one for_each block); a name rcform cannot hold is renamed, once,
-with a warning. Anything rcform cannot express (lock-fd, flag-recommended, unknown files, an
+with a warning. Anything rcform cannot express (nosetsid, flag-recommended, unknown files, an
 empty env file) is a warning naming the file. Existing .hcl files in DIR are not overwritten
 without --force.`,
   args: [{ name: 'SRCDIR', variadic: true }],
@@ -73,6 +73,13 @@ function readTree(abs: string, rel: string, def: S6rcDefinition): void {
   for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
     const full = path.join(abs, entry.name);
     const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+    // As s6-rc-compile: a definition's own files and directories are read through a symbolic
+    // link (`run`, `data` may be links), but inside data/ and env/ a link is copied as a link
+    // (skalibs' hiercopy), never followed out of the tree.
+    if (rel && entry.isSymbolicLink()) {
+      (def.links ??= new Map()).set(relPath, fs.readlinkSync(full));
+      continue;
+    }
     const st = fs.statSync(full, { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isDirectory()) {

@@ -24,6 +24,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'show compiled', load: async () => (await import('./show-compiled.js')).showCompiledCommand },
   { name: 'graph', load: async () => (await import('./graph.js')).graphCommand },
   { name: 'import s6-rc', load: async () => (await import('./import-s6rc.js')).importS6rcCommand },
+  { name: 'export s6-rc', load: async () => (await import('./export-s6rc.js')).exportS6rcCommand },
   { name: 'state list', load: async () => (await import('./state-list.js')).stateListCommand },
   { name: 'state show', load: async () => (await import('./state-show.js')).stateShowCommand },
   { name: 'state mv', load: async () => (await import('./state-mv.js')).stateMvCommand },

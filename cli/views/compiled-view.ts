@@ -55,6 +55,7 @@ export function renderServiceDetail(db: CompiledDb, s: CompiledService): string 
   if (s.group !== undefined) rows.push(['group', s.group]);
   if (s.type === 'longrun') {
     if (s.notification_fd !== undefined) rows.push(['notification_fd', String(s.notification_fd)]);
+    if (s.lock_fd !== undefined) rows.push(['lock_fd', String(s.lock_fd)]);
     rows.push(
       ['timeout_up', ms(s.timeouts.up_ms)],
       ['timeout_down', ms(s.timeouts.down_ms)],

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -56,8 +57,12 @@ static void launch_close_slots(struct slot *slots, long n) {
 /*
  * Opens the slots of a request: specs is nfd triples (target, kind, path). kind: 'r' path
  * read-only, 'a' path for appending (created 0600), 'w' path read-write (a FIFO), 'n' a
- * notification pipe (path empty), whose read end (non-blocking) stays with the launcher. Returns
- * the number of slots; on failure -1, *what set, errno kept, and nothing left open.
+ * notification pipe (path empty), whose read end (non-blocking) stays with the launcher, 'l' the
+ * service's lock file (lock_fd, created 0600), locked here: the lock belongs to the open file, so
+ * it lasts as long as any process of the service keeps the descriptor. Held already, by processes
+ * of an earlier instance that outlived it, the launch fails ("lock", EWOULDBLOCK): s6-supervise's
+ * child would wait for it, and a vfork child that blocked would block its launcher with it.
+ * Returns the number of slots; on failure -1, *what set, errno kept, and nothing left open.
  */
 static long launch_open_slots(char *const *specs, long nfd, struct slot *slots, const char **what) {
   long n = 0;
@@ -74,6 +79,19 @@ static long launch_open_slots(char *const *specs, long nfd, struct slot *slots, 
       fcntl(p[0], F_SETFL, O_NONBLOCK);
       s.notify = p[0];
       s.src = p[1];
+    } else if (kind[0] == 'l') {
+      s.src = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (s.src < 0) {
+        *what = "open";
+        goto fail;
+      }
+      if (flock(s.src, LOCK_EX | LOCK_NB) < 0) {
+        int err = errno;
+        close(s.src);
+        errno = err;
+        *what = "lock";
+        goto fail;
+      }
     } else {
       /* stdout and stderr are usually the same log: one open, then a dup, which has no path to walk. */
       for (long j = 0; j < n && s.src < 0; j++)

@@ -40,6 +40,10 @@ export interface ServicePaths {
   /** pid, start time, wanted state, counters: what a restarted supervisor adopts from. */
   status: string;
   data: string;
+  /** The envdir of the service's environment (engine/service-files.ts). */
+  env: string;
+  /** What lock_fd locks, as s6-supervise's supervise/service-lock. */
+  lock: string;
   runScript: string;
   finishScript: string;
 }
@@ -51,6 +55,8 @@ export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
     definition: path.join(dir, 'definition.json'),
     status: path.join(dir, 'status.json'),
     data: path.join(dir, 'data'),
+    env: path.join(dir, 'env'),
+    lock: path.join(dir, 'service-lock'),
     runScript: path.join(dir, 'run'),
     finishScript: path.join(dir, 'finish'),
   };

@@ -16,7 +16,7 @@
  *   id cwd uid gid file argc argv... envc env... nfd (target kind path)...
  * uid, gid: the account the service runs as, decimal, or empty for the helper's own.
  * kind: 'r' open path read-only, 'a' open path for appending (created 0600), 'w' open path
- * read-write (a FIFO), 'n' a notification pipe (path empty). Target descriptors 0, 1 and 2 are
+ * read-write (a FIFO), 'n' a notification pipe (path empty), 'l' the lock file (launch.h). Target descriptors 0, 1 and 2 are
  * always given; every other descriptor of the helper, inherited or its own, is close-on-exec.
  * Output, one line each:
  *   P id pid usec     spawned; usec: the vfork and exec, timed here (the kernel's share)

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 // a layer of starts has several vforks and execs under way at once.
 
 /** How a descriptor of the new process is opened: by the helper, from a path, or a notification pipe. */
-export type StdioSlot = { kind: 'r' | 'a' | 'w'; path: string } | { kind: 'n' };
+export type StdioSlot = { kind: 'r' | 'a' | 'w' | 'l'; path: string } | { kind: 'n' };
 
 export interface LaunchSpec {
   file: string;
@@ -105,6 +105,7 @@ const nulByteMessage = (file: string): string => `cannot run ${file}: an argumen
 /** A launch that failed at step `what` (open, pipe, dup, chdir, exec, fork...) with errno `errno`. */
 export function launchFailure(file: string, errno: number, what: string): string {
   const code = errnoNames.get(errno) ?? `errno ${errno}`;
+  if (what === 'lock' && errno === os.constants.errno.EWOULDBLOCK) return `cannot run ${file}: the service's lock (lock_fd) is still held by a process of an earlier instance, which outlived it`;
   return what === 'exec' ? `cannot run ${file}: ${code}` : `cannot run ${file}: ${what} failed: ${code}`;
 }
 

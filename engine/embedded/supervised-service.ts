@@ -272,12 +272,18 @@ export class SupervisedService {
     }
     const n = this.def.notification_fd;
     if (n !== undefined) stdio[n] = { kind: 'n' };
+    if (this.def.lock_fd !== undefined) stdio[this.def.lock_fd] = { kind: 'l', path: paths.lock };
     const { file, args } = launchCommandLine(this.def.run, paths.runScript, account, stdio, []);
     spawner.launch({ file, args, ...this.surroundings(), stdio, ...accountIds(account) }, handlers);
   }
 
   private launchWithNode(account: Account, handlers: LaunchHandlers): void {
     const paths = servicePaths(this.host.layout, this.name);
+    if (this.def.lock_fd !== undefined) {
+      // Node has no flock(2): refused, rather than a descriptor that locks nothing.
+      handlers.failed(`lock_fd needs the supervisor's launchers, built from C by npm run build (docs/engine.md#spawning); Node's spawn() cannot take the lock`);
+      return;
+    }
     const n = this.def.notification_fd;
     const logFd = this.openLog();
     const stdio: StdioOptions = ['ignore', logFd, logFd];

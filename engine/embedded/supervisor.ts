@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
 import { checkAccount, resolveAccount, AccountError } from '../accounts.js';
 import { EngineError, type ServiceStatus } from '../engine.js';
+import { envdirFiles, writeTree } from '../service-files.js';
 import { signalName } from '../signals.js';
 import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
@@ -355,6 +356,7 @@ export class Supervisor {
     if (!signalName(def.down_signal)) throw new EngineError(def.name, `unknown down_signal "${def.down_signal}"`);
     if (def.reload_signal !== undefined && !signalName(def.reload_signal)) throw new EngineError(def.name, `unknown reload_signal "${def.reload_signal}"`);
     if (def.notification_fd !== undefined && (!Number.isInteger(def.notification_fd) || def.notification_fd < 3)) throw new EngineError(def.name, `notification_fd must be 3 or more, not ${def.notification_fd}`);
+    if (def.lock_fd !== undefined && (!Number.isInteger(def.lock_fd) || def.lock_fd < 3 || def.lock_fd === def.notification_fd)) throw new EngineError(def.name, `lock_fd must be 3 or more and not the notification_fd, not ${def.lock_fd}`);
     try {
       checkAccount(def.user, def.group);
     } catch (err) {
@@ -372,22 +374,22 @@ export class Supervisor {
   private writeDefinition(def: CompiledLongrun, fresh = false): void {
     const paths = servicePaths(this.layout, def.name);
     fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-    fs.rmSync(paths.data, { recursive: true, force: true });
-    // The service's own user must reach its working directory, data files and scripts, so they
-    // are its own; each file is given to it through its descriptor, the data directory only once
-    // its files are written, so no path it could have replaced by a symlink is chowned.
+    // The service's own user must reach its working directory, env/, data files and scripts, so
+    // they are its own (given away as writeTree says, so no path it could have replaced by a
+    // symlink is written through or chowned).
     const owner = def.user !== undefined || def.group !== undefined ? resolveAccount(def.user, def.group) : undefined;
-    // Only a service with data files has the directory: a mkdir per install saved.
-    const dataFiles = Object.keys(def.data);
-    if (dataFiles.length > 0) fs.mkdirSync(paths.data, { mode: 0o700 });
-    for (const [file, content] of Object.entries(def.data)) {
-      if (file.includes('/') || file === '.' || file === '..') throw new EngineError(def.name, `data file name "${file}" must be a plain file name`);
-      const fd = fs.openSync(path.join(paths.data, file), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    // As in an s6-rc service directory: env/ for the service's own `s6-envdir env` (the process
+    // gets its environment directly as well), data/ a tree. Only a service with either has the
+    // directory: a mkdir per install saved.
+    for (const [dir, files] of [[paths.env, envdirFiles(def.env).files], [paths.data, def.data]] as const) {
+      if (Object.keys(files).length === 0) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
       try {
-        fs.writeFileSync(fd, content);
-        if (owner) fs.fchownSync(fd, owner.uid ?? -1, owner.gid ?? -1);
-      } finally {
-        fs.closeSync(fd);
+        writeTree(dir, files, { file: 0o600, dir: 0o700, ...(owner ? { owner } : {}) });
+      } catch (err) {
+        throw new EngineError(def.name, (err as Error).message);
       }
     }
     if ('script' in def.run) writeFileAtomic(paths.runScript, def.run.script, 0o700, owner);
@@ -397,7 +399,6 @@ export class Supervisor {
     if (owner) {
       const own = (p: string): void => fs.chownSync(p, owner.uid ?? -1, owner.gid ?? -1);
       own(paths.dir);
-      if (dataFiles.length > 0) own(paths.data);
     }
     // Written last: a service directory with a definition is an installed service.
     const text = JSON.stringify(def, null, 2) + '\n';

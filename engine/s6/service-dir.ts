@@ -2,15 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command, CompiledLongrun } from '../../lang/compile/compiled-db.js';
 import { DEFAULT_PATH } from '../engine.js';
+import { envdirFiles, writeTree } from '../service-files.js';
 import { pipeIds, SOCKET_FROM_SERVICE } from './fdholder.js';
 
 // One real s6 service directory per longrun. The files follow s6's servicedir format, so that
 // s6-supervise does the supervising and nothing of rcform runs at service time:
 //   run, finish           generated sh scripts that set up cwd, environment and privileges, then exec
 //   command, finish-command  the user's script, when run/finish was given as a script
-//   env/                  one file per non-empty variable, read by `s6-envdir -Lfn` (verbatim values)
-//   data/                 the definition's data files (the working directory defaults to the
-//                         service directory, as with the embedded engine: data/FILE from there)
+//   env/                  the environment as an envdir (engine/service-files.ts), which the launcher
+//                         and the service's own scripts read with `s6-envdir env`
+//   data/                 the definition's data tree (the working directory defaults to the
+//                         service directory, as with the embedded engine: data/PATH from there)
+//   lock-fd               when lock_fd is set: s6-supervise holds supervise/service-lock for it
 //   log/                  the service's logger: s6-svscan pipes the service's stdout into an
 //                         s6-log writing <engine>/logs/<id>/current, rotated by size
 //   notification-fd, timeout-kill, timeout-finish, down-signal, max-death-tally
@@ -45,7 +48,7 @@ function commandWords(cmd: Command, script: string, passArgs: boolean): string {
  * single-digit descriptors; 9 unless the service's notification fd already holds it.
  */
 function scriptFdOf(svc: CompiledLongrun): number {
-  return svc.notification_fd === 9 ? 8 : 9;
+  return [9, 8, 7].find((fd) => fd !== svc.notification_fd && fd !== svc.lock_fd) as number;
 }
 
 /** The word the launcher execs for a script-form run or finish: the file, or its descriptor. */
@@ -84,21 +87,17 @@ export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' |
   const scriptPath = path.join(dir, which === 'run' ? 'command' : 'finish-command');
   const privileges = privilegePrefix(svc.user, svc.group);
   const viaFd = 'script' in cmd && privileges.length > 0;
-  const empties = Object.keys(svc.env)
-    .filter((k) => svc.env[k] === '')
-    .sort()
-    .map((k) => shQuote(`${k}=`));
   // The environment is rebuilt from the fixed PATH plus `env` (as the embedded engine does), so
-  // that a service sees the same variables whichever process started s6-svscan; empty values
-  // cannot live in an envdir (s6-envdir reads an empty file as "unset"), so they go on env's
-  // command line instead.
+  // that a service sees the same variables whichever process started s6-svscan; the values an
+  // envdir cannot hold go on env's command line instead.
   const chain = [
     'env',
     '-i',
     shQuote(`PATH=${DEFAULT_PATH}`),
-    ...empties,
+    ...envdirFiles(svc.env).notInDir.map(shQuote),
+    // -L: without it s6-envdir cuts a value at 4095 bytes.
     's6-envdir',
-    '-Lfn',
+    '-L',
     shQuote(path.join(dir, 'env')),
     ...privileges.map(shQuote),
     // finish gets s6's arguments (exit code, signal number, service name) when it is a script.
@@ -138,6 +137,7 @@ export function renderLoggerRun(logDir: string, env: NodeJS.ProcessEnv = process
 export function controlFiles(svc: CompiledLongrun): Record<string, string | null> {
   return {
     'notification-fd': svc.notification_fd !== undefined ? `${svc.notification_fd}\n` : null,
+    'lock-fd': svc.lock_fd !== undefined ? `${svc.lock_fd}\n` : null,
     'timeout-kill': `${svc.timeouts.kill_ms}\n`,
     'timeout-finish': `${svc.timeouts.finish_ms}\n`,
     'down-signal': `${svc.down_signal}\n`,
@@ -153,18 +153,9 @@ function writeAtomic(file: string, content: string, mode: number): void {
   fs.renameSync(tmp, file);
 }
 
-function syncDir(target: string, files: Record<string, string>, mode: number, dirMode: number): void {
-  fs.mkdirSync(target, { recursive: true, mode: dirMode });
-  fs.chmodSync(target, dirMode);
-  for (const existing of fs.readdirSync(target)) {
-    if (!(existing in files)) fs.rmSync(path.join(target, existing), { recursive: true, force: true });
-  }
-  for (const [name, content] of Object.entries(files)) writeAtomic(path.join(target, name), content, mode);
-}
-
 /**
- * Writes (or rewrites, for update) the service directory. Never touches `down` or `supervise/`,
- * so rewriting a running service's directory does not affect its process: s6-supervise reads
+ * Writes (or rewrites, for update) the service directory. Never touches `down` or `supervise/`
+ * (but for the lock file lock-fd needs), so rewriting a running service's directory does not affect its process: s6-supervise reads
  * `run` only when it next spawns it.
  */
 export function writeServiceDir(dir: string, svc: CompiledLongrun, logDir: string): void {
@@ -172,12 +163,10 @@ export function writeServiceDir(dir: string, svc: CompiledLongrun, logDir: strin
   fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.join(dir, 'log'), { recursive: true, mode: 0o755 });
   writeAtomic(path.join(dir, 'log', 'run'), renderLoggerRun(logDir), 0o755);
-  const envFiles: Record<string, string> = {};
-  for (const [k, v] of Object.entries(svc.env)) if (v !== '') envFiles[k] = v;
   // Values may be secrets: the envdir is readable by its owner only.
-  syncDir(path.join(dir, 'env'), envFiles, 0o600, 0o700);
+  writeTree(path.join(dir, 'env'), envdirFiles(svc.env).files, { file: 0o600, dir: 0o700 });
   // A service that drops privileges still reads its data files and starts in data/.
-  syncDir(path.join(dir, 'data'), svc.data, 0o644, 0o755);
+  writeTree(path.join(dir, 'data'), svc.data, { file: 0o644, dir: 0o755 });
   if ('script' in svc.run) writeAtomic(path.join(dir, 'command'), svc.run.script, 0o755);
   else fs.rmSync(path.join(dir, 'command'), { force: true });
   if (svc.finish && 'script' in svc.finish) writeAtomic(path.join(dir, 'finish-command'), svc.finish.script, 0o755);
@@ -185,6 +174,12 @@ export function writeServiceDir(dir: string, svc: CompiledLongrun, logDir: strin
   for (const [name, content] of Object.entries(controlFiles(svc))) {
     if (content === null) fs.rmSync(path.join(dir, name), { force: true });
     else writeAtomic(path.join(dir, name), content, 0o644);
+  }
+  // s6-supervise (2.11.3) opens supervise/service-lock for lock-fd without creating it, and
+  // waits a minute before trying again: the file is made here, the one thing put in supervise/.
+  if (svc.lock_fd !== undefined) {
+    fs.mkdirSync(path.join(dir, 'supervise'), { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(path.join(dir, 'supervise', 'service-lock'), 'a', 0o600));
   }
   if (svc.finish) writeAtomic(path.join(dir, 'finish'), renderLauncher(svc, dir, 'finish'), 0o755);
   else fs.rmSync(path.join(dir, 'finish'), { force: true });

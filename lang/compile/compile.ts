@@ -29,7 +29,7 @@ export const DEFAULTS = {
  * dependency graph fields, sensitive_paths, `down` (whether it is started, not what it is),
  * reload_signal and lifecycle (how apply reacts to a change, not the service itself).
  */
-export const LONGRUN_HASHED_FIELDS = ['type', 'run', 'finish', 'env', 'working_dir', 'user', 'group', 'notification_fd', 'timeouts', 'down_signal', 'max_death_tally', 'data', 'producer_for', 'consumer_for', 'pipeline_name'] as const;
+export const LONGRUN_HASHED_FIELDS = ['type', 'run', 'finish', 'env', 'working_dir', 'user', 'group', 'notification_fd', 'lock_fd', 'timeouts', 'down_signal', 'max_death_tally', 'data', 'producer_for', 'consumer_for', 'pipeline_name'] as const;
 export const ONESHOT_HASHED_FIELDS = ['type', 'up', 'down', 'env', 'user', 'group', 'timeouts', 'input'] as const;
 
 // Sorted, so that the picked object is canonical as built (canonical-json.ts).
@@ -270,6 +270,7 @@ function compileService(s: ServiceDecl, m: CheckedModel, graph: Graph): Compiled
     down: c['down'] === true,
     working_dir: c['working_dir'] as string | undefined,
     notification_fd: c['notification_fd'] as number | undefined,
+    lock_fd: c['lock_fd'] as number | undefined,
     timeouts: { down_ms, finish_ms: ms(c['timeout_finish'], DEFAULTS.timeout_finish_ms), kill_ms: ms(c['timeout_kill'], DEFAULTS.timeout_ms), up_ms },
     down_signal: signal(c['down_signal']) ?? DEFAULTS.down_signal,
     reload_signal: signal(c['reload_signal']),

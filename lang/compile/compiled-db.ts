@@ -50,6 +50,8 @@ export interface CompiledLongrun extends ServiceBase {
   user?: string;
   group?: string;
   notification_fd?: number;
+  /** s6's lock-fd: the process gets, on this descriptor, a lock held for as long as any instance of it lives. */
+  lock_fd?: number;
   timeouts: Timeouts & { kill_ms: number; finish_ms: number };
   down_signal: string;
   reload_signal?: string;

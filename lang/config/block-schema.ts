@@ -4,7 +4,8 @@ import { schemaValidator } from '../../schemas/validators.js';
 
 // The JSON Schemas of the block types are the single source of truth for which attributes a block
 // takes: the decoder reads `properties` to know the attributes, `x-hcl-block` to know which are
-// nested blocks, and `x-hcl-references` to know which take service references; ajv checks values.
+// nested blocks, `x-hcl-references` to know which take service references, `x-hcl-unsupported`
+// for a name s6 users will write that rcform rejects on purpose, with the reason; ajv checks values.
 
 export type BlockType = 'longrun' | 'oneshot' | 'bundle' | 'moved' | 'variable';
 
@@ -15,6 +16,8 @@ export interface PropertySchema {
   'x-hcl-references'?: boolean;
   /** What a string failing `pattern` is not, said after the value: `is not a duration: ...`. */
   'x-hcl-invalid'?: string;
+  /** An s6 or s6-rc file rcform deliberately has no attribute for: why, for the error that names it. */
+  'x-hcl-unsupported'?: string;
   properties?: Record<string, PropertySchema>;
   required?: string[];
 }

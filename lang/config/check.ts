@@ -4,6 +4,7 @@ import { suggest } from '../eval/suggest.js';
 import type { ServiceKind } from '../eval/value.js';
 import type { Model, RefUse, ServiceDecl } from './model.js';
 import { instanceAddress, instanceName } from './names.js';
+import { checkServiceDirectories } from './check-service-dir.js';
 
 // Semantic checks over the decoded model: every reference resolves, names are unique, no cycles,
 // no up service needing a down one, pipelines agree, moved blocks make sense. Each diagnostic is
@@ -183,6 +184,7 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
   reportCycles(byName, edges, diags);
   reportDownChains(byName, edges, diags);
   checkPipelines(byName, producerFor, consumerFor, producerRef, consumerRefs, new Set([...pipelineBundles.keys()].map((pn) => byName.get(pn) as ServiceDecl)), diags);
+  checkServiceDirectories(byName.values(), diags);
   const moved = checkMoved(model, blocks, diags);
   return { checked: { byName, edges, producerFor, consumerFor, moved }, diagnostics: diags };
 }

@@ -465,13 +465,19 @@ export class Decoder {
   private decodeInto(body: Body, schema: PropertySchema, prefix: string, ev: Evaluator, skip: ReadonlySet<string>, out: DecodedBody, target: Record<string, unknown>): void {
     const props = schema.properties ?? {};
     // The names a schema allows, for "did you mean" in errors only: worked out when one is reported.
-    const attrNames = (): string[] => Object.keys(props).filter((k) => !props[k]?.['x-hcl-block']);
+    const attrNames = (): string[] => Object.keys(props).filter((k) => !props[k]?.['x-hcl-block'] && !props[k]?.['x-hcl-unsupported']);
     const blockNames = (): string[] => Object.keys(props).filter((k) => props[k]?.['x-hcl-block']);
     for (const a of body.attributes) {
       if (skip.has(a.name) && prefix === '') continue;
       const prop = props[a.name];
       if (!prop) {
         this.diags.push(errorDiag('Unsupported argument', `An argument named "${a.name}" is not expected here.${didYouMean(a.name, attrNames())}`, a.nameRange));
+        out.failed = true;
+        continue;
+      }
+      const unsupported = prop['x-hcl-unsupported'];
+      if (unsupported !== undefined) {
+        this.diags.push(errorDiag('Unsupported argument', `"${a.name}" is not supported: ${unsupported}`, a.nameRange));
         out.failed = true;
         continue;
       }

@@ -5,7 +5,7 @@ import { keyProblem, labelProblem } from '../config/names.js';
 // Converting an s6-rc source tree (the input of s6-rc-compile) into rcform HCL, one file per
 // service. Pure: the command reads the directories into S6rcDefinition values and writes the
 // files this returns. Everything a definition says is carried over; what rcform cannot express
-// (lock-fd, flag-recommended, unknown files) becomes a warning naming the file, never silence.
+// (flag-recommended, nosetsid, unknown files) becomes a warning naming the file, never silence.
 
 /** One service definition directory: its files by path relative to it ('/'-separated). */
 export interface S6rcDefinition {
@@ -15,6 +15,8 @@ export interface S6rcDefinition {
   /** Regular files and their bytes; directories appear as their paths in `dirs`. */
   files: Map<string, Uint8Array>;
   dirs: Set<string>;
+  /** Symbolic links below the top level (data/lib → usr/lib in a chroot) and where they point. */
+  links?: Map<string, string>;
 }
 
 export interface ImportWarning {
@@ -31,6 +33,9 @@ export interface ImportResult {
 }
 
 type S6Type = 'longrun' | 'oneshot' | 'bundle';
+
+/** A data path rcform accepts (schemas/longrun.schema.json): no segment can leave data/. */
+const DATA_PATH = /^[A-Za-z0-9_@:+,=~][A-Za-z0-9_.@:+,=~-]*(\/[A-Za-z0-9_@:+,=~][A-Za-z0-9_.@:+,=~-]*)*$/;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -51,7 +56,7 @@ const KNOWN: Record<S6Type, Set<string>> = {
   oneshot: new Set(['type', 'up', 'down', 'dependencies', 'dependencies.d', 'timeout-up', 'timeout-down', 'flag-essential']),
   longrun: new Set([
     'type', 'run', 'finish', 'down', 'dependencies', 'dependencies.d', 'timeout-up', 'timeout-down', 'timeout-kill',
-    'timeout-finish', 'max-death-tally', 'down-signal', 'notification-fd', 'flag-essential', 'producer-for',
+    'timeout-finish', 'max-death-tally', 'down-signal', 'notification-fd', 'lock-fd', 'flag-essential', 'producer-for',
     'consumer-for', 'pipeline-name', 'env', 'data',
   ]),
 };
@@ -229,6 +234,11 @@ function longrunAttrs(ctx: DefinitionContext): HclAttr[] {
   attrs.push(...atomicAttrs(ctx));
   const fd = integer(ctx, 'notification-fd');
   if (fd !== undefined) attrs.push(['notification_fd', String(fd)]);
+  const lock = integer(ctx, 'lock-fd');
+  // As s6-rc-compile: a lock on 0-2 would replace stdio, so it is ignored with a warning.
+  if (lock !== undefined && lock < 3) ctx.warn('lock-fd', `a lock-fd of ${lock} would replace standard input or output; not imported`);
+  else if (lock !== undefined && lock === fd) ctx.warn('lock-fd', `the same descriptor as notification-fd, which s6-rc-compile rejects; not imported`);
+  else if (lock !== undefined) attrs.push(['lock_fd', String(lock)]);
   for (const [file, attr] of [['timeout-kill', 'timeout_kill'], ['timeout-finish', 'timeout_finish']] as const) {
     const ms = integer(ctx, file);
     if (ms !== undefined) attrs.push([attr, hclString(durationText(ms))]);
@@ -373,8 +383,8 @@ function dataDir(ctx: DefinitionContext): HclAttr[] {
   const out: HclAttr[] = [];
   for (const [p, bytes] of sortedFiles(ctx.def, 'data/')) {
     const file = p.slice('data/'.length);
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(file)) {
-      ctx.warn(p, file.includes('/') ? 'rcform data files sit directly beside the service, not in subdirectories; not imported' : `"${file}" is not a valid data file name (letters, digits, _ . -, no leading dot); not imported`);
+    if (!DATA_PATH.test(file)) {
+      ctx.warn(p, `"${file}" is not a valid data path (names of letters, digits and _ . @ : + , = ~ -, none starting with a dot or a dash); not imported`);
       continue;
     }
     const content = decode(bytes);
@@ -384,9 +394,13 @@ function dataDir(ctx: DefinitionContext): HclAttr[] {
     }
     out.push([file, hclText(content)]);
   }
-  for (const d of ctx.def.dirs) {
-    if (d.startsWith('data/') && !d.slice('data/'.length).includes('/') && ![...ctx.def.files.keys()].some((f) => f.startsWith(d + '/'))) {
-      ctx.warn(d, 'an empty directory; not imported');
+  for (const [p, target] of [...(ctx.def.links ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (p.startsWith('data/')) ctx.warn(p, `a symbolic link (to ${target}), which rcform data (files by path) cannot hold, and is not followed; not imported`);
+    else if (p.startsWith('env/')) ctx.warn(p, `a symbolic link (to ${target}), not followed out of the definition; not imported`);
+  }
+  for (const d of [...ctx.def.dirs].sort()) {
+    if (d.startsWith('data/') && ![...ctx.def.files.keys(), ...ctx.def.dirs, ...(ctx.def.links?.keys() ?? [])].some((f) => f.startsWith(d + '/'))) {
+      ctx.warn(d, 'an empty directory, which rcform data (files by path) cannot hold; not imported');
     }
   }
   return out;
@@ -459,12 +473,10 @@ function sortedFiles(def: S6rcDefinition, prefix: string): [string, Uint8Array][
 
 function unknownMessage(type: S6Type, entry: string): string {
   switch (entry) {
-    case 'lock-fd':
-      return 'rcform has no equivalent of lock-fd (s6-supervise holding a lock for the service); not imported';
     case 'flag-recommended':
       return 'flag-recommended only matters to s6-rc repositories; not imported';
     case 'nosetsid':
-      return 'nosetsid is obsolete in s6 and has no rcform equivalent; not imported';
+      return 's6-rc-compile does not copy nosetsid, and s6-supervise (2.11 on) starts every service in a new session whatever it says; so do both rcform engines; not imported';
     case 'log':
       return 's6-rc ignores log/ in a definition; declare the logger as its own longrun with consumer_for';
     case 'env':

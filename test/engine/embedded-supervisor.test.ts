@@ -63,6 +63,38 @@ describe('embedded supervisor', () => {
     expect(alive(st.pid)).toBe(true);
   });
 
+  test('lock_fd: the service holds a lock; while a process of an earlier instance keeps it, no new instance runs', async () => {
+    const log = path.join(live, 'leftovers');
+    const leftovers = (): number[] => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').map(Number) : []);
+    // Each instance leaves a sleep behind that left its process group (setsid), so neither a
+    // death nor a stop ends it, and it keeps the lock descriptor it inherited.
+    const svc = longrun('locker', { lock_fd: 5, run: { script: `#!/bin/sh\nsetsid sleep 3600 & echo $! >> ${log}\nexec sleep 3600\n` } });
+    try {
+      const first = await up(svc);
+      const inode = fs.statSync(servicePaths(engineLayout(live), 'locker').lock).ino;
+      const held = (): boolean => fs.readFileSync('/proc/locks', 'utf8').split('\n').some((l) => / FLOCK /.test(l) && l.includes(`:${inode} `));
+      expect(held()).toBe(true);
+      const [one] = await waitFor('the first leftover', () => (leftovers().length === 1 ? leftovers() : undefined));
+
+      // A death: the restart finds the lock held, fails, and is tried again every second until it is free.
+      process.kill(first.pid as number, 'SIGKILL');
+      await waitFor('a refused restart', async () => ((await status('locker')).state === 'failed' ? true : undefined));
+      expect(alive(one)).toBe(true);
+      expect(held()).toBe(true);
+      process.kill(one as number, 'SIGKILL');
+      const back = await upAgain(status, 'locker', first.pid);
+      expect(back.state).toBe('up');
+
+      // An explicit start while the lock is held is refused, with the reason.
+      const [, two] = await waitFor('the second leftover', () => (leftovers().length === 2 ? leftovers() : undefined));
+      await engine.stop('locker', { timeoutMs: 10_000 });
+      expect(alive(two)).toBe(true);
+      await expect(engine.start('locker', { timeoutMs: 10_000 })).rejects.toThrow("the service's lock (lock_fd) is still held by a process of an earlier instance, which outlived it");
+    } finally {
+      for (const pid of leftovers()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   test('readiness comes from a newline on notification_fd; start waits for it', async () => {
     await engine.install(longrun('notify', { notification_fd: 5, run: { script: '#!/bin/sh\nsleep 0.4\necho >&5\nexec sleep 3600\n' } }));
     const starting = engine.start('notify', { timeoutMs: 10_000 });

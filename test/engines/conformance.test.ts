@@ -140,7 +140,44 @@ const scenarios: [string, (c: Ctx) => Promise<void>][] = [
     expect(alive(pid)).toBe(false);
     expect(await st('after')).toBeUndefined();
   }],
+  ['the service directory is as s6-rc makes it: the script reads env/ with s6-envdir, data/ is a tree', async ({ engine, st, tmp }) => {
+    const out = path.join(tmp, 'sdir.out');
+    // A clean environment first: what the script prints comes from env/, not from its own environment.
+    const readEnv = HAS_S6_ENVDIR ? `env -i PATH="$PATH" s6-envdir env sh -c 'printf "%s|%s|%s\\n" "$GREETING" "$EMPTY" "$LINES"'` : 'echo without s6-envdir';
+    const run = sh(`${readEnv} > ${out}; echo "\${#BIG}" >> ${out}; find data -type f | sort >> ${out}; cat data/rules/uid/0/env/WHO >> ${out}; exec sleep 1000`);
+    // BIG: past the 4095 bytes a plain s6-envdir keeps of a value.
+    const env = { GREETING: 'hello world', EMPTY: '', LINES: 'a\nb', BIG: 'x'.repeat(5000) };
+    await engine.install(longrun('sdir', { run, env, data: { 'rules/uid/0/env/WHO': 'root\n', 'rules/ip4/127.0.0.1_32/allow': '', conf: 'x\n' } }));
+    await engine.start('sdir', T);
+    const seen = (): Promise<string> => eventually('the script\'s output', async () => (fs.existsSync(out) && fs.readFileSync(out, 'utf8').endsWith('root\n') ? fs.readFileSync(out, 'utf8') : undefined));
+    expect(await seen()).toBe(`${HAS_S6_ENVDIR ? 'hello world||a\nb' : 'without s6-envdir'}\n5000\ndata/conf\ndata/rules/ip4/127.0.0.1_32/allow\ndata/rules/uid/0/env/WHO\nroot\n`);
+    // An update replaces the tree: a file left out is gone at the next start.
+    fs.rmSync(out);
+    await engine.update(longrun('sdir', { run, env, data: { 'rules/uid/0/env/WHO': 'root\n' } }));
+    await engine.stop('sdir', T);
+    await engine.start('sdir', T);
+    expect((await seen()).split('\n').filter((l) => l.startsWith('data/'))).toEqual(['data/rules/uid/0/env/WHO']);
+    await engine.uninstall('sdir');
+  }],
+  ['lock_fd: the process gets the service\'s lock file on that descriptor, as s6-supervise hands it over', async ({ engine, st }) => {
+    await engine.install(longrun('locked', { lock_fd: 5, run: { argv: ['sleep', '1000'] } }));
+    await engine.start('locked', T);
+    const pid = (await st('locked'))?.pid as number;
+    expect(fs.readlinkSync(`/proc/${pid}/fd/5`)).toMatch(/\/service-lock$/);
+    await engine.uninstall('locked');
+  }],
+  ['every service leads a session of its own (s6 dropped nosetsid in 2.11; rcform has none)', async ({ engine, st }) => {
+    await engine.install(longrun('leader', { run: { argv: ['sleep', '1000'] } }));
+    await engine.start('leader', T);
+    const pid = (await st('leader'))?.pid as number;
+    // /proc/PID/stat: pid (comm) state ppid pgrp session ...
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    expect({ pgrp: Number(fields[2]), session: Number(fields[3]) }).toEqual({ pgrp: pid, session: pid });
+    await engine.uninstall('leader');
+  }],
 ];
+
+const HAS_S6_ENVDIR = spawnSync('sh', ['-c', 'command -v s6-envdir'], { stdio: 'ignore' }).status === 0;
 
 /** Switching account needs root (CI runs as root); elsewhere these are reported skipped. */
 const rootScenarios: [string, (c: Ctx) => Promise<void>][] = [
