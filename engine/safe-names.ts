@@ -42,7 +42,7 @@ export function servicePathProblems(svc: CompiledService): string[] {
   if (svc.type !== 'longrun') return problems;
   for (const key of Object.keys(svc.data ?? {})) {
     // A path in the data/ tree, as the language allows it: each segment a plain name, none hidden.
-    if (!safeTreePath(key) || key.split('/').some((seg) => Buffer.byteLength(seg) > NAME_MAX)) problems.push(`data path ${JSON.stringify(key)} is not a path inside data/ (plain names joined by "/", none empty, hidden, "." or "..")`);
+    if (!safeTreePath(key) || key.split('/').some((seg) => Buffer.byteLength(seg) > NAME_MAX)) problems.push(`data file name ${JSON.stringify(key)} must be a plain file name, or such names joined by "/" (none empty, hidden, "." or "..")`);
   }
   return problems;
 }
