@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import { CliError, write, type CommandContext } from './command.js';
+import { compiledJsonOf } from './compiled-db-file.js';
+import { serializeDb } from '../lang/compile/compile.js';
 import { asCliError } from './live-flags.js';
 import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
@@ -17,6 +20,8 @@ import { readJournal, JournalWriter } from '../state/journal.js';
 import { foldJournal } from '../state/journal-fold.js';
 import type { JournalRecord } from '../state/journal-types.js';
 import { recoverState } from '../state/recover.js';
+import { atomicWriteFileSync } from '../state/atomic-write.js';
+import { liveLayout } from '../state/live-dir.js';
 import { readState, writeState } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 
@@ -42,6 +47,11 @@ export interface ExecuteOptions {
   view: ApplyView;
   parallelism: number;
   answers: Map<string, Buffer>;
+  /**
+   * Keep the plan's compiled database as the live one when every step succeeded (default). Off for
+   * `rcform up`/`down`, whose plans are made from the installed definitions, not from a database.
+   */
+  recordLiveDb?: boolean;
 }
 
 export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
@@ -133,10 +143,27 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
       await journal.close();
     }
     fold();
+    if (result.outcome === 'ok' && o.recordLiveDb !== false) recordLiveDb(liveDir, pf);
     return result;
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The database now fully applied, kept in the live directory (state.compiled_hash says which one;
+ * a crash between the two writes leaves a file whose hash differs, which readers report as such).
+ * A destroy leaves none.
+ */
+function recordLiveDb(liveDir: string, pf: PlanFile): void {
+  const file = liveLayout(liveDir).compiled;
+  if (pf.plan.options.target.length > 0) return;
+  if (!pf.compiled) {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  const bytes = compiledJsonOf(pf.compiled);
+  atomicWriteFileSync(file, bytes ? [bytes, '\n'] : serializeDb(pf.compiled));
 }
 
 /** A saved plan applies only to the exact live state it was made against. */

@@ -123,7 +123,7 @@ describe('state.json', () => {
       writeState(dir, { ...readState(dir), services: { web: sampleEntry('web'), db: sampleEntry('db') } });
       const lines = fs.readFileSync(liveLayout(dir).state, 'utf8').split('\n');
       expect(lines.filter((l) => /^ {4}"[^"]+": \{"/.test(l))).toEqual([expect.stringMatching(/^ {4}"web": \{"address":"longrun\.web",.*\},$/), expect.stringMatching(/^ {4}"db": \{.*\}$/)]);
-      expect(lines.slice(0, 2)).toEqual(['{', '  "format_version": 1,']);
+      expect(lines.slice(0, 2)).toEqual(['{', '  "format_version": 2,']);
       expect(lines.at(-3)).toMatch(/^ {2}"checksum": "sha256:[0-9a-f]{64}"$/);
     });
 

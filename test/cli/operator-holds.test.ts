@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from '@jest/globals';
+import { liveFixture, type LiveFixture } from '../support/apply-harness.js';
+import { alive } from '../support/engine-harness.js';
+import type { ServiceSpec } from '../support/compiled-fixture.js';
+import { readState } from '../../state/state-file.js';
+
+// rcform up / down / release (s6-rc's -u change / -d change) against a real embedded supervisor:
+// the transitions happen for real, the hold is recorded in the state, plans keep it and show it,
+// and only a release lets the next plan follow the source again.
+
+let fx: LiveFixture;
+beforeEach(async () => {
+  fx = await liveFixture();
+}, 60_000);
+afterEach(async () => {
+  await fx.close();
+}, 60_000);
+
+const stack: Record<string, ServiceSpec> = {
+  db: { type: 'longrun' },
+  web: { type: 'longrun', deps: ['db'] },
+  proxy: { type: 'longrun', deps: ['web'] },
+  debug: { type: 'longrun', down: true },
+};
+
+test('rcform down BUNDLE stops it and what needs it, holds them down; plan keeps them so until rcform release', async () => {
+  const dbWithBundle = fx.writeDb('v1.json', stack);
+  // A bundle of just web: bringing it down takes proxy (which needs web) with it, not db.
+  const parsed = JSON.parse(fs.readFileSync(dbWithBundle, 'utf8'));
+  parsed.bundles = { frontend: { type: 'bundle', name: 'frontend', address: 'bundle.frontend', essential: false, contents: ['web'], members: ['web'] } };
+  fs.writeFileSync(dbWithBundle, JSON.stringify(parsed));
+  let r = fx.rc(['apply', '--compiled', dbWithBundle, '-auto-approve']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  // The database applied is kept in the live directory: where bundles are found at run time.
+  expect(fs.existsSync(path.join(fx.live, 'compiled.json'))).toBe(true);
+  const before = await fx.status();
+  expect(alive(before['web']?.pid)).toBe(true);
+
+  r = fx.rc(['down', 'bundle.frontend']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('Holding down: longrun.proxy, longrun.web.');
+  expect(r.stdout).toContain('Down complete!');
+  let st = await fx.status();
+  expect(st['web']?.state).toBe('down');
+  expect(st['proxy']?.state).toBe('down');
+  expect(st['db']?.state).toMatch(/up|ready/);
+  expect(alive(before['web']?.pid)).toBe(false);
+  const state = readState(fx.live);
+  expect(state.format_version).toBe(2);
+  expect(state.holds?.['web']).toMatchObject({ state: 'down', requested: 'bundle.frontend' });
+  expect(Object.keys(state.holds ?? {}).sort()).toEqual(['proxy', 'web']);
+
+  // The plan of the same source changes nothing: the hold is shown, not corrected as drift.
+  r = fx.rc(['plan', '--compiled', dbWithBundle, '-detailed-exitcode']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('Operator holds');
+  expect(r.stdout).toMatch(/# longrun\.web: held down by "rcform down bundle\.frontend" since .*; the source says up/);
+  expect(r.stdout).toContain('No changes.');
+  const json = JSON.parse(fx.rc(['plan', '--compiled', dbWithBundle, '--json']).stdout);
+  expect(json.holds.map((h: { name: string }) => h.name)).toEqual(['proxy', 'web']);
+
+  // status shows the hold beside the engine's answer.
+  r = fx.rc(['status']);
+  expect(r.stdout).toMatch(/^web\s+longrun\s+down\s+down\s.*held down \(bundle\.frontend\)/m);
+
+  // Released: nothing moves until a plan and apply bring back what the source says.
+  r = fx.rc(['release', 'bundle.frontend']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('Released 2 holds: longrun.proxy, longrun.web.');
+  expect((await fx.status())['web']?.state).toBe('down');
+  expect(readState(fx.live).holds).toBeUndefined();
+  r = fx.rc(['plan', '--compiled', dbWithBundle, '-detailed-exitcode']);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toMatch(/# longrun\.web will be started/);
+  r = fx.rc(['apply', '--compiled', dbWithBundle, '-auto-approve']);
+  expect(r.code).toBe(0);
+  st = await fx.status();
+  expect(st['proxy']?.state).toMatch(/up|ready/);
+});
+
+test('rcform up starts a down = true service with what it needs and holds it up against the source', async () => {
+  const file = fx.writeDb('v1.json', { ...stack, debug: { type: 'longrun', down: true, deps: ['db'] } });
+  expect(fx.rc(['apply', '--compiled', file, '-auto-approve']).code).toBe(0);
+  expect((await fx.status())['debug']?.state).toBe('down');
+
+  let r = fx.rc(['up', 'debug']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('Holding up: longrun.db, longrun.debug.');
+  expect(r.stdout).toMatch(/longrun\.debug will be started because rcform up debug holds it up/);
+  const st = await fx.status();
+  expect(st['debug']?.state).toMatch(/up|ready/);
+  expect(alive(st['debug']?.pid)).toBe(true);
+
+  r = fx.rc(['plan', '--compiled', file, '-detailed-exitcode']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/# longrun\.debug: held up by "rcform up debug" since .*; the source says down/);
+
+  // A name that is not installed is an error naming it, with nothing changed.
+  r = fx.rc(['up', 'longrun.dbg']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('longrun.dbg: no installed service or bundle has this address or name.');
+  expect(r.stderr).toContain('Did you mean "longrun.db');
+  r = fx.rc(['release']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('give the addresses to release, or --all');
+  r = fx.rc(['release', '--all']);
+  expect(r.stdout).toContain('Released 2 holds: longrun.db, longrun.debug.');
+  r = fx.rc(['plan', '--compiled', file]);
+  expect(r.stdout).toMatch(/# longrun\.debug will be stopped/);
+});
