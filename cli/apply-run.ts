@@ -8,7 +8,7 @@ import type { ApplyView } from './views/apply-view.js';
 import { AccountError, checkAccount } from '../engine/accounts.js';
 import type { ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
-import type { CompiledLongrun } from '../lang/compile/compiled-db.js';
+import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
 import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { openEngine, serviceLogFile } from '../engine/open-engine.js';
@@ -48,7 +48,7 @@ export interface ExecuteOptions {
   parallelism: number;
   answers: Map<string, Buffer>;
   /**
-   * Keep the plan's compiled database as the live one when every step succeeded (default). Off for
+   * Make the plan's compiled database the live one (default; see recordLiveDb). Off for
    * `rcform up`/`down`, whose plans are made from the installed definitions, not from a database.
    */
   recordLiveDb?: boolean;
@@ -84,6 +84,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     if (o.checkFresh && pf.observed.source === 'engine') checkObserved(pf, await engine.status());
     await reserveRoom(pf, engine);
 
+    if (o.recordLiveDb !== false && pf.compiled) recordLiveDb(liveDir, pf.compiled, pf.plan.options.target.length > 0);
     const journal = await JournalWriter.open(liveDir, { foldedSeq: state.journal_seq ?? 0 });
     let pending: JournalRecord[] = [];
     const fold = (): void => {
@@ -143,7 +144,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
       await journal.close();
     }
     fold();
-    if (result.outcome === 'ok' && o.recordLiveDb !== false) recordLiveDb(liveDir, pf);
+    if (result.outcome === 'ok' && o.recordLiveDb !== false && !pf.compiled) fs.rmSync(liveLayout(liveDir).compiled, { force: true });
     return result;
   } finally {
     await engine.close();
@@ -151,19 +152,17 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
 }
 
 /**
- * The database now fully applied, kept in the live directory (state.compiled_hash says which one;
- * a crash between the two writes leaves a file whose hash differs, which readers report as such).
- * A destroy leaves none.
+ * The database being applied becomes the live one before any step runs, as s6-rc-update switches
+ * databases before its transitions: bundles and definitions are looked up in it at run time (rcform
+ * up/down, status, show compiled --live). state.json's compiled_hash names it only once an apply of
+ * it completed, so a reader can tell an apply that did not. A --target plan applies only part of
+ * its database: the live one is replaced only when there is none yet.
  */
-function recordLiveDb(liveDir: string, pf: PlanFile): void {
+function recordLiveDb(liveDir: string, compiled: CompiledDb, partial: boolean): void {
   const file = liveLayout(liveDir).compiled;
-  if (pf.plan.options.target.length > 0) return;
-  if (!pf.compiled) {
-    fs.rmSync(file, { force: true });
-    return;
-  }
-  const bytes = compiledJsonOf(pf.compiled);
-  atomicWriteFileSync(file, bytes ? [bytes, '\n'] : serializeDb(pf.compiled));
+  if (partial && fs.existsSync(file)) return;
+  const bytes = compiledJsonOf(compiled);
+  atomicWriteFileSync(file, bytes ? [bytes, '\n'] : serializeDb(compiled));
 }
 
 /** A saved plan applies only to the exact live state it was made against. */

@@ -114,3 +114,30 @@ test('rcform up starts a down = true service with what it needs and holds it up 
   r = fx.rc(['plan', '--compiled', file]);
   expect(r.stdout).toMatch(/# longrun\.debug will be stopped/);
 });
+
+test('status ADDRESS... narrows to those services (a bundle expands); a oneshot whose run failed is listed as failed', async () => {
+  const file = fx.writeDb('v1.json', {
+    db: { type: 'longrun' },
+    web: { type: 'longrun', deps: ['db'] },
+    migrate: { type: 'oneshot', deps: ['db'], up: { script: '#!/bin/sh\necho "no schema here" >&2\nexit 3\n' } },
+  });
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  parsed.bundles = { backend: { type: 'bundle', name: 'backend', address: 'bundle.backend', essential: false, contents: ['db', 'migrate'], members: ['db', 'migrate'] } };
+  fs.writeFileSync(file, JSON.stringify(parsed));
+  const r0 = fx.rc(['apply', '--compiled', file, '-auto-approve']);
+  expect(r0.code).toBe(1);
+
+  let r = fx.rc(['status']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^migrate\s+oneshot\s+up\s+failed\s+-\s.*exit/m);
+  r = fx.rc(['status', 'longrun.web']);
+  expect(r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['SERVICE', 'web']);
+  r = fx.rc(['status', 'bundle.backend', '--json']);
+  const services = JSON.parse(r.stdout).services as Array<{ name: string; state: string; error?: string }>;
+  expect(services.map((s) => s.name)).toEqual(['db', 'migrate']);
+  expect(services[1]).toMatchObject({ state: 'failed' });
+  expect(services[1]?.error).toMatch(/exit/);
+  r = fx.rc(['status', 'longrun.webb']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('longrun.webb: no service or bundle has this address or name. Did you mean "longrun.web"?');
+});
