@@ -5,8 +5,9 @@ import { liveFixture, type LiveFixture } from '../support/apply-harness.js';
 import { alive } from '../support/engine-harness.js';
 import type { ServiceSpec } from '../support/compiled-fixture.js';
 import { readState } from '../../state/state-file.js';
+import { EmbeddedEngine } from '../../engine/embedded/client.js';
 
-// rcform up / down / release (s6-rc's -u change / -d change) against a real embedded supervisor:
+// s6-rc habits. rcform up / down / release (s6-rc's -u change / -d change) against a real embedded supervisor:
 // the transitions happen for real, the hold is recorded in the state, plans keep it and show it,
 // and only a release lets the next plan follow the source again.
 
@@ -140,4 +141,25 @@ test('status ADDRESS... narrows to those services (a bundle expands); a oneshot 
   r = fx.rc(['status', 'longrun.webb']);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('longrun.webb: no service or bundle has this address or name. Did you mean "longrun.web"?');
+});
+
+test('diff reports drift instead of "matches" while the engine runs services otherwise than recorded', async () => {
+  const file = fx.writeDb('v1.json', { db: { type: 'longrun' }, web: { type: 'longrun', deps: ['db'] } });
+  expect(fx.rc(['apply', '--compiled', file, '-auto-approve']).code).toBe(0);
+  let r = fx.rc(['diff', '--compiled', file, '--exit-code']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('matches');
+
+  // Stopped behind rcform's back, as "s6-svc -d" on a supervise directory would.
+  const e = await EmbeddedEngine.connect(fx.live);
+  try {
+    await e.stop('web', { timeoutMs: 10_000 });
+  } finally {
+    await e.close();
+  }
+  r = fx.rc(['diff', '--compiled', file, '--exit-code']);
+  expect(r.code).toBe(1);
+  expect(r.stdout).not.toContain('matches');
+  expect(r.stdout).toContain('The engine reports 1 service otherwise than the live state records (drift):');
+  expect(r.stdout).toContain('! longrun.web: recorded up, but the engine reports it down');
 });
