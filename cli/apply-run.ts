@@ -84,6 +84,9 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     if (o.checkFresh && pf.observed.source === 'engine') checkObserved(pf, await engine.status());
     await reserveRoom(pf, engine);
 
+    // Recorded before any step: after a partial apply the live directory already holds services
+    // of this source, and the next plan of it must not need --allow-other-source.
+    if (pf.source && state.source?.dir !== pf.source.dir && pf.plan.resource_changes.length > 0) state = writeState(liveDir, { ...state, source: pf.source });
     if (o.recordLiveDb !== false && pf.compiled) recordLiveDb(liveDir, pf.compiled, pf.plan.options.target.length > 0);
     const journal = await JournalWriter.open(liveDir, { foldedSeq: state.journal_seq ?? 0 });
     let pending: JournalRecord[] = [];

@@ -163,3 +163,33 @@ test('diff reports drift instead of "matches" while the engine runs services oth
   expect(r.stdout).toContain('The engine reports 1 service otherwise than the live state records (drift):');
   expect(r.stdout).toContain('! longrun.web: recorded up, but the engine reports it down');
 });
+
+test('two projects on one live directory: the second is refused, naming both, unless --allow-other-source', async () => {
+  const a = path.join(fx.root, 'project-a');
+  const b = path.join(fx.root, 'project-b');
+  fs.mkdirSync(a);
+  fs.mkdirSync(b);
+  fs.writeFileSync(path.join(a, 'main.hcl'), 'longrun "alpha" {\n  run = ["sleep", "1000"]\n}\n');
+  fs.writeFileSync(path.join(b, 'main.hcl'), 'longrun "beta" {\n  run = ["sleep", "1000"]\n}\n');
+  let r = fx.rc(['apply', a, '-auto-approve']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(readState(fx.live).source).toEqual({ dir: fs.realpathSync(a) });
+
+  r = fx.rc(['plan', b]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`the live directory ${fx.live} was applied from ${fs.realpathSync(a)}, not from ${fs.realpathSync(b)}`);
+  expect(r.stderr).toContain('--allow-other-source');
+  expect(fx.rc(['apply', b, '-auto-approve']).code).toBe(1);
+  expect((await fx.status())['alpha']?.state).toMatch(/up|ready/);
+  // The same project from another working directory is the same source.
+  expect(fx.rc(['plan', path.relative(fx.root, a)]).code).toBe(0);
+
+  r = fx.rc(['plan', b, '--allow-other-source']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/# longrun\.alpha will be stopped and removed/);
+  r = fx.rc(['apply', b, '--allow-other-source', '-auto-approve']);
+  expect(r.code).toBe(0);
+  expect(readState(fx.live).source).toEqual({ dir: fs.realpathSync(b) });
+  expect(fx.rc(['plan', a]).code).toBe(1);
+});
