@@ -193,3 +193,26 @@ test('two projects on one live directory: the second is refused, naming both, un
   expect(readState(fx.live).source).toEqual({ dir: fs.realpathSync(b) });
   expect(fx.rc(['plan', a]).code).toBe(1);
 });
+
+test('show compiled reads the database that is live: with no FILE, or with --live DIR', async () => {
+  let r = fx.rc(['show', 'compiled']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`no database is live in ${fx.live}: nothing was applied there yet`);
+  const file = fx.writeDb('v1.json', { db: { type: 'longrun' }, web: { type: 'longrun', deps: ['db'] } });
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  parsed.bundles = { frontend: { type: 'bundle', name: 'frontend', address: 'bundle.frontend', essential: false, contents: ['web'], members: ['web'] } };
+  fs.writeFileSync(file, JSON.stringify(parsed));
+  expect(fx.rc(['apply', '--compiled', file, '-auto-approve']).code).toBe(0);
+
+  r = fx.rc(['show', 'compiled']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/longrun/);
+  expect(r.stdout).toContain('web');
+  r = fx.rc(['show', 'compiled', '--live', fx.live, '--contents', 'frontend']);
+  expect(r.stdout).toBe('web\n');
+  r = fx.rc(['show', 'compiled', '--live', fx.live, '--all-dependencies', 'web']);
+  expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['db', 'web']);
+  // A FILE is still read as before.
+  expect(fx.rc(['show', 'compiled', file, '--contents', 'frontend']).stdout).toBe('web\n');
+});
