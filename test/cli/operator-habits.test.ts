@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import { liveFixture, type LiveFixture } from '../support/apply-harness.js';
-import { alive } from '../support/engine-harness.js';
+import { spawn } from 'node:child_process';
+import { CLI } from '../support/cli-harness.js';
+import { alive, waitFor } from '../support/engine-harness.js';
 import type { ServiceSpec } from '../support/compiled-fixture.js';
 import { readState } from '../../state/state-file.js';
 import { EmbeddedEngine } from '../../engine/embedded/client.js';
@@ -215,4 +217,42 @@ test('show compiled reads the database that is live: with no FILE, or with --liv
   expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['db', 'web']);
   // A FILE is still read as before.
   expect(fx.rc(['show', 'compiled', file, '--contents', 'frontend']).stdout).toBe('web\n');
+});
+
+test('logs takes several services: each line named, followed lines stamped with the time they arrived', async () => {
+  const file = fx.writeDb('v1.json', {
+    db: { type: 'longrun', run: { script: '#!/bin/sh\necho db starting\nwhile :; do sleep 0.3; echo db tick; done\n' } },
+    web: { type: 'longrun', run: { script: '#!/bin/sh\necho web starting\nwhile :; do sleep 0.3; echo web tick; done\n' } },
+  });
+  expect(fx.rc(['apply', '--compiled', file, '-auto-approve']).code).toBe(0);
+  await new Promise((r) => setTimeout(r, 700));
+  let r = fx.rc(['logs', 'db', 'web', '-n', '1']);
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toMatch(/^db  \| db (starting|tick)\nweb \| web (starting|tick)\n$/);
+  r = fx.rc(['logs', 'db', 'nosuch']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('no log for service "nosuch"');
+
+  const child = spawn(process.execPath, [CLI, 'logs', '-f', '-t', '-n', '1', 'db', 'web'], { env: { ...process.env, RCFORM_LIVE: fx.live } });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  const started = Date.now();
+  try {
+    await waitFor('followed lines of both services', () => /Z db {2}\| db tick\n[\s\S]*Z web \| web tick\n|Z web \| web tick\n[\s\S]*Z db {2}\| db tick\n/.test(out.split('\n').slice(2).join('\n')), 20_000);
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  const lines = out.trimEnd().split('\n');
+  // The tails first, with no time of their own; then followed lines, each with the time it arrived.
+  expect(lines[0]).toMatch(/^- +db {2}\| db /);
+  expect(lines[1]).toMatch(/^- +web \| web /);
+  for (const l of lines.slice(2)) {
+    const m = /^(\S+) (db |web) \| \w+ tick$/.exec(l);
+    expect(m).not.toBeNull();
+    const t = Date.parse((m as RegExpExecArray)[1] as string);
+    expect(t).toBeGreaterThanOrEqual(started - 1000);
+    expect(t).toBeLessThanOrEqual(Date.now());
+  }
 });
