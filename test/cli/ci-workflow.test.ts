@@ -51,6 +51,8 @@ interface RunResult {
   failed: boolean;
   calls: GhCall[];
   logs: string;
+  /** The files the artifact step uploads. */
+  artifact: string[];
 }
 
 /** Lays out head/ and base/ as the checkouts would, puts rcform and the gh stand-in on PATH. */
@@ -125,6 +127,7 @@ function runWorkflow(): RunResult {
   const outcomes: Record<string, string> = {};
   let failed = false;
   let logs = '';
+  fs.mkdirSync(path.join(ws, 'runner-temp'), { recursive: true });
   const githubOutput = path.join(ws, 'github-output');
   fs.writeFileSync(githubOutput, '');
   for (const step of wf.jobs.plan.steps) {
@@ -143,6 +146,7 @@ function runWorkflow(): RunResult {
       HOME: ws,
       GITHUB_OUTPUT: githubOutput,
       GITHUB_REPOSITORY: 'owner/services',
+      RUNNER_TEMP: path.join(ws, 'runner-temp'),
       NO_COLOR: '1',
     };
     for (const [k, v] of Object.entries({ ...wf.env, ...step.env })) env[k] = expand(String(v), outcomes);
@@ -153,6 +157,8 @@ function runWorkflow(): RunResult {
     if (step.id) outcomes[step.id] = outcome;
     if (outcome === 'failure' && !step['continue-on-error']) failed = true;
   }
+  const upload = wf.jobs.plan.steps.find((s) => s.id === 'artifact') as Step & { with: { path: string } };
+  const artifact = upload.with.path.split('\n').map((l) => l.trim()).filter(Boolean);
   const dir = path.join(ws, 'gh-calls');
   const calls: GhCall[] = fs.existsSync(dir)
     ? fs
@@ -164,7 +170,7 @@ function runWorkflow(): RunResult {
           return { args: fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n'), ...(fs.existsSync(body) ? { body: fs.readFileSync(body, 'utf8') } : {}) };
         })
     : [];
-  return { outcomes, failed, calls, logs };
+  return { outcomes, failed, calls, logs, artifact };
 }
 
 const posted = (r: RunResult): GhCall => {
@@ -236,8 +242,14 @@ test('a plan over 65,536 characters keeps its summary, shows what fits, points a
   expect(body).not.toContain('svc399');
 });
 
-test('a small plan is posted whole, with the directory, the commit and how to apply', () => {
-  workspace({ 'main.hcl': 'longrun "web" {\n  run = ["sleep", "1000"]\n}\n' }, { 'main.hcl': '# no services\n' });
+test('a small plan is posted whole, with the directory, the commit and how to apply; no sensitive value is uploaded', () => {
+  const secret = 'hunter2-do-not-upload';
+  workspace(
+    {
+      'main.hcl': `variable "token" {\n  type      = string\n  default   = "${secret}"\n  sensitive = true\n}\n\nlongrun "web" {\n  run = ["sleep", "1000"]\n  env = {\n    TOKEN = var.token\n  }\n}\n`,
+    },
+    { 'main.hcl': '# no services\n' },
+  );
   const r = runWorkflow();
   expect(r.failed).toBe(false);
   const c = posted(r);
@@ -249,4 +261,14 @@ test('a small plan is posted whole, with the directory, the commit and how to ap
   expect(body).not.toContain('longer than a comment');
   expect(body).toContain('from a checkout of `0123456789ab`');
   expect(fs.readFileSync(path.join(ws, 'github-output'), 'utf8')).toContain('changes=true');
+  // The artifact holds the views, where sensitive values are masked; the plan file (which holds
+  // them in clear) is not among them, and neither is the comment.
+  expect(r.artifact.length).toBeGreaterThan(0);
+  for (const f of r.artifact) {
+    expect(f).toMatch(/^rcform-out\/[\w-]+\.(txt|md)$/);
+    const p = path.join(ws, f);
+    if (fs.existsSync(p)) expect(fs.readFileSync(p, 'utf8')).not.toContain(secret);
+  }
+  expect(fs.readFileSync(path.join(ws, 'rcform-out/plan.txt'), 'utf8')).toContain('(sensitive value)');
+  expect(body).not.toContain(secret);
 });
