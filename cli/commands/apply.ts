@@ -103,7 +103,7 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
 
     // Drift alone still needs an apply: it writes what the engine reports into the state.
     if (plan.steps.length === 0 && plan.drift.length === 0 && live.state.compiled_hash === plan.compiled_hash) {
-      if (!json) write(ctx.io.stdout, '\nNo changes. The live services match the configuration.');
+      if (!json) write(ctx.io.stdout, `\nNo changes. The live services match the configuration${plan.holds?.length ? ', but for the operator holds ("rcform release" ends them)' : ''}.`);
       return 0;
     }
     const answers = preflightInputs(plan, inputs, canAsk(ctx.io));

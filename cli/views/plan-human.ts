@@ -87,7 +87,7 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
 
   const changes = plan.resource_changes;
   if (changes.length === 0) {
-    out.push(p('bold', 'No changes.') + ' The live services match the configuration.');
+    out.push(p('bold', 'No changes.') + (plan.holds?.length ? ' The live services match the configuration, but for the holds above.' : ' The live services match the configuration.'));
     return out.join('\n') + '\n';
   }
 
