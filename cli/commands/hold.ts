@@ -32,7 +32,7 @@ const HOLD_FLAGS = [
 
 export const upCommand: Command = {
   name: 'up',
-  summary: 'Bring installed services or bundles up, with what they need, and hold them up (s6-rc -u change)',
+  summary: 'Start services or bundles with what they need, and hold them up (s6-rc -u change)',
   description: `Starts each ADDRESS (a service, a bundle, or a for_each block) and everything it depends on,
 as "s6-rc -u change" does, and records an operator hold: plans keep these services up, whatever
 the source says (down = true included), and list the hold, until "rcform release". Works on what is
@@ -44,7 +44,7 @@ installed; it changes no definition. Bundles are those of the database last appl
 
 export const downCommand: Command = {
   name: 'down',
-  summary: 'Bring installed services or bundles down, with what needs them, and hold them down (s6-rc -d change)',
+  summary: 'Stop services or bundles with what needs them, and hold them down (s6-rc -d change)',
   description: `Stops each ADDRESS and everything that depends on it, dependents first, as "s6-rc -d change"
 does, and records an operator hold: plans keep these services down, whatever the source says, and
 list the hold, until "rcform release". Nothing is uninstalled. Stopping an essential service needs
@@ -56,7 +56,7 @@ list the hold, until "rcform release". Nothing is uninstalled. Stopping an essen
 
 export const releaseCommand: Command = {
   name: 'release',
-  summary: 'End operator holds: the next plan brings the services back to what the source says',
+  summary: 'End operator holds: the next plan follows the source again',
   description: `Removes the holds on each ADDRESS (a held service, or the address an "rcform up" or
 "rcform down" was given: releasing bundle.web ends every hold it made), or every hold with --all.
 Nothing is started or stopped: run "rcform plan" to see what the source then changes.`,

@@ -215,6 +215,10 @@ test('show compiled reads the database that is live: with no FILE, or with --liv
   expect(r.stdout).toBe('web\n');
   r = fx.rc(['show', 'compiled', '--live', fx.live, '--all-dependencies', 'web']);
   expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['db', 'web']);
+  // `rcform show` without a plan file is the same live database (as `terraform show` shows the state).
+  r = fx.rc(['show']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe(fx.rc(['show', 'compiled']).stdout);
   // A FILE is still read as before.
   expect(fx.rc(['show', 'compiled', file, '--contents', 'frontend']).stdout).toBe('web\n');
 });
