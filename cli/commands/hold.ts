@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { executePlan } from '../apply-run.js';
-import { CliError, flagBool, flagNumber, write, type Command, type CommandContext } from '../command.js';
+import { CliError, flagBool, write, type Command, type CommandContext } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { canAsk } from '../confirm.js';
 import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLive } from '../live-flags.js';
@@ -110,31 +110,31 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
     if (Object.keys(state.services).length === 0) throw new CliError(`nothing is installed in ${liveDir}: apply a configuration first`);
     const installed = installedDb(liveDir, state);
     const selected = selection(ctx.positionals, installed, state, to);
-
-    // Recorded before anything runs: if a transition fails, the hold still says what the operator
-    // asked for, and the next plan does not undo the part that was done.
     const at = new Date().toISOString();
     const holds = { ...liveHolds(state) };
     for (const [name, requested] of selected) holds[name] = { state: to, requested, at };
-    writeState(liveDir, withHolds(state, holds));
 
+    // Everything that can refuse comes first (the engine not running, an essential service, an
+    // input nobody can give), so that a refusal leaves the state as it was.
     const live = await readLiveLocked(ctx, liveDir, true, 'apply');
     let plan;
     try {
       plan = diff({
         compiled: installed,
-        state: live.state,
+        state: withHolds(live.state, holds),
         observed: live.observed,
         now: at,
         options: { target: [...selected.keys()], allow_essential: flagBool(ctx, 'allow-essential'), refresh: live.observed !== null },
       });
     } catch (err) {
-      if (err instanceof PlanError) {
-        writeState(liveDir, withHolds(recoverState(liveDir).state, liveHolds(state)));
-        throw new CliError(`${err.problems.join('; ')}; nothing was changed`);
-      }
+      if (err instanceof PlanError) throw new CliError(`${err.problems.join('; ')}; nothing was changed`);
       throw err;
     }
+    const answers = preflightInputs(plan, parseInputFlags([], ctx.io.cwd), canAsk(ctx.io));
+    // Recorded before anything runs: if a transition fails, the hold still says what the operator
+    // asked for, and the next plan does not undo the part that was done.
+    writeState(liveDir, withHolds(state, holds));
+
     const names = [...selected.keys()].map((n) => state.services[n]?.address ?? n).sort();
     write(ctx.io.stdout, `Holding ${to}: ${names.join(', ')}.`);
     if (plan.steps.length === 0) {
@@ -143,11 +143,10 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
     }
     ctx.io.stdout.write('\n' + renderHuman(plan, { color: ctx.io.color }) + '\n');
     const pf = planFileOf(plan, installed, live);
-    const answers = preflightInputs(plan, parseInputFlags([], ctx.io.cwd), canAsk(ctx.io));
     const view = new PlainApplyView(ctx.io);
     let result;
     try {
-      result = await executePlan({ ctx, liveDir, planFile: pf, checkFresh: false, view, parallelism: flagNumber(ctx, 'parallelism') ?? 32, answers, recordLiveDb: false });
+      result = await executePlan({ ctx, liveDir, planFile: pf, checkFresh: false, view, parallelism: 32, answers, recordLiveDb: false });
     } catch (err) {
       await view.close('');
       throw err;

@@ -260,3 +260,25 @@ test('logs takes several services: each line named, followed lines stamped with 
     expect(t).toBeLessThanOrEqual(Date.now());
   }
 });
+
+test('rcform down refuses an essential service without --allow-essential, and a stopped engine, recording no hold', async () => {
+  const file = fx.writeDb('v1.json', { db: { type: 'longrun', essential: true }, web: { type: 'longrun', deps: ['db'] } });
+  expect(fx.rc(['apply', '--compiled', file, '-auto-approve']).code).toBe(0);
+  let r = fx.rc(['down', 'db']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('longrun.db is essential: this plan would stop it');
+  expect(r.stderr).toContain('nothing was changed');
+  expect(readState(fx.live).holds).toBeUndefined();
+  expect((await fx.status())['db']?.state).toMatch(/up|ready/);
+
+  expect(fx.rc(['supervise', '--stop']).code).toBe(0);
+  r = fx.rc(['down', 'web']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/not running/);
+  expect(readState(fx.live).holds).toBeUndefined();
+  expect(fx.rc(['init']).code).toBe(0);
+  r = fx.rc(['down', 'db', '--allow-essential']);
+  expect(r.code).toBe(0);
+  const st = await fx.status();
+  expect([st['db']?.state, st['web']?.state]).toEqual(['down', 'down']);
+});
