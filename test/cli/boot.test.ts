@@ -117,3 +117,31 @@ maybe(
   },
   120_000,
 );
+
+// systemd cannot run here (no systemd as PID 1): its units are checked by systemd-analyze verify,
+// which parses every directive and refuses unknown keys and bad values, with the programs they
+// name pointed at real files.
+const ANALYZE = spawnSync('sh', ['-c', 'command -v systemd-analyze'], { stdio: 'ignore' }).status === 0;
+if (!ANALYZE) console.warn('!! examples/init/systemd: SKIPPED — systemd-analyze is not installed (apt-get install systemd)');
+(ANALYZE ? test : test.skip)('the systemd units of examples/init pass systemd-analyze verify', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-units-'));
+  try {
+    const rcformBin = path.join(dir, 'rcform');
+    fs.writeFileSync(rcformBin, '#!/bin/sh\n', { mode: 0o755 });
+    const units = ['rcform.service', 'rcform-apply.service'];
+    for (const u of units) {
+      const text = fs.readFileSync(path.join(PROJECT_ROOT, 'examples/init/systemd', u), 'utf8');
+      expect(text).toMatch(/^ExecStart=.*\/usr\/local\/(bin\/rcform|lib\/rcform\/boot-apply\.sh)/m);
+      fs.writeFileSync(
+        path.join(dir, u),
+        text.replace('/usr/local/bin/rcform', rcformBin).replace('/usr/local/lib/rcform/boot-apply.sh', path.join(PROJECT_ROOT, 'examples/init/boot-apply.sh')),
+      );
+    }
+    const r = spawnSync('systemd-analyze', ['verify', '--man=no', ...units.map((u) => path.join(dir, u))], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(path.join(PROJECT_ROOT, 'examples/init/systemd/rcform.service'), 'utf8')).toMatch(/^KillMode=mixed$/m);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
