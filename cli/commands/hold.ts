@@ -141,7 +141,9 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
       write(ctx.io.stdout, `Already ${to}; the hold is recorded. "rcform release" ends it.`);
       return 0;
     }
-    ctx.io.stdout.write('\n' + renderHuman(plan, { color: ctx.io.color }) + '\n');
+    // The holds being made are the line above; the plan shows the transitions they take.
+    const { holds: _shown, ...transitions } = plan;
+    ctx.io.stdout.write('\n' + renderHuman(transitions, { color: ctx.io.color }) + '\n');
     const pf = planFileOf(plan, installed, live);
     const view = new PlainApplyView(ctx.io);
     let result;
