@@ -2,7 +2,7 @@ import { CliError, flagBool, flagNumber, write, type Command, type CommandContex
 import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
 import { serviceLogFile } from '../../engine/open-engine.js';
 import { serviceNameProblem } from '../../engine/safe-names.js';
-import { logGenerations, tailLines } from '../../engine/embedded/log-file.js';
+import { logGenerations, tailLinesTimed } from '../../engine/embedded/log-file.js';
 import { engineConfigOf } from '../engine-config.js';
 import { LogFollower } from '../log-follower.js';
 
@@ -14,16 +14,17 @@ export const logsCommand: Command = {
     'Prints the last N lines of each SERVICE\'s log, across rotated files. With several services,',
     'each line starts with its service\'s name, and the tails are printed one service after another.',
     'With -f, keeps printing what the services write, through rotations, as it arrives, until',
-    'interrupted. --timestamps (-t) starts each followed line with the time it was read (within',
-    'the 0.2 s poll of its writing): services write their logs directly, so a line already in a',
-    'log file carries no time of its own, and its time column is "-".',
+    'interrupted. --timestamps (-t) starts each line with when it was written: a followed line',
+    'with the time it was read (within the 0.2 s poll), a line already in the log with the time by',
+    'which the embedded supervisor saw the log hold it (its size is checked every second). Lines',
+    'the supervisor has not seen yet, and the s6 engine\'s logs, show "-".',
   ].join('\n'),
   args: [{ name: 'SERVICE', variadic: true }],
   flags: [
     LIVE_FLAG,
     { name: 'follow', short: 'f', type: 'boolean', description: 'Keep printing new lines until interrupted' },
     { name: 'lines', short: 'n', type: 'number', valueName: 'N', description: 'How many lines to print first, per service', default: 50 },
-    { name: 'timestamps', short: 't', type: 'boolean', description: 'Start each followed line with the time it arrived' },
+    { name: 'timestamps', short: 't', type: 'boolean', description: 'Start each line with when it was written' },
   ],
   async run(ctx) {
     const names = ctx.positionals;
@@ -43,7 +44,7 @@ export const logsCommand: Command = {
     if (missing.length > 0 && !following) throw new CliError(`no log for service ${missing.join(', ')} in ${liveDir}`);
     const fmt = lineFormat(ctx, names);
     if (!following) {
-      for (const f of files) for (const line of tailLines(f.file, n)) write(ctx.io.stdout, fmt(f.name, line, false));
+      for (const f of files) for (const l of tailLinesTimed(f.file, n)) write(ctx.io.stdout, fmt(f.name, l.line, l.at));
       return 0;
     }
     // Each tail ends exactly where its follow begins: a line written in between is neither skipped
@@ -51,24 +52,24 @@ export const logsCommand: Command = {
     // One service without times: its bytes as they come, a line still being written included.
     const raw = names.length === 1 && !flagBool(ctx, 'timestamps');
     const followers = files.map((f) => {
-      const lines = new LineSplitter((line) => ctx.io.stdout.write(fmt(f.name, line, true) + '\n'));
+      const lines = new LineSplitter((line) => ctx.io.stdout.write(fmt(f.name, line, new Date().toISOString()) + '\n'));
       const follower = new LogFollower(f.file, raw ? (chunk) => ctx.io.stdout.write(chunk) : (chunk) => lines.push(chunk));
       return { ...f, follower, head: follower.start() };
     });
-    for (const f of followers) for (const line of tailLines(f.file, n, f.head)) write(ctx.io.stdout, fmt(f.name, line, false));
+    for (const f of followers) for (const l of tailLinesTimed(f.file, n, f.head)) write(ctx.io.stdout, fmt(f.name, l.line, l.at));
     await follow(followers.map((f) => f.follower));
     return 0;
   },
 };
 
-/** How a line is printed: the service's name when there are several, the time with -t. */
-function lineFormat(ctx: CommandContext, names: readonly string[]): (name: string, line: string, arrived: boolean) => string {
+/** How a line is printed: the service's name when there are several, the time with -t ("-" when unknown). */
+function lineFormat(ctx: CommandContext, names: readonly string[]): (name: string, line: string, at: string | undefined) => string {
   const width = Math.max(...names.map((s) => s.length));
   const several = names.length > 1;
   const stamps = flagBool(ctx, 'timestamps');
   const blank = '-'.padEnd(new Date(0).toISOString().length);
-  return (name, line, arrived) => {
-    const time = stamps ? `${arrived ? new Date().toISOString() : blank} ` : '';
+  return (name, line, at) => {
+    const time = stamps ? `${at ?? blank} ` : '';
     return several ? `${time}${name.padEnd(width)} | ${line}` : `${time}${line}`;
   };
 }

@@ -249,9 +249,10 @@ test('logs takes several services: each line named, followed lines stamped with 
     await exited;
   }
   const lines = out.trimEnd().split('\n');
-  // The tails first, with no time of their own; then followed lines, each with the time it arrived.
-  expect(lines[0]).toMatch(/^- +db {2}\| db /);
-  expect(lines[1]).toMatch(/^- +web \| web /);
+  // The tails first, with the time the supervisor saw them written; then followed lines, each with
+  // the time it arrived.
+  expect(lines[0]).toMatch(/^\S+ +db {2}\| db /);
+  expect(lines[1]).toMatch(/^\S+ +web \| web /);
   for (const l of lines.slice(2)) {
     const m = /^(\S+) (db |web) \| \w+ tick$/.exec(l);
     expect(m).not.toBeNull();
@@ -281,4 +282,29 @@ test('rcform down refuses an essential service without --allow-essential, and a 
   expect(r.code).toBe(0);
   const st = await fx.status();
   expect([st['db']?.state, st['web']?.state]).toEqual(['down', 'down']);
+});
+
+test('logs -t: a line already in the log has the time by which the supervisor saw it written', async () => {
+  const file = fx.writeDb('v1.json', {
+    svc: { type: 'longrun', run: { script: '#!/bin/sh\necho "first line, written at once"\nsleep 3\necho "second line, three seconds later"\nexec sleep 1000\n' } },
+  });
+  const started = Date.now();
+  expect(fx.rc(['apply', '--compiled', file, '-auto-approve']).code).toBe(0);
+  await waitFor('both lines sampled', () => {
+    const r = fx.rc(['logs', '-t', 'svc']);
+    return r.stdout.split('\n').filter((l) => /^\d{4}-\d\d-\d\dT\S+Z /.test(l)).length === 2;
+  }, 20_000);
+  const r = fx.rc(['logs', '-t', 'svc']);
+  const times = r.stdout.trimEnd().split('\n').map((l) => {
+    const m = /^(\S+) (first|second) line/.exec(l);
+    expect(m).not.toBeNull();
+    return Date.parse((m as RegExpExecArray)[1] as string);
+  });
+  expect(times).toHaveLength(2);
+  // Each within a sampling interval (1 s, and a loaded machine's delay) after it was written.
+  expect(times[0]).toBeGreaterThanOrEqual(started);
+  expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(2000);
+  expect((times[1] as number) - (times[0] as number)).toBeLessThanOrEqual(6000);
+  // Without -t, the log is as the service wrote it.
+  expect(fx.rc(['logs', 'svc']).stdout).toBe('first line, written at once\nsecond line, three seconds later\n');
 });
