@@ -3,7 +3,7 @@ import { executePlan } from '../apply-run.js';
 import { CliError, flagBool, write, type Command, type CommandContext } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { canAsk } from '../confirm.js';
-import { LIVE_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLive } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLive } from '../live-flags.js';
 import { parseInputFlags, preflightInputs } from '../operator-input.js';
 import { PlainApplyView } from '../views/apply-view.js';
 import { renderHuman } from '../views/plan-human.js';
@@ -27,6 +27,7 @@ import type { Hold, State } from '../../state/state-types.js';
 const HOLD_FLAGS = [
   { name: 'allow-essential', type: 'boolean' as const, description: 'Allow stopping essential services' },
   LIVE_FLAG,
+  LOCK_FLAG,
   LOCK_TIMEOUT_FLAG,
 ];
 
@@ -61,7 +62,7 @@ export const releaseCommand: Command = {
 "rcform down" was given: releasing bundle.web ends every hold it made), or every hold with --all.
 Nothing is started or stopped: run "rcform plan" to see what the source then changes.`,
   args: [{ name: 'ADDRESS', variadic: true, optional: true }],
-  flags: [{ name: 'all', type: 'boolean', description: 'Release every hold' }, LIVE_FLAG, LOCK_TIMEOUT_FLAG],
+  flags: [{ name: 'all', type: 'boolean', description: 'Release every hold' }, LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG],
   async run(ctx) {
     const all = flagBool(ctx, 'all');
     if (all === ctx.positionals.length > 0) throw new CliError('give the addresses to release, or --all');
@@ -91,7 +92,7 @@ Nothing is started or stopped: run "rcform plan" to see what the source then cha
     } catch (err) {
       throw asCliError(err);
     } finally {
-      lock.release();
+      lock?.release();
     }
   },
 };
@@ -161,7 +162,7 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
     await view.close(`\n${to === 'up' ? 'Up' : 'Down'} ${result.outcome}: ${failed.join('; ') || `${result.notStarted.length} steps not started`}. The hold stays recorded; "rcform plan" shows what remains.`);
     return 1;
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 
