@@ -1,11 +1,14 @@
+import fs from 'node:fs';
 import { CliError, write, type CommandContext } from './command.js';
+import { compiledJsonOf } from './compiled-db-file.js';
+import { serializeDb } from '../lang/compile/compile.js';
 import { asCliError } from './live-flags.js';
 import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
 import { AccountError, checkAccount } from '../engine/accounts.js';
 import type { ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
-import type { CompiledLongrun } from '../lang/compile/compiled-db.js';
+import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
 import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { openEngine, serviceLogFile } from '../engine/open-engine.js';
@@ -17,6 +20,8 @@ import { readJournal, JournalWriter } from '../state/journal.js';
 import { foldJournal } from '../state/journal-fold.js';
 import type { JournalRecord } from '../state/journal-types.js';
 import { recoverState } from '../state/recover.js';
+import { atomicWriteFileSync } from '../state/atomic-write.js';
+import { liveLayout } from '../state/live-dir.js';
 import { readState, writeState } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 
@@ -42,6 +47,11 @@ export interface ExecuteOptions {
   view: ApplyView;
   parallelism: number;
   answers: Map<string, Buffer>;
+  /**
+   * Make the plan's compiled database the live one (default; see recordLiveDb). Off for
+   * `rcform up`/`down`, whose plans are made from the installed definitions, not from a database.
+   */
+  recordLiveDb?: boolean;
 }
 
 export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
@@ -74,6 +84,10 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     if (o.checkFresh && pf.observed.source === 'engine') checkObserved(pf, await engine.status());
     await reserveRoom(pf, engine);
 
+    // Recorded before any step: after a partial apply the live directory already holds services
+    // of this source, and the next plan of it must not need --allow-other-source.
+    if (pf.source && state.source?.dir !== pf.source.dir && pf.plan.resource_changes.length > 0) state = writeState(liveDir, { ...state, source: pf.source });
+    if (o.recordLiveDb !== false && pf.compiled) recordLiveDb(liveDir, pf.compiled, pf.plan.options.target.length > 0);
     const journal = await JournalWriter.open(liveDir, { foldedSeq: state.journal_seq ?? 0 });
     let pending: JournalRecord[] = [];
     const fold = (): void => {
@@ -133,10 +147,25 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
       await journal.close();
     }
     fold();
+    if (result.outcome === 'ok' && o.recordLiveDb !== false && !pf.compiled) fs.rmSync(liveLayout(liveDir).compiled, { force: true });
     return result;
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The database being applied becomes the live one before any step runs, as s6-rc-update switches
+ * databases before its transitions: bundles and definitions are looked up in it at run time (rcform
+ * up/down, status, show compiled --live). state.json's compiled_hash names it only once an apply of
+ * it completed, so a reader can tell an apply that did not. A --target plan applies only part of
+ * its database: the live one is replaced only when there is none yet.
+ */
+function recordLiveDb(liveDir: string, compiled: CompiledDb, partial: boolean): void {
+  const file = liveLayout(liveDir).compiled;
+  if (partial && fs.existsSync(file)) return;
+  const bytes = compiledJsonOf(compiled);
+  atomicWriteFileSync(file, bytes ? [bytes, '\n'] : serializeDb(compiled));
 }
 
 /** A saved plan applies only to the exact live state it was made against. */

@@ -10,6 +10,7 @@ import {
   type ActionReason,
   type ChangeAction,
   type DriftEntry,
+  type HoldEntry,
   type Plan,
   type PlanOptions,
   type PlanStep,
@@ -135,6 +136,12 @@ export function diff(input: DiffInput): Plan {
       }
     }
   }
+
+  // Operator holds (rcform up / down) override the source's run states: held down takes the
+  // service and what needs it down, held up brings it and what it needs up. The source's own
+  // answer is kept beside, so the plan can say what each hold keeps from happening.
+  const sourceUp = new Set(afterUp);
+  const holdsInEffect = applyHolds(state.holds ?? {}, newSvcs, oldSvcs, afterUp, neededBy);
 
   // Scope: --target limits the plan to the named services and what they need; --destroy with
   // --target also takes the services that need them, which cannot run without them.
@@ -276,7 +283,7 @@ export function diff(input: DiffInput): Plan {
   }
 
   // Classify each service by what changed.
-  for (const e of entries.values()) classify(e, opts, replaceNames, neededBy);
+  for (const e of entries.values()) classify(e, opts, replaceNames, neededBy, holdsInEffect);
 
   // A restart stops the services that need it and are up; they start again after it.
   const byNew = new Map<string, Entry>();
@@ -292,7 +299,7 @@ export function diff(input: DiffInput): Plan {
         const from = renameFrom.get(dn);
         addEntry(from ?? (dn in oldSvcs ? dn : undefined), dn);
         d = entries.get(dn) as Entry;
-        classify(d, opts, replaceNames, neededBy);
+        classify(d, opts, replaceNames, neededBy, holdsInEffect);
         byNew.set(dn, d);
       }
       if (!d.runningBefore || !d.afterUp || stopsAndStartsAgain(d) || d.mode === 'install' || d.mode === 'type') continue;
@@ -377,6 +384,14 @@ export function diff(input: DiffInput): Plan {
   }
 
   const { steps, edges } = graph.ordered();
+  const holds: HoldEntry[] = [];
+  for (const [n, h] of holdsInEffect) {
+    const svc = newSvcs[n] as CompiledService;
+    const held = afterUp.has(n) ? 'up' : 'down';
+    const source = sourceUp.has(n) ? 'up' : 'down';
+    if (held !== source) holds.push({ address: svc.address, name: n, held, source, requested: h.requested, since: h.at });
+  }
+  holds.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   changes.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   drift.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   return {
@@ -384,6 +399,7 @@ export function diff(input: DiffInput): Plan {
     compiled_hash: opts.destroy ? null : (compiled?.hash ?? null),
     options: opts,
     drift,
+    ...(holds.length > 0 ? { holds } : {}),
     resource_changes: changes,
     summary: summarize(changes),
     steps,
@@ -391,7 +407,55 @@ export function diff(input: DiffInput): Plan {
   };
 }
 
-function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, neededBy: Map<string, string>): void {
+/**
+ * Applies the state's holds to `afterUp` (the services that run after the plan) and returns the
+ * holds that concern a service of the new database, with the hold that decided it. A hold on a
+ * service no longer in the source ends with it.
+ */
+function applyHolds(
+  holds: NonNullable<State['holds']>,
+  newSvcs: Record<string, CompiledService>,
+  oldSvcs: State['services'],
+  afterUp: Set<string>,
+  neededBy: Map<string, string>,
+): Map<string, { state: 'up' | 'down'; requested: string; at: string }> {
+  const decided = new Map<string, { state: 'up' | 'down'; requested: string; at: string }>();
+  const names = Object.keys(holds).filter((n) => n in newSvcs && n in oldSvcs);
+  if (names.length === 0) return decided;
+  // Up first, then down: what an operator took down stays down even if a held-up service needs
+  // it (rcform up releases the down holds it overrides, so the two meet only in a hand-made state).
+  for (const n of names) {
+    const h = holds[n] as NonNullable<State['holds']>[string];
+    if (h.state !== 'up') continue;
+    const stack = [n];
+    while (stack.length) {
+      const m = stack.pop() as string;
+      if (!decided.has(m)) decided.set(m, h);
+      if (afterUp.has(m) && m !== n) continue;
+      afterUp.add(m);
+      for (const d of newSvcs[m]?.dependencies ?? []) if (d in newSvcs && !afterUp.has(d)) stack.push(d);
+    }
+  }
+  const reverse = reverseGraph(newSvcs, (s) => s.dependencies);
+  for (const n of names) {
+    const h = holds[n] as NonNullable<State['holds']>[string];
+    if (h.state !== 'down') continue;
+    const stack = [n];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const m = stack.pop() as string;
+      if (seen.has(m)) continue;
+      seen.add(m);
+      decided.set(m, h);
+      afterUp.delete(m);
+      neededBy.delete(m);
+      for (const d of reverse.get(m) ?? []) stack.push(d);
+    }
+  }
+  return decided;
+}
+
+function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, neededBy: Map<string, string>, holds: ReadonlyMap<string, { state: 'up' | 'down'; requested: string }>): void {
   const { before, after } = e;
   if (!before && after) {
     e.mode = 'install';
@@ -465,8 +529,11 @@ function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, needed
   // Whether it runs: `down` flipped, drift corrected, or needed (or no longer) by a dependent.
   if (e.runningBefore !== e.afterUp && e.mode !== 'restart') {
     let r: { code: ActionReason; text: string };
+    const hold = holds.get(after.name);
     if (e.drift && e.recordedUp === e.afterUp) {
       r = { code: 'drift', text: `${e.drift.detail}` };
+    } else if (hold && (hold.state === 'up') === e.afterUp) {
+      r = { code: 'operator_hold', text: `rcform ${hold.state} ${hold.requested} holds it ${hold.state}` };
     } else if (before.type === 'longrun' && after.type === 'longrun' && before.down !== after.down) {
       r = { code: 'down_flipped', text: `down changed to ${after.down}` };
     } else if (e.afterUp && neededBy.has(after.name)) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
-import type { EngineConfig } from '../state/state-types.js';
+import type { EngineConfig, SourceIdentity } from '../state/state-types.js';
 import { sha256Hex } from '../lang/sha256.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan-types.js';
 import { trailingChecksumOk } from '../state/trailing-checksum.js';
@@ -51,6 +51,8 @@ export interface PlanFile {
   /** By service name (the name before the plan, for a rename): every service a step touches.
    *  `source` says whether it was read from the engine or, without refresh, from the state. */
   observed: { source: 'engine' | 'state'; services: Record<string, ObservedService> };
+  /** The source directory planned (absent for --compiled FILE and destroy): apply records it in the state. */
+  source?: SourceIdentity;
   plan: Plan;
 }
 

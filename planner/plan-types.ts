@@ -37,6 +37,7 @@ export type ActionReason =
   | 'not_running'
   | 'not_ready'
   | 'drift'
+  | 'operator_hold'
   | 'type_changed'
   | 'moved';
 
@@ -88,6 +89,23 @@ export interface DriftEntry {
   since?: string;
 }
 
+/**
+ * An operator hold in effect (`rcform up` / `rcform down`) that keeps a service in another run
+ * state than the source gives it: the plan leaves it so, and says so, until `rcform release`.
+ */
+export interface HoldEntry {
+  address: string;
+  name: string;
+  /** The run state the hold keeps. */
+  held: Desired;
+  /** The run state the source alone would give it. */
+  source: Desired;
+  /** The address the operator named (`bundle.web` for every member it brought down). */
+  requested: string;
+  /** ISO time the hold was made. */
+  since: string;
+}
+
 /** The step kinds apply executes; each maps to one Engine call (see docs/plan.md). */
 export type StepAction = 'stop' | 'uninstall' | 'install' | 'update' | 'rename' | 'start' | 'reload' | 'oneshot_up' | 'oneshot_down';
 
@@ -137,6 +155,8 @@ export interface Plan {
   compiled_hash: string | null;
   options: PlanOptions;
   drift: DriftEntry[];
+  /** Sorted by address; present only when a hold keeps a service from what the source says. */
+  holds?: HoldEntry[];
   /** Sorted by address. Services with no change are not listed. */
   resource_changes: ResourceChange[];
   summary: PlanSummary;

@@ -16,6 +16,12 @@ export interface LiveLayout {
   lock: string;
   /** One JSON-lines file per apply, the last few kept. */
   journal: string;
+  /**
+   * The compiled database last applied completely (as s6-rc's live directory points at its
+   * compiled database): what `rcform show compiled --live` reads, and where `rcform up` and
+   * `rcform down` find bundles. Its hash is state.json's compiled_hash when the two agree.
+   */
+  compiled: string;
   /** Owned by the engine (supervisor socket, service directories, logs); rcform's state code never looks inside. */
   engine: string;
 }
@@ -28,12 +34,13 @@ export function liveLayout(root: string): LiveLayout {
     stateBackup: path.join(abs, 'state.json.backup'),
     lock: path.join(abs, 'state.lock'),
     journal: path.join(abs, 'journal'),
+    compiled: path.join(abs, 'compiled.json'),
     engine: path.join(abs, 'engine'),
   };
 }
 
 /** Names that may exist in a live directory; anything else means the directory is not ours. */
-export const LIVE_ENTRIES: readonly string[] = ['state.json', 'state.json.backup', 'state.lock', 'journal', 'engine'];
+export const LIVE_ENTRIES: readonly string[] = ['state.json', 'state.json.backup', 'state.lock', 'journal', 'engine', 'compiled.json'];
 
 export interface LiveDirSource {
   /** The `--live DIR` flag, when given. */

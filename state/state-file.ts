@@ -113,7 +113,20 @@ export function parseState(text: string, file: string, bytes?: Uint8Array): Stat
     );
   }
   const { checksum: _c, ...state } = withSum;
-  return state as State;
+  return upgradeState(state as unknown as StateOnDisk);
+}
+
+/** Every format this rcform reads; the schema accepts each of them. */
+type StateOnDisk = Omit<State, 'format_version'> & { format_version: 1 | typeof STATE_FORMAT_VERSION };
+
+/**
+ * Format 1 → 2: format 2 only adds the optional `holds` and `source`, so a format-1 state is a
+ * format-2 state without holds and with its source unknown. The next write saves it as format 2;
+ * an older rcform then refuses the file by its format version instead of dropping the holds.
+ */
+export function upgradeState(state: StateOnDisk): State {
+  if (state.format_version === STATE_FORMAT_VERSION) return state as State;
+  return { ...state, format_version: STATE_FORMAT_VERSION };
 }
 
 function jsonErrorWhere(text: string, message: string): string {

@@ -3,7 +3,7 @@ import type { CompiledService } from '../lang/compile/compiled-db.js';
 // state.json: the tiny read-write record of what is installed, as s6-rc's live directory is.
 // Plain data with a format version, described by schemas/state.schema.json.
 
-export const STATE_FORMAT_VERSION = 1;
+export const STATE_FORMAT_VERSION = 2;
 
 export type EngineKind = 'embedded' | 's6';
 
@@ -32,6 +32,25 @@ export interface ServiceState {
   observed?: Observation;
 }
 
+/**
+ * An operator's run-time selection (`rcform up` / `rcform down`, as `s6-rc -u change` / `-d change`):
+ * the service is kept in this run state whatever the source says, until `rcform release`. Plans
+ * honour it and show it; they never "correct" it as drift.
+ */
+export interface Hold {
+  state: 'up' | 'down';
+  /** The address the operator named: the service itself, or the service or bundle it was brought up or down with. */
+  requested: string;
+  /** ISO time the hold was made. */
+  at: string;
+}
+
+/** Which source tree a live directory was last applied from (plans of another tree are refused). */
+export interface SourceIdentity {
+  /** The source directory's real path. */
+  dir: string;
+}
+
 export interface State {
   format_version: typeof STATE_FORMAT_VERSION;
   lineage: string;
@@ -45,4 +64,8 @@ export interface State {
    * records after it are what a crashed apply did that state.json does not show yet. Absent = 0.
    */
   journal_seq?: number;
+  /** Operator holds by service name (format 2). Absent = none. */
+  holds?: Record<string, Hold>;
+  /** The source last applied from a directory (format 2); absent when unknown (--compiled FILE, older states). */
+  source?: SourceIdentity;
 }

@@ -10,7 +10,7 @@ import { readPlanFile } from '../plan-file-io.js';
 import { renderHuman } from '../views/plan-human.js';
 import { planForJson } from '../views/plan-json.js';
 import { JsonApplyView, PlainApplyView, type ApplyView } from '../views/apply-view.js';
-import { desiredDb, planCommand, planFileOf, planFromFlags, readLiveLocked } from './plan.js';
+import { desiredDb, planCommand, planFileOf, planFromFlags, readLiveLocked, sourceOf } from './plan.js';
 import type { ApplyResult } from '../../engine/apply-events.js';
 import type { PlanFile } from '../../planner/plan-file.js';
 import type { PlanSummary } from '../../planner/plan-types.js';
@@ -96,14 +96,14 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
     const refresh = ctx.flags['refresh'] !== false;
     const live = await readLiveLocked(ctx, liveDir, refresh, 'apply');
     const plan = planFromFlags(ctx, compiled, live, destroy);
-    const pf = planFileOf(plan, compiled, live);
+    const pf = planFileOf(plan, compiled, live, sourceOf(ctx, destroy));
     const json = flagBool(ctx, 'json');
     if (json) write(ctx.io.stdout, JSON.stringify({ type: 'plan', time: new Date().toISOString(), plan: planForJson(plan) }));
     else ctx.io.stdout.write(renderHuman(plan, { color: ctx.io.color }));
 
     // Drift alone still needs an apply: it writes what the engine reports into the state.
     if (plan.steps.length === 0 && plan.drift.length === 0 && live.state.compiled_hash === plan.compiled_hash) {
-      if (!json) write(ctx.io.stdout, '\nNo changes. The live services match the configuration.');
+      if (!json) write(ctx.io.stdout, `\nNo changes. The live services match the configuration${plan.holds?.length ? ', but for the operator holds ("rcform release" ends them)' : ''}.`);
       return 0;
     }
     const answers = preflightInputs(plan, inputs, canAsk(ctx.io));

@@ -8,7 +8,10 @@ import { readLiveFrom } from '../live-from.js';
 import { painter, renderBody } from '../views/plan-human.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { diff } from '../../planner/diff.js';
-import type { ResourceChange } from '../../planner/plan-types.js';
+import type { DriftEntry, ResourceChange } from '../../planner/plan-types.js';
+import type { ServiceStatus } from '../../engine/engine.js';
+import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
+import { engineProcessOf, openEngine } from '../../engine/open-engine.js';
 import { stateFromCompiled } from '../../planner/state-from-compiled.js';
 import type { State } from '../../state/state-types.js';
 
@@ -24,7 +27,9 @@ export const diffCommand: Command = {
 the compiled file, with diffs, then how the live state differs from the compiled file (what
 "rcform apply --compiled FILE" would make it). With only --compiled FILE (or only DIR): how the
 live state differs from it. Definitions only: restarts of unchanged dependents, run states and
-drift are "rcform plan"'s business.
+what an apply would do about them are "rcform plan"'s business; but drift, a service the engine
+reports otherwise than the state records (stopped by hand, crashed, unknown to the engine), is
+reported, since the live state does not match while services differ.
 
 --exit-code: exit 1 when anything differs, like "git diff --exit-code".`,
   args: [{ name: 'DIR', optional: true }],
@@ -65,14 +70,24 @@ drift are "rcform plan"'s business.
     const targetName = fileDb ? file : dir;
     const live = await liveSide(ctx);
     const changes = definitionChanges(target, live.state);
-    if (changes.length === 0) {
+    const drift = live.observed ? driftOf(target, live.state, live.observed) : [];
+    if (changes.length === 0 && drift.length === 0) {
       out.push(`The live state (${live.name}) matches ${targetName}.`);
+      if (live.unobserved) out.push(`Run states were not compared: ${live.unobserved}.`);
+    } else if (changes.length === 0) {
+      out.push(`The live state (${live.name}) has the definitions of ${targetName}.`);
     } else {
       differs = true;
       out.push(p('bold', `The live state (${live.name}) differs from ${targetName}: ${count(changes.length)}.`));
       for (const c of changes) out.push(...describe(c, targetName as string, 'live', p));
-      out.push('', 'Run "rcform plan" for what apply would do about it, and why.');
     }
+    if (drift.length > 0) {
+      differs = true;
+      if (changes.length > 0) out.push('');
+      out.push(p('bold', `The engine reports ${count(drift.length)} otherwise than the live state records (drift):`));
+      for (const d of drift) out.push(`  ${p('yellow', '!')} ${d.address}: ${d.detail}`);
+    }
+    if (changes.length > 0 || drift.length > 0) out.push('', 'Run "rcform plan" for what apply would do about it, and why.');
     ctx.io.stdout.write(out.join('\n') + '\n');
     return flagBool(ctx, 'exit-code') && differs ? 1 : 0;
   },
@@ -82,11 +97,40 @@ function count(n: number): string {
   return n === 1 ? '1 service' : `${n} services`;
 }
 
-async function liveSide(ctx: CommandContext): Promise<{ state: State; name: string }> {
+interface LiveSide {
+  state: State;
+  name: string;
+  /** What the engine reports, when it could be asked. */
+  observed: Record<string, ServiceStatus> | null;
+  /** Why the engine was not asked, for a live directory whose engine is not running. */
+  unobserved?: string;
+}
+
+async function liveSide(ctx: CommandContext): Promise<LiveSide> {
   const from = flagString(ctx, 'live-from');
-  if (from) return { state: readLiveFrom(path.resolve(ctx.io.cwd, from)).state, name: from };
+  if (from) return { state: readLiveFrom(path.resolve(ctx.io.cwd, from)).state, name: from, observed: null };
+  const liveDir = liveDirOf(ctx);
   const state = await readLiveState(ctx, 'diff');
-  return { state, name: `${liveDirOf(ctx)}, serial ${state.serial}` };
+  const name = `${liveDir}, serial ${state.serial}`;
+  if (Object.keys(state.services).length === 0) return { state, name, observed: {} };
+  // Asked without starting anything: a stopped engine leaves the definitions to compare.
+  let engine;
+  try {
+    engine = await openEngine(liveDir, state.engine, { autostart: false });
+  } catch (err) {
+    if (err instanceof SupervisorUnavailableError) return { state, name, observed: null, unobserved: `${engineProcessOf(liveDir, state.engine).name} is not running` };
+    throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
+  }
+  try {
+    return { state, name, observed: await engine.status() };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Services whose run state the engine reports otherwise than the state records. */
+function driftOf(compiled: CompiledDb, state: State, observed: Record<string, ServiceStatus>): DriftEntry[] {
+  return diff({ compiled, state, observed, options: { refresh: true, allow_essential: true } }).drift;
 }
 
 /**

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import type { FlagSpec } from '../args.js';
 import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
 import { SOURCE_FLAGS } from '../source-flags.js';
 import { compiledJsonOf, readCompiledDb } from '../compiled-db-file.js';
@@ -21,11 +23,17 @@ import { readJournal } from '../../state/journal.js';
 import { foldJournal } from '../../state/journal-fold.js';
 import { describeStaleLockForPlan } from '../../state/lock.js';
 import { readState } from '../../state/state-file.js';
-import type { EngineConfig, State } from '../../state/state-types.js';
+import type { EngineConfig, SourceIdentity, State } from '../../state/state-types.js';
 
 // `rcform plan`: compile (or read) the desired database, read the live state under the lock —
 // refreshed from the engine, so drift shows — and print the plan. With --out the plan is saved for
 // `rcform apply FILE`, which executes exactly it.
+
+export const ALLOW_OTHER_SOURCE_FLAG: FlagSpec = {
+  name: 'allow-other-source',
+  type: 'boolean',
+  description: 'Plan this source against a live directory last applied from another one (apply then records this one)',
+};
 
 export const planCommand: Command = {
   name: 'plan',
@@ -38,6 +46,10 @@ and compares them with the live state, refreshed from the engine. Each change sa
 --live-from FILE plans against a file instead of a live directory: the output of
 "rcform state pull", or an older compiled database (meaning "live is exactly that"), with no
 engine — for CI, where there is no live machine.
+
+A live directory remembers the source directory last applied to it: planning another directory
+against it (a second project sharing the default live directory would remove the first one's
+services) is refused unless --allow-other-source is given.
 
 -refresh-only shows only drift: what the engine reports that the live state does not record
 (a service that died, one stopped by hand), with no changes planned to the services, whatever
@@ -58,6 +70,7 @@ with -refresh-only, drift).`,
     { name: 'refresh', type: 'boolean', default: true, description: 'Ask the engine what runs (--refresh=false trusts the state)' },
     { name: 'refresh-only', type: 'boolean', description: 'Show only drift (what the engine reports that the state does not record); plan no changes' },
     { name: 'allow-essential', type: 'boolean', description: 'Allow the plan to stop or restart essential services' },
+    ALLOW_OTHER_SOURCE_FLAG,
     LIVE_FLAG,
     { name: 'live-from', type: 'string', valueName: 'FILE', description: 'Plan against a state file (rcform state pull) or an older compiled database, without an engine' },
     LOCK_FLAG,
@@ -97,7 +110,7 @@ async function planRun(ctx: CommandContext): Promise<number> {
   }
   if (out) {
     const file = path.resolve(ctx.io.cwd, out);
-    writePlanFile(file, planFileOf(plan, compiled, live), compiledJsonOf(compiled));
+    writePlanFile(file, planFileOf(plan, compiled, live, sourceOf(ctx, destroy)), compiledJsonOf(compiled));
     if (!flagBool(ctx, 'json') && !flagBool(ctx, 'markdown')) {
       write(ctx.io.stdout, `\nSaved the plan to: ${out}\n\nTo perform exactly these actions, run:\n    rcform apply ${out}`);
     }
@@ -123,8 +136,39 @@ function driftOnly(plan: Plan): Plan {
   return { ...plan, resource_changes: [], summary, steps: [], edges: [] };
 }
 
+/** The source directory the command plans, as recorded in the state; undefined for --compiled and a destroy without DIR. */
+export function sourceOf(ctx: CommandContext, destroy: boolean): SourceIdentity | undefined {
+  if (flagString(ctx, 'compiled') !== undefined) return undefined;
+  const dir = ctx.positionals[0];
+  if (destroy && dir === undefined) return undefined;
+  const abs = path.resolve(ctx.io.cwd, dir ?? '.');
+  try {
+    return { dir: fs.realpathSync(abs) };
+  } catch {
+    return { dir: abs };
+  }
+}
+
+/**
+ * Two projects on one machine share the default live directory unless told otherwise; the plan of
+ * one against the other's would remove every service the other installed. A live directory that
+ * records another source, and still has services, is refused unless the operator asks for it.
+ */
+function checkSource(ctx: CommandContext, live: LiveRead, source: SourceIdentity | undefined): void {
+  const recorded = live.state.source;
+  if (!source || !recorded || recorded.dir === source.dir || live.ref.source !== 'live-dir') return;
+  if (Object.keys(live.state.services).length === 0 || flagBool(ctx, 'allow-other-source')) return;
+  const n = Object.keys(live.state.services).length;
+  throw new CliError(
+    `the live directory ${live.ref.live_dir} was applied from ${recorded.dir}, not from ${source.dir}: planning this source against it would ` +
+      `treat its ${n === 1 ? 'service' : `${n} services`} as yours. Give this project a live directory of its own (--live DIR or RCFORM_LIVE), ` +
+      'or pass --allow-other-source to plan it against this one anyway',
+  );
+}
+
 /** The plan for `compiled` against `live`, with the options the command's flags give (plan, apply, destroy). */
 export function planFromFlags(ctx: CommandContext, compiled: CompiledDb | null, live: LiveRead, destroy: boolean): Plan {
+  checkSource(ctx, live, sourceOf(ctx, destroy));
   const refresh = ctx.flags['refresh'] !== false;
   const started = performance.now();
   try {
@@ -220,7 +264,7 @@ export async function readLiveLocked(ctx: CommandContext, liveDir: string, refre
   }
 }
 
-export function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRead): PlanFile {
+export function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRead, source?: SourceIdentity): PlanFile {
   const services: PlanFile['observed']['services'] = {};
   for (const name of touchedServices(plan)) {
     if (live.observed) {
@@ -240,6 +284,7 @@ export function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRe
     live: live.ref,
     engine: live.engine,
     observed: { source: live.observed ? 'engine' : 'state', services },
+    ...(source ? { source } : {}),
     plan,
   };
 }

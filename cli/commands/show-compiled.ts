@@ -1,4 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
+import { liveLayout } from '../../state/live-dir.js';
+import { readState } from '../../state/state-file.js';
 import { CliError, flagBool, flagString, write, type Command, type CommandContext } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
@@ -51,9 +55,13 @@ question each, as s6-rc-db does, printing one name per line:
   --timeout SERVICE                               up timeout in ms (-d: down timeout)
   --script ONESHOT                                its up command (-d: down command)
 
+With --live DIR, or with no FILE at all, reads the database that is live: the one the last apply
+of the live directory (--live, else $RCFORM_LIVE, else the default) installed, as "s6-rc-db -l"
+reads a live directory's; every argument is then a SERVICE.
+
 Exit status: 0 on success, 1 on a usage error, 3 when a name is not in the database, 4 when the
 file is not a valid compiled database, 5 when a name has the wrong type for the query.`,
-  args: [{ name: 'FILE' }, { name: 'SERVICE', variadic: true }],
+  args: [{ name: 'FILE', optional: true }, { name: 'SERVICE', variadic: true, optional: true }],
   flags: [
     { name: 'list', type: 'string', valueName: 'KIND', description: 'List names of a kind: all, services, longruns, oneshots, bundles' },
     { name: 'type', type: 'boolean', description: "Print the service's type" },
@@ -67,13 +75,16 @@ file is not a valid compiled database, 5 when a name has the wrong type for the 
     { name: 'up', short: 'u', type: 'boolean', description: 'Answer for bringing services up (the default)' },
     { name: 'down', short: 'd', type: 'boolean', description: 'Answer for bringing services down' },
     { name: 'json', type: 'boolean', description: 'Print the answer as JSON' },
+    { ...LIVE_FLAG, description: 'Read the database live in this live directory (the default when no FILE is given)' },
   ],
   async run(ctx) {
-    const [file, ...names] = ctx.positionals as [string, ...string[]];
     const query = selectedQuery(ctx);
     if (flagBool(ctx, 'up') && flagBool(ctx, 'down')) throw new CliError('-u and -d cannot be used together');
     const direction: Direction = flagBool(ctx, 'down') ? 'down' : 'up';
-    const db = readCompiledDb(path.resolve(ctx.io.cwd, file));
+    const fromLive = flagString(ctx, 'live') !== undefined || ctx.positionals.length === 0;
+    const [file, ...rest] = ctx.positionals as [string, ...string[]];
+    const names = fromLive ? ctx.positionals : rest;
+    const db = fromLive ? readLiveDb(ctx) : readCompiledDb(path.resolve(ctx.io.cwd, file));
     const json = flagBool(ctx, 'json');
     try {
       const out = answer(db, query, names, direction, json, flagString(ctx, 'list'));
@@ -88,6 +99,24 @@ file is not a valid compiled database, 5 when a name has the wrong type for the 
     }
   },
 };
+
+/** The database apply keeps in the live directory (state/live-dir.ts), with a note when its apply did not complete. */
+function readLiveDb(ctx: CommandContext): CompiledDb {
+  const liveDir = liveDirOf(ctx);
+  const file = liveLayout(liveDir).compiled;
+  if (!fs.existsSync(file)) throw new CliError(`no database is live in ${liveLayout(liveDir).root}: nothing was applied there yet (give a compiled FILE, or --live DIR)`);
+  const db = readCompiledDb(file);
+  let recorded: string | null | undefined;
+  try {
+    recorded = readState(liveDir).compiled_hash;
+  } catch {
+    recorded = undefined;
+  }
+  if (recorded !== undefined && recorded !== db.hash) {
+    write(ctx.io.stderr, `Note: the last apply of this database (hash ${db.hash.slice(0, 12)}) did not complete; "rcform plan" shows what remains.`);
+  }
+  return db;
+}
 
 function selectedQuery(ctx: CommandContext): Query | undefined {
   const chosen = QUERIES.filter((q) => (q === 'list' ? flagString(ctx, 'list') !== undefined : flagBool(ctx, q)));

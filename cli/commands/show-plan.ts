@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { flagBool, write, type Command } from '../command.js';
+import { CliError, flagBool, write, type Command } from '../command.js';
+import { LIVE_FLAG } from '../live-flags.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
 import { readPlanFile } from '../plan-file-io.js';
 
@@ -10,14 +11,20 @@ import { readPlanFile } from '../plan-file-io.js';
 export const showPlanCommand: Command = {
   name: 'show',
   readOnly: true,
-  summary: 'Show a saved plan file (from "rcform plan --out FILE")',
+  summary: 'Show a saved plan file, or without one the database that is live',
   description: `Renders a plan file as the human plan, --json (schemas/plan.schema.json) or --markdown.
-The file is refused if it was altered after it was written. For a compiled database, see
-"rcform show compiled FILE".`,
-  args: [{ name: 'PLANFILE' }],
-  flags: [...VIEW_FLAGS],
+The file is refused if it was altered after it was written. Without PLANFILE, shows the compiled
+database live in the live directory (--live, else $RCFORM_LIVE, else the default), as
+"rcform show compiled" does with no FILE; for any compiled database, "rcform show compiled FILE".`,
+  args: [{ name: 'PLANFILE', optional: true }],
+  flags: [...VIEW_FLAGS, LIVE_FLAG],
   async run(ctx) {
-    const file = ctx.positionals[0] as string;
+    const file = ctx.positionals[0];
+    if (file === undefined) {
+      if (flagBool(ctx, 'markdown')) throw new CliError('--markdown renders a plan: give a PLANFILE');
+      const { showCompiledCommand } = await import('./show-compiled.js');
+      return showCompiledCommand.run({ ...ctx, flags: { json: flagBool(ctx, 'json'), ...(ctx.flags['live'] !== undefined ? { live: ctx.flags['live'] } : {}) } });
+    }
     const pf = readPlanFile(path.resolve(ctx.io.cwd, file));
     const text = renderPlan(ctx, pf.plan);
     ctx.io.stdout.write(text);

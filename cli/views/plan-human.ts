@@ -79,9 +79,15 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
     out.push('', plan.resource_changes.length > 0 ? 'The plan below corrects this.' : 'No service needs to change for it; apply records this in the state.', '');
   }
 
+  if (plan.holds && plan.holds.length > 0) {
+    out.push(p('bold', 'Operator holds: these services are kept as an operator set them, not as the source says'), '');
+    for (const h of plan.holds) out.push(`  # ${h.address}: held ${h.held} by "rcform ${h.held} ${h.requested}" since ${h.since}; the source says ${h.source}`);
+    out.push('', 'The plan leaves them so. "rcform release ADDRESS" (or --all) ends a hold; the next plan then follows the source.', '');
+  }
+
   const changes = plan.resource_changes;
   if (changes.length === 0) {
-    out.push(p('bold', 'No changes.') + ' The live services match the configuration.');
+    out.push(p('bold', 'No changes.') + (plan.holds?.length ? ' The live services match the configuration, but for the holds above.' : ' The live services match the configuration.'));
     return out.join('\n') + '\n';
   }
 

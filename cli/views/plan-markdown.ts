@@ -19,6 +19,11 @@ export function renderMarkdown(plan: Plan, opts: { title?: string; refreshOnly?:
     out.push('', `:information_source: ${plan.drift.length} ${plan.drift.length === 1 ? 'service differs' : 'services differ'} from the live state (drift); the plan corrects ${plan.drift.length === 1 ? 'it' : 'them'}.`);
   }
 
+  if (plan.holds && plan.holds.length > 0) {
+    const n = plan.holds.length;
+    out.push('', `:pause_button: ${n} ${n === 1 ? 'service is' : 'services are'} held by an operator (\`rcform up\`/\`rcform down\`) against the source; the plan leaves ${n === 1 ? 'it' : 'them'} so until released.`);
+  }
+
   const disruptive = plan.resource_changes.filter((c) => c.actions.some((a) => a === 'stop' || a === 'remove' || a === 'restart'));
   // Only a plan made with --allow-essential gets here with such a change (otherwise it is an
   // error): the reviewer must see it before anything else, not as one line among the stops.

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readLogTimes, timesFileOf, writtenBy, type LogClock } from './log-times.js';
 
 // Per-service logs are plain files the service writes to directly (O_APPEND), not through the
 // supervisor, so a service keeps logging while the supervisor is down and after it is adopted.
@@ -33,24 +34,34 @@ export function openLogFd(file: string): number {
   return fs.openSync(file, flags, 0o600);
 }
 
-/** Rotates `file` when it has grown past the policy's size. Returns whether it rotated. */
-export function rotateIfNeeded(file: string, policy: LogPolicy): boolean {
+/**
+ * Rotates `file` when it has grown past the policy's size. Returns whether it rotated. `clock`
+ * (log-times.ts) is given the size seen, and each generation's times move with it.
+ */
+export function rotateIfNeeded(file: string, policy: LogPolicy, clock?: LogClock): boolean {
   let size: number;
   try {
     size = fs.statSync(file).size;
   } catch {
     return false;
   }
+  clock?.sample(file, size);
   if (size <= policy.maxBytes) return false;
-  for (let i = policy.keep - 1; i >= 1; i--) {
+  const move = (from: string, to: string): void => {
     try {
-      fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+      fs.renameSync(from, to);
     } catch {
       // That generation does not exist yet.
     }
+  };
+  for (let i = policy.keep - 1; i >= 1; i--) {
+    move(`${file}.${i}`, `${file}.${i + 1}`);
+    move(timesFileOf(`${file}.${i}`), timesFileOf(`${file}.${i + 1}`));
   }
   fs.copyFileSync(file, `${file}.1`);
+  move(timesFileOf(file), timesFileOf(`${file}.1`));
   fs.truncateSync(file, 0);
+  clock?.restarted(file);
   return true;
 }
 
@@ -93,4 +104,37 @@ export function tailLines(file: string, n: number, current?: string): string[] {
     if (lines.length >= n) break;
   }
   return n <= 0 ? [] : lines.slice(-n);
+}
+
+/**
+ * tailLines with, for each line, the time by which it was written when the log keeps a clock
+ * (log-times.ts; the embedded engine's logs), else undefined.
+ */
+export function tailLinesTimed(file: string, n: number, current?: string): Array<{ line: string; at?: string }> {
+  const out: Array<{ line: string; at?: string }> = [];
+  if (n <= 0) return out;
+  const gens = logGenerations(file);
+  if (current !== undefined && !gens.includes(file)) gens.push(file);
+  for (const gen of gens.reverse()) {
+    let text: string;
+    try {
+      text = gen === file && current !== undefined ? current : fs.readFileSync(gen, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    const samples = readLogTimes(gen);
+    const parts = text.split('\n');
+    if (parts[parts.length - 1] === '') parts.pop();
+    const lines: Array<{ line: string; at?: string }> = [];
+    let end = 0;
+    for (const line of parts) {
+      end += Buffer.byteLength(line) + 1;
+      const at = samples.length > 0 ? writtenBy(samples, end) : undefined;
+      lines.push(at !== undefined ? { line, at } : { line });
+    }
+    out.unshift(...lines);
+    if (out.length >= n) break;
+  }
+  return out.slice(-n);
 }

@@ -9,6 +9,7 @@ import { envdirFiles, writeTree } from '../service-files.js';
 import { signalName } from '../signals.js';
 import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
+import { LogClock } from './log-times.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, type Reply, type Request } from './protocol.js';
 import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.js';
@@ -59,6 +60,8 @@ export class Supervisor {
   readonly closed: Promise<void>;
   private readonly logPolicy: LogPolicy;
   private readonly uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  /** When each part of each log was written, as seen by the size checks (rcform logs -t). */
+  private readonly logClock = new LogClock();
 
   private constructor(liveDir: string, env: NodeJS.ProcessEnv) {
     this.layout = engineLayout(liveDir);
@@ -513,7 +516,7 @@ export class Supervisor {
   private rotateLogs(): void {
     for (const name of this.services.keys()) {
       try {
-        rotateIfNeeded(currentLog(this.layout, name), this.logPolicy);
+        rotateIfNeeded(currentLog(this.layout, name), this.logPolicy, this.logClock);
       } catch {
         // A log removed under our feet: the next spawn recreates it.
       }

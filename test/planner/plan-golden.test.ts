@@ -212,7 +212,10 @@ const SCENARIOS: Scenario[] = [
 ];
 
 // The plan step of the CI workflow, as written there: the ci scenarios run exactly this.
-const CI_PLAN_LINE = 'rcform plan "head/$SERVICES" --live-from base.json --allow-essential --markdown -detailed-exitcode';
+// The workflow saves the plan and posts `rcform show --markdown` of it (the plan file stays out of the
+// uploaded artifact); the scenarios check that this is the same Markdown as `plan --markdown`.
+const CI_PLAN_LINE = 'rcform plan "head/$SERVICES" --live-from "$OUT/base.json" --allow-essential -detailed-exitcode';
+const CI_SHOW_LINE = 'rcform show "$plan" --markdown';
 // Its base when the base branch has no services yet (an empty directory does not compile).
 const CI_EMPTY_BASE = '# no services yet\n';
 
@@ -305,6 +308,9 @@ describe.each(SCENARIOS.filter((s) => s.example === 'ci'))('ci: $name', (s) => {
       expect([address, json.resource_changes.find((c: { address: string }) => c.address === address)?.actions]).toEqual([address, want]);
     }
     assertGolden(path.join(GOLDEN, 'ci', `${s.name}.md`), normalise(r.stdout, dir));
+    const saved = await cli(['plan', 'head', '--live-from', 'base.json', '--allow-essential', '--out', 'pr.plan'], dir);
+    expect(saved.code).toBe(0);
+    expect((await cli(['show', 'pr.plan', '--markdown'], dir)).stdout).toBe(r.stdout);
     // An essential service stopped or restarted is the first thing the comment says, never only
     // somewhere in the folded plan.
     const essential = json.resource_changes.filter((c: { before: { essential?: boolean } | null; actions: string[] }) => c.before?.essential && c.actions.some((a) => ['stop', 'restart', 'remove'].includes(a)));
@@ -319,7 +325,8 @@ describe.each(SCENARIOS.filter((s) => s.example === 'ci'))('ci: $name', (s) => {
 test('the ci scenarios run the plan step of examples/ci/rcform-plan.yml', () => {
   const workflow = fs.readFileSync(path.join(EXAMPLES, 'ci/rcform-plan.yml'), 'utf8');
   expect(workflow).toContain(CI_PLAN_LINE);
-  expect(workflow).toContain(`echo '${CI_EMPTY_BASE.trim()}' > empty/none.hcl`);
+  expect(workflow).toContain(CI_SHOW_LINE);
+  expect(workflow).toContain(`echo '${CI_EMPTY_BASE.trim()}' > "$OUT/empty/none.hcl"`);
 });
 
 test('every golden file belongs to a scenario (a removed scenario leaves no stale file behind)', () => {

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { atomicWriteFileSync } from '../../state/atomic-write.js';
 import { defaultLiveDir, liveLayout, resolveLiveDir } from '../../state/live-dir.js';
-import { canonicalStateChecksum, createStateFile, newState, readState, StateFileError, StateNotFoundError, writeState } from '../../state/state-file.js';
-import type { ServiceState } from '../../state/state-types.js';
+import { canonicalStateChecksum, createStateFile, newState, readState, serializeState, StateFileError, StateNotFoundError, writeState } from '../../state/state-file.js';
+import type { ServiceState, State } from '../../state/state-types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -50,6 +50,21 @@ describe('atomic write', () => {
 });
 
 describe('state.json', () => {
+  test('format 1 (before holds and source) is read as format 2 and written back as 2; holds and source round-trip', () => {
+    const v1 = { ...newState({ kind: 'embedded' }), format_version: 1, services: { web: sampleEntry('web') } } as unknown as State;
+    atomicWriteFileSync(liveLayout(dir).state, serializeState(v1));
+    expect(fs.readFileSync(liveLayout(dir).state, 'utf8')).toContain('"format_version": 1,');
+    const read = readState(dir);
+    expect(read.format_version).toBe(2);
+    expect(read.holds).toBeUndefined();
+    expect(read.services['web']).toEqual(sampleEntry('web'));
+    writeState(dir, { ...read, holds: { web: { state: 'down', requested: 'bundle.front', at: '2026-01-01T00:00:00.000Z' } }, source: { dir: '/srv/services' } });
+    expect(fs.readFileSync(liveLayout(dir).state, 'utf8')).toContain('"format_version": 2,');
+    const again = readState(dir);
+    expect(again.holds?.['web']?.requested).toBe('bundle.front');
+    expect(again.source).toEqual({ dir: '/srv/services' });
+  });
+
   test('a new state has a lineage and serial 0; every write increments the serial and keeps the lineage', () => {
     const s0 = newState({ kind: 'embedded' });
     createStateFile(dir, s0);
@@ -123,7 +138,7 @@ describe('state.json', () => {
       writeState(dir, { ...readState(dir), services: { web: sampleEntry('web'), db: sampleEntry('db') } });
       const lines = fs.readFileSync(liveLayout(dir).state, 'utf8').split('\n');
       expect(lines.filter((l) => /^ {4}"[^"]+": \{"/.test(l))).toEqual([expect.stringMatching(/^ {4}"web": \{"address":"longrun\.web",.*\},$/), expect.stringMatching(/^ {4}"db": \{.*\}$/)]);
-      expect(lines.slice(0, 2)).toEqual(['{', '  "format_version": 1,']);
+      expect(lines.slice(0, 2)).toEqual(['{', '  "format_version": 2,']);
       expect(lines.at(-3)).toMatch(/^ {2}"checksum": "sha256:[0-9a-f]{64}"$/);
     });
 

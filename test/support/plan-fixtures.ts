@@ -28,7 +28,7 @@ export function stateOf(compiled: CompiledDb, o: { down?: string[]; serial?: num
     };
   }
   return {
-    format_version: 1,
+    format_version: 2,
     lineage: '6f1c2d0e-0000-4000-8000-000000000001',
     serial: o.serial ?? 7,
     engine: { kind: 'embedded' },
