@@ -6,6 +6,7 @@ import { decodeUtf8 } from '../lang/hcl/utf8.js';
 import type { VarInput } from '../lang/config/decode.js';
 import { compileSources, parseVarFile, type CompileSourcesResult, type SourceFile } from '../lang/compile/compile-sources.js';
 import { logDebug } from './log.js';
+import { append } from '../lang/append.js';
 
 // Reading a configuration directory for validate, compile, plan and graph: every *.hcl file in
 // DIR (sorted, not recursive, as Terraform reads *.tf), and variable values from, in increasing
@@ -75,8 +76,8 @@ export function loadSource(ctx: CommandContext, dirArg = ctx.positionals[0] ?? '
     }
     const r = parseVarFile(text, file);
     varFileSources[file] = r.source;
-    diagnostics.push(...r.diagnostics);
-    inputs.push(...r.inputs);
+    append(diagnostics, r.diagnostics);
+    append(inputs, r.inputs);
   }
   for (const v of flagList(ctx, 'var')) {
     const eq = v.indexOf('=');

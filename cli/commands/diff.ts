@@ -14,6 +14,7 @@ import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { engineProcessOf, openEngine } from '../../engine/open-engine.js';
 import { stateFromCompiled } from '../../planner/state-from-compiled.js';
 import type { State } from '../../state/state-types.js';
+import { append } from '../../lang/append.js';
 
 // `rcform diff`: two short answers for a terminal. Is the compiled database current with the
 // source (which services differ, with their diffs)? And how does the live state differ from the
@@ -59,7 +60,7 @@ reported, since the live state does not match while services differ.
       } else {
         differs = true;
         out.push(p('bold', `${file} is not current with ${dir}: ${count(changes.length)} ${changes.length === 1 ? 'differs' : 'differ'}. Compile again to update it.`));
-        for (const c of changes) out.push(...describe(c, 'source', 'compiled file', p));
+        for (const c of changes) append(out, describe(c, 'source', 'compiled file', p));
       }
       out.push('');
     }
@@ -79,7 +80,7 @@ reported, since the live state does not match while services differ.
     } else {
       differs = true;
       out.push(p('bold', `The live state (${live.name}) differs from ${targetName}: ${count(changes.length)}.`));
-      for (const c of changes) out.push(...describe(c, targetName as string, 'live', p));
+      for (const c of changes) append(out, describe(c, targetName as string, 'live', p));
     }
     if (drift.length > 0) {
       differs = true;

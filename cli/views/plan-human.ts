@@ -3,6 +3,7 @@ import type { ChangeAction, Plan, ResourceChange } from '../../planner/plan-type
 import { summaryLine } from '../../planner/summary.js';
 import { DEFAULTS as COMPILE_DEFAULTS } from '../../lang/compile/compile.js';
 import { SENSITIVE, attributePathOf, attributesOf, type Attribute } from './service-attributes.js';
+import { append } from '../../lang/append.js';
 
 // The human plan, in Terraform's conventions: drift first, then one block per change opened by a
 // `# ADDRESS will be ... because ...` line, changed attributes with unified diffs, and the closing
@@ -108,7 +109,7 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
     const sym = symbolOf(c.actions);
     const header = `${c.type} ${JSON.stringify(c.name)} {`;
     out.push(`${p(symbolColor(sym), sym.padStart(3))} ${header}`);
-    out.push(...renderBody(c, p));
+    append(out, renderBody(c, p));
     out.push('    }', '');
   }
 
@@ -136,11 +137,11 @@ export function renderBody(c: ResourceChange, p: Paint): string[] {
 
   // A whole service shows what was written, not the compiler's defaults for what was not.
   if (c.actions.includes('install') && !c.actions.includes('remove')) {
-    for (const a of after.values()) if (!isDefault(a)) out.push(...renderWhole('+', a, p));
+    for (const a of after.values()) if (!isDefault(a)) append(out, renderWhole('+', a, p));
     return out;
   }
   if (c.actions.includes('remove') && !c.actions.includes('install')) {
-    for (const a of before.values()) if (!isDefault(a)) out.push(...renderWhole('-', a, p));
+    for (const a of before.values()) if (!isDefault(a)) append(out, renderWhole('-', a, p));
     return out;
   }
   if (c.actions.includes('remove') && c.actions.includes('install')) {
@@ -159,9 +160,9 @@ export function renderBody(c: ResourceChange, p: Paint): string[] {
     // A restart caused by a dependency is forced by no path of its own (its changes alone would
     // have been an update or a reload), so none is marked.
     const note = restartAttrs.has(path) && c.actions.includes('restart') && !c.caused_by ? ` ${p('dim', '# forces restart')}` : '';
-    if (b && !a) out.push(...renderWhole('-', b, p));
-    else if (!b && a) out.push(...renderWhole('+', a, p));
-    else if (a && b) out.push(...renderChanged(b, a, p, note));
+    if (b && !a) append(out, renderWhole('-', b, p));
+    else if (!b && a) append(out, renderWhole('+', a, p));
+    else if (a && b) append(out, renderChanged(b, a, p, note));
   }
   if (c.action_reason === 'not_ready') {
     // Running, so "up" -> "up" would hide what the start step changes.

@@ -6,6 +6,7 @@ import { Decoder, type DecodeOptions, type VarInput } from '../config/decode.js'
 import type { Model } from '../config/model.js';
 import { compileModel } from './compile-model.js';
 import type { CompiledDb } from './compiled-db.js';
+import { append } from '../append.js';
 
 // The one entry point from source text to compiled database, used by validate, compile, plan and
 // graph: parse and decode every file, then check and compile. Pure: callers read the files.
@@ -66,7 +67,7 @@ export function compileSources(files: readonly SourceFile[], opts: CompileSource
   const parse = (f: SourceFile): File => {
     const r = parseHcl(f.source, f.filename);
     sources[f.filename] = r.file.source;
-    syntax.push(...r.diagnostics);
+    append(syntax, r.diagnostics);
     return r.file;
   };
   // Files are decoded one at a time and their trees dropped, so that a large tree never holds all

@@ -9,6 +9,7 @@ import { blockSchema, type BlockType, type ErrorObject, type PropertySchema } fr
 import type { Model, MovedDecl, RefUse, ServiceDecl } from './model.js';
 import { instanceAddress, instanceName, keyProblem, labelProblem } from './names.js';
 import { MAX_NESTING } from '../hcl/parser.js';
+import { append } from '../append.js';
 
 // Decoding: HCL files → Model. Blocks are evaluated, checked against the JSON Schema of their
 // type (every ajv error mapped back to the range of the attribute or value it is about) and
@@ -116,7 +117,7 @@ export class Decoder {
   decodeFile(f: File): void {
     if (!this.declared) this.endDeclarations();
     this.diags = this.listFor(this.serviceDiags, f.filename);
-    for (const b of f.body.blocks) if (SERVICE_TYPES.has(b.type)) this.services.push(...this.decodeService(b));
+    for (const b of f.body.blocks) if (SERVICE_TYPES.has(b.type)) append(this.services, this.decodeService(b));
   }
 
   /** The model, once every file has been declared and decoded. */
@@ -197,7 +198,7 @@ export class Decoder {
         if (isPrimitive(decl.type) || decl.type.kind === 'any') v = str(input.raw);
         else if (this.opts.parseExpression) {
           const p = this.opts.parseExpression(input.raw, `<value for ${input.label}>`);
-          this.diags.push(...p.diagnostics);
+          append(this.diags, p.diagnostics);
           v = p.expr ? new Evaluator({ variables: new Map(), allowRefs: false }, this.diags).evaluate(p.expr) : ERROR;
         } else v = ERROR;
       }
@@ -266,7 +267,7 @@ export class Decoder {
     // Reported in the order they appear in the files, not the order of evaluation.
     const found = this.diags.splice(first).map((d, i) => ({ d, i }));
     found.sort((a, b) => compareRanges(a.d.subject, b.d.subject) || a.i - b.i);
-    this.diags.push(...found.map((x) => x.d));
+    append(this.diags, found.map((x) => x.d));
   }
 
   /** Locals in an order where each comes after those it refers to, and the cycles among them. */
@@ -731,19 +732,19 @@ function localRefs(root: Expression): string[] {
         if (n.object.kind === 'Variable' && n.object.name === 'local') out.push(n.name);
         else kids.push(n.object);
         break;
-      case 'Template': kids.push(...n.parts); break;
+      case 'Template': append(kids, n.parts); break;
       case 'TemplateInterp': kids.push(n.expr); break;
-      case 'TemplateIf': kids.push(n.cond, ...n.then, ...(n.else ?? [])); break;
+      case 'TemplateIf': kids.push(n.cond); append(kids, n.then); append(kids, n.else ?? []); break;
       // A for that names its variable "local" hides the locals inside it.
-      case 'TemplateFor': kids.push(n.collection, ...(n.valVar === 'local' || n.keyVar === 'local' ? [] : n.body)); break;
+      case 'TemplateFor': kids.push(n.collection); if (n.valVar !== 'local' && n.keyVar !== 'local') append(kids, n.body); break;
       case 'For':
         kids.push(n.collection);
         if (n.valVar !== 'local' && n.keyVar !== 'local') kids.push(n.keyExpr, n.valExpr, n.cond);
         break;
       case 'Index': kids.push(n.collection, n.key); break;
       case 'Splat': kids.push(n.source, n.each); break;
-      case 'FunctionCall': kids.push(...n.args); break;
-      case 'Tuple': kids.push(...n.items); break;
+      case 'FunctionCall': append(kids, n.args); break;
+      case 'Tuple': append(kids, n.items); break;
       case 'Object': for (const it of n.items) kids.push(it.key.expr, it.value); break;
       case 'Binary': kids.push(n.left, n.right); break;
       case 'Unary': kids.push(n.operand); break;

@@ -1,4 +1,5 @@
 import { numCeil, numCmp, numFloor, numFromInt, numIsInt, numNeg, numToJs, numToString, numAdd, parseNum, type Num } from './number.js';
+import { append } from '../append.js';
 import { ERROR, NULL, bool, deepSensitive, list, num, obj, str, toJson, toStringValue, typeName, valuesEqual, type Value } from './value.js';
 
 // The built-in functions: a small, documented subset of Terraform's (docs/language.md lists them).
@@ -122,7 +123,7 @@ const defs: [string, FunctionDef][] = [
     return str(chars.slice(off, len < 0 ? undefined : off + len).join(''));
   } }],
   ['split', { min: 2, max: 2, impl: (a) => { const sep = argStr(a, 0); const s = argStr(a, 1); return list((s === '' ? [''] : s.split(sep)).map((x) => str(x))); } }],
-  ['join', { min: 2, max: Infinity, impl: (a) => { const sep = argStr(a, 0); const parts: string[] = []; for (let i = 1; i < a.length; i++) parts.push(...strList(a, i)); return str(parts.join(sep)); } }],
+  ['join', { min: 2, max: Infinity, impl: (a) => { const sep = argStr(a, 0); const parts: string[] = []; for (let i = 1; i < a.length; i++) append(parts, strList(a, i)); return str(parts.join(sep)); } }],
   ['format', { min: 1, max: Infinity, impl: (a) => {
     const f = argStr(a, 0);
     let n = 1;

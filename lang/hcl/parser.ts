@@ -6,6 +6,7 @@ import type { Range } from './range.js';
 import { LineIndex } from './line-index.js';
 import { rangeAtEnd, rangeAtStart, rangeBetween, SourceRange } from './range.js';
 import { scanTokens, T, Token, tokenAt, type TokenBuffer, type TokenType } from './scanner.js';
+import { append } from '../append.js';
 
 // A recursive-descent parser for HCL's native syntax, shaped after hclsyntax's parser so that it
 // accepts and rejects the same inputs and reports its errors at the same ranges, with the same
@@ -26,7 +27,7 @@ export function parseHcl(source: string, filename: string): ParseResult {
   const diagnostics = checkInvalidTokens(tokens);
   const p = new Parser(tokens, src);
   const body = p.parseBody('EOF', rangeAtStart(tokenAt(tokens, 0).range));
-  diagnostics.push(...p.diags);
+  append(diagnostics, p.diags);
   return { file: { filename, body, source: src }, diagnostics };
 }
 
@@ -1518,15 +1519,15 @@ function nodeDeeperThan(root: Expression, budget: number): Range | undefined {
     if (d > budget) return n.range;
     const children: (Node | undefined)[] = [];
     switch (n.kind) {
-      case 'Template': children.push(...n.parts); break;
+      case 'Template': append(children, n.parts); break;
       case 'TemplateInterp': children.push(n.expr); break;
-      case 'TemplateIf': children.push(n.cond, ...n.then, ...(n.else ?? [])); break;
-      case 'TemplateFor': children.push(n.collection, ...n.body); break;
+      case 'TemplateIf': children.push(n.cond); append(children, n.then); append(children, n.else ?? []); break;
+      case 'TemplateFor': children.push(n.collection); append(children, n.body); break;
       case 'GetAttr': children.push(n.object); break;
       case 'Index': children.push(n.collection, n.key); break;
       case 'Splat': children.push(n.source, n.each); break;
-      case 'FunctionCall': children.push(...n.args); break;
-      case 'Tuple': children.push(...n.items); break;
+      case 'FunctionCall': append(children, n.args); break;
+      case 'Tuple': append(children, n.items); break;
       case 'Object': for (const it of n.items) children.push(it.key, it.value); break;
       case 'ObjectKey': children.push(n.expr); break;
       case 'Binary': children.push(n.left, n.right); break;
