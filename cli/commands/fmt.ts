@@ -6,6 +6,7 @@ import { formatHcl } from '../../lang/hcl/format.js';
 import { decodeUtf8 } from '../../lang/hcl/utf8.js';
 import type { Diagnostic } from '../../lang/diagnostic.js';
 import { colorFor, renderDiagnostics } from '../views/diagnostics-human.js';
+import { append } from '../../lang/append.js';
 
 // `rcform fmt` behaves as `terraform fmt` does, flag for flag and exit code for exit code, so that
 // CI scripts written for one work for the other: exit 0 when done, 3 when `--check` finds files to
@@ -172,7 +173,7 @@ function processSource(shown: string, source: string, opts: Options, outcome: Ou
   outcome.sources[shown] = source;
   const result = formatHcl(source, shown);
   if ('diagnostics' in result) {
-    outcome.diagnostics.push(...result.diagnostics);
+    append(outcome.diagnostics, result.diagnostics);
     return '';
   }
   const formatted = result.output;

@@ -6,8 +6,8 @@
 //   lead    – everything up to the cells below (always present),
 //   assign  – from an attribute's `=` to the end of the line, when the value closes on this line,
 //   comment – a trailing `#` or `//` comment after other tokens.
-// Passes: indent each line by its bracket nesting, normalise the spaces between tokens within a
-// cell, then align the `assign` cells (and then the `comment` cells) of consecutive lines.
+// Passes, line by line: indent each line by its bracket nesting, normalise the spaces between
+// tokens within a cell, then align the `assign` cells (and then the `comment` cells) of consecutive lines.
 
 export type FmtKind =
   | 'Ident'
@@ -69,14 +69,149 @@ interface FormatLine {
 const NIL: FmtToken = { kind: 'Nil', text: '', spacesBefore: 0 };
 
 /** Lays out `tokens` in canonical style and returns the text; `trailing` is written after the last token. */
-export function layoutTokens(tokens: FmtToken[], trailing = ''): string {
-  const lines = splitLines(tokens);
-  indentLines(lines);
-  spaceCells(lines);
-  alignCells(lines);
-  let out = '';
-  for (const t of tokens) out += (t.spacesBefore > 0 ? ' '.repeat(t.spacesBefore) : '') + t.text;
-  return out + trailing;
+export function layoutTokens(tokens: Iterable<FmtToken>, trailing = ''): string {
+  const layout = new Layout();
+  for (const t of tokens) layout.token(t);
+  return layout.finish(trailing);
+}
+
+/** As layoutTokens, for a stream of tokens whose return value is the trailing whitespace. */
+export function layoutTokenStream(tokens: Iterator<FmtToken, string>): string {
+  const layout = new Layout();
+  for (let r = tokens.next(); ; r = tokens.next()) {
+    if (r.done) return layout.finish(r.value);
+    layout.token(r.value);
+  }
+}
+
+/** How many pieces of text are collected before they are joined into one flat string. */
+const PIECES_PER_CHUNK = 4096;
+
+/**
+ * Lays out one line at a time. Only alignment looks beyond a line, and an alignment chain ends
+ * at the first line without the aligned cell, so lines are held only until a line with neither
+ * an `=` cell nor a comment cell closes every chain: memory stays bounded by the longest run of
+ * aligned lines, not by the file (a token object per character of a file of newlines is not).
+ */
+class Layout {
+  /** How many brackets each open indent level opened, so lines with unbalanced brackets (`}, {`, `})`) neither drift right nor collapse left. */
+  private readonly indents: number[] = [];
+  private inHeredoc = false;
+  private current: FmtToken[] = [];
+  private pending: FormatLine[] = [];
+  private pieces: string[] = [];
+  private readonly chunks: string[] = [];
+
+  token(t: FmtToken): void {
+    this.current.push(t);
+    if (endsLine(t)) {
+      this.line(this.current);
+      this.current = [];
+    }
+  }
+
+  finish(trailing: string): string {
+    if (this.current.length > 0) this.line(this.current);
+    this.flush();
+    this.chunks.push(this.pieces.join(''), trailing);
+    return this.chunks.join('');
+  }
+
+  private line(tokens: FmtToken[]): void {
+    const line = this.cells(tokens);
+    this.indent(line);
+    spaceCells(line);
+    this.pending.push(line);
+    if (!line.assign && !line.comment) this.flush();
+  }
+
+  private flush(): void {
+    alignCells(this.pending);
+    for (const line of this.pending) {
+      this.emit(line.lead);
+      if (line.assign) this.emit(line.assign);
+      if (line.comment) this.emit(line.comment);
+    }
+    this.pending = [];
+  }
+
+  private emit(cell: readonly FmtToken[]): void {
+    for (const t of cell) {
+      this.pieces.push(t.spacesBefore > 0 ? ' '.repeat(t.spacesBefore) + t.text : t.text);
+      if (this.pieces.length >= PIECES_PER_CHUNK) {
+        this.chunks.push(this.pieces.join(''));
+        this.pieces = [];
+      }
+    }
+  }
+
+  /** Splits a line into its cells. */
+  private cells(tokens: FmtToken[]): FormatLine {
+    const line: FormatLine = { lead: tokens };
+    if (tokens.length === 0) return line;
+    // A heredoc's body is part of the line that opens it (its literal lines are not newline
+    // tokens); a `${...}` spanning lines inside it must not be mistaken for an attribute.
+    if (this.inHeredoc) {
+      if (tokens.some((t) => t.kind === 'CHeredoc')) this.inHeredoc = false;
+      return line;
+    }
+    if (tokens.some((t) => t.kind === 'OHeredoc') && !tokens.some((t) => t.kind === 'CHeredoc')) this.inHeredoc = true;
+
+    const last = line.lead[line.lead.length - 1] as FmtToken;
+    if (line.lead.length > 1 && last.kind === 'Comment') {
+      line.comment = line.lead.slice(-1);
+      line.lead = line.lead.slice(0, -1);
+    }
+    for (let i = 1; i < line.lead.length; i++) {
+      if ((line.lead[i] as FmtToken).kind !== 'Equal') continue;
+      // Only a value that closes on this line is aligned: `x = {` opens a multi-line value.
+      let net = 0;
+      for (let j = i; j < line.lead.length; j++) net += bracketChange(line.lead[j] as FmtToken);
+      if (net === 0) {
+        line.assign = line.lead.slice(i);
+        line.lead = line.lead.slice(0, i);
+      }
+      break;
+    }
+    return line;
+  }
+
+  private indent(line: FormatLine): void {
+    const indents = this.indents;
+    const first = line.lead[0];
+    if (!first) return;
+    if (first.kind === 'Newline') {
+      first.spacesBefore = 0;
+      return;
+    }
+    let net = 0;
+    for (const t of line.lead) {
+      net += bracketChange(t);
+      if (t.kind === 'OHeredoc') break;
+    }
+    for (const t of line.assign ?? []) net += bracketChange(t);
+
+    if (net > 0) {
+      first.spacesBefore = 2 * indents.length;
+      indents.push(net);
+      return;
+    }
+    let closed = -net;
+    while (closed > 0 && indents.length > 0) {
+      const top = indents[indents.length - 1] as number;
+      if (closed > top) {
+        closed -= top;
+        indents.pop();
+      } else if (closed < top) {
+        indents[indents.length - 1] = top - closed;
+        closed = 0;
+      } else {
+        indents.pop();
+        closed = 0;
+      }
+    }
+    first.spacesBefore = 2 * indents.length;
+  }
 }
 
 function endsLine(t: FmtToken): boolean {
@@ -101,96 +236,11 @@ export function bracketChange(t: FmtToken): number {
   }
 }
 
-function splitLines(tokens: FmtToken[]): FormatLine[] {
-  const lines: FormatLine[] = [];
-  let start = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    if (endsLine(tokens[i] as FmtToken)) {
-      lines.push({ lead: tokens.slice(start, i + 1) });
-      start = i + 1;
-    }
-  }
-  if (start < tokens.length) lines.push({ lead: tokens.slice(start) });
-
-  // A heredoc's body is part of the line that opens it (its literal lines are not newline
-  // tokens); a `${...}` spanning lines inside it must not be mistaken for an attribute.
-  let inHeredoc = false;
-  for (const line of lines) {
-    if (line.lead.length === 0) continue;
-    if (inHeredoc) {
-      if (line.lead.some((t) => t.kind === 'CHeredoc')) inHeredoc = false;
-      continue;
-    }
-    if (line.lead.some((t) => t.kind === 'OHeredoc') && !line.lead.some((t) => t.kind === 'CHeredoc')) inHeredoc = true;
-
-    const last = line.lead[line.lead.length - 1] as FmtToken;
-    if (line.lead.length > 1 && last.kind === 'Comment') {
-      line.comment = line.lead.slice(-1);
-      line.lead = line.lead.slice(0, -1);
-    }
-    for (let i = 1; i < line.lead.length; i++) {
-      if ((line.lead[i] as FmtToken).kind !== 'Equal') continue;
-      // Only a value that closes on this line is aligned: `x = {` opens a multi-line value.
-      let net = 0;
-      for (let j = i; j < line.lead.length; j++) net += bracketChange(line.lead[j] as FmtToken);
-      if (net === 0) {
-        line.assign = line.lead.slice(i);
-        line.lead = line.lead.slice(0, i);
-      }
-      break;
-    }
-  }
-  return lines;
-}
-
-function indentLines(lines: FormatLine[]): void {
-  // A stack of how many brackets each indent level opened, so lines with unbalanced brackets
-  // (`}, {`, `})`) neither drift right nor collapse left.
-  const indents: number[] = [];
-  for (const line of lines) {
-    const first = line.lead[0];
-    if (!first) continue;
-    if (first.kind === 'Newline') {
-      first.spacesBefore = 0;
-      continue;
-    }
-    let net = 0;
-    for (const t of line.lead) {
-      net += bracketChange(t);
-      if (t.kind === 'OHeredoc') break;
-    }
-    for (const t of line.assign ?? []) net += bracketChange(t);
-
-    if (net > 0) {
-      first.spacesBefore = 2 * indents.length;
-      indents.push(net);
-      continue;
-    }
-    let closed = -net;
-    while (closed > 0 && indents.length > 0) {
-      const top = indents[indents.length - 1] as number;
-      if (closed > top) {
-        closed -= top;
-        indents.pop();
-      } else if (closed < top) {
-        indents[indents.length - 1] = top - closed;
-        closed = 0;
-      } else {
-        indents.pop();
-        closed = 0;
-      }
-    }
-    first.spacesBefore = 2 * indents.length;
-  }
-}
-
-function spaceCells(lines: FormatLine[]): void {
-  for (const line of lines) {
-    spaceCell(line.lead);
-    if (line.assign) {
-      (line.assign[0] as FmtToken).spacesBefore = 1;
-      spaceCell(line.assign);
-    }
+function spaceCells(line: FormatLine): void {
+  spaceCell(line.lead);
+  if (line.assign) {
+    (line.assign[0] as FmtToken).spacesBefore = 1;
+    spaceCell(line.assign);
   }
 }
 

@@ -1,6 +1,6 @@
 import { hasErrors, type Diagnostic } from '../diagnostic.js';
-import { layoutTokens } from './format-layout.js';
-import { fmtTokens } from './format-tokens.js';
+import { layoutTokenStream } from './format-layout.js';
+import { fmtTokenStream } from './format-tokens.js';
 import { parseHcl } from './parser.js';
 
 export type FormatResult = { output: string } | { diagnostics: Diagnostic[] };
@@ -13,6 +13,5 @@ export type FormatResult = { output: string } | { diagnostics: Diagnostic[] };
 export function formatHcl(source: string, filename: string): FormatResult {
   const { diagnostics } = parseHcl(source, filename);
   if (hasErrors(diagnostics)) return { diagnostics };
-  const { tokens, trailing } = fmtTokens(source);
-  return { output: layoutTokens(tokens, trailing) };
+  return { output: layoutTokenStream(fmtTokenStream(source)) };
 }
