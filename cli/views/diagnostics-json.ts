@@ -33,7 +33,8 @@ export interface ValidateJson {
 const HEADER_RE = /^([A-Za-z_][A-Za-z0-9_-]*)((?:\s+(?:"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_-]*))*)\s*\{/;
 
 export function snippetFor(range: Range, source: string): JsonSnippet | undefined {
-  const bytes = Buffer.from(source, 'utf8');
+  const index = sourceIndex(source);
+  const bytes = index.bytes;
   if (range.start.byte > bytes.length || range.end.byte > bytes.length) return undefined;
   let lineStart = range.start.byte;
   while (lineStart > 0 && bytes[lineStart - 1] !== 0x0a) lineStart--;
@@ -43,7 +44,7 @@ export function snippetFor(range: Range, source: string): JsonSnippet | undefine
   while (lineEnd < bytes.length && bytes[lineEnd] !== 0x0a) lineEnd++;
   const code = bytes.subarray(lineStart, lineEnd).toString('utf8').replace(/\r$/, '');
   return {
-    context: contextFor(source, range.start.line),
+    context: index.contextAt(range.start.line),
     code,
     start_line: range.start.line,
     highlight_start_offset: range.start.byte - lineStart,
@@ -52,17 +53,69 @@ export function snippetFor(range: Range, source: string): JsonSnippet | undefine
   };
 }
 
-/** The header of the top-level block around a line (`longrun "web"`), as Terraform shows it. */
-function contextFor(source: string, line: number): string | null {
-  const lines = source.split('\n');
-  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
-    const text = lines[i] as string;
-    if (/^\s/.test(text) || text === '') continue;
-    const m = HEADER_RE.exec(text);
-    if (m) return `${m[1]}${(m[2] ?? '').replace(/\s+/g, ' ')}`;
-    if (text.startsWith('}')) return null;
+/**
+ * What snippets need of a source, computed once per source rather than once per diagnostic: a
+ * file can hold hundreds of thousands of errors, and encoding or splitting it for each made
+ * rendering them quadratic.
+ */
+class SourceIndex {
+  readonly bytes: Buffer;
+  private readonly source: string;
+  /** Lines (1-based) from which the block context changes, and the context from there on. */
+  private changes?: { lines: number[]; contexts: (string | null)[] };
+
+  constructor(source: string) {
+    this.source = source;
+    this.bytes = Buffer.from(source, 'utf8');
   }
-  return null;
+
+  /**
+   * The header of the top-level block around a line (`longrun "web"`), as Terraform shows it:
+   * the nearest unindented line above that opens a block, unless a closing `}` comes first.
+   */
+  contextAt(line: number): string | null {
+    const { lines, contexts } = (this.changes ??= this.scan());
+    let lo = 0, hi = lines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (lines[mid]! <= line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? null : contexts[lo - 1]!;
+  }
+
+  private scan(): { lines: number[]; contexts: (string | null)[] } {
+    const lines: number[] = [];
+    const contexts: (string | null)[] = [];
+    const src = this.source;
+    let current: string | null = null;
+    for (let from = 0, n = 1; from <= src.length; n++) {
+      let to = src.indexOf('\n', from);
+      if (to === -1) to = src.length;
+      // Indented and empty lines, and unindented lines that neither open nor close a block, keep the context.
+      if (to > from && !LEADING_SPACE.test(src.charAt(from))) {
+        const text = src.slice(from, to);
+        const m = HEADER_RE.exec(text);
+        const next: string | null = m ? `${m[1]}${(m[2] ?? '').replace(/\s+/g, ' ')}` : text.startsWith('}') ? null : current;
+        if (next !== current) {
+          lines.push(n);
+          contexts.push(next);
+          current = next;
+        }
+      }
+      from = to + 1;
+    }
+    return { lines, contexts };
+  }
+}
+
+const LEADING_SPACE = /^\s/;
+
+let lastIndex: { source: string; index: SourceIndex } | undefined;
+
+function sourceIndex(source: string): SourceIndex {
+  if (lastIndex?.source !== source) lastIndex = { source, index: new SourceIndex(source) };
+  return lastIndex.index;
 }
 
 export function validateJson(diags: readonly Diagnostic[], sources: Readonly<Record<string, string>>): ValidateJson {
