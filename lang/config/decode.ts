@@ -10,6 +10,7 @@ import type { Model, MovedDecl, RefUse, ServiceDecl } from './model.js';
 import { instanceAddress, instanceName, keyProblem, labelProblem } from './names.js';
 import { MAX_NESTING } from '../hcl/parser.js';
 import { append } from '../append.js';
+import { EvalBudget } from '../eval/budget.js';
 
 // Decoding: HCL files → Model. Blocks are evaluated, checked against the JSON Schema of their
 // type (every ajv error mapped back to the range of the attribute or value it is about) and
@@ -74,6 +75,8 @@ export class Decoder {
   private localsInProgress = new Set<string>();
   private failedBlocks: string[] = [];
   private readonly valueDepths: DepthMemo = { depth: new WeakMap(), failed: new WeakSet() };
+  /** One budget for every expression of the configuration: a limit per expression would not bound locals built on locals. */
+  private readonly budget = new EvalBudget();
 
   constructor(private readonly opts: DecodeOptions = {}) {}
 
@@ -167,7 +170,7 @@ export class Decoder {
         if (typeof t === 'string') this.diags.push(errorDiag('Invalid type specification', t, typeAttr.expr.range));
         else type = t;
       }
-      const env: EvalEnv = { variables: new Map(), allowRefs: false };
+      const env: EvalEnv = { variables: new Map(), allowRefs: false, budget: this.budget };
       const decoded = this.decodeBody(b, 'variable', new Evaluator(env, this.diags), new Set(['type']));
       if (typeAttr) decoded.json['type'] = typeString(type);
       this.validate(b, 'variable', decoded);
@@ -193,13 +196,13 @@ export class Decoder {
         continue;
       }
       let v: Value | undefined;
-      if (input.expr) v = new Evaluator({ variables: new Map(), allowRefs: false }, this.diags).evaluate(input.expr);
+      if (input.expr) v = new Evaluator({ variables: new Map(), allowRefs: false, budget: this.budget }, this.diags).evaluate(input.expr);
       else if (input.raw !== undefined) {
         if (isPrimitive(decl.type) || decl.type.kind === 'any') v = str(input.raw);
         else if (this.opts.parseExpression) {
           const p = this.opts.parseExpression(input.raw, `<value for ${input.label}>`);
           append(this.diags, p.diagnostics);
-          v = p.expr ? new Evaluator({ variables: new Map(), allowRefs: false }, this.diags).evaluate(p.expr) : ERROR;
+          v = p.expr ? new Evaluator({ variables: new Map(), allowRefs: false, budget: this.budget }, this.diags).evaluate(p.expr) : ERROR;
         } else v = ERROR;
       }
       if (!v || v.kind === 'error') {
@@ -261,7 +264,7 @@ export class Decoder {
     // A cycle has no value, but the rest of each member's expression still gets checked.
     for (const n of inCycle) this.localValues.set(n, ERROR);
     for (const name of order) {
-      if (inCycle.has(name)) new Evaluator(this.env(), this.diags).evaluate((this.localAttrs.get(name) as Attribute).expr);
+      if (inCycle.has(name)) new Evaluator(this.env(), this.diags).evaluateLocal((this.localAttrs.get(name) as Attribute).expr);
       else this.local(name);
     }
     // Reported in the order they appear in the files, not the order of evaluation.
@@ -308,6 +311,7 @@ export class Decoder {
     const env: EvalEnv = {
       variables: this.variables,
       allowRefs: true,
+      budget: this.budget,
       local: (name) => this.local(name),
       localNames: () => this.localAttrs.keys(),
     };
@@ -329,7 +333,7 @@ export class Decoder {
       return ERROR;
     }
     this.localsInProgress.add(name);
-    let v = new Evaluator(this.env(), this.diags).evaluate(attr.expr);
+    let v = new Evaluator(this.env(), this.diags).evaluateLocal(attr.expr);
     this.localsInProgress.delete(name);
     // The parser bounds how deeply one expression nests, but a local can wrap another local's
     // value (a = [local.b], b = [local.c], ...), and values are walked recursively downstream.
@@ -360,7 +364,7 @@ export class Decoder {
     const instances: { key?: string; each?: { key: Value; value: Value } }[] = [];
     if (!forEachAttr) instances.push({});
     else {
-      const entries = this.forEachEntries(forEachAttr);
+      const entries = this.forEachEntries(forEachAttr, label);
       if (!entries) {
         this.failedBlocks.push(`${type}.${label}`);
         return [];
@@ -391,7 +395,7 @@ export class Decoder {
   }
 
   /** The instances of a for_each: a map's keys and values, or a set of strings (key = value). */
-  private forEachEntries(attr: Attribute): [string, Value][] | undefined {
+  private forEachEntries(attr: Attribute, label: string): [string, Value][] | undefined {
     const v = new Evaluator(this.env(), this.diags).evaluate(attr.expr);
     if (v.kind === 'error') return undefined;
     if (deepSensitive(v)) {
@@ -426,7 +430,7 @@ export class Decoder {
     }
     const good: [string, Value][] = [];
     entries.forEach(([k, val], i) => {
-      const p = keyProblem(k);
+      const p = keyProblem(k, label);
       if (p) this.diags.push(errorDiag('Invalid for_each key', p, itemRanges[i] ?? keyRangeIn(inner, k) ?? attr.expr.range));
       else good.push([k, val]);
     });
@@ -701,8 +705,9 @@ export class Decoder {
       // An empty string fails the pattern too; its minLength error says so.
       if (err.data === '' && (parentSchema as { minLength?: number } | undefined)?.minLength) return undefined;
       const invalid = parentSchema?.['x-hcl-invalid'];
-      detail = invalid ? `${capitalise(shown())} ${invalid}.` : parentSchema?.description ?? err.message ?? 'invalid value';
+      detail = invalid ? `${capitalise(shown())} ${invalid}.` : parentSchema?.['x-limit-description'] ?? parentSchema?.description ?? err.message ?? 'invalid value';
     }
+    else if (err.keyword === 'maxLength') detail = `The value is longer than ${(err.params as { limit: number }).limit} characters. ${parentSchema?.['x-limit-description'] ?? parentSchema?.description ?? ''}`.trim();
     else if (err.keyword === 'minItems') detail = `The list must have at least ${(err.params as { limit: number }).limit} element${(err.params as { limit: number }).limit === 1 ? '' : 's'}.${describe(parentSchema)}`;
     else if (err.keyword === 'enum') {
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;

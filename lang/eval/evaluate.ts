@@ -4,6 +4,7 @@ import { errorDiag, type Diagnostic } from '../diagnostic.js';
 import { FUNCTIONS, callFunction } from './functions.js';
 import { numAdd, numCmp, numDiv, numFromInt, numIsInt, numMod, numMul, numNeg, numSub, numToJs, parseNum, type Num } from './number.js';
 import { didYouMean } from './suggest.js';
+import { EvalBudget, describeLimit, readCost, sizeOf, treeSize, type BudgetKind } from './budget.js';
 import { ERROR, NULL, bool, list, mark, num, obj, refAddress, str, toStringValue, typeName, valuesEqual, type ServiceKind, type Value } from './value.js';
 
 // Expression evaluation over the HCL syntax tree. Every failure is a diagnostic at the range of
@@ -23,19 +24,45 @@ export interface EvalEnv {
   each?: { key: Value; value: Value };
   /** Whether references to services (`longrun.db`) are allowed here. */
   allowRefs?: boolean;
+  /** Shared by every evaluation of one configuration; each Evaluator has its own without it. */
+  budget?: EvalBudget;
 }
 
 type Scope = ReadonlyMap<string, Value>;
 const EMPTY_SCOPE: Scope = new Map();
 
 export class Evaluator {
+  private readonly budget: EvalBudget;
+
   constructor(
     readonly env: EvalEnv,
     readonly diags: Diagnostic[],
-  ) {}
+  ) {
+    this.budget = env.budget ?? new EvalBudget();
+  }
 
+  /** The value of an attribute, charged at its full size: it is written out as it is. */
   evaluate(expr: Expression, scope: Scope = EMPTY_SCOPE): Value {
-    return this.eval(expr, scope);
+    const v = this.eval(expr, scope);
+    return this.delivered(v, expr.range) ? v : ERROR;
+  }
+
+  /**
+   * The value of a local: charged for what building it cost, not its full size, which only
+   * matters where an attribute uses it (a local nobody uses may share its way to any size).
+   */
+  evaluateLocal(expr: Expression): Value {
+    return this.eval(expr, EMPTY_SCOPE);
+  }
+
+  /**
+   * Charges a value handed to the caller at its full size. Values share their parts (a local
+   * used a thousand times in one list is one value), so a small value to build can still be huge
+   * to write out, as the compiled database and plan do.
+   */
+  private delivered(v: Value, range: Range): boolean {
+    const t = treeSize(v);
+    return this.spend('elements', t.elements, range) && this.spend('chars', t.chars, range);
   }
 
   private fail(summary: string, detail: string, range: Range): Value {
@@ -43,7 +70,27 @@ export class Evaluator {
     return ERROR;
   }
 
+  /**
+   * Takes from the budget; once it is spent, reports it (once per configuration) at the
+   * expression being evaluated, and every evaluation after that ends at once with an error value.
+   */
+  private spend(kind: BudgetKind, n: number, range: Range): boolean {
+    if (this.budget.take(kind, n)) return true;
+    if (!this.budget.reported) {
+      this.budget.reported = true;
+      this.fail('Value too large', `${describeLimit(this.budget.exceeded ?? kind, this.budget.limits)} It was reached here.`, range);
+    }
+    return false;
+  }
+
+  /** Charges a value just built: its own elements or characters. */
+  private built(v: Value, range: Range): Value {
+    const size = sizeOf(v);
+    return !size || this.spend(size.kind, size.n, range) ? v : ERROR;
+  }
+
   private eval(e: Expression, scope: Scope): Value {
+    if (!this.spend('steps', 1, e.range)) return ERROR;
     switch (e.kind) {
       case 'Literal':
         return e.value === null ? NULL : bool(e.value);
@@ -71,6 +118,7 @@ export class Evaluator {
         const items = src.kind === 'list' ? src.items : [src];
         const out: Value[] = [];
         for (const item of items) {
+          if (!this.spend('elements', 1, e.range)) return ERROR;
           const inner = new Map(scope);
           inner.set('\0splat', item);
           out.push(this.eval(e.each, inner));
@@ -81,9 +129,14 @@ export class Evaluator {
         return scope.get('\0splat') ?? this.fail('Invalid splat', 'A splat item outside a splat expression.', e.range);
       case 'FunctionCall':
         return this.call(e, scope);
-      case 'Tuple':
-        return list(e.items.map((i) => this.eval(i, scope)));
+      case 'Tuple': {
+        if (!this.spend('elements', e.items.length, e.range)) return ERROR;
+        const items = new Array<Value>(e.items.length);
+        for (let i = 0; i < items.length; i++) items[i] = this.eval(e.items[i]!, scope);
+        return list(items);
+      }
       case 'Object': {
+        if (!this.spend('elements', e.items.length, e.range)) return ERROR;
         const attrs = new Map<string, Value>();
         let sensitive = false;
         for (const item of e.items) {
@@ -255,6 +308,7 @@ export class Evaluator {
     if (l.kind === 'error' || r.kind === 'error') return ERROR;
     const sens = l.sensitive || r.sensitive;
     if (e.op === '==' || e.op === '!=') {
+      if (!this.spend('steps', readCost(l) + readCost(r), e.range)) return ERROR;
       const eq = valuesEqual(stripMarks(l), stripMarks(r));
       return bool(e.op === '==' ? eq : !eq, sens);
     }
@@ -304,8 +358,16 @@ export class Evaluator {
       } else if (last) args.push(last);
     }
     if (args.some((a) => a.kind === 'error')) return ERROR;
-    const r = callFunction(fn, e.name, args);
-    if (r.ok) return r.value;
+    // A function reads its arguments: contains() of a long list in a long for is long work.
+    let reads = 0;
+    for (const a of args) reads += readCost(a);
+    if (!this.spend('steps', reads, e.range)) return ERROR;
+    const r = callFunction(fn, e.name, args, this.budget.remaining('chars'));
+    if ('tooLarge' in r) {
+      this.spend('chars', Infinity, e.range);
+      return ERROR;
+    }
+    if (r.ok) return this.built(r.value, e.range);
     const range = r.arg !== undefined ? (argRanges[r.arg] ?? e.range) : e.range;
     return this.fail(r.arg !== undefined ? 'Invalid function argument' : 'Error in function call', `Call to function "${e.name}" failed: ${r.error}`, range);
   }
@@ -321,6 +383,7 @@ export class Evaluator {
     const outObj = new Map<string, Value>();
     const groups = new Map<string, Value[]>();
     for (const [k, v] of entries) {
+      if (!this.spend('elements', 1, e.range)) return ERROR;
       const inner = new Map(scope);
       if (e.keyVar) inner.set(e.keyVar, mark(k, coll.sensitive));
       inner.set(e.valVar, mark(v, coll.sensitive));
@@ -357,15 +420,21 @@ export class Evaluator {
   private template(e: TemplateExpr, scope: Scope): Value {
     const only = e.parts.length === 1 ? e.parts[0] : undefined;
     if (only?.kind === 'TemplateInterp' && !e.heredoc) return this.eval(only.expr, scope);
-    const r = this.parts(e.parts, scope);
+    const r = this.parts(e.parts, scope, e.range);
     return r === undefined ? ERROR : str(r.text, r.sensitive);
   }
 
-  private parts(parts: TemplatePart[], scope: Scope): { text: string; sensitive: boolean } | undefined {
+  private parts(parts: TemplatePart[], scope: Scope, range: Range): { text: string; sensitive: boolean } | undefined {
     const chunks: string[] = [];
     let sensitive = false;
     let failed = false;
-    for (let i = 0; i < parts.length; i++) {
+    // Each chunk is charged as it is added, so a template that would build a string too long to
+    // hold stops before it joins one.
+    const add = (text: string): void => {
+      if (this.spend('chars', text.length, range)) chunks.push(text);
+      else failed = true;
+    };
+    for (let i = 0; i < parts.length && !failed; i++) {
       const p = parts[i] as TemplatePart;
       switch (p.kind) {
         case 'TemplateLiteral': {
@@ -375,7 +444,7 @@ export class Evaluator {
           // ~ strip markers: whitespace beside a stripping interpolation is dropped.
           if (next?.kind === 'TemplateInterp' && next.stripLeft) text = text.replace(/\s+$/, '');
           if (prev?.kind === 'TemplateInterp' && prev.stripRight) text = text.replace(/^\s+/, '');
-          chunks.push(text);
+          add(text);
           break;
         }
         case 'TemplateInterp': {
@@ -391,7 +460,7 @@ export class Evaluator {
             break;
           }
           sensitive ||= !!v.sensitive;
-          chunks.push(s);
+          add(s);
           break;
         }
         case 'TemplateIf': {
@@ -407,7 +476,7 @@ export class Evaluator {
           }
           sensitive ||= !!c.sensitive;
           const branch = b ? p.then : (p.else ?? []);
-          const r = this.parts(branch, scope);
+          const r = this.parts(branch, scope, range);
           if (!r) failed = true;
           else {
             sensitive ||= r.sensitive;
@@ -434,7 +503,7 @@ export class Evaluator {
             const inner = new Map(scope);
             if (p.keyVar) inner.set(p.keyVar, k);
             inner.set(p.valVar, v);
-            const r = this.parts(p.body, inner);
+            const r = this.parts(p.body, inner, range);
             if (!r) {
               failed = true;
               break;

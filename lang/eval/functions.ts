@@ -6,7 +6,14 @@ import { ERROR, NULL, bool, deepSensitive, list, num, obj, str, toJson, toString
 // Each behaves as its Terraform namesake for the values this language has. A result is sensitive
 // when any argument is, which is conservative but never leaks.
 
-export type FnResult = { ok: true; value: Value } | { ok: false; error: string; arg?: number };
+export type FnResult = { ok: true; value: Value } | { ok: false; error: string; arg?: number } | { ok: false; tooLarge: true };
+
+/** Thrown before a function builds a string longer than the caller allows. */
+class TooLarge extends Error {}
+
+function checkLength(n: number, max: number): void {
+  if (n > max) throw new TooLarge();
+}
 
 class ArgError extends Error {
   constructor(
@@ -21,7 +28,8 @@ interface FunctionDef {
   /** Minimum and maximum argument counts (max Infinity for variadic). */
   min: number;
   max: number;
-  impl(args: Value[]): Value;
+  /** `maxChars`: the longest string the call may build (what the evaluation's budget has left). */
+  impl(args: Value[], maxChars: number): Value;
 }
 
 function argStr(args: Value[], i: number, what = 'a string'): string {
@@ -114,7 +122,15 @@ const defs: [string, FunctionDef][] = [
   ['trimsuffix', { min: 2, max: 2, impl: (a) => { const s = argStr(a, 0); const p = argStr(a, 1); return str(p && s.endsWith(p) ? s.slice(0, s.length - p.length) : s); } }],
   ['startswith', { min: 2, max: 2, impl: (a) => bool(argStr(a, 0).startsWith(argStr(a, 1))) }],
   ['endswith', { min: 2, max: 2, impl: (a) => bool(argStr(a, 0).endsWith(argStr(a, 1))) }],
-  ['replace', { min: 3, max: 3, impl: (a) => str(argStr(a, 0).split(argStr(a, 1)).join(argStr(a, 2))) }],
+  ['replace', { min: 3, max: 3, impl: (a, max) => {
+    const parts = argStr(a, 0).split(argStr(a, 1));
+    const by = argStr(a, 2);
+    // Replacing "" (or anything frequent) by a long string multiplies lengths: check before joining.
+    let n = by.length * (parts.length - 1);
+    for (const p of parts) n += p.length;
+    checkLength(n, max);
+    return str(parts.join(by));
+  } }],
   ['substr', { min: 3, max: 3, impl: (a) => {
     const chars = [...argStr(a, 0)];
     let off = argInt(a, 1);
@@ -123,11 +139,24 @@ const defs: [string, FunctionDef][] = [
     return str(chars.slice(off, len < 0 ? undefined : off + len).join(''));
   } }],
   ['split', { min: 2, max: 2, impl: (a) => { const sep = argStr(a, 0); const s = argStr(a, 1); return list((s === '' ? [''] : s.split(sep)).map((x) => str(x))); } }],
-  ['join', { min: 2, max: Infinity, impl: (a) => { const sep = argStr(a, 0); const parts: string[] = []; for (let i = 1; i < a.length; i++) append(parts, strList(a, i)); return str(parts.join(sep)); } }],
-  ['format', { min: 1, max: Infinity, impl: (a) => {
+  ['join', { min: 2, max: Infinity, impl: (a, max) => {
+    const sep = argStr(a, 0);
+    const parts: string[] = [];
+    for (let i = 1; i < a.length; i++) append(parts, strList(a, i));
+    let n = sep.length * Math.max(0, parts.length - 1);
+    for (const p of parts) n += p.length;
+    checkLength(n, max);
+    return str(parts.join(sep));
+  } }],
+  ['format', { min: 1, max: Infinity, impl: (a, max) => {
     const f = argStr(a, 0);
     let n = 1;
-    return str(f.replace(/%([%sdfqvt])/g, (_m, verb: string) => (verb === '%' ? '%' : formatVerb(verb, a[n], n++))));
+    let length = f.length;
+    return str(f.replace(/%([%sdfqvt])/g, (_m, verb: string) => {
+      const s = verb === '%' ? '%' : formatVerb(verb, a[n], n++);
+      checkLength((length += s.length), max);
+      return s;
+    }));
   } }],
   ['tostring', { min: 1, max: 1, impl: (a) => { const v = a[0] as Value; if (v.kind === 'null') return NULL; return str(argStr(a, 0)); } }],
   ['tonumber', { min: 1, max: 1, impl: (a) => { const v = a[0] as Value; if (v.kind === 'null') return NULL; return num(argNum(a, 0)); } }],
@@ -146,10 +175,10 @@ const defs: [string, FunctionDef][] = [
   } }],
   ['concat', { min: 1, max: Infinity, impl: (a) => list(a.flatMap((_, i) => argList(a, i))) }],
   ['flatten', { min: 1, max: 1, impl: (a) => { const out: Value[] = []; const walk = (xs: Value[]): void => { for (const x of xs) if (x.kind === 'list') walk(x.items); else out.push(x); }; walk(argList(a, 0)); return list(out); } }],
-  ['distinct', { min: 1, max: 1, impl: (a) => { const out: Value[] = []; for (const x of argList(a, 0)) if (!out.some((y) => valuesEqual(x, y))) out.push(x); return list(out); } }],
+  ['distinct', { min: 1, max: 1, impl: (a) => list(distinct(argList(a, 0))) }],
   ['contains', { min: 2, max: 2, impl: (a) => bool(argList(a, 0).some((x) => valuesEqual(x, a[1] as Value))) }],
   ['element', { min: 2, max: 2, impl: (a) => { const xs = argList(a, 0); if (xs.length === 0) throw new ArgError('cannot use element function with an empty list', 0); const i = argInt(a, 1); if (i < 0) throw new ArgError('index must not be negative', 1); return xs[i % xs.length] as Value; } }],
-  ['toset', { min: 1, max: 1, impl: (a) => { const out: Value[] = []; for (const x of argList(a, 0)) if (!out.some((y) => valuesEqual(x, y))) out.push(x); return list(out); } }],
+  ['toset', { min: 1, max: 1, impl: (a) => list(distinct(argList(a, 0))) }],
   ['tolist', { min: 1, max: 1, impl: (a) => list(argList(a, 0)) }],
   ['tomap', { min: 1, max: 1, impl: (a) => obj(new Map(argObj(a, 0))) }],
   ['reverse', { min: 1, max: 1, impl: (a) => list([...argList(a, 0)].reverse()) }],
@@ -192,12 +221,49 @@ const defs: [string, FunctionDef][] = [
   ['abs', { min: 1, max: 1, impl: (a) => { const n = argNum(a, 0); return num(n.m < 0n ? numNeg(n) : n); } }],
   ['floor', { min: 1, max: 1, impl: (a) => num(numFloor(argNum(a, 0))) }],
   ['ceil', { min: 1, max: 1, impl: (a) => num(numCeil(argNum(a, 0))) }],
-  ['jsonencode', { min: 1, max: 1, impl: (a) => str(JSON.stringify(toJson(a[0] as Value))) }],
+  ['jsonencode', { min: 1, max: 1, impl: (a, max) => { const s = JSON.stringify(toJson(a[0] as Value)); checkLength(s.length, max); return str(s); } }],
 ];
 
 export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(defs);
 
-export function callFunction(fn: FunctionDef, name: string, args: Value[]): FnResult {
+/**
+ * The first of each group of equal values, in order. Comparing each value with every one kept
+ * was quadratic: toset of a list of 200,000 strings took hours. Values with equal keys are equal.
+ */
+function distinct(xs: readonly Value[]): Value[] {
+  const seen = new Set<string>();
+  const out: Value[] = [];
+  for (const x of xs) {
+    const k = valueKey(x);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(x);
+  }
+  return out;
+}
+
+/** A string equal for two values exactly when valuesEqual holds (marks aside). */
+function valueKey(v: Value): string {
+  switch (v.kind) {
+    case 'null':
+    case 'error':
+      return v.kind;
+    case 'bool':
+      return v.value ? 'T' : 'F';
+    case 'string':
+      return 's' + JSON.stringify(v.value);
+    case 'number':
+      return 'n' + numToString(v.value);
+    case 'list':
+      return '[' + v.items.map(valueKey).join(',') + ']';
+    case 'object':
+      return '{' + [...v.attrs.keys()].sort().map((k) => JSON.stringify(k) + ':' + valueKey(v.attrs.get(k) as Value)).join(',') + '}';
+    case 'ref':
+      return 'r' + JSON.stringify(toJson(v));
+  }
+}
+
+export function callFunction(fn: FunctionDef, name: string, args: Value[], maxChars = Infinity): FnResult {
   if (args.length < fn.min || args.length > fn.max) {
     const want = fn.min === fn.max ? `${fn.min}` : fn.max === Infinity ? `at least ${fn.min}` : `${fn.min} to ${fn.max}`;
     return { ok: false, error: `${name} takes ${want} argument${want === '1' ? '' : 's'}, but ${args.length} ${args.length === 1 ? 'was' : 'were'} given.` };
@@ -207,11 +273,12 @@ export function callFunction(fn: FunctionDef, name: string, args: Value[]): FnRe
     return { ok: false, error: 'service references cannot be passed to functions.', arg: i };
   }
   try {
-    const value = fn.impl(args);
+    const value = fn.impl(args, maxChars);
     if (value.kind === 'error') return { ok: true, value: ERROR };
     const sensitive = args.some(deepSensitive);
     return { ok: true, value: sensitive ? { ...value, sensitive: true } : value };
   } catch (e) {
+    if (e instanceof TooLarge) return { ok: false, tooLarge: true };
     if (e instanceof ArgError) return e.arg === undefined ? { ok: false, error: e.message + '.' } : { ok: false, error: e.message + '.', arg: e.arg };
     return { ok: false, error: String((e as Error).message ?? e) };
   }
