@@ -16,10 +16,12 @@ import { loadSchema } from './index.js';
 
 /**
  * The block schemas take rcform's own keywords: which attributes are blocks or references, what
- * a value that fails an attribute's pattern is not (`is not a duration: ...`), and why an
- * attribute s6 users will write is not supported.
+ * a value that fails an attribute's pattern is not (`is not a duration: ...`), why an attribute
+ * s6 users will write is not supported, and the message for a value breaking a limit (no NUL, a
+ * length) where the description is the parent's (an argv element's message stays the one about
+ * argvs).
  */
-export const BLOCK_VOCABULARY = ['x-hcl-block', 'x-hcl-references', 'x-hcl-invalid', 'x-hcl-unsupported'] as const;
+export const BLOCK_VOCABULARY = ['x-hcl-block', 'x-hcl-references', 'x-hcl-invalid', 'x-hcl-unsupported', 'x-limit-description'] as const;
 // verbose: the decoder maps each error back to the source range of the offending value.
 const BLOCK_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true };
 

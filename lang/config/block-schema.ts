@@ -18,6 +18,8 @@ export interface PropertySchema {
   'x-hcl-invalid'?: string;
   /** An s6 or s6-rc file rcform deliberately has no attribute for: why, for the error that names it. */
   'x-hcl-unsupported'?: string;
+  /** The message of a limit (no NUL, a length) on a value whose description is its parent's. */
+  'x-limit-description'?: string;
   properties?: Record<string, PropertySchema>;
   required?: string[];
 }

@@ -21,11 +21,14 @@ export function labelProblem(label: string): string | undefined {
 }
 
 /** Why a for_each key cannot be part of an instance name, or undefined if it can. */
-export function keyProblem(key: string): string | undefined {
+export function keyProblem(key: string, label: string): string | undefined {
   if (key === '') return 'A for_each key cannot be empty: it becomes part of the instance name NAME@KEY.';
   const rules = 'A key becomes part of the instance name NAME@KEY, a directory name: use only letters, digits, "_", "." and "-".';
   if (key.includes('/')) return `The for_each key "${key}" contains "/". ${rules}`;
   if (!KEY_RE.test(key)) return `The for_each key "${key}" is not valid in an instance name. ${rules}`;
+  // The limit is on the name that is used, the instance's, not only on the block's label.
+  const length = instanceName(label, key).length;
+  if (length > MAX_NAME_LENGTH) return `The instance name ${label}@KEY would be ${length} characters long; a service name can be at most ${MAX_NAME_LENGTH}.`;
   return undefined;
 }
 

@@ -304,13 +304,14 @@ describe('the file as written', () => {
 
   test('written in pieces, it is exactly the canonical JSON of the database, whatever its size and names', () => {
     // Enough services for many pieces, and names V8 orders as array indices ("10" before "9"
-    // in an object), which canonical JSON sorts as strings.
+    // in an object), which canonical JSON sorts as strings (data file names may be digits,
+    // environment variable names may not start with one).
     let text = '';
     for (let i = 0; i < 700; i++) {
       const name = i % 3 === 0 ? String(i) : `svc-${i}`;
       // A name of digits cannot be written in a reference (longrun.42 is an index): depend on others.
       const dep = i > 2 ? `  depends_on = [longrun.svc-${i % 3 === 2 ? i - 1 : i - 2}]\n` : '';
-      text += `longrun "${name}" {\n  run = ["sleep", "${i}"]\n${dep}  env = { INDEX = "${i}", "10" = "x", "9" = "y" }\n}\n`;
+      text += `longrun "${name}" {\n  run = ["sleep", "${i}"]\n${dep}  env = { INDEX = "${i}" }\n  data = { "10" = "x", "9" = "y" }\n}\n`;
     }
     const r = compileText({ 'many.hcl': text });
     expect(r.diagnostics.map(at)).toEqual([]);
