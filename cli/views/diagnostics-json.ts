@@ -32,22 +32,35 @@ export interface ValidateJson {
 
 const HEADER_RE = /^([A-Za-z_][A-Za-z0-9_-]*)((?:\s+(?:"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_-]*))*)\s*\{/;
 
+/**
+ * How much of a long line a snippet shows around its subject, in bytes. A file of one line of
+ * two million invalid characters has two million diagnostics; each showing the whole line made
+ * the output quadratic in the file's size.
+ */
+const SNIPPET_WINDOW = 256;
+
 export function snippetFor(range: Range, source: string): JsonSnippet | undefined {
   const index = sourceIndex(source);
   const bytes = index.bytes;
   if (range.start.byte > bytes.length || range.end.byte > bytes.length) return undefined;
-  let lineStart = range.start.byte;
-  while (lineStart > 0 && bytes[lineStart - 1] !== 0x0a) lineStart--;
+  let lineStart = index.lineStartAt(range.start.byte);
   let lineEnd = Math.max(range.end.byte, range.start.byte);
   // A range ending just after a newline ends on the previous line.
   if (lineEnd > range.start.byte && bytes[lineEnd - 1] === 0x0a) lineEnd--;
-  while (lineEnd < bytes.length && bytes[lineEnd] !== 0x0a) lineEnd++;
+  lineEnd = index.lineEndAt(lineEnd);
+  if (lineEnd - lineStart > 2 * SNIPPET_WINDOW) {
+    // Cut at character boundaries (not inside a UTF-8 sequence).
+    lineStart = Math.max(lineStart, range.start.byte - SNIPPET_WINDOW / 2);
+    while (lineStart < range.start.byte && (bytes[lineStart]! & 0xc0) === 0x80) lineStart++;
+    lineEnd = Math.min(lineEnd, lineStart + 2 * SNIPPET_WINDOW);
+    while (lineEnd > lineStart && lineEnd < bytes.length && (bytes[lineEnd]! & 0xc0) === 0x80) lineEnd--;
+  }
   const code = bytes.subarray(lineStart, lineEnd).toString('utf8').replace(/\r$/, '');
   return {
     context: index.contextAt(range.start.line),
     code,
     start_line: range.start.line,
-    highlight_start_offset: range.start.byte - lineStart,
+    highlight_start_offset: Math.min(range.start.byte, lineEnd) - lineStart,
     highlight_end_offset: Math.min(range.end.byte, lineEnd) - lineStart,
     values: [],
   };
@@ -63,6 +76,28 @@ class SourceIndex {
   private readonly source: string;
   /** Lines (1-based) from which the block context changes, and the context from there on. */
   private changes?: { lines: number[]; contexts: (string | null)[] };
+  /** The byte offsets of the newlines. */
+  private newlines?: Int32Array;
+
+  /** Where the line holding byte `at` starts: after the last newline before it. */
+  lineStartAt(at: number): number {
+    const nl = (this.newlines ??= this.findNewlines());
+    const i = lowerBound(nl, at);
+    return i === 0 ? 0 : nl[i - 1]! + 1;
+  }
+
+  /** Where the line holding byte `at` ends: at the first newline from it on, or the end. */
+  lineEndAt(at: number): number {
+    const nl = (this.newlines ??= this.findNewlines());
+    const i = lowerBound(nl, at);
+    return i < nl.length ? nl[i]! : this.bytes.length;
+  }
+
+  private findNewlines(): Int32Array {
+    const out: number[] = [];
+    for (let i = this.bytes.indexOf(0x0a); i !== -1; i = this.bytes.indexOf(0x0a, i + 1)) out.push(i);
+    return Int32Array.from(out);
+  }
 
   constructor(source: string) {
     this.source = source;
@@ -110,6 +145,17 @@ class SourceIndex {
 }
 
 const LEADING_SPACE = /^\s/;
+
+/** The first index whose value is at least `x`, in a sorted array. */
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 let lastIndex: { source: string; index: SourceIndex } | undefined;
 

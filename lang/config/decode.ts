@@ -627,10 +627,16 @@ export class Decoder {
       }
       case 'object': {
         const objExpr = e?.kind === 'Object' ? e : undefined;
+        // The item written for each key, found once: a search per key was quadratic in the object's size.
+        const itemOf = new Map<string, (typeof objExpr & {})['items'][number]>();
+        for (const it of objExpr?.items ?? []) {
+          const name = objectKeyName(it.key.expr, it.key.bare);
+          if (name !== undefined && !itemOf.has(name)) itemOf.set(name, it);
+        }
         const out: Record<string, unknown> = {};
         for (const [k, x] of v.attrs) {
           const p = `${ptr}/${escapePtr(k)}`;
-          const item = objExpr?.items.find((it) => objectKeyName(it.key.expr, it.key.bare) === k);
+          const item = itemOf.get(k);
           if (item) ranges.set(`${p}#key`, item.key.range);
           else ranges.set(p, (e ?? { range: fallback }).range as Range);
           const j = this.toJsonWithRanges(x, item?.value, p, ranges);

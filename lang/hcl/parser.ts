@@ -54,10 +54,18 @@ function rangeString(r: Range): string {
   return `${r.filename}:${start.line},${start.column}-${end.line},${end.column}`;
 }
 
+/**
+ * How many invalid characters (and quoted newlines) are reported one by one. hclsyntax reports
+ * every one; a file of two million NUL bytes then held two million diagnostics, more than the
+ * memory a validate in CI may take. The rest are summed up in one diagnostic, at the last.
+ */
+const MAX_CHARACTER_REPORTS = 100;
+
 /** Characters and tokens that can never appear in HCL, reported once up front (hcl's checkInvalidTokens). */
 function checkInvalidTokens(buf: TokenBuffer): Diagnostic[] {
   const diags: Diagnostic[] = [];
-  let bitwise = 0, backtick = 0, apostrophe = 0, semicolon = 0, badUtf8 = 0;
+  let bitwise = 0, backtick = 0, apostrophe = 0, semicolon = 0, badUtf8 = 0, invalid = 0, quotedNewline = 0;
+  let lastInvalid: Range | undefined;
   for (let i = 0; i < buf.count; i++) {
     // Only the rare invalid kinds need a token object.
     if (buf.types[i]! < T.BitwiseAnd) continue;
@@ -100,14 +108,18 @@ function checkInvalidTokens(buf: TokenBuffer): Diagnostic[] {
         }
         break;
       case 'QuotedNewline':
-        diags.push(err('Invalid multi-line string', 'Quoted strings may not be split over multiple lines. To produce a multi-line string, either use the \\n escape to represent a newline character or use the "heredoc" multi-line template syntax.', tok.range));
+        if (quotedNewline++ < MAX_CHARACTER_REPORTS) diags.push(err('Invalid multi-line string', 'Quoted strings may not be split over multiple lines. To produce a multi-line string, either use the \\n escape to represent a newline character or use the "heredoc" multi-line template syntax.', tok.range));
         break;
       case 'Invalid':
-        diags.push(err('Invalid character', 'This character is not used within the language.', tok.range));
+        if (invalid++ < MAX_CHARACTER_REPORTS) diags.push(err('Invalid character', 'This character is not used within the language.', tok.range));
+        else lastInvalid = tok.range;
         break;
       default:
         break;
     }
+  }
+  if (lastInvalid) {
+    diags.push(err('Invalid character', `This character is not used within the language, nor are ${invalid - MAX_CHARACTER_REPORTS - 1} more before it that were not reported one by one.`, lastInvalid));
   }
   return diags;
 }
@@ -1314,10 +1326,16 @@ class Parser {
       }
       return { line, column, byte };
     };
-    const start = adv(r.start, tok.start, from);
+    // Errors in one literal come in order: carry on from the last one rather than from the
+    // token's start, or a literal of many bad escapes costs its length squared.
+    const c = this.subRangeCache;
+    const start = c && c.tokStart === tok.start && c.at <= from ? adv(c.pos, c.at, from) : adv(r.start, tok.start, from);
     const end = adv(start, from, to);
+    this.subRangeCache = { tokStart: tok.start, at: to, pos: end };
     return { filename: r.filename, start, end };
   }
+
+  private subRangeCache: { tokStart: number; at: number; pos: { line: number; column: number; byte: number } } | undefined;
 
   // ---- templates ----
 
