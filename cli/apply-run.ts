@@ -6,6 +6,7 @@ import { asCliError } from './live-flags.js';
 import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
 import { AccountError, checkAccount } from '../engine/accounts.js';
+import { redactMessage } from '../lang/redact.js';
 import type { ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
 import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
@@ -230,7 +231,7 @@ function preflightAccounts(pf: PlanFile): void {
     try {
       checkAccount(svc.user, svc.group);
     } catch (err) {
-      if (err instanceof AccountError) problems.set(svc.name, `${svc.address} (step ${step.id}): ${err.message}`);
+      if (err instanceof AccountError) problems.set(svc.name, `${svc.address} (step ${step.id}): ${redactMessage(err.message, svc)}`);
       else throw err;
     }
   }

@@ -19,6 +19,7 @@ import {
 } from './plan-types.js';
 import { StepGraph } from './step-graph.js';
 import { summarize } from './summary.js';
+import { redactPaths } from '../lang/redact.js';
 
 // diff(compiled, live) → plan. Pure: every input is a value, and the same inputs give the same plan.
 // What s6-rc-update does, minus its heuristics: each action follows from the two definitions, the
@@ -491,7 +492,9 @@ function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, needed
     e.mode = 'restart';
     e.reasons.push({ code: 'replace_requested', text: 'its replacement was requested (--replace)' });
   } else if (needsProcess.length > 0) {
-    const list = needsProcess.join(', ');
+    // Paths name map keys, and a key can come from a sensitive value.
+    const hidden = [...before.sensitive_paths, ...after.sensitive_paths];
+    const list = redactPaths(needsProcess, hidden).join(', ');
     if (after.type === 'longrun') {
       const onChange = after.lifecycle?.on_change ?? 'restart';
       const dataOnly = needsProcess.every((p) => topField(p) === 'data');
@@ -518,7 +521,7 @@ function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, needed
     }
   } else if (e.changed.length > 0) {
     e.mode = 'update';
-    const listed = e.changed.filter((p) => p !== 'down');
+    const listed = redactPaths(e.changed.filter((p) => p !== 'down'), [...before.sensitive_paths, ...after.sensitive_paths]);
     e.reasons.push(
       listed.length > 0
         ? { code: 'in_place_fields', text: `${listed.join(', ')} changed, which needs no restart` }

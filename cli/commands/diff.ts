@@ -15,6 +15,7 @@ import { engineProcessOf, openEngine } from '../../engine/open-engine.js';
 import { stateFromCompiled } from '../../planner/state-from-compiled.js';
 import type { State } from '../../state/state-types.js';
 import { append } from '../../lang/append.js';
+import { redactPaths } from '../../lang/redact.js';
 
 // `rcform diff`: two short answers for a terminal. Is the compiled database current with the
 // source (which services differ, with their diffs)? And how does the live state differ from the
@@ -148,6 +149,6 @@ function definitionChanges(compiled: CompiledDb, state: State): ResourceChange[]
 function describe(c: ResourceChange, newer: string, older: string, p: ReturnType<typeof painter>): string[] {
   if (c.actions.includes('install') && !c.actions.includes('remove')) return [`  ${p('green', '+')} ${c.address}: only in ${newer}`];
   if (c.actions.includes('remove') && !c.actions.includes('install')) return [`  ${p('red', '-')} ${c.address}: only in ${older}`];
-  const what = c.previous_address ? `renamed from ${c.previous_address}` : c.changed_paths.join(', ') || c.reason;
+  const what = c.previous_address ? `renamed from ${c.previous_address}` : redactPaths(c.changed_paths, [...(c.before?.sensitive_paths ?? []), ...(c.after?.sensitive_paths ?? [])]).join(', ') || c.reason;
   return [`  ${p('yellow', '~')} ${c.address}: ${what}`, ...renderBody(c, p).filter((l) => !/~ state = /.test(l))];
 }

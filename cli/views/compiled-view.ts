@@ -1,5 +1,6 @@
 import type { Command, CompiledBundle, CompiledDb, CompiledService } from '../../lang/compile/compiled-db.js';
 import { allDependencies, bundlesContaining, closure, listNames, type Direction } from '../../lang/compile/db-query.js';
+import { SENSITIVE_SHORT, hidesKeys, isSensitivePath } from '../../lang/redact.js';
 
 // Human views of a compiled database for `rcform show compiled`. Pure string rendering; the
 // command chooses between these and the JSON view. Values that came from sensitive variables are
@@ -37,7 +38,9 @@ export function renderDbSummary(db: CompiledDb): string {
 type Row = [label: string, value: string];
 
 export function renderServiceDetail(db: CompiledDb, s: CompiledService): string {
-  const hidden = new Set(s.sensitive_paths);
+  const sp = s.sensitive_paths ?? [];
+  const hidden = { has: (path: string): boolean => isSensitivePath(path, sp) };
+  const text = (path: string, v: string): string => (hidden.has(path) ? SENSITIVE_SHORT : v);
   const rows: Row[] = [['type', s.type], ['address', s.address]];
   if (s.description !== undefined) rows.push(['description', s.description]);
   if (s.type === 'longrun') {
@@ -49,10 +52,11 @@ export function renderServiceDetail(db: CompiledDb, s: CompiledService): string 
     if (s.down) rows.push(['down', commandText(s.down, hidden.has('down'))]);
   }
   rows.push(['essential', String(s.essential)]);
-  for (const [k, v] of Object.entries(s.env)) rows.push([`env.${k}`, hidden.has(`env.${k}`) ? '(sensitive)' : JSON.stringify(v)]);
-  if (s.type === 'longrun' && s.working_dir !== undefined) rows.push(['working_dir', s.working_dir]);
-  if (s.user !== undefined) rows.push(['user', s.user]);
-  if (s.group !== undefined) rows.push(['group', s.group]);
+  if (hidesKeys('env', sp)) rows.push(['env', SENSITIVE_SHORT]);
+  else for (const [k, v] of Object.entries(s.env)) rows.push([`env.${k}`, text(`env.${k}`, JSON.stringify(v))]);
+  if (s.type === 'longrun' && s.working_dir !== undefined) rows.push(['working_dir', text('working_dir', s.working_dir)]);
+  if (s.user !== undefined) rows.push(['user', text('user', s.user)]);
+  if (s.group !== undefined) rows.push(['group', text('group', s.group)]);
   if (s.type === 'longrun') {
     if (s.notification_fd !== undefined) rows.push(['notification_fd', String(s.notification_fd)]);
     if (s.lock_fd !== undefined) rows.push(['lock_fd', String(s.lock_fd)]);
@@ -65,9 +69,8 @@ export function renderServiceDetail(db: CompiledDb, s: CompiledService): string 
     );
     if (s.reload_signal !== undefined) rows.push(['reload_signal', s.reload_signal]);
     rows.push(['max_death_tally', String(s.max_death_tally)], ['on_change', s.lifecycle.on_change]);
-    for (const [file, content] of Object.entries(s.data)) {
-      rows.push([`data["${file}"]`, hidden.has(`data.${file}`) ? '(sensitive)' : `${Buffer.byteLength(content)} bytes`]);
-    }
+    if (hidesKeys('data', sp)) rows.push(['data', SENSITIVE_SHORT]);
+    else for (const [file, content] of Object.entries(s.data)) rows.push([`data["${file}"]`, text(`data.${file}`, `${Buffer.byteLength(content)} bytes`)]);
     if (s.producer_for !== undefined) rows.push(['producer_for', s.producer_for]);
     if (s.consumer_for.length) rows.push(['consumer_for', s.consumer_for.join(', ')]);
     if (s.pipeline_name !== undefined) rows.push(['pipeline_name', s.pipeline_name]);
@@ -116,7 +119,7 @@ export function directionWord(direction: Direction): string {
 }
 
 function commandText(cmd: Command, sensitive: boolean): string {
-  if (sensitive) return '(sensitive)';
+  if (sensitive) return SENSITIVE_SHORT;
   if ('argv' in cmd) return `[${cmd.argv.map((a) => JSON.stringify(a)).join(', ')}]`;
   const body = cmd.script.replace(/\n$/, '').split('\n');
   return ['script:', ...body.map((l) => `| ${l}`.trimEnd())].join('\n');

@@ -1,10 +1,11 @@
 import type { Command, CompiledService } from '../../lang/compile/compiled-db.js';
+import { SENSITIVE, hidesKeys, isSensitivePath } from '../../lang/redact.js';
 
 // A service definition as the attributes a plan shows, in the order an operator reads them:
 // commands first, then environment, data files, dependencies and the rest. Derived fields
 // (closure, rank, hashes) are not shown: they change only when a shown field does.
 
-export const SENSITIVE = '(sensitive value)';
+export { SENSITIVE };
 
 export interface Attribute {
   /** The dotted path, as in ResourceChange.changed_paths: `run`, `env.PORT`, `data.nginx.conf`. */
@@ -20,9 +21,7 @@ export interface Attribute {
 const HIDDEN = new Set(['type', 'name', 'address', 'closure', 'reverse_dependencies', 'rank', 'definition_hash', 'sensitive_paths']);
 const COMMANDS = ['run', 'finish', 'up'];
 
-export function isSensitive(path: string, sensitivePaths: readonly string[]): boolean {
-  return sensitivePaths.some((p) => p === path || path.startsWith(p + '.') || p.startsWith(path + '.'));
-}
+export const isSensitive = isSensitivePath;
 
 function commandAttr(path: string, cmd: Command, sensitive: boolean): Attribute {
   if ('argv' in cmd) return { path, label: path, kind: 'list', value: cmd.argv.map((a) => JSON.stringify(a)), sensitive };
@@ -56,8 +55,11 @@ export function attributesOf(svc: CompiledService): Map<string, Attribute> {
 
   for (const k of COMMANDS) if (rec[k]) add(commandAttr(k, rec[k] as Command, isSensitive(k, sp)));
   if (svc.type === 'oneshot' && svc.down) add(commandAttr('down', svc.down, isSensitive('down', sp)));
-  for (const k of Object.keys(svc.env).sort()) scalar(`env.${k}`, svc.env[k]);
-  if (svc.type === 'longrun') {
+  // A map whose keys came from a sensitive value is one attribute: its keys are not shown either.
+  if (hidesKeys('env', sp)) add({ path: 'env', label: 'env', kind: 'scalar', value: SENSITIVE, sensitive: true });
+  else for (const k of Object.keys(svc.env).sort()) scalar(`env.${k}`, svc.env[k]);
+  if (svc.type === 'longrun' && hidesKeys('data', sp)) add({ path: 'data', label: 'data', kind: 'scalar', value: SENSITIVE, sensitive: true });
+  else if (svc.type === 'longrun') {
     for (const f of Object.keys(svc.data).sort()) {
       const path = `data.${f}`;
       add({ path, label: `data[${JSON.stringify(f)}]`, kind: 'text', value: splitLines(svc.data[f] as string), sensitive: isSensitive(path, sp) });

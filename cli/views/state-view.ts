@@ -3,6 +3,7 @@ import { closuresByName } from '../../lang/compile/closures.js';
 import { compiledSchemaDigest } from '../../lang/compile/compile.js';
 import type { ServiceState, State } from '../../state/state-types.js';
 import { renderServiceDetail } from './compiled-view.js';
+import { SENSITIVE_SHORT, redactDefinition } from '../../lang/redact.js';
 
 // Human and JSON views of state.json's entries for the `rcform state` commands. Values that
 // came from sensitive variables are masked in both, as they are everywhere outside state.json.
@@ -47,29 +48,6 @@ export function stateShowJson(state: State, entry: ServiceState): unknown {
     format_version: STATE_VIEW_FORMAT_VERSION,
     lineage: state.lineage,
     serial: state.serial,
-    service: { ...entry, definition: maskSensitive(entry.definition as unknown as Record<string, unknown>, entry.definition.sensitive_paths ?? []) },
+    service: { ...entry, definition: redactDefinition(entry.definition, SENSITIVE_SHORT) },
   };
-}
-
-/**
- * Replaces the values at dotted `paths` with "(sensitive)". Keys may hold dots themselves
- * (`data.nginx.conf`), so each step takes the longest key that exists.
- */
-export function maskSensitive<T extends Record<string, unknown>>(value: T, paths: readonly string[]): T {
-  const copy = structuredClone(value);
-  for (const p of paths) {
-    let node: Record<string, unknown> = copy;
-    let rest = p.split('.');
-    while (rest.length > 0) {
-      let n = rest.length;
-      while (n > 0 && !(rest.slice(0, n).join('.') in node)) n--;
-      if (n === 0) break;
-      const key = rest.slice(0, n).join('.');
-      rest = rest.slice(n);
-      if (rest.length === 0) node[key] = '(sensitive)';
-      else if (node[key] !== null && typeof node[key] === 'object') node = node[key] as Record<string, unknown>;
-      else break;
-    }
-  }
-  return copy;
 }

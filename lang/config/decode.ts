@@ -11,6 +11,7 @@ import { instanceAddress, instanceName, keyProblem, labelProblem } from './names
 import { MAX_NESTING } from '../hcl/parser.js';
 import { append } from '../append.js';
 import { EvalBudget } from '../eval/budget.js';
+import { SENSITIVE, hidesKeys } from '../redact.js';
 
 // Decoding: HCL files → Model. Blocks are evaluated, checked against the JSON Schema of their
 // type (every ajv error mapped back to the range of the attribute or value it is about) and
@@ -589,7 +590,8 @@ export class Decoder {
       if (item.kind === 'ref') this.diags.push(errorDiag('Invalid reference', `A reference needs a service name: ${item.type}.NAME.`, item.range));
       else if (item.kind === 'string') {
         // "longrun.q" is already a reference in quotes: suggesting longrun.longrun.q would confuse.
-        const asRef = /^(longrun|oneshot|bundle)\./.test(item.value) ? item.value : `longrun.${item.value}`;
+        // A sensitive string is not quoted back, not even as the reference it might have meant.
+        const asRef = item.sensitive ? 'longrun.NAME' : /^(longrun|oneshot|bundle)\./.test(item.value) ? item.value : `longrun.${item.value}`;
         this.diags.push(errorDiag('Invalid reference', `${path} takes references such as ${asRef}, not strings: write the reference without quotes.`, range));
       }
       else this.diags.push(errorDiag('Invalid reference', `${path} takes references such as longrun.db, not ${typeName(item)}.`, range));
@@ -695,7 +697,8 @@ export class Decoder {
       const key = err.propertyName ?? (err.params as { propertyName?: string }).propertyName ?? '';
       const range = d.ranges.get(`${err.instancePath}/${escapePtr(key)}#key`) ?? lookupRange(d.ranges, err.instancePath);
       if (err.keyword === 'propertyNames') return undefined; // the nested pattern error says more
-      return errorDiag(`Invalid key in "${attrPath}"`, `The key "${key}" is not allowed: ${(parentSchema?.description ?? err.message ?? '').replace(/\.$/, '')}.`, range);
+      const shown = hidesKeys(attrPath, d.sensitivePaths) ? SENSITIVE : `"${key}"`;
+      return errorDiag(`Invalid key in "${attrPath}"`, `The key ${shown} is not allowed: ${(parentSchema?.description ?? err.message ?? '').replace(/\.$/, '')}.`, range);
     }
     const range = lookupRange(d.ranges, err.instancePath);
     // The value itself is named, unless it is sensitive: then only what is wrong with it.

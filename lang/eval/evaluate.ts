@@ -4,6 +4,7 @@ import { errorDiag, type Diagnostic } from '../diagnostic.js';
 import { FUNCTIONS, callFunction } from './functions.js';
 import { numAdd, numCmp, numDiv, numFromInt, numIsInt, numMod, numMul, numNeg, numSub, numToJs, parseNum, type Num } from './number.js';
 import { didYouMean } from './suggest.js';
+import { SENSITIVE, quoteValue, redactStrings, sensitiveValueStrings } from '../redact.js';
 import { EvalBudget, describeLimit, readCost, sizeOf, treeSize, type BudgetKind } from './budget.js';
 import { ERROR, NULL, bool, list, mark, num, obj, refAddress, str, toStringValue, typeName, valuesEqual, type ServiceKind, type Value } from './value.js';
 
@@ -152,7 +153,7 @@ export class Evaluator {
             continue;
           }
           if (attrs.has(ks)) {
-            this.fail('Duplicate object attribute', `The attribute "${ks}" is defined more than once in this object.`, item.key.range);
+            this.fail('Duplicate object attribute', `The attribute ${key.sensitive ? SENSITIVE : `"${ks}"`} is defined more than once in this object.`, item.key.range);
             continue;
           }
           sensitive ||= !!key.sensitive;
@@ -287,7 +288,7 @@ export class Evaluator {
       const n = parseNum(v.value);
       if (n) return n;
     }
-    this.fail('Invalid operand', `${what}, not ${v.kind === 'string' ? JSON.stringify(v.value) : typeName(v)}.`, range);
+    this.fail('Invalid operand', `${what}, not ${quoteValue(v, typeName(v))}.`, range);
     return undefined;
   }
 
@@ -369,7 +370,9 @@ export class Evaluator {
     }
     if (r.ok) return this.built(r.value, e.range);
     const range = r.arg !== undefined ? (argRanges[r.arg] ?? e.range) : e.range;
-    return this.fail(r.arg !== undefined ? 'Invalid function argument' : 'Error in function call', `Call to function "${e.name}" failed: ${r.error}`, range);
+    // Functions quote their arguments in errors (lookup's missing key); not the sensitive ones.
+    const error = redactStrings(r.error, sensitiveValueStrings(args));
+    return this.fail(r.arg !== undefined ? 'Invalid function argument' : 'Error in function call', `Call to function "${e.name}" failed: ${error}`, range);
   }
 
   private forExpr(e: Extract<Expression, { kind: 'For' }>, scope: Scope): Value {
@@ -408,7 +411,7 @@ export class Evaluator {
         g.push(val);
         groups.set(ks, g);
       } else {
-        if (outObj.has(ks)) return this.fail('Duplicate object key', `Two different items produced the key "${ks}" in this for expression. If duplicates are expected, use the ellipsis (...) after the value expression to group them by key.`, e.keyExpr.range);
+        if (outObj.has(ks)) return this.fail('Duplicate object key', `Two different items produced the key ${key.sensitive ? SENSITIVE : `"${ks}"`} in this for expression. If duplicates are expected, use the ellipsis (...) after the value expression to group them by key.`, e.keyExpr.range);
         outObj.set(ks, val);
       }
     }
