@@ -11,7 +11,7 @@ import { instanceAddress, instanceName, keyProblem, labelProblem } from './names
 import { MAX_NESTING } from '../hcl/parser.js';
 import { append } from '../append.js';
 import { EvalBudget } from '../eval/budget.js';
-import { SENSITIVE, hidesKeys } from '../redact.js';
+import { SENSITIVE, hidesKeys, isSensitivePath } from '../redact.js';
 
 // Decoding: HCL files → Model. Blocks are evaluated, checked against the JSON Schema of their
 // type (every ajv error mapped back to the range of the attribute or value it is about) and
@@ -702,7 +702,7 @@ export class Decoder {
     }
     const range = lookupRange(d.ranges, err.instancePath);
     // The value itself is named, unless it is sensitive: then only what is wrong with it.
-    const shown = (): string => (d.sensitivePaths.includes(attrPath) ? 'the value (sensitive)' : shortQuote(err.data));
+    const shown = (): string => (isSensitivePath(attrPath, d.sensitivePaths) ? 'the value (sensitive)' : shortQuote(err.data));
     let detail: string;
     if (err.keyword === 'oneOf') {
       const types = ((parentSchema as OneOfSchema | undefined)?.oneOf ?? []).map((b) => b.type).flat().filter((t): t is string => !!t);
