@@ -103,6 +103,9 @@ maybe('a sensitive variable and a secret answer appear nowhere they should not, 
     for (const l of processLeaks(isApi)) leaks.add(l);
   };
 
+  // The fixture made the live directory and started its supervisor; init on it again is the
+  // operator's first command.
+  rc(['init']);
   rc(['validate', src, '--var-file', varFile]);
   rc(['validate', src, '--var-file', varFile, '--json']);
   rc(['plan', src, '--var-file', varFile]);
