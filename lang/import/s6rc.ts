@@ -106,7 +106,7 @@ export function importS6rc(definitions: readonly S6rcDefinition[]): ImportResult
     if (at <= 0) continue;
     const base = def.name.slice(0, at);
     const key = def.name.slice(at + 1);
-    if (labelProblem(base) !== undefined || keyProblem(key) !== undefined || types.get(base) === type) continue;
+    if (labelProblem(base) !== undefined || keyProblem(key, base) !== undefined || types.get(base) === type) continue;
     const fk = `${type}.${base}`;
     const f = families.get(fk) ?? { type, base, members: [] };
     f.members.push(def);
