@@ -77,19 +77,23 @@ export function treeSize(v: Value): TreeSize {
   if (known) return known;
   let elements = 0;
   let chars = 0;
-  if (v.kind === 'list') {
-    elements = v.items.length;
-    for (const x of v.items) {
+  // Strings and primitives inline: most elements are, and an object for each is garbage.
+  const add = (x: Value): void => {
+    if (x.kind === 'string') chars += x.value.length;
+    else if (x.kind === 'list' || x.kind === 'object') {
       const t = treeSize(x);
       elements += t.elements;
       chars += t.chars;
     }
+  };
+  if (v.kind === 'list') {
+    elements = v.items.length;
+    for (const x of v.items) add(x);
   } else {
     elements = v.attrs.size;
     for (const [k, x] of v.attrs) {
-      const t = treeSize(x);
-      elements += t.elements;
-      chars += k.length + t.chars;
+      chars += k.length;
+      add(x);
     }
   }
   const size = { elements, chars };

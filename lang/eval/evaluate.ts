@@ -62,6 +62,8 @@ export class Evaluator {
    * to write out, as the compiled database and plan do.
    */
   private delivered(v: Value, range: Range): boolean {
+    if (v.kind === 'string') return this.spend('chars', v.value.length, range);
+    if (v.kind !== 'list' && v.kind !== 'object') return true;
     const t = treeSize(v);
     return this.spend('elements', t.elements, range) && this.spend('chars', t.chars, range);
   }
