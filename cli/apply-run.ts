@@ -7,9 +7,9 @@ import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
 import { AccountError, checkAccount } from '../engine/accounts.js';
 import { redactMessage } from '../lang/redact.js';
-import type { ApplyResult } from '../engine/apply-events.js';
+import type { ApplyEvent, ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
-import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
+import type { CompiledDb, CompiledLongrun, CompiledService } from '../lang/compile/compiled-db.js';
 import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { openEngine, serviceLogFile } from '../engine/open-engine.js';
@@ -123,7 +123,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
       input: {
         answer: async (svc, step) => o.answers.get(svc.name) ?? (await o.view.ask(svc, step)),
       },
-      onEvent: (ev) => o.view.event(ev),
+      onEvent: (ev) => o.view.event(redactEvent(ev, pf)),
       onRecords: (records) => pending.push(...records),
     });
 
@@ -149,7 +149,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     }
     fold();
     if (result.outcome === 'ok' && o.recordLiveDb !== false && !pf.compiled) fs.rmSync(liveLayout(liveDir).compiled, { force: true });
-    return result;
+    return { ...result, failed: result.failed.map((f) => ({ ...f, error: redactMessage(f.error, serviceOf(pf, f.step.service)) })) };
   } finally {
     await engine.close();
   }
@@ -167,6 +167,17 @@ function recordLiveDb(liveDir: string, compiled: CompiledDb, partial: boolean): 
   if (partial && fs.existsSync(file)) return;
   const bytes = compiledJsonOf(compiled);
   atomicWriteFileSync(file, bytes ? [bytes, '\n'] : serializeDb(compiled));
+}
+
+function serviceOf(pf: PlanFile, name: string): CompiledService | undefined {
+  const c = pf.plan.resource_changes.find((x) => x.name === name);
+  return c?.after ?? c?.before ?? pf.compiled?.services[name];
+}
+
+/** A step's error names what the engine tried (a program, an account): not a sensitive one. */
+function redactEvent(ev: ApplyEvent, pf: PlanFile): ApplyEvent {
+  if (ev.type !== 'step_end' || ev.error === undefined) return ev;
+  return { ...ev, error: redactMessage(ev.error, serviceOf(pf, ev.step.service)) };
 }
 
 /** A saved plan applies only to the exact live state it was made against. */

@@ -63,3 +63,13 @@ test('show compiled and apply hide sensitive keys, user and working_dir, and say
   expect(r.stdout + r.stderr).toContain('unknown user "(sensitive value)"');
   expect(r.stdout + r.stderr).not.toContain(SECRET);
 });
+
+test("a step's error does not name a sensitive program, in the plain or JSON view", () => {
+  const dir = source('program', 'longrun "p" {\n  run = ["/nonexistent/${var.x}", "1"]\n}\n');
+  for (const json of [false, true]) {
+    const r = fx.rc(['apply', dir, '-auto-approve', ...(json ? ['--json'] : [])]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain('cannot run (sensitive value)');
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+  }
+});
