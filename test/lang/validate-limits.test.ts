@@ -45,12 +45,21 @@ test('NUL bytes in an argument, an env value and working_dir', () => {
 test('the documented lengths of an argument, an env value, working_dir and a data file name', () => {
   const r = compileText({ 'main.hcl': `longrun "a" {\n  run = ["x", "${'a'.repeat(32_768)}"]\n  env = { A = "${'v'.repeat(32_001)}" }\n  working_dir = "/${'d'.repeat(4095)}"\n  data = { "${'f'.repeat(256)}" = "" }\n}\n` });
   expect(r.diagnostics.map((d) => `${d.summary}: ${(d.detail ?? '').replace(/"f{256}"/, '"f…"').slice(0, 52)}`).sort()).toEqual([
-    'Invalid key in "data": The key "f…" is not allowed: A data file name: lette',
+    'Invalid key in "data": The key "f…" is not allowed: A data file name, or a ',
     'Invalid value for "env.A": The value is longer than 32000 characters. An enviro',
     'Invalid value for "run": The value is longer than 32767 characters. An argume',
     'Invalid value for "working_dir": The value is longer than 4095 characters. An absolut',
   ]);
   const ok = compileText({ 'main.hcl': `longrun "a" {\n  run = ["x", "${'a'.repeat(32_767)}"]\n  env = { A = "${'v'.repeat(32_000)}" }\n  working_dir = "/${'d'.repeat(4094)}"\n  data = { "${'f'.repeat(255)}" = "" }\n}\n` });
+  expect(ok.diagnostics).toEqual([]);
+});
+
+test('each name of a data path is at most 255 characters, the path 4,095', () => {
+  const name = (n: number): string => 'f'.repeat(n);
+  const keys = [`rules/${name(256)}/allow`, Array.from({ length: 17 }, () => name(250)).join('/')];
+  const r = compileText({ 'main.hcl': `longrun "a" {\n  run = ["x"]\n  data = { ${keys.map((k) => `"${k}" = ""`).join(', ')} }\n}\n` });
+  expect(r.diagnostics.map((d) => d.summary)).toEqual(['Invalid key in "data"', 'Invalid key in "data"']);
+  const ok = compileText({ 'main.hcl': `longrun "a" {\n  run = ["x"]\n  data = { "rules/${name(255)}/allow" = "" }\n}\n` });
   expect(ok.diagnostics).toEqual([]);
 });
 
