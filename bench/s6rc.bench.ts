@@ -107,25 +107,38 @@ interface Figures {
   update?: number;
 }
 
-function sourceTree(dir: string, w: Workload, marker: string): void {
+/**
+ * The workload as an s6-rc source tree. With `logged`, each longrun gets what rcform's s6 engine
+ * gives every longrun: an s6-log of its own (in s6-rc, a consumer longrun on a pipeline), rotated
+ * by size as rcform's is.
+ */
+function sourceTree(dir: string, w: Workload, marker: string, logged: boolean): void {
   fs.rmSync(dir, { recursive: true, force: true });
-  for (const s of w.services) {
-    const d = path.join(dir, s.name);
+  const longrun = (name: string, run: string): string => {
+    const d = path.join(dir, name);
     fs.mkdirSync(path.join(d, 'dependencies.d'), { recursive: true });
     fs.writeFileSync(path.join(d, 'type'), 'longrun\n');
+    fs.writeFileSync(path.join(d, 'run'), `#!/bin/sh\n${run}\n`, { mode: 0o755 });
+    return d;
+  };
+  for (const s of w.services) {
     const env = s.name === w.changed ? `VERSION=${marker} ` : '';
-    fs.writeFileSync(path.join(d, 'run'), `#!/bin/sh\nexec env ${env}${SERVICE.join(' ')}\n`, { mode: 0o755 });
+    const d = longrun(s.name, `exec env ${env}${SERVICE.join(' ')}`);
     for (const dep of s.deps) fs.writeFileSync(path.join(d, 'dependencies.d', dep), '');
+    if (!logged) continue;
+    fs.writeFileSync(path.join(d, 'producer-for'), `${s.name}-log\n`);
+    const log = longrun(`${s.name}-log`, `exec s6-log -- n10 s1000000 ${path.join(dir, '..', 'logs', s.name)}`);
+    fs.writeFileSync(path.join(log, 'consumer-for'), `${s.name}\n`);
   }
 }
 
-async function viaS6rc(dir: string, w: Workload): Promise<Figures> {
+async function viaS6rc(dir: string, w: Workload, logged: boolean): Promise<Figures> {
   const scandir = path.join(dir, 'scan');
-  const svscan = startSvscan(scandir, w.services.length + 100);
+  const svscan = startSvscan(scandir, 2 * w.services.length + 100);
   try {
     await waitFor(() => fs.existsSync(path.join(scandir, '.s6-svscan', 'control')), 10000);
     const src = path.join(dir, 'src');
-    sourceTree(src, w, 'a');
+    sourceTree(src, w, 'a', logged);
     const live = path.join(dir, 'live');
     const t0 = performance.now();
     run(s6rcBin('s6-rc-compile'), [path.join(dir, 'db1'), src]);
@@ -135,7 +148,7 @@ async function viaS6rc(dir: string, w: Workload): Promise<Figures> {
     const up = performance.now() - t0;
     let update: number | undefined;
     if (w.changed) {
-      sourceTree(src, w, 'b');
+      sourceTree(src, w, 'b', logged);
       const conv = path.join(dir, 'convfile');
       fs.writeFileSync(conv, `${w.changed} restart\n`);
       const t1 = performance.now();
@@ -150,13 +163,14 @@ async function viaS6rc(dir: string, w: Workload): Promise<Figures> {
   }
 }
 
-function hclTree(dir: string, w: Workload, marker: string): void {
+/** The workload in HCL; `down` sets every service's down flag, which is how rcform says what `s6-rc -d change` does. */
+function hclTree(dir: string, w: Workload, marker: string, down = false): void {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const blocks = w.services.map((s) => {
     const env = s.name === w.changed ? `\n  env = { VERSION = "${marker}" }` : '';
     const deps = s.deps.length ? `\n  depends_on = [${s.deps.map((d) => `longrun.${d}`).join(', ')}]` : '';
-    return `longrun "${s.name}" {\n  run = ${JSON.stringify(SERVICE)}${deps}${env}\n}\n`;
+    return `longrun "${s.name}" {\n  run = ${JSON.stringify(SERVICE)}${deps}${env}${down ? '\n  down = true' : ''}\n}\n`;
   });
   fs.writeFileSync(path.join(dir, 'services.hcl'), blocks.join('\n'));
 }
@@ -177,7 +191,9 @@ async function viaRcform(dir: string, w: Workload, engine: 's6' | 'embedded'): P
       hclTree(src, w, 'b');
       update = rc(['apply', src, '-auto-approve', '--parallelism', '1000']);
     }
-    const down = rc(['destroy', src, '-auto-approve', '--parallelism', '1000']);
+    hclTree(src, w, w.changed ? 'b' : 'a', true);
+    const down = rc(['apply', src, '-auto-approve', '--parallelism', '1000']);
+    rc(['destroy', src, '-auto-approve', '--parallelism', '1000']);
     return { up, prepare, down, update };
   } finally {
     spawnSync(process.execPath, [CLI, 'supervise', '--stop', '--live', live], { env });
@@ -254,32 +270,44 @@ try {
     `floor: s6-supervise's own fork + exec of \`${SERVICE.join(' ')}\` through sh, told by its control FIFO and heard on its event fifodir in-process: ` +
       `${fl.up.toFixed(2)} ms up, ${fl.down.toFixed(2)} ms down per transition; load average ${os.loadavg()[0].toFixed(1)}\n`,
   );
+  type Who = 's6-rc' | 's6-rc+log' | 's6' | 'embedded';
+  const runners: Record<Who, (d: string, w: Workload) => Promise<Figures>> = {
+    's6-rc': (d, w) => viaS6rc(d, w, false),
+    's6-rc+log': (d, w) => viaS6rc(d, w, true),
+    s6: (d, w) => viaRcform(d, w, 's6'),
+    embedded: (d, w) => viaRcform(d, w, 'embedded'),
+  };
   for (let round = 0; round < ROUNDS; round++) {
     for (const w of WORKLOADS) {
       if (only && !only.includes(w.name)) continue;
-      // Interleaved: each engine's run beside s6-rc's, in one order this round and the other the next.
-      const order: ('s6-rc' | 's6' | 'embedded')[] = round % 2 === 0 ? ['s6-rc', 's6', 'embedded'] : ['embedded', 's6', 's6-rc'];
-      const figs: Record<string, Figures> = {};
+      // Interleaved: one order this round, the reverse the next.
+      const order = Object.keys(runners) as Who[];
+      if (round % 2 === 1) order.reverse();
+      const figs = {} as Record<Who, Figures>;
       const load = os.loadavg()[0];
       for (const who of order) {
         const d = fs.mkdtempSync(path.join(dir, `${w.name}-${who}-`));
         try {
-          figs[who] = who === 's6-rc' ? await viaS6rc(d, w) : await viaRcform(d, w, who);
+          figs[who] = await runners[who](d, w);
         } finally {
           fs.rmSync(d, { recursive: true, force: true });
         }
       }
-      const [a, b, c] = [figs['s6-rc'] as Figures, figs['s6'] as Figures, figs['embedded'] as Figures];
       const n = w.services.length;
+      const base = figs['s6-rc'];
+      const logged = figs['s6-rc+log'];
       const line = (label: string, k: keyof Figures): string =>
-        `  ${label.padEnd(8)} s6-rc ${f(a[k]).padStart(8)} | rcform s6 ${f(b[k]).padStart(8)} (×${ratio(b[k], a[k])}) | rcform embedded ${f(c[k]).padStart(8)} (×${ratio(c[k], a[k])})`;
+        `  ${label.padEnd(7)} s6-rc ${f(base[k]).padStart(7)}, with a logger per longrun ${f(logged[k]).padStart(7)} | ` +
+        `rcform s6 ${f(figs.s6[k]).padStart(7)} (×${ratio(figs.s6[k], base[k])}; ×${ratio(figs.s6[k], logged[k])} of s6-rc with loggers) | ` +
+        `rcform embedded ${f(figs.embedded[k]).padStart(7)} (×${ratio(figs.embedded[k], base[k])})`;
       process.stdout.write(
         `${w.name}${w.changed ? ` (${w.changed} changed in an up chain of ${n})` : ` (${n} longruns)`}, round ${round + 1}, load average ${load.toFixed(1)} at the start:\n` +
           (w.changed
-            ? `${line('update', 'update')}  [s6-rc: s6-rc-compile + s6-rc-update; rcform: plan + apply]\n`
-            : `${line('up', 'up')}  [of which compile + install: s6-rc ${f(a.prepare)}, rcform plan ${f(b.prepare)} / ${f(c.prepare)}]\n` +
-              `${line('down', 'down')}\n` +
-              `  per service, up + down: s6-rc ${((a.up + a.down) / n).toFixed(1)} ms, rcform s6 ${((b.up + b.down) / n).toFixed(1)} ms, embedded ${((c.up + c.down) / n).toFixed(1)} ms; floor ${(fl.up + fl.down).toFixed(1)} ms\n`),
+            ? `${line('update', 'update')}\n    [s6-rc: s6-rc-compile + s6-rc-update with "${w.changed} restart"; rcform: apply of the changed source]\n`
+            : `${line('up', 'up')}\n    [of which compile + install: s6-rc ${f(base.prepare)} / ${f(logged.prepare)}; rcform's plan ${f(figs.s6.prepare)} / ${f(figs.embedded.prepare)}]\n` +
+              `${line('down', 'down')}\n    [s6-rc -d change; rcform: apply with every service's down flag set]\n` +
+              `  per service, up + down: s6-rc ${((base.up + base.down) / n).toFixed(1)} ms (with loggers ${((logged.up + logged.down) / n).toFixed(1)} ms), ` +
+              `rcform s6 ${((figs.s6.up + figs.s6.down) / n).toFixed(1)} ms, embedded ${((figs.embedded.up + figs.embedded.down) / n).toFixed(1)} ms; floor ${(fl.up + fl.down).toFixed(1)} ms\n`),
       );
     }
   }
