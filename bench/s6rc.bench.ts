@@ -107,38 +107,26 @@ interface Figures {
   update?: number;
 }
 
-/**
- * The workload as an s6-rc source tree. With `logged`, each longrun gets what rcform's s6 engine
- * gives every longrun: an s6-log of its own (in s6-rc, a consumer longrun on a pipeline), rotated
- * by size as rcform's is.
- */
-function sourceTree(dir: string, w: Workload, marker: string, logged: boolean): void {
+/** The workload as an s6-rc source tree. */
+function sourceTree(dir: string, w: Workload, marker: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
-  const longrun = (name: string, run: string): string => {
-    const d = path.join(dir, name);
+  for (const s of w.services) {
+    const d = path.join(dir, s.name);
     fs.mkdirSync(path.join(d, 'dependencies.d'), { recursive: true });
     fs.writeFileSync(path.join(d, 'type'), 'longrun\n');
-    fs.writeFileSync(path.join(d, 'run'), `#!/bin/sh\n${run}\n`, { mode: 0o755 });
-    return d;
-  };
-  for (const s of w.services) {
     const env = s.name === w.changed ? `VERSION=${marker} ` : '';
-    const d = longrun(s.name, `exec env ${env}${SERVICE.join(' ')}`);
+    fs.writeFileSync(path.join(d, 'run'), `#!/bin/sh\nexec env ${env}${SERVICE.join(' ')}\n`, { mode: 0o755 });
     for (const dep of s.deps) fs.writeFileSync(path.join(d, 'dependencies.d', dep), '');
-    if (!logged) continue;
-    fs.writeFileSync(path.join(d, 'producer-for'), `${s.name}-log\n`);
-    const log = longrun(`${s.name}-log`, `exec s6-log -- n10 s1000000 ${path.join(dir, '..', 'logs', s.name)}`);
-    fs.writeFileSync(path.join(log, 'consumer-for'), `${s.name}\n`);
   }
 }
 
-async function viaS6rc(dir: string, w: Workload, logged: boolean): Promise<Figures> {
+async function viaS6rc(dir: string, w: Workload): Promise<Figures> {
   const scandir = path.join(dir, 'scan');
-  const svscan = startSvscan(scandir, 2 * w.services.length + 100);
+  const svscan = startSvscan(scandir, w.services.length + 100);
   try {
     await waitFor(() => fs.existsSync(path.join(scandir, '.s6-svscan', 'control')), 10000);
     const src = path.join(dir, 'src');
-    sourceTree(src, w, 'a', logged);
+    sourceTree(src, w, 'a');
     const live = path.join(dir, 'live');
     const t0 = performance.now();
     run(s6rcBin('s6-rc-compile'), [path.join(dir, 'db1'), src]);
@@ -148,7 +136,7 @@ async function viaS6rc(dir: string, w: Workload, logged: boolean): Promise<Figur
     const up = performance.now() - t0;
     let update: number | undefined;
     if (w.changed) {
-      sourceTree(src, w, 'b', logged);
+      sourceTree(src, w, 'b');
       const conv = path.join(dir, 'convfile');
       fs.writeFileSync(conv, `${w.changed} restart\n`);
       const t1 = performance.now();
@@ -163,14 +151,14 @@ async function viaS6rc(dir: string, w: Workload, logged: boolean): Promise<Figur
   }
 }
 
-/** The workload in HCL; `down` sets every service's down flag, which is how rcform says what `s6-rc -d change` does. */
-function hclTree(dir: string, w: Workload, marker: string, down = false): void {
+/** The workload in HCL. */
+function hclTree(dir: string, w: Workload, marker: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const blocks = w.services.map((s) => {
     const env = s.name === w.changed ? `\n  env = { VERSION = "${marker}" }` : '';
     const deps = s.deps.length ? `\n  depends_on = [${s.deps.map((d) => `longrun.${d}`).join(', ')}]` : '';
-    return `longrun "${s.name}" {\n  run = ${JSON.stringify(SERVICE)}${deps}${env}${down ? '\n  down = true' : ''}\n}\n`;
+    return `longrun "${s.name}" {\n  run = ${JSON.stringify(SERVICE)}${deps}${env}\n}\n`;
   });
   fs.writeFileSync(path.join(dir, 'services.hcl'), blocks.join('\n'));
 }
@@ -191,8 +179,8 @@ async function viaRcform(dir: string, w: Workload, engine: 's6' | 'embedded'): P
       hclTree(src, w, 'b');
       update = rc(['apply', src, '-auto-approve', '--parallelism', '1000']);
     }
-    hclTree(src, w, w.changed ? 'b' : 'a', true);
-    const down = rc(['apply', src, '-auto-approve', '--parallelism', '1000']);
+    // `rcform down` of what depends on nothing takes everything down, as `s6-rc -d change` of the same does.
+    const down = rc(['down', ...bottoms(w).map((n) => `longrun.${n}`)]);
     rc(['destroy', src, '-auto-approve', '--parallelism', '1000']);
     return { up, prepare, down, update };
   } finally {
@@ -270,10 +258,9 @@ try {
     `floor: s6-supervise's own fork + exec of \`${SERVICE.join(' ')}\` through sh, told by its control FIFO and heard on its event fifodir in-process: ` +
       `${fl.up.toFixed(2)} ms up, ${fl.down.toFixed(2)} ms down per transition; load average ${os.loadavg()[0].toFixed(1)}\n`,
   );
-  type Who = 's6-rc' | 's6-rc+log' | 's6' | 'embedded';
+  type Who = 's6-rc' | 's6' | 'embedded';
   const runners: Record<Who, (d: string, w: Workload) => Promise<Figures>> = {
-    's6-rc': (d, w) => viaS6rc(d, w, false),
-    's6-rc+log': (d, w) => viaS6rc(d, w, true),
+    's6-rc': viaS6rc,
     s6: (d, w) => viaRcform(d, w, 's6'),
     embedded: (d, w) => viaRcform(d, w, 'embedded'),
   };
@@ -295,18 +282,16 @@ try {
       }
       const n = w.services.length;
       const base = figs['s6-rc'];
-      const logged = figs['s6-rc+log'];
       const line = (label: string, k: keyof Figures): string =>
-        `  ${label.padEnd(7)} s6-rc ${f(base[k]).padStart(7)}, with a logger per longrun ${f(logged[k]).padStart(7)} | ` +
-        `rcform s6 ${f(figs.s6[k]).padStart(7)} (×${ratio(figs.s6[k], base[k])}; ×${ratio(figs.s6[k], logged[k])} of s6-rc with loggers) | ` +
+        `  ${label.padEnd(7)} s6-rc ${f(base[k]).padStart(7)} | rcform s6 ${f(figs.s6[k]).padStart(7)} (×${ratio(figs.s6[k], base[k])}) | ` +
         `rcform embedded ${f(figs.embedded[k]).padStart(7)} (×${ratio(figs.embedded[k], base[k])})`;
       process.stdout.write(
         `${w.name}${w.changed ? ` (${w.changed} changed in an up chain of ${n})` : ` (${n} longruns)`}, round ${round + 1}, load average ${load.toFixed(1)} at the start:\n` +
           (w.changed
             ? `${line('update', 'update')}\n    [s6-rc: s6-rc-compile + s6-rc-update with "${w.changed} restart"; rcform: apply of the changed source]\n`
-            : `${line('up', 'up')}\n    [of which compile + install: s6-rc ${f(base.prepare)} / ${f(logged.prepare)}; rcform's plan ${f(figs.s6.prepare)} / ${f(figs.embedded.prepare)}]\n` +
-              `${line('down', 'down')}\n    [s6-rc -d change; rcform: apply with every service's down flag set]\n` +
-              `  per service, up + down: s6-rc ${((base.up + base.down) / n).toFixed(1)} ms (with loggers ${((logged.up + logged.down) / n).toFixed(1)} ms), ` +
+            : `${line('up', 'up')}\n    [of which s6-rc-compile + s6-rc-init ${f(base.prepare)}; rcform's plan ${f(figs.s6.prepare)} / ${f(figs.embedded.prepare)}]\n` +
+              `${line('down', 'down')}\n    [s6-rc -d change and rcform down of the services that depend on nothing]\n` +
+              `  per service, up + down: s6-rc ${((base.up + base.down) / n).toFixed(1)} ms, ` +
               `rcform s6 ${((figs.s6.up + figs.s6.down) / n).toFixed(1)} ms, embedded ${((figs.embedded.up + figs.embedded.down) / n).toFixed(1)} ms; floor ${(fl.up + fl.down).toFixed(1)} ms\n`),
       );
     }

@@ -37,6 +37,8 @@ const CONFIG_FILE = 's6.json';
 const DEFINITION_FILE = 'rcform.json';
 /** How long s6-svscan may take to spawn, or reap, one s6-supervise. Generous: machines here are shared. */
 const SUPERVISOR_WAIT_MS = 30000;
+/** The least time between two rescans of the scan directory (see S6Engine.rescan). */
+const RESCAN_INTERVAL_MS = 25;
 
 interface S6EngineFile {
   format_version: 1;
@@ -298,34 +300,49 @@ export class S6Engine implements Engine {
   }
 
   /**
-   * s6-svscanctl -a (-an to also drop supervisors of removed entries). s6-svscan rereads the whole
-   * scan directory on each, so with thousands of services one rescan per install would be quadratic:
-   * callers that ask while one is running share the next one, which starts after it and so sees
-   * every link made before it was asked for.
+   * Tells s6-svscan to rescan (`a`; `an` also drops the supervisors of removed entries). It rereads
+   * the whole scan directory each time, so with thousands of services one rescan per install would
+   * be quadratic: rescans go at most one per RESCAN_INTERVAL_MS, and a caller within that time shares
+   * the next one, which sees every link made before it is sent. The first goes at once, so that
+   * the first services of an apply are supervised, and can start, while the others are written.
    */
   private rescan(service: string, nuke = false): Promise<void> {
-    if (this.nextRescan) {
-      this.nextRescan.nuke ||= nuke;
-      return this.nextRescan.done;
+    if (this.pendingRescan) {
+      this.pendingRescan.nuke ||= nuke;
+      return this.pendingRescan.done;
     }
-    const next = { nuke, done: Promise.resolve() };
-    next.done = (async () => {
-      await this.runningRescan?.catch(() => {});
-      if (this.nextRescan === next) this.nextRescan = undefined;
-      const run = svscanControl(this.scandir, next.nuke ? 'an' : 'a');
-      this.runningRescan = run;
-      try {
-        await run;
-      } finally {
-        if (this.runningRescan === run) this.runningRescan = undefined;
-      }
-    })();
-    this.nextRescan = next;
-    return next.done;
+    const wait = this.lastRescan + RESCAN_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      this.lastRescan = performance.now();
+      return svscanControl(this.scandir, nuke ? 'an' : 'a');
+    }
+    const pending = { nuke, done: Promise.resolve() };
+    pending.done = new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        this.pendingRescan = undefined;
+        this.lastRescan = performance.now();
+        svscanControl(this.scandir, pending.nuke ? 'an' : 'a').then(resolve, reject);
+      }, wait);
+    });
+    this.pendingRescan = pending;
+    return pending.done;
   }
 
-  private nextRescan: { nuke: boolean; done: Promise<void> } | undefined;
-  private runningRescan: Promise<void> | undefined;
+  private lastRescan = -Infinity;
+  private pendingRescan: { nuke: boolean; done: Promise<void> } | undefined;
+
+  /**
+   * New service directories are written one per turn of the event loop, in the order their
+   * installs were asked for (an apply asks in plan order): between two, rescans go out and started
+   * services are heard, so a chain's first starts need not wait for a thousand directories.
+   */
+  private writeTurn(): Promise<void> {
+    const turn = this.lastWriteTurn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.lastWriteTurn = turn;
+    return turn;
+  }
+
+  private lastWriteTurn: Promise<void> = Promise.resolve();
 
   /** Waits for the s6-supervise processes of the service and of its logger to be there (or gone). */
   private async waitSupervised(name: string, dir: string, supervised: boolean): Promise<void> {
@@ -361,7 +378,8 @@ export class S6Engine implements Engine {
     const id = `${svc.name}-${randomBytes(4).toString('hex')}`;
     const dir = path.join(fs.realpathSync(path.join(this.area, 'sv')), id);
     await this.ensurePipes(svc);
-    // Again: other installs may have taken the last slots while the pipes were made. From here to the link nothing waits.
+    await this.writeTurn();
+    // Again: other installs may have taken the last slots meanwhile. From here to the link nothing waits.
     this.checkCapacity(svc.name);
     writeServiceDir(dir, svc, this.logDirOf(dir));
     fs.writeFileSync(path.join(dir, 'down'), '');
