@@ -5,6 +5,7 @@ import { serializeDb } from '../lang/compile/compile.js';
 import { asCliError } from './live-flags.js';
 import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
+import { stepVerb } from './views/apply-words.js';
 import { AccountError, checkAccount } from '../engine/accounts.js';
 import { redactMessage } from '../lang/redact.js';
 import type { ApplyEvent, ApplyResult } from '../engine/apply-events.js';
@@ -121,7 +122,8 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
       parallelism: o.parallelism,
       logFileOf: (name) => serviceLogFile(liveDir, state.engine, name),
       input: {
-        answer: async (svc, step) => o.answers.get(svc.name) ?? (await o.view.ask(svc, step)),
+        // An answer is a line, as typed at a terminal: `read` in the oneshot needs its newline.
+        answer: async (svc, step) => asLine(o.answers.get(svc.name) ?? (await o.view.ask(svc, step))),
       },
       onEvent: (ev) => o.view.event(redactEvent(ev, pf)),
       onRecords: (records) => pending.push(...records),
@@ -178,6 +180,10 @@ function serviceOf(pf: PlanFile, name: string): CompiledService | undefined {
 function redactEvent(ev: ApplyEvent, pf: PlanFile): ApplyEvent {
   if (ev.type !== 'step_end' || ev.error === undefined) return ev;
   return { ...ev, error: redactMessage(ev.error, serviceOf(pf, ev.step.service)) };
+}
+
+function asLine(answer: Buffer): Buffer {
+  return Buffer.concat([answer, Buffer.from('\n')]);
 }
 
 /** A saved plan applies only to the exact live state it was made against. */
@@ -242,7 +248,7 @@ function preflightAccounts(pf: PlanFile): void {
     try {
       checkAccount(svc.user, svc.group);
     } catch (err) {
-      if (err instanceof AccountError) problems.set(svc.name, `${svc.address} (step ${step.id}): ${redactMessage(err.message, svc)}`);
+      if (err instanceof AccountError) problems.set(svc.name, `${svc.address} (step ${stepVerb(step)}): ${redactMessage(err.message, svc)}`);
       else throw err;
     }
   }

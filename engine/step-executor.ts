@@ -146,7 +146,7 @@ export class StepExecutor {
             } else {
               if (outcome === 'failed') result.failed.push({ step, error: error ?? 'failed' });
               else result.interrupted.push(step);
-              skipFrom(i, `${step.id} ${outcome === 'failed' ? 'failed' : 'was interrupted'}`);
+              skipFrom(i, `${step.address} ${outcome === 'failed' ? 'failed' : 'was interrupted'}`);
             }
             pump();
           });

@@ -1,4 +1,5 @@
 import type { ApplyEvent } from '../../engine/apply-events.js';
+import { stepLabel } from './apply-words.js';
 
 // Apply without a terminal (CI, pipes): one line per event, each with its timestamp, so a log read
 // later says exactly when each step started and ended.
@@ -8,13 +9,13 @@ export function plainEventLine(ev: ApplyEvent): string {
     case 'apply_start':
       return `${ev.time} apply ${ev.apply_id}: ${ev.steps} step${ev.steps === 1 ? '' : 's'}, up to ${ev.parallelism} at a time`;
     case 'step_start':
-      return `${ev.time} ${ev.step.address}: ${ev.step.action} started (because ${ev.step.reason})`;
+      return `${ev.time} ${stepLabel(ev.step)} started (because ${ev.step.reason})`;
     case 'step_end':
       return ev.outcome === 'ok'
-        ? `${ev.time} ${ev.step.address}: ${ev.step.action} done after ${formatMs(ev.duration_ms)}`
-        : `${ev.time} ${ev.step.address}: ${ev.step.action} ${ev.outcome} after ${formatMs(ev.duration_ms)}: ${ev.error ?? ''}`.trimEnd();
+        ? `${ev.time} ${stepLabel(ev.step)} done after ${formatMs(ev.duration_ms)}`
+        : `${ev.time} ${stepLabel(ev.step)} ${ev.outcome} after ${formatMs(ev.duration_ms)}: ${ev.error ?? ''}`.trimEnd();
     case 'step_skipped':
-      return `${ev.time} ${ev.step.address}: ${ev.step.action} not started: ${ev.because}`;
+      return `${ev.time} ${stepLabel(ev.step)} not started: ${ev.because}`;
     case 'interrupt':
       return ev.mode === 'soft'
         ? `${ev.time} interrupt: no new steps will start; waiting for the steps in flight (Ctrl-C again to interrupt them)`
