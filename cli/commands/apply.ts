@@ -7,9 +7,11 @@ import { canAsk, confirmYes } from '../confirm.js';
 import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive, trustedLiveDir } from '../live-flags.js';
 import { INPUT_FLAG, parseInputFlags, preflightInputs } from '../operator-input.js';
 import { readPlanFile } from '../plan-file-io.js';
-import { renderHuman } from '../views/plan-human.js';
+import { painter, renderHuman, type Paint } from '../views/plan-human.js';
 import { planForJson } from '../views/plan-json.js';
 import { JsonApplyView, PlainApplyView, type ApplyView } from '../views/apply-view.js';
+import { formatMs } from '../views/apply-plain.js';
+import { servicesOf, stepLabel } from '../views/apply-words.js';
 import { desiredDb, planCommand, planFileOf, planFromFlags, readLiveLocked, sourceOf } from './plan.js';
 import type { ApplyResult } from '../../engine/apply-events.js';
 import type { PlanFile } from '../../planner/plan-file.js';
@@ -103,7 +105,8 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
 
     // Drift alone still needs an apply: it writes what the engine reports into the state.
     if (plan.steps.length === 0 && plan.drift.length === 0 && live.state.compiled_hash === plan.compiled_hash) {
-      if (!json) write(ctx.io.stdout, `\nNo changes. The live services match the configuration${plan.holds?.length ? ', but for the operator holds ("rcform release" ends them)' : ''}.`);
+      // The human plan has said "No changes." already unless it listed changes that need no step.
+      if (!json && plan.resource_changes.length > 0) write(ctx.io.stdout, `\nNo changes. The live services match the configuration${plan.holds?.length ? ', but for the operator holds ("rcform release" ends them)' : ''}.`);
       return 0;
     }
     const answers = preflightInputs(plan, inputs, canAsk(ctx.io));
@@ -131,7 +134,8 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
 
 async function run(ctx: CommandContext, liveDir: string, pf: PlanFile, checkFresh: boolean, answers: Map<string, Buffer>): Promise<number> {
   const parallelism = flagNumber(ctx, 'parallelism') ?? 32;
-  const view = await makeView(ctx);
+  const view = await makeView(ctx, pf);
+  const started = Date.now();
   let result: ApplyResult;
   try {
     result = await executePlan({ ctx, liveDir, planFile: pf, checkFresh, view, parallelism, answers });
@@ -139,12 +143,13 @@ async function run(ctx: CommandContext, liveDir: string, pf: PlanFile, checkFres
     await view.close('');
     throw err;
   }
-  await view.close(flagBool(ctx, 'json') ? '' : summaryOf(liveDir, pf, result));
+  const summary = summaryOf(liveDir, pf, result, Date.now() - started, painter(ctx.io.color));
+  await view.close(flagBool(ctx, 'json') ? '' : summary);
   return result.outcome === 'ok' ? 0 : 1;
 }
 
-async function makeView(ctx: CommandContext): Promise<ApplyView> {
-  const view = await chooseView(ctx);
+async function makeView(ctx: CommandContext, pf: PlanFile): Promise<ApplyView> {
+  const view = await chooseView(ctx, pf);
   if (!logEnabled('debug')) return view;
   // RCFORM_LOG=debug: every event also as a log line, whatever the view shows of it.
   const event = view.event.bind(view);
@@ -155,7 +160,7 @@ async function makeView(ctx: CommandContext): Promise<ApplyView> {
   return view;
 }
 
-async function chooseView(ctx: CommandContext): Promise<ApplyView> {
+async function chooseView(ctx: CommandContext, pf: PlanFile): Promise<ApplyView> {
   if (flagBool(ctx, 'json')) return new JsonApplyView(ctx.io);
   // Ink renders only its last frame when it believes it runs in CI (CI set to anything but 0 or
   // false): on such a terminal the plain view is the one that shows progress.
@@ -163,18 +168,31 @@ async function chooseView(ctx: CommandContext): Promise<ApplyView> {
   if (ctx.io.stdout.isTTY && !ci) {
     // Loaded only on a terminal: React and Ink cost start-up time every other command need not pay.
     const { InkApplyView } = await import('../views/apply-ink.js');
-    return new InkApplyView(ctx.io);
+    return new InkApplyView(ctx.io, pf.plan.steps, { destroy: pf.plan.options.destroy });
   }
   return new PlainApplyView(ctx.io);
 }
 
-function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult): string {
+/**
+ * What happened, counted in services as the plan counts them (a service's install and start are
+ * one service done): a service failed when one of its steps failed, was interrupted when one was,
+ * did not start when one did not, and is done when all its steps are.
+ */
+function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult, ms: number, paint: Paint): string {
+  const what = pf.plan.options.destroy ? 'Destroy' : 'Apply';
+  const took = `Took ${formatMs(ms)}.`;
   if (r.outcome === 'ok') {
-    return `\nApply complete! ${appliedLine(pf.plan.summary)}`;
+    return `\n${paint('bold', paint('green', `${what} complete!`))} ${appliedLine(pf.plan.summary)} ${took}`;
   }
+  const failed = new Set(r.failed.map((f) => f.step.service));
+  const interrupted = new Set(servicesOf(r.interrupted).filter((s) => !failed.has(s)));
+  const notStarted = new Set(servicesOf(r.notStarted).filter((s) => !failed.has(s) && !interrupted.has(s)));
+  const done = servicesOf(r.done).filter((s) => !failed.has(s) && !interrupted.has(s) && !notStarted.has(s));
+  const total = servicesOf(pf.plan.steps).length;
+  const head = r.outcome === 'failed' ? paint('red', `${what} failed:`) : paint('yellow', `${what} interrupted:`);
   const lines = [
     '',
-    `Apply ${r.outcome === 'failed' ? 'failed' : 'interrupted'}: ${r.done.length} done, ${r.failed.length} failed, ${r.interrupted.length} interrupted, ${r.notStarted.length} not started.`,
+    `${paint('bold', head)} ${done.length} done, ${failed.size} failed, ${interrupted.size} interrupted, ${notStarted.size} not started. ${total} service${total === 1 ? '' : 's'}; ${took.toLowerCase()}`,
   ];
   let state;
   try {
@@ -183,13 +201,13 @@ function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult): string {
     state = undefined;
   }
   for (const f of r.failed) {
-    lines.push('', `Error: ${f.step.address}: ${f.step.action} failed: ${f.error}`);
+    lines.push('', `${paint('red', 'Error:')} ${stepLabel(f.step)} failed: ${f.error}`);
     const log = state ? lastLogLines(liveDir, state, f.step.service) : [];
     if (log.length > 0) lines.push(`  Last lines of ${f.step.service}'s log:`, ...log.map((l) => `    ${l}`));
   }
-  for (const s of r.interrupted) lines.push(`  interrupted: ${s.address}: ${s.action}`);
-  for (const s of r.notStarted) lines.push(`  not started: ${s.address}: ${s.action}`);
-  lines.push('', 'The state records what was done; run "rcform plan" to see what remains.');
+  for (const s of r.interrupted) lines.push(`  interrupted: ${stepLabel(s)}`);
+  for (const s of r.notStarted) lines.push(`  not started: ${stepLabel(s)}`);
+  lines.push('', `The state records what was done; run "rcform plan" to see what remains.`);
   return lines.join('\n');
 }
 

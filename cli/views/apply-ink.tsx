@@ -1,22 +1,26 @@
-import React, { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { Box, Static, Text, render, useInput, type Instance } from 'ink';
+import React, { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { Box, Text, render, useInput, useStdout, type Instance } from 'ink';
 import type { Io } from '../command.js';
 import type { ApplyView } from './apply-view.js';
 import { formatMs } from './apply-plain.js';
+import { stepLabel } from './apply-words.js';
+import { painter, type Paint } from './plan-human.js';
 import type { ApplyEvent } from '../../engine/apply-events.js';
 import type { CompiledOneshot } from '../../lang/compile/compiled-db.js';
 import type { PlanStep } from '../../planner/plan-types.js';
 
-// The live view of apply on a terminal: finished steps scroll by with a mark and their time, the
-// steps in flight stay at the bottom with a spinner and their elapsed time, a oneshot's question
-// is asked in place (masked when secret), and the summary closes it.
+// The live view of apply on a terminal. Two parts: lines printed once into the scrollback (each
+// finished step with its mark and time, an interrupt's notice), and below them a live part that
+// Ink redraws: a header with the progress in services and the elapsed time, the steps in flight
+// with a spinner, and a oneshot's question (masked when secret). The live part is always shorter
+// than the terminal: when it is not, Ink clears the whole screen and its scrollback (the plan the
+// operator just approved) to redraw. So the list of steps in flight is cut to fit ("… and N
+// more"), and every line of the live part is one row (cut, never wrapped). At the end the live
+// part is erased and the summary printed after the last finished line.
 
 export interface StepLine {
   step: PlanStep;
-  status: 'running' | 'ok' | 'failed' | 'interrupted' | 'skipped';
   startedAt: number;
-  durationMs?: number;
-  detail?: string;
 }
 
 export interface Question {
@@ -26,18 +30,39 @@ export interface Question {
 }
 
 export interface ApplyScreen {
-  header?: string;
-  done: StepLine[];
+  /** "Applying" or "Destroying". */
+  verb: string;
+  /** The services the plan acts on, and how many of them have no step left to run. */
+  services: number;
+  settled: number;
+  failed: number;
+  parallelism?: number;
+  startedAt?: number;
   running: StepLine[];
-  notice?: string;
   question?: Question;
-  summary?: string;
+  /** Closing: the live part is gone, the summary is printed after it. */
+  closed: boolean;
 }
 
 /** The view's state, kept outside React so events can arrive from anywhere. */
 export class ApplyStore {
-  private screen: ApplyScreen = { done: [], running: [] };
+  private screen: ApplyScreen;
   private readonly listeners = new Set<() => void>();
+  private readonly printers = new Set<(text: string) => void>();
+  /** Steps left per service: a service is settled when none is left. */
+  private readonly left = new Map<string, number>();
+  private readonly failedServices = new Set<string>();
+  private pending: string[] = [];
+  private scheduled = false;
+
+  constructor(
+    steps: readonly PlanStep[],
+    opts: { destroy?: boolean; color?: boolean } = {},
+    private readonly paint: Paint = painter(opts.color ?? false),
+  ) {
+    for (const s of steps) this.left.set(s.service, (this.left.get(s.service) ?? 0) + 1);
+    this.screen = { verb: opts.destroy ? 'Destroying' : 'Applying', services: this.left.size, settled: 0, failed: 0, running: [], closed: false };
+  }
 
   subscribe = (fn: () => void): (() => void) => {
     this.listeners.add(fn);
@@ -51,62 +76,87 @@ export class ApplyStore {
     for (const fn of this.listeners) fn();
   }
 
+  /** Where printed lines go (the Ink instance's stdout); lines printed before anyone listens wait. */
+  onPrint(fn: (text: string) => void): () => void {
+    this.printers.add(fn);
+    this.flush();
+    return () => this.printers.delete(fn);
+  }
+
+  /**
+   * Lines for the scrollback, written together at the end of the turn of the event loop: each
+   * write makes Ink erase and redraw the live part, so a burst of finished steps costs one.
+   */
+  print(line: string): void {
+    this.pending.push(line);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0 || this.printers.size === 0) return;
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    for (const fn of this.printers) fn(text);
+  }
+
   event(ev: ApplyEvent): void {
     const at = Date.parse(ev.time);
     switch (ev.type) {
       case 'apply_start':
-        this.update((s) => ({ ...s, header: `Applying ${ev.steps} step${ev.steps === 1 ? '' : 's'} (up to ${ev.parallelism} at a time)` }));
+        this.update((s) => ({ ...s, parallelism: ev.parallelism, startedAt: at }));
         return;
       case 'step_start':
-        this.update((s) => ({ ...s, running: [...s.running, { step: ev.step, status: 'running', startedAt: at }] }));
+        this.update((s) => ({ ...s, running: [...s.running, { step: ev.step, startedAt: at }] }));
         return;
-      case 'step_end':
-        this.update((s) => {
-          const line = s.running.find((l) => l.step.id === ev.step.id);
-          const finished: StepLine = {
-            step: ev.step,
-            status: ev.outcome,
-            startedAt: line?.startedAt ?? at,
-            durationMs: ev.duration_ms,
-            ...(ev.error !== undefined ? { detail: ev.error } : {}),
-          };
-          return { ...s, running: s.running.filter((l) => l.step.id !== ev.step.id), done: [...s.done, finished] };
-        });
+      case 'step_end': {
+        this.print(this.finishedLine(ev.step, ev.outcome, ev.duration_ms, ev.error));
+        if (ev.outcome === 'failed') this.failedServices.add(ev.step.service);
+        const settled = this.settle(ev.step);
+        this.update((s) => ({ ...s, settled: s.settled + settled, failed: this.failedServices.size, running: s.running.filter((l) => l.step.id !== ev.step.id) }));
         return;
-      case 'step_skipped':
-        this.update((s) => ({ ...s, done: [...s.done, { step: ev.step, status: 'skipped', startedAt: at, detail: ev.because }] }));
+      }
+      case 'step_skipped': {
+        // Not printed as it happens: the summary lists every step that did not start, once.
+        const settled = this.settle(ev.step);
+        if (settled) this.update((s) => ({ ...s, settled: s.settled + settled }));
         return;
+      }
       case 'interrupt':
-        this.update((s) => ({
-          ...s,
-          notice: ev.mode === 'soft' ? 'Interrupted: no new steps start; waiting for the steps in flight (Ctrl-C again to interrupt them)' : 'Interrupting the steps in flight',
-        }));
+        this.print(
+          this.paint(
+            'yellow',
+            ev.mode === 'soft'
+              ? 'Interrupted: no new steps start; waiting for the steps in flight (Ctrl-C again to interrupt them)'
+              : 'Interrupting the steps in flight',
+          ),
+        );
         return;
       case 'apply_end':
         return;
     }
   }
+
+  private settle(step: PlanStep): number {
+    const n = (this.left.get(step.service) ?? 1) - 1;
+    this.left.set(step.service, n);
+    return n === 0 ? 1 : 0;
+  }
+
+  private finishedLine(step: PlanStep, outcome: 'ok' | 'failed' | 'interrupted', ms: number, error?: string): string {
+    const time = formatMs(ms);
+    if (outcome === 'ok') return `${this.paint('green', '✓')} ${stepLabel(step)} (${time})`;
+    const color = outcome === 'failed' ? 'red' : 'yellow';
+    return `${this.paint(color, outcome === 'failed' ? '✗' : '!')} ${stepLabel(step)} ${this.paint(color, `${outcome} (${time})${error ? `: ${error}` : ''}`)}`;
+  }
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-const MARK: Record<StepLine['status'], { text: string; color: string }> = {
-  running: { text: '…', color: 'yellow' },
-  ok: { text: '✓', color: 'green' },
-  failed: { text: '✗', color: 'red' },
-  interrupted: { text: '!', color: 'yellow' },
-  skipped: { text: '-', color: 'gray' },
-};
 
-function DoneLine({ line }: { line: StepLine }): React.ReactElement {
-  const mark = MARK[line.status];
-  const time = line.durationMs !== undefined ? ` (${formatMs(line.durationMs)})` : '';
-  return (
-    <Text>
-      <Text color={mark.color}>{mark.text}</Text> {line.step.address}: {line.step.action}
-      {line.status === 'ok' ? time : line.status === 'skipped' ? <Text color="gray"> not started: {line.detail}</Text> : <Text color={mark.color}> {line.status}{time}: {line.detail}</Text>}
-    </Text>
-  );
-}
+/** Rows the live part keeps free: the line the cursor rests on below it, and one to spare. */
+const FREE_ROWS = 2;
 
 function QuestionBox({ question }: { question: Question }): React.ReactElement {
   // The answer lives in a ref, not only in state: keys typed faster than React re-renders (a
@@ -141,47 +191,74 @@ function QuestionBox({ question }: { question: Question }): React.ReactElement {
   );
 }
 
-export function ApplyApp({ store, now = Date.now }: { store: ApplyStore; now?: () => number }): React.ReactElement {
+function questionText(q: Question, typed: number): number {
+  return 2 + q.svc.address.length + 2 + (q.svc.input?.prompt ?? 'input').length + 1 + (q.svc.input?.secret ? '(hidden)'.length : typed);
+}
+
+/** Writes the store's printed lines above the live part, through Ink, so it redraws below them. */
+function Printer({ store }: { store: ApplyStore }): null {
+  const { write } = useStdout();
+  useLayoutEffect(() => store.onPrint(write), [store, write]);
+  return null;
+}
+
+export function ApplyApp({ store, now = Date.now }: { store: ApplyStore; now?: () => number }): React.ReactElement | null {
   const screen = useSyncExternalStore(store.subscribe, store.get);
+  const { stdout } = useStdout();
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    if (screen.summary !== undefined) return;
+    if (screen.closed) return;
     const t = setInterval(() => setTick((n) => n + 1), 100);
     return () => clearInterval(t);
-  }, [screen.summary]);
+  }, [screen.closed]);
+  if (screen.closed) return <Printer store={store} />;
+  const rows = stdout.rows || 24;
+  const cols = stdout.columns || 80;
   const frame = SPINNER[tick % SPINNER.length];
+  const t = now();
+  const questionRows = screen.question ? Math.ceil(questionText(screen.question, 40) / cols) : 0;
+  // The header, the "… and N more" line and the question take theirs; the steps get the rest.
+  const room = Math.max(1, rows - FREE_ROWS - 2 - questionRows);
+  const shown = screen.running.length > room ? screen.running.slice(0, room - 1) : screen.running;
+  const hidden = screen.running.length - shown.length;
+  const elapsed = screen.startedAt !== undefined ? formatMs(Math.max(0, t - screen.startedAt)) : '0ms';
   return (
     <Box flexDirection="column">
-      {/* The header arrives before any step ends, so it stays the first of the printed lines. */}
-      <Static items={screen.header ? [screen.header, ...screen.done] : screen.done}>
-        {(item) =>
-          typeof item === 'string' ? (
-            <Text key="header" bold>
-              {item}
-            </Text>
-          ) : (
-            <DoneLine key={item.step.id + item.status} line={item} />
-          )
-        }
-      </Static>
-      {screen.running.map((line) => (
-        <Text key={line.step.id}>
-          <Text color="yellow">{frame}</Text> {line.step.address}: {line.step.action} <Text color="gray">({formatMs(Math.max(0, now() - line.startedAt))})</Text>
+      <Printer store={store} />
+      <Text wrap="truncate-end">
+        <Text bold>{screen.verb}:</Text> {screen.settled}/{screen.services} service{screen.services === 1 ? '' : 's'} done
+        {screen.failed > 0 ? <Text color="red">, {screen.failed} failed</Text> : null}
+        <Text color="gray">
+          {' '}
+          · {screen.running.length} step{screen.running.length === 1 ? '' : 's'} in flight{screen.parallelism !== undefined ? ` (up to ${screen.parallelism})` : ''} · {elapsed}
+        </Text>
+      </Text>
+      {shown.map((line) => (
+        <Text key={line.step.id} wrap="truncate-end">
+          <Text color="yellow">{frame}</Text> {stepLabel(line.step)} <Text color="gray">({formatMs(Math.max(0, t - line.startedAt))})</Text>
         </Text>
       ))}
+      {hidden > 0 ? (
+        <Text color="gray" wrap="truncate-end">
+          … and {hidden} more
+        </Text>
+      ) : null}
       {screen.question ? <QuestionBox question={screen.question} /> : null}
-      {screen.notice ? <Text color="yellow">{screen.notice}</Text> : null}
-      {screen.summary !== undefined ? <Text>{screen.summary}</Text> : null}
     </Box>
   );
 }
 
 export class InkApplyView implements ApplyView {
-  private readonly store = new ApplyStore();
+  private readonly store: ApplyStore;
   private readonly instance: Instance;
   private interruptHandler: (() => void) | undefined;
 
-  constructor(io: Io) {
+  constructor(
+    private readonly io: Io,
+    steps: readonly PlanStep[],
+    opts: { destroy: boolean },
+  ) {
+    this.store = new ApplyStore(steps, { destroy: opts.destroy, color: io.color });
     this.instance = render(<ApplyApp store={this.store} />, {
       stdout: io.stdout as NodeJS.WriteStream,
       stdin: io.stdin as NodeJS.ReadStream,
@@ -222,10 +299,14 @@ export class InkApplyView implements ApplyView {
   }
 
   async close(summary: string): Promise<void> {
-    this.store.update((s) => ({ ...s, summary: summary.trimEnd() }));
-    // Let Ink paint the last frame before unmounting.
-    await new Promise((r) => setTimeout(r, 50));
+    this.store.flush();
+    this.store.update((s) => ({ ...s, closed: true, running: [], question: undefined }));
+    // Let Ink paint the empty live part (its renders are throttled), then erase what is left of
+    // it: the summary follows the last printed line.
+    await new Promise((r) => setTimeout(r, 60));
+    this.instance.clear();
     this.instance.unmount();
     await this.instance.waitUntilExit().catch(() => undefined);
+    if (summary) this.io.stdout.write(summary.endsWith('\n') ? summary : summary + '\n');
   }
 }

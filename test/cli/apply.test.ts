@@ -104,7 +104,7 @@ test('a failed start: its dependents are not started, independent steps finish, 
   const r = fx.rc(['apply', '--compiled', file, '--auto-approve']);
   expect(r.code).toBe(1);
   expect(r.stdout).toMatch(/longrun\.broken: start failed/);
-  expect(r.stdout).toMatch(/longrun\.needsBroken: start not started: start:broken failed/);
+  expect(r.stdout).toMatch(/longrun\.needsBroken: start not started: longrun\.broken failed/);
   expect(r.stdout).toMatch(/longrun\.independent: start done/);
   expect(r.stdout).toMatch(/Apply failed: \d+ done, 1 failed, 0 interrupted, 1 not started\./);
   expect(r.stdout).toContain('cannot bind :80');
@@ -224,7 +224,7 @@ test("an operator's secret reaches the oneshot's stdin and nothing else: not sta
   expect(await exited).toBe(0);
   expect(r.stderr).toBe('');
   const { createHash } = await import('node:crypto');
-  expect(fs.readFileSync(path.join(fx.root, 'got'), 'utf8')).toContain(createHash('sha256').update(secret).digest('hex'));
+  expect(fs.readFileSync(path.join(fx.root, 'got'), 'utf8')).toContain(createHash('sha256').update(secret + '\n').digest('hex'));
   const haystack: string[] = [r.stdout, r.stderr, fs.readFileSync(path.join(fx.root, 'p.plan'), 'utf8')];
   const walk = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -249,12 +249,12 @@ test('Ctrl-C once: the step in flight finishes, nothing new starts, the state is
   const child = spawn(process.execPath, [CLI, 'apply', '--compiled', file, '--auto-approve'], { cwd: fx.root, env: { ...process.env, RCFORM_LIVE: fx.live } });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
-  await waitFor('the slow step to start', () => out.includes('oneshot.slow: oneshot_up started'), 30_000);
+  await waitFor('the slow step to start', () => out.includes('oneshot.slow: up started'), 30_000);
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   expect(code).toBe(1);
   expect(fs.existsSync(marker)).toBe(true);
-  expect(out).toMatch(/oneshot\.slow: oneshot_up done/);
+  expect(out).toMatch(/oneshot\.slow: up done/);
   expect(out).toMatch(/longrun\.after: start not started/);
   expect(fs.existsSync(path.join(fx.live, 'state.lock'))).toBe(false);
   const state = readState(fx.live);
@@ -333,11 +333,11 @@ test('Ctrl-C twice: the steps in flight are interrupted, nothing new starts, the
   child.kill('SIGINT');
   const code = await exited;
   expect(code).toBe(1);
-  expect(out).toMatch(/oneshot\.slow: oneshot_up interrupted/);
+  expect(out).toMatch(/oneshot\.slow: up interrupted/);
   expect(out).toMatch(/longrun\.mute: start interrupted/);
-  expect(out).toMatch(/Apply interrupted: 5 done, 0 failed, 2 interrupted, 1 not started\./);
+  expect(out).toMatch(/Apply interrupted: 1 done, 0 failed, 2 interrupted, 1 not started\. 4 services; took \d+(\.\d)?(ms|s)\./);
   expect(out).toContain('  interrupted: longrun.mute: start');
-  expect(out).toContain('  interrupted: oneshot.slow: oneshot_up');
+  expect(out).toContain('  interrupted: oneshot.slow: up');
   expect(out).toContain('  not started: longrun.after: start');
   expect(out).not.toMatch(/\n\s+at .*\.js:\d+/);
 
