@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { layoutTokens } from '../../lang/hcl/format-layout.js';
 import { fmtTokens } from '../../lang/hcl/format-tokens.js';
-import { SHARED } from '../support/cli-harness.js';
+import { sharedDir } from '../support/shared-data.js';
 
 // Golden cases for each layout rule of terraform fmt, on the layout engine itself (formatHcl adds
 // the parse check, tested in format-hcl.test.ts). Inputs are written as arrays of lines so that
@@ -189,11 +189,13 @@ describe('whitespace', () => {
   });
 });
 
-describe('over the real-world corpus', () => {
+const CORPUS = sharedDir('hcl/real-world', 'layout over the real-world corpus');
+
+(CORPUS ? describe : describe.skip)('over the real-world corpus', () => {
   // The layout may change only the spaces between tokens, and a second pass must change nothing.
   // (format-corpus.test.ts checks the stronger property: the parsed values are equal.)
   test('layout changes whitespace only and is idempotent for every file', () => {
-    const corpus = path.join(SHARED, 'hcl/real-world');
+    const corpus = CORPUS as string;
     const files = listFiles(corpus);
     expect(files.length).toBeGreaterThan(1500);
     const tokensChanged: string[] = [];

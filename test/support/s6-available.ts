@@ -17,7 +17,8 @@ export const S6_MISSING: string | null = probe();
 export function warnS6Missing(suite: string): void {
   if (!S6_MISSING) return;
   const bar = '!'.repeat(78);
-  console.warn(`${bar}\n!! ${suite}: SKIPPED — ${S6_MISSING}\n${bar}`);
+  // Straight to stderr: jest shows no console output of a suite whose every test is skipped.
+  process.stderr.write(`\n${bar}\n!! ${suite}: SKIPPED — ${S6_MISSING}\n${bar}\n`);
 }
 
 /** Both engines, for tests run against each: `missing` says why one cannot run here (s6 not installed). */

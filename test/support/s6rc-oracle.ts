@@ -87,7 +87,8 @@ export const S6RC_MISSING: string | null = 'missing' in located ? located.missin
 export function warnS6rcMissing(suite: string): void {
   if (!S6RC_MISSING) return;
   const bar = '!'.repeat(78);
-  console.warn(`${bar}\n!! ${suite}: SKIPPED — ${S6RC_MISSING}\n${bar}`);
+  // Straight to stderr: jest shows no console output of a suite whose every test is skipped.
+  process.stderr.write(`\n${bar}\n!! ${suite}: SKIPPED — ${S6RC_MISSING}\n${bar}\n`);
 }
 
 /** Runs one s6-rc program of the oracle; throws with its stderr when it fails. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { hasErrors } from '../../../lang/diagnostic.js';
 import { parseHcl } from '../../../lang/hcl/parser.js';
 import { HclJsonConversionError, toHclJson, type JsonValue } from '../../../lang/hcl/to-json.js';
-import { SHARED } from '../../support/cli-harness.js';
+import { sharedDir } from '../../support/shared-data.js';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { sameStartAndEnd, type OracleResult } from '../../support/hcl-oracle.js';
@@ -15,7 +15,7 @@ import { sameStartAndEnd, type OracleResult } from '../../support/hcl-oracle.js'
 // through JSON.parse / Number), and "$${" is compared as "${" (hcl2json emits template literals
 // unescaped, so the two spellings are indistinguishable in its output).
 
-const CORPUS = path.join(SHARED, 'hcl/real-world');
+const CORPUS = sharedDir('hcl/real-world', 'HCL conformance against hcl2-parser') as string;
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -57,7 +57,7 @@ async function oracleAll(files: string[]): Promise<Map<string, OracleResult>> {
   return new Map(parts.flat());
 }
 
-describe('real-world corpus against hcl2-parser', () => {
+(CORPUS ? describe : describe.skip)('real-world corpus against hcl2-parser', () => {
   test('same JSON for accepted files, same diagnostics for rejected ones', async () => {
     const files = listFiles(CORPUS);
     expect(files.length).toBe(1586);
