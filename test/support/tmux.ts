@@ -9,7 +9,7 @@ import { waitFor } from './engine-harness.js';
 // size, read back with capture-pane: the screen, or the whole scrollback with it.
 
 export const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
-if (!HAS_TMUX) console.warn('\n*** tmux is not installed: the tests on a real terminal are SKIPPED (apt-get install tmux) ***\n');
+if (!HAS_TMUX) process.stderr.write('\n*** tmux is not installed: the tests on a real terminal are SKIPPED (apt-get install tmux) ***\n');
 
 export interface Terminal {
   /** What is on the screen now. */
