@@ -1,4 +1,5 @@
 import { expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../support/cli-harness.js';
@@ -11,9 +12,28 @@ const commands = await loadCommands();
 
 const README = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
 
-test("the README's first lines are the two commands a newcomer types", () => {
-  const block = README.split('\n').slice(2, 6).join('\n');
-  expect(block).toMatch(/^```sh\nnpm ci && npm run example {2,}# .*\nnpm test {2,}# .*\n```$/);
+test("the README's first lines are the commands a newcomer types, and say how to run rcform", () => {
+  const block = README.split('\n').slice(2, 7).join('\n');
+  expect(block).toMatch(/^```sh\nnpm ci && npm run build {2,}# .*`npx rcform`.*\nnpm run example {2,}# .*\nnpm test {2,}# .*\n```$/);
+});
+
+/** The lines of the README's shell blocks. */
+const shellLines = [...README.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].flatMap((m) => (m[1] as string).split('\n'));
+
+test('rcform is never used as if it were on the PATH; a way that needs no root is given', () => {
+  expect(shellLines.filter((l) => /^\s*rcform\b/.test(l))).toEqual([]);
+  expect(shellLines.filter((l) => /\bnpx rcform\b/.test(l)).length).toBeGreaterThan(0);
+  expect(README).toContain('npm install --global --prefix ~/.local .');
+});
+
+test('no example in the README writes to /tmp, or anywhere git does not ignore', () => {
+  expect(README).not.toMatch(/\/tmp\b/);
+  const written = shellLines.flatMap((l) => [...l.matchAll(/--(?:out|live) (\S+)/g)].map((m) => m[1] as string));
+  expect(written.length).toBeGreaterThan(0);
+  for (const file of written) {
+    const r = spawnSync('git', ['check-ignore', '-q', '--no-index', file], { cwd: PROJECT_ROOT });
+    expect([file, r.status]).toEqual([file, 0]);
+  }
 });
 
 test('every command has a row in the README command table, pointing at its docs', () => {
