@@ -47,6 +47,9 @@ export interface ServiceHost {
 /** s6-supervise's throttle: a service is never spawned twice within this many milliseconds. */
 export const RESTART_INTERVAL_MS = 1000;
 
+/** finish's exit code that tells s6-supervise not to restart the service (s6's servicedir docs). */
+const PERMANENT_FAILURE = 125;
+
 interface Waiter {
   kind: 'up' | 'down';
   resolve(): void;
@@ -443,8 +446,19 @@ export class SupervisedService {
       clearTimeout(this.killTimer);
       this.killTimer = undefined;
     }
-    await this.runFinish(code, signal);
+    const finished = await this.runFinish(code, signal);
     this.settling = false;
+    if (finished === PERMANENT_FAILURE && this.wanted === 'up' && !this.abandoned) {
+      // s6-supervise's rule: finish exiting 125 means the service failed for good (its address is
+      // taken, its configuration is wrong): it is not restarted, and a start waiting on it fails now.
+      this.wanted = 'down';
+      this.failed = true;
+      this.setState('failed');
+      const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
+      this.rejectWaiters('up', new EngineError(this.name, `${how} and its finish script exited 125: failed for good, not restarted`));
+      this.resolveWaiters('down');
+      return;
+    }
     if (this.wanted === 'up' && !this.abandoned) {
       this.setState('down');
       this.scheduleRestart();
@@ -466,9 +480,10 @@ export class SupervisedService {
     this.restartTimer = setTimeout(() => this.spawnRun(), wait);
   }
 
-  private runFinish(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  /** Runs finish, if any; its exit code, or null when there is none, it was killed or it could not run. */
+  private runFinish(code: number | null, signal: NodeJS.Signals | null): Promise<number | null> {
     const finish = this.def.finish;
-    if (!finish) return Promise.resolve();
+    if (!finish) return Promise.resolve(null);
     const paths = servicePaths(this.host.layout, this.name);
     // s6's finish arguments: the exit code (256 when killed by a signal) and the signal number.
     const extra = [String(code ?? 256), String(signal ? signalNumber(signal) : 0)];
@@ -477,13 +492,13 @@ export class SupervisedService {
       try {
         account = resolveAccount(this.def.user, this.def.group);
       } catch {
-        resolve();
+        resolve(null);
         return;
       }
       let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
+      const done = (exitCode: number | null = null): void => {
         if (timer) clearTimeout(timer);
-        resolve();
+        resolve(exitCode);
       };
       const limit = this.def.timeouts.finish_ms;
       const spawner = this.host.spawner;
@@ -492,10 +507,10 @@ export class SupervisedService {
         const stdio: (StdioSlot | undefined)[] = [{ kind: 'r', path: '/dev/null' }, ...this.logSlots()];
         const { file, args } = launchCommandLine(finish, paths.finishScript, account, stdio, extra);
         let pgid: number | undefined;
-        const end = (): void => {
+        const end = (exitCode: number | null = null): void => {
           // finish's whole group goes with it, as after Node's spawn below.
           if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
-          done();
+          done(exitCode);
         };
         spawner.launch(
           { file, args, ...this.surroundings(), stdio, ...accountIds(account) },
@@ -504,11 +519,11 @@ export class SupervisedService {
               pgid = pid;
               if (limit > 0) timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), limit);
             },
-            failed: done,
+            failed: () => done(),
             ready: () => {},
-            exited: end,
+            exited: (exitCode) => end(exitCode),
             // The spawner died: finish runs on unwatched, bounded by its timeout no more; do not wait for it.
-            orphaned: end,
+            orphaned: () => end(),
           },
         );
         return;
@@ -519,10 +534,10 @@ export class SupervisedService {
       const child = this.spawnAs(account, file, args, stdio);
       fs.closeSync(logFd);
       if (scriptFd !== undefined) fs.closeSync(scriptFd);
-      child.on('error', done);
-      child.on('exit', () => {
+      child.on('error', () => done());
+      child.on('exit', (exitCode) => {
         if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-        done();
+        done(exitCode);
       });
       if (limit > 0 && child.pid !== undefined) {
         const pgid = child.pid;

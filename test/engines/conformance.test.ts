@@ -72,6 +72,28 @@ const scenarios: [string, (c: Ctx) => Promise<void>][] = [
     expect(s.restarts).toBeGreaterThanOrEqual(1);
     await engine.uninstall('phoenix');
   }],
+  ['finish exiting 125 is a failure for good: no restart, and a start waiting for readiness fails at once', async ({ engine, st, tmp }) => {
+    const runs = path.join(tmp, 'doomed.runs');
+    await engine.install(
+      longrun('doomed', {
+        run: sh(`echo run >> ${runs}; echo "cannot listen: address in use" >&2; exit 98`),
+        finish: sh('[ "$1" != 98 ] || exit 125'),
+        notification_fd: 3,
+        timeouts: { up_ms: 60_000, down_ms: 5000, kill_ms: 1000, finish_ms: 5000 },
+      }),
+    );
+    const failed = await engine.start('doomed', { timeoutMs: 60_000 }).then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    expect(failed).not.toBe('started');
+    // It did not wait for timeout_up to run out.
+    expect(failed).not.toMatch(/timeout|timed out/);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fs.readFileSync(runs, 'utf8')).toBe('run\n');
+    expect((await st('doomed'))?.pid).toBeUndefined();
+    await engine.uninstall('doomed');
+  }],
   ['a process ignoring its down signal is killed after timeout_kill', async ({ engine, st }) => {
     await engine.install(longrun('mule', { run: sh(`trap '' TERM; while :; do sleep 0.2; done`), timeouts: { up_ms: 0, down_ms: 0, kill_ms: 300, finish_ms: 5000 } }));
     await engine.start('mule', T);
