@@ -9,7 +9,7 @@ longrun "app" {
 
   run = <<EOT
 #!/usr/bin/env python3
-import http.server, os, sys
+import errno, http.server, os, sys
 
 class Hello(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -23,11 +23,24 @@ class Hello(http.server.BaseHTTPRequestHandler):
         # Access log on stdout: the pipeline hands it to app-log.
         print("app: " + fmt % args, flush=True)
 
-server = http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Hello)
+try:
+    server = http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Hello)
+except OSError as e:
+    if e.errno != errno.EADDRINUSE:
+        raise
+    print(f"app: cannot listen: 127.0.0.1:{os.environ['PORT']} is already in use (choose another with -var app_port=N)", file=sys.stderr, flush=True)
+    sys.exit(98)
 print("app: listening on", server.server_address, flush=True)
 os.write(3, b"\n")
 os.close(3)
 server.serve_forever()
+EOT
+
+  # Exit 98 from run means the address is taken: restarting cannot help. A finish exiting 125 tells
+  # the supervisor so (s6-supervise's rule), and the start fails at once instead of at timeout_up.
+  finish = <<EOT
+#!/bin/sh
+[ "$1" != 98 ] || exit 125
 EOT
 
   notification_fd = 3
@@ -72,7 +85,7 @@ longrun "proxy" {
 
   run = <<EOT
 #!/usr/bin/env python3
-import http.server, os, signal, urllib.request
+import errno, http.server, os, signal, sys, urllib.request
 
 upstream = "http://127.0.0.1:" + os.environ["UPSTREAM_PORT"]
 
@@ -87,10 +100,22 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
 # nginx re-reads its configuration on SIGHUP; the stand-in just says so.
 signal.signal(signal.SIGHUP, lambda *_: print("proxy: configuration reloaded", flush=True))
-server = http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Proxy)
+try:
+    server = http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Proxy)
+except OSError as e:
+    if e.errno != errno.EADDRINUSE:
+        raise
+    print(f"proxy: cannot listen: 127.0.0.1:{os.environ['PORT']} is already in use (choose another with -var proxy_port=N)", file=sys.stderr, flush=True)
+    sys.exit(98)
 os.write(3, b"\n")
 os.close(3)
 server.serve_forever()
+EOT
+
+  # As for the app: an address already in use is a failure for good.
+  finish = <<EOT
+#!/bin/sh
+[ "$1" != 98 ] || exit 125
 EOT
 
   notification_fd = 3
