@@ -1,5 +1,5 @@
 import React, { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { Box, Text, render, useInput, useStdout, type Instance } from 'ink';
+import { Box, Text, render, useInput, useStderr, useStdout, type Instance } from 'ink';
 import type { Io } from '../command.js';
 import type { ApplyView } from './apply-view.js';
 import { formatMs } from './apply-plain.js';
@@ -202,6 +202,13 @@ function Printer({ store }: { store: ApplyStore }): null {
   return null;
 }
 
+/** Hands out Ink's way to write to stderr: the live part is erased first and drawn again after. */
+function StderrBridge({ onWrite }: { onWrite: (write: (text: string) => void) => void }): null {
+  const { write } = useStderr();
+  useLayoutEffect(() => onWrite(write), [onWrite, write]);
+  return null;
+}
+
 export function ApplyApp({ store, now = Date.now }: { store: ApplyStore; now?: () => number }): React.ReactElement | null {
   const screen = useSyncExternalStore(store.subscribe, store.get);
   const { stdout } = useStdout();
@@ -253,19 +260,47 @@ export class InkApplyView implements ApplyView {
   private readonly instance: Instance;
   private interruptHandler: (() => void) | undefined;
 
+  private readonly stderr: NodeJS.WriteStream;
+  private readonly stderrWrite: NodeJS.WriteStream['write'];
+
   constructor(
     private readonly io: Io,
     steps: readonly PlanStep[],
     opts: { destroy: boolean },
   ) {
     this.store = new ApplyStore(steps, { destroy: opts.destroy, color: io.color });
-    this.instance = render(<ApplyApp store={this.store} />, {
-      stdout: io.stdout as NodeJS.WriteStream,
-      stdin: io.stdin as NodeJS.ReadStream,
-      stderr: io.stderr as NodeJS.WriteStream,
-      exitOnCtrlC: false,
-      patchConsole: false,
-    });
+    // What else writes to stderr while the view is live (RCFORM_LOG, a warning) goes through Ink,
+    // which erases the live part first and draws it again below: written beside it, a line would
+    // leave the rows Ink redraws off by one, and a frame in the scrollback at every write. Ink
+    // itself is given the stream's own write.
+    this.stderr = io.stderr as NodeJS.WriteStream;
+    this.stderrWrite = this.stderr.write;
+    const own = this.stderrWrite.bind(this.stderr);
+    const forInk = new Proxy(this.stderr, { get: (target, key) => (key === 'write' ? own : Reflect.get(target, key)) });
+    let viaInk: ((text: string) => void) | undefined;
+    this.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+      if (!viaInk) return (own as (...a: unknown[]) => boolean)(chunk, ...rest);
+      viaInk(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      done?.();
+      return true;
+    }) as NodeJS.WriteStream['write'];
+    const attach = (write: (text: string) => void): void => {
+      viaInk = write;
+    };
+    this.instance = render(
+      <>
+        <StderrBridge onWrite={attach} />
+        <ApplyApp store={this.store} />
+      </>,
+      {
+        stdout: io.stdout as NodeJS.WriteStream,
+        stdin: io.stdin as NodeJS.ReadStream,
+        stderr: forInk,
+        exitOnCtrlC: false,
+        patchConsole: false,
+      },
+    );
   }
 
   event(ev: ApplyEvent): void {
@@ -307,6 +342,7 @@ export class InkApplyView implements ApplyView {
     this.instance.clear();
     this.instance.unmount();
     await this.instance.waitUntilExit().catch(() => undefined);
+    this.stderr.write = this.stderrWrite;
     if (summary) this.io.stdout.write(summary.endsWith('\n') ? summary : summary + '\n');
   }
 }

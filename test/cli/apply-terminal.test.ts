@@ -39,19 +39,21 @@ function slowServices(readyAfter: string): Record<string, ServiceSpec> {
 }
 
 /** A shell line that runs rcform in the pane as a person would (no CI), then says how it ended. */
-function shell(args: string): string {
-  return `cd ${fx.root} && env -u CI RCFORM_LIVE=${fx.live} ${process.execPath} ${CLI} ${args}; echo "EXIT=$?"; sleep 600`;
+function shell(args: string, log = ''): string {
+  return `cd ${fx.root} && env -u CI RCFORM_LOG=${log} RCFORM_LIVE=${fx.live} ${process.execPath} ${CLI} ${args}; echo "EXIT=$?"; sleep 600`;
 }
 
 const count = (text: string, line: RegExp): number => text.split('\n').filter((l) => line.test(l)).length;
 
+// The third: with RCFORM_LOG=debug, a line on stderr at every event, written while the view is live.
 maybe.each([
-  [80, 24],
-  [160, 50],
-])('apply at %i×%i', (cols, rows) => {
+  [80, 24, ''],
+  [160, 50, ''],
+  [80, 24, 'debug'],
+])('apply at %i×%i (RCFORM_LOG=%s)', (cols, rows, log) => {
   test(`${N} services, more in flight than rows: the plan stays, each finished step is printed once, the live part fits`, async () => {
     const file = fx.writeDb('db.json', slowServices('0.4'));
-    term = openTerminal(shell(`apply --compiled ${file} --parallelism 64`), cols, rows);
+    term = openTerminal(shell(`apply --compiled ${file} --parallelism 64`, log), cols, rows);
     await term.waitFor('the confirmation question', 'Enter a value:');
     term.keys('yes', 'Enter');
     // While it runs: a header with the progress in services, and the in-flight list cut to fit.
@@ -75,6 +77,7 @@ maybe.each([
     expect(all).not.toMatch(/… and \d+ more/);
     expect(count(all, /^Apply complete! Services: 300 installed\. Took \d+(\.\d)?s\.$/)).toBe(1);
     expect(all).not.toContain('Applying:');
+    if (log) expect(count(all, /\[DEBUG\] apply: step_end /)).toBe(2 * N);
     // The result in colour (green), as the finished steps' marks.
     const coloured = term.history(true);
     expect(coloured).toMatch(/\u001b\[[\d;]*32m(\u001b\[[\d;]*m)*Apply complete!/);
