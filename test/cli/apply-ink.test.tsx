@@ -64,6 +64,22 @@ test('the live part fits a 24-row terminal: the steps in flight beyond it are co
   unmount();
 });
 
+test('destroy says so in its header, and counts a service done when its last step is', async () => {
+  const steps = [step('stop', 'db'), step('uninstall', 'db')];
+  const store = new ApplyStore(steps, { destroy: true });
+  const { lastFrame, unmount } = render(<ApplyApp store={store} now={() => T0} />);
+  store.event({ type: 'apply_start', time: at(0), apply_id: 'x', steps: 2, parallelism: 1 });
+  store.event({ type: 'step_start', time: at(0), step: step('stop', 'db') });
+  store.event({ type: 'step_end', time: at(5), step: step('stop', 'db'), outcome: 'ok', duration_ms: 5 });
+  await redrawn();
+  expect(lastFrame()).toContain('Destroying: 0/1 service done');
+  store.event({ type: 'step_start', time: at(5), step: step('uninstall', 'db') });
+  store.event({ type: 'step_end', time: at(9), step: step('uninstall', 'db'), outcome: 'ok', duration_ms: 4 });
+  await redrawn();
+  expect(lastFrame()).toContain('Destroying: 1/1 service done');
+  unmount();
+});
+
 test('an internal step id or action name is never shown: a oneshot runs "up"', async () => {
   const up: PlanStep = { id: 'oneshot_up:bad', action: 'oneshot_up', service: 'bad', address: 'oneshot.bad', reason: 'it is new', timeout_ms: 0 };
   const store = new ApplyStore([up]);
