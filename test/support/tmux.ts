@@ -19,8 +19,11 @@ export interface Terminal {
   /** Keys as tmux send-keys takes them (`Enter`, `C-c`); `literal` sends text as typed. */
   keys(...keys: string[]): void;
   literal(text: string): void;
-  /** Waits for text on the screen; a timeout shows the screen. */
-  waitFor(what: string, text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /**
+   * Waits for text on the screen and returns that screen (a later capture may catch the terminal
+   * in the middle of a redraw); a timeout shows the screen.
+   */
+  waitFor(what: string, text: string | RegExp, timeoutMs?: number): Promise<string>;
   close(): void;
 }
 
@@ -40,9 +43,12 @@ export function openTerminal(cmd: string, cols: number, rows: number): Terminal 
     keys: (...keys) => void tmux('send-keys', '-t', 'main', ...keys),
     literal: (text) => void tmux('send-keys', '-t', 'main', '-l', text),
     async waitFor(what, text, timeoutMs = 60_000) {
-      const has = (): boolean => (typeof text === 'string' ? screen().includes(text) : text.test(screen()));
+      const has = (): string | undefined => {
+        const now = screen();
+        return (typeof text === 'string' ? now.includes(text) : text.test(now)) ? now : undefined;
+      };
       try {
-        await waitFor(what, has, timeoutMs);
+        return await waitFor(what, has, timeoutMs);
       } catch (err) {
         throw new Error(`${(err as Error).message}; the screen:\n${screen()}`);
       }
