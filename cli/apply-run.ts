@@ -230,10 +230,10 @@ function preflightPaths(pf: PlanFile): void {
   const problems = new Set<string>();
   for (const step of pf.plan.steps) {
     const named = serviceNameProblem(step.service);
-    if (named) problems.add(`step ${step.id}: ${named}`);
+    if (named) problems.add(`${step.address} (step ${stepVerb(step)}): ${named}`);
     const svc = pf.plan.resource_changes.find((c) => c.name === step.service)?.after ?? pf.compiled?.services[step.service];
     if (!svc) continue;
-    for (const p of servicePathProblems(svc)) problems.add(`${svc.address ?? String(svc.name)} (step ${step.id}): ${p}`);
+    for (const p of servicePathProblems(svc)) problems.add(`${svc.address ?? String(svc.name)} (step ${stepVerb(step)}): ${p}`);
   }
   if (problems.size > 0) throw new CliError(`nothing was started: ${[...problems].join('; ')}`);
 }
