@@ -130,7 +130,8 @@ maybe('a sensitive variable and a secret answer appear nowhere they should not, 
     execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
     await waitFor('the end of the apply', () => screen().includes('EXIT='), 60_000);
     expect(screen()).toContain('EXIT=0');
-    expect(fs.readFileSync(answerFile, 'utf8')).toBe(ANSWER);
+    // An answer reaches the oneshot as a line, as typed (docs/apply.md, operator input).
+    expect(fs.readFileSync(answerFile, 'utf8')).toBe(`${ANSWER}\n`);
     const pid = await apiPid();
     expect(pid).toBeDefined();
     // The service really has the value: the check below would pass vacuously otherwise.
