@@ -17,6 +17,8 @@ export interface EngineLayout {
   oneshots: string;
   /** Which oneshots are up (Engine.setOneshotState). */
   oneshotState: string;
+  /** Held open by the supervisor, its helpers and every launch until its exec (launch-guard.ts). */
+  launchGuard: string;
 }
 
 export function engineLayout(liveDir: string): EngineLayout {
@@ -31,6 +33,7 @@ export function engineLayout(liveDir: string): EngineLayout {
     pipes: path.join(root, 'pipes'),
     oneshots: path.join(root, 'oneshots'),
     oneshotState: path.join(root, 'oneshots.json'),
+    launchGuard: path.join(root, 'launches.fifo'),
   };
 }
 
@@ -46,6 +49,9 @@ export interface ServicePaths {
   lock: string;
   runScript: string;
   finishScript: string;
+  /** The last launch of run and of finish, written by the process itself (launch-record.ts). */
+  runRecord: string;
+  finishRecord: string;
 }
 
 export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
@@ -59,6 +65,8 @@ export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
     lock: path.join(dir, 'service-lock'),
     runScript: path.join(dir, 'run'),
     finishScript: path.join(dir, 'finish'),
+    runRecord: path.join(dir, 'run.launch'),
+    finishRecord: path.join(dir, 'finish.launch'),
   };
 }
 

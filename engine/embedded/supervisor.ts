@@ -9,6 +9,7 @@ import { envdirFiles, writeTree } from '../service-files.js';
 import { signalName } from '../signals.js';
 import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
+import { LaunchGuardTimeout, takeLaunchGuard } from './launch-guard.js';
 import { LogClock } from './log-times.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, type Reply, type Request } from './protocol.js';
@@ -33,6 +34,8 @@ interface OneshotRecord {
 }
 
 const ADOPTED_POLL_MS = 250;
+/** How long a supervisor waits for the launches a killed one left under way (each takes milliseconds). */
+const LAUNCH_GUARD_WAIT_MS = 10_000;
 const LOG_CHECK_MS = 1000;
 
 export class Supervisor {
@@ -52,6 +55,8 @@ export class Supervisor {
   /** The inode of the socket it listens on: a socket put in its place is not its own. */
   private socketIno?: number;
   private relistening?: Promise<void>;
+  /** engine/launches.fifo, held for the supervisor's life (launch-guard.ts). */
+  private guardFd?: number;
   private readonly conns = new Set<net.Socket>();
   private readonly timers: NodeJS.Timeout[] = [];
   private shuttingDown?: Promise<void>;
@@ -82,6 +87,7 @@ export class Supervisor {
     sup.prepareDirs();
     sup.claimPidFile();
     try {
+      await sup.takeLaunchGuard();
       sup.startSpawner(env);
       sup.loadAndAdopt();
       await sup.listen();
@@ -89,6 +95,7 @@ export class Supervisor {
       if (!creds.addon) process.stderr.write(`rcform supervise: cannot load rcform-peercred.node (${creds.error}); who may send requests rests on the socket's mode 0600 and its 0700 directory alone\n`);
     } catch (err) {
       for (const s of sup.spawners) void s.close();
+      if (sup.guardFd !== undefined) fs.closeSync(sup.guardFd);
       fs.rmSync(sup.layout.pidFile, { force: true });
       throw err;
     }
@@ -116,6 +123,21 @@ export class Supervisor {
   }
 
   /**
+   * Before reading any service's status: every launch a killed predecessor left under way has
+   * written its launch record (launch-guard.ts). Past the wait, a warning, and recovery goes on
+   * with what is on disk: a supervisor that never starts would leave every service unsupervised.
+   */
+  private async takeLaunchGuard(): Promise<void> {
+    try {
+      this.guardFd = await takeLaunchGuard(this.layout.launchGuard, LAUNCH_GUARD_WAIT_MS);
+    } catch (err) {
+      if (!(err instanceof LaunchGuardTimeout)) throw err;
+      process.stderr.write(`rcform supervise: ${err.message}; recovering from what is recorded\n`);
+      this.guardFd = fs.openSync(this.layout.launchGuard, fs.constants.O_RDWR);
+    }
+  }
+
+  /**
    * RCFORM_SPAWNER: unset, the addon and the helpers together (see `spawner`); `vfork`, the addon
    * alone; `helper`, the helpers alone; `node`, Node's spawn(). Each falls back to what is left
    * when its own cannot run; the last three are there to compare, and as ways out.
@@ -133,7 +155,7 @@ export class Supervisor {
     const binary = spawnerBinary(env);
     if (!binary) return;
     for (let i = spawnerCount(env); i > 0; i--) {
-      const sp: Spawner = new Spawner(binary, () => this.spawnerDied(sp));
+      const sp: Spawner = new Spawner(binary, () => this.spawnerDied(sp), this.guardFd);
       this.spawners.push(sp);
     }
   }
@@ -551,6 +573,8 @@ export class Supervisor {
       this.timers.forEach((t) => clearInterval(t));
       await Promise.all(this.spawners.map((s) => s.close()));
       this.vfork?.close();
+      if (this.guardFd !== undefined) fs.closeSync(this.guardFd);
+      this.guardFd = undefined;
       for (const fd of this.pipeFds.values()) fs.closeSync(fd);
       this.pipeFds.clear();
       await this.relistening;
