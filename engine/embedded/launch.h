@@ -222,7 +222,7 @@ static void launch_write_record(int fd) {
  * the launcher around the vfork; the child unblocks them once every handler is back to default.
  * The mask and the dispositions are set with raw system calls, not glibc's wrappers: those refuse
  * glibc's own two real-time signals, and a lazily bound wrapper's first call would run the dynamic
- * linker here, in the launcher's memory, under its lock.
+ * linker here, in the launcher's memory.
  */
 static __attribute__((noreturn)) void launch_child_exec(const char *cwd, const struct slot *slots, long nslots, const struct launch_account *who, char **cands, char **argv, char **envp, volatile int *err, const char *volatile *what) {
   /* First of all: from here on a process exists that will run the service. */
