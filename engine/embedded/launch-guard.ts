@@ -23,7 +23,7 @@ export async function takeLaunchGuard(fifo: string, timeoutMs: number): Promise<
     const r = spawnSync('mkfifo', ['-m', '600', fifo], { encoding: 'utf8' });
     if (r.status !== 0 && !fs.existsSync(fifo)) throw new Error(`cannot create ${fifo}: ${r.stderr || r.error?.message}`);
   }
-  const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
   try {
     const buf = Buffer.alloc(64);
     for (const deadline = Date.now() + timeoutMs; ; ) {
@@ -36,7 +36,7 @@ export async function takeLaunchGuard(fifo: string, timeoutMs: number): Promise<
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     // Read-write: opening it never blocks, and it is never at end-of-file for a later check.
-    return fs.openSync(fifo, fs.constants.O_RDWR);
+    return fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NOFOLLOW);
   } finally {
     fs.closeSync(reader);
   }

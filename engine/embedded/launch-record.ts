@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { procInfo, type ProcInfo } from './proc.js';
 
-// A launch record (services/NAME/run.launch, finish.launch): "PID BOOTNS", the pid of the last
+// A launch record (engine/launches/NAME.run, NAME.finish): "PID BOOTNS", the pid of the last
 // process launched for that program and the boot-clock time at which the process itself wrote
 // it, before its exec (launch.h). It is on disk before the program runs, whatever becomes of the
 // supervisor meanwhile, so a supervisor started after a SIGKILL finds every process that was
@@ -49,7 +49,7 @@ export function writeLaunchRecord(file: string, pid: number): void {
   const bootNs = BigInt(secs ?? 0) * 1_000_000_000n + BigInt(hundredths ?? 0) * BigInt(NS_PER_TICK);
   // The same fixed length as launch.h's, written in place: never seen empty.
   const line = `${pid} ${bootNs}\n`.padEnd(47, ' ') + '\n';
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
   try {
     fs.writeSync(fd, line, 0, 'latin1');
   } finally {

@@ -107,7 +107,7 @@ static long launch_open_slots(char *const *specs, long nfd, struct slot *slots, 
       /* stdout and stderr are usually the same log: one open, then a dup, which has no path to walk. */
       for (long j = 0; j < n && s.src < 0; j++)
         if (specs[j * 3 + 1][0] == kind[0] && strcmp(specs[j * 3 + 2], path) == 0) s.src = fcntl(slots[j].src, F_DUPFD_CLOEXEC, 0);
-      int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : kind[0] == 'p' ? O_WRONLY | O_CREAT : O_RDWR;
+      int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : kind[0] == 'p' ? O_WRONLY | O_CREAT | O_NOFOLLOW : O_RDWR;
       if (s.src < 0) s.src = open(path, flags | O_CLOEXEC, 0600);
       if (s.src < 0) {
         *what = "open";

@@ -19,6 +19,12 @@ export interface EngineLayout {
   oneshotState: string;
   /** Held open by the supervisor, its helpers and every launch until its exec (launch-guard.ts). */
   launchGuard: string;
+  /**
+   * The launch records (launch-record.ts): the supervisor's own directory, not the service's,
+   * which belongs to the service's account when it has one: a record it could write or replace
+   * by a symlink would have root adopt, signal or write where that account chose.
+   */
+  launches: string;
 }
 
 export function engineLayout(liveDir: string): EngineLayout {
@@ -34,6 +40,7 @@ export function engineLayout(liveDir: string): EngineLayout {
     oneshots: path.join(root, 'oneshots'),
     oneshotState: path.join(root, 'oneshots.json'),
     launchGuard: path.join(root, 'launches.fifo'),
+    launches: path.join(root, 'launches'),
   };
 }
 
@@ -65,8 +72,8 @@ export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
     lock: path.join(dir, 'service-lock'),
     runScript: path.join(dir, 'run'),
     finishScript: path.join(dir, 'finish'),
-    runRecord: path.join(dir, 'run.launch'),
-    finishRecord: path.join(dir, 'finish.launch'),
+    runRecord: path.join(layout.launches, `${name}.run`),
+    finishRecord: path.join(layout.launches, `${name}.finish`),
   };
 }
 

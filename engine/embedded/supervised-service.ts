@@ -28,7 +28,7 @@ export interface PersistedStatus {
   starttime?: number;
   /**
    * The pid of the last launch of run this supervisor saw, alive or not: a launch record
-   * (run.launch) naming another pid is a launch it did not live to see.
+   * (engine/launches/NAME.run) naming another pid is a launch it did not live to see.
    */
   launched?: number;
   ready: boolean;

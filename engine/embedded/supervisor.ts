@@ -119,7 +119,7 @@ export class Supervisor {
     fs.mkdirSync(path.dirname(root), { recursive: true, mode: 0o700 });
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     fs.chmodSync(root, 0o700);
-    for (const d of [this.layout.services, this.layout.logs, this.layout.pipes, this.layout.oneshots]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [this.layout.services, this.layout.logs, this.layout.pipes, this.layout.oneshots, this.layout.launches]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   }
 
   /**
@@ -464,6 +464,11 @@ export class Supervisor {
     this.validate(def);
     // Renaming directories leaves the process's open log file and pipe descriptors intact.
     fs.renameSync(servicePaths(this.layout, from).dir, servicePaths(this.layout, to).dir);
+    // The launch records follow, so that a supervisor killed later still finds the process.
+    for (const k of ['runRecord', 'finishRecord'] as const) {
+      const old = servicePaths(this.layout, from)[k];
+      if (fs.existsSync(old)) fs.renameSync(old, servicePaths(this.layout, to)[k]);
+    }
     if (fs.existsSync(logDir(this.layout, from))) {
       fs.rmSync(logDir(this.layout, to), { recursive: true, force: true });
       fs.renameSync(logDir(this.layout, from), logDir(this.layout, to));
@@ -494,6 +499,7 @@ export class Supervisor {
     svc.abandon('uninstalled');
     this.services.delete(name);
     fs.rmSync(servicePaths(this.layout, name).dir, { recursive: true, force: true });
+    for (const f of [servicePaths(this.layout, name).runRecord, servicePaths(this.layout, name).finishRecord]) fs.rmSync(f, { force: true });
     const fd = this.pipeFds.get(name);
     if (fd !== undefined) {
       fs.closeSync(fd);
