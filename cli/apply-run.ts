@@ -24,6 +24,7 @@ import type { JournalRecord } from '../state/journal-types.js';
 import { recoverState } from '../state/recover.js';
 import { atomicWriteFileSync } from '../state/atomic-write.js';
 import { liveLayout } from '../state/live-dir.js';
+import { cutOffText, stopCutOffOneshots } from '../engine/oneshot-recovery.js';
 import { readState, writeState } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 
@@ -112,6 +113,13 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
       }, after);
     };
     schedule(FOLD_INTERVAL_MS);
+
+    // Before any step: what a crashed apply left of its oneshots' runs is stopped, and recorded.
+    const cutOff = await stopCutOffOneshots(state, journal.applyId);
+    if (cutOff.length > 0) {
+      pending.push(...(await journal.appendMany(cutOff)));
+      for (const e of cutOff) if (e.type === 'oneshot-recovered') write(o.ctx.io.stderr, `Note: ${cutOffText(e, state.services[e.service]?.address ?? e.service)}`);
+    }
 
     const executor = new StepExecutor({
       plan: pf.plan,

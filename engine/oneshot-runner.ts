@@ -22,6 +22,8 @@ export interface OneshotOptions {
   /** The operator's answer, for a definition with `input`. */
   input?: string | Buffer;
   signal?: AbortSignal;
+  /** Told the pid (its process group's id) as soon as it runs: the journal keeps it for a crash. */
+  onSpawned?(pid: number): void;
 }
 
 export interface OneshotResult {
@@ -63,6 +65,7 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
         ...(account.uid !== undefined ? { uid: account.uid } : {}),
         ...(account.gid !== undefined ? { gid: account.gid } : {}),
       });
+      if (child.pid !== undefined) opts.onSpawned?.(child.pid);
       let why: string | undefined;
       const kill = (reason: string): void => {
         why ??= reason;

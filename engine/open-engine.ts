@@ -25,13 +25,7 @@ export interface StartEngineOptions {
 export async function startEngine(liveDir: string, config: EngineConfig, opts: StartEngineOptions = {}): Promise<void> {
   switch (config.kind) {
     case 'embedded': {
-      try {
-        const e = await EmbeddedEngine.connect(liveDir);
-        await e.close();
-        return;
-      } catch (err) {
-        if (!(err instanceof SupervisorUnavailableError)) throw err;
-      }
+      if (await supervisorAnswers(liveDir)) return;
       const layout = engineLayout(liveDir);
       fs.mkdirSync(layout.root, { recursive: true, mode: 0o700 });
       const out = fs.openSync(layout.supervisorLog, 'a', 0o600);
@@ -43,13 +37,7 @@ export async function startEngine(liveDir: string, config: EngineConfig, opts: S
       child.unref();
       const deadline = Date.now() + START_TIMEOUT_MS;
       for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
-        try {
-          const e = await EmbeddedEngine.connect(liveDir);
-          await e.close();
-          return;
-        } catch {
-          // not listening yet
-        }
+        if (await supervisorAnswers(liveDir).catch(() => false)) return;
         if (exited !== undefined) break;
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -64,6 +52,30 @@ export async function startEngine(liveDir: string, config: EngineConfig, opts: S
     }
     default:
       throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
+  }
+}
+
+/**
+ * A supervisor answers a ping on the socket. A connection alone proves nothing: a killed
+ * supervisor's listening socket lives on in a child it was starting until that child's exec, and
+ * accepts connections nobody will ever answer.
+ */
+async function supervisorAnswers(liveDir: string): Promise<boolean> {
+  let e: EmbeddedEngine;
+  try {
+    e = await EmbeddedEngine.connect(liveDir);
+  } catch (err) {
+    if (err instanceof SupervisorUnavailableError) return false;
+    throw err;
+  }
+  try {
+    await e.request({ op: 'ping' });
+    return true;
+  } catch (err) {
+    if (err instanceof SupervisorUnavailableError) return false;
+    throw err;
+  } finally {
+    await e.close();
   }
 }
 

@@ -7,6 +7,7 @@ import type { JournalEntry, JournalRecord, ServiceChange } from '../state/journa
 import type { ObservedState, ServiceState, State } from '../state/state-types.js';
 import type { ApplyEvent, ApplyResult, StepOutcome } from './apply-events.js';
 import type { Engine } from './engine.js';
+import { procInfo } from './embedded/proc.js';
 import { runOneshot } from './oneshot-runner.js';
 
 // Runs a plan's steps through an engine, exactly as planned: a step starts once every step it
@@ -204,8 +205,13 @@ export class StepExecutor {
     // record is written. The record is not waited for: only a completed step must be durable
     // before its dependents begin, and the end record's fsync (group commit, in seq order)
     // covers it too. A crash between the two leaves a change the next plan's refresh sees.
+    // A oneshot's start record comes first, its process's record after it (recordSpawn): the
+    // fold reads them in that order.
+    const recordStart = (): Promise<void> => this.record([{ type: 'step-start', step_id: step.id, action: step.action, service }], false);
+    const oneshot = step.action === 'oneshot_up' || step.action === 'oneshot_down';
+    const early = oneshot ? recordStart() : undefined;
     const executing = this.execute(step);
-    const startRecorded = this.record([{ type: 'step-start', step_id: step.id, action: step.action, service }], false);
+    const startRecorded = early ?? recordStart();
     startRecorded.catch(() => undefined);
     try {
       change = await executing;
@@ -292,18 +298,30 @@ export class StepExecutor {
         const svc = this.after(step);
         if (svc.type !== 'oneshot') throw new Error(`${step.id}: ${svc.address} is not a oneshot`);
         const input = svc.input ? await this.o.input.answer(svc, step) : undefined;
-        await runOneshot(svc, 'up', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal, ...(input !== undefined ? { input } : {}) });
+        await runOneshot(svc, 'up', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal, onSpawned: this.recordSpawn(step, 'up'), ...(input !== undefined ? { input } : {}) });
         await engine.setOneshotState(svc, true);
         return { op: 'observe', observed: { state: 'up', at: now() }, desired: 'up' };
       }
       case 'oneshot_down': {
         const svc = this.before(step);
         if (svc.type !== 'oneshot') throw new Error(`${step.id}: ${svc.address} is not a oneshot`);
-        await runOneshot(svc, 'down', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal });
+        await runOneshot(svc, 'down', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal, onSpawned: this.recordSpawn(step, 'down') });
         await engine.setOneshotState(svc, false);
         return { op: 'observe', observed: { state: 'down', at: now() }, desired: 'down' };
       }
     }
+  }
+
+  /**
+   * The journal's note of a oneshot's process, so that the apply after a crash of this one can
+   * stop what is left of it before it runs it again. Not waited for: the step's end record
+   * follows it in seq order, and a crash before either leaves the run recorded as begun.
+   */
+  private recordSpawn(step: PlanStep, direction: 'up' | 'down'): (pid: number) => void {
+    return (pid) => {
+      const starttime = procInfo(pid)?.starttime;
+      this.record([{ type: 'oneshot-spawned', step_id: step.id, service: step.from ?? step.service, direction, pid, ...(starttime !== undefined ? { starttime } : {}) }], false).catch(() => undefined);
+    };
   }
 
   /** Stops a service whose start was interrupted; what it cannot stop, it leaves to the next plan. */

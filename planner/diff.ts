@@ -1,6 +1,6 @@
 import type { CompiledDb, CompiledService } from '../lang/compile/compiled-db.js';
 import type { ServiceStatus } from '../engine/engine.js';
-import type { State } from '../state/state-types.js';
+import type { PartialRun, State } from '../state/state-types.js';
 import { didYouMean } from '../lang/eval/suggest.js';
 import { durationText, elapsedText } from '../lang/compile/duration.js';
 import { changedPaths, topField } from './changed-paths.js';
@@ -63,6 +63,8 @@ interface Entry {
   notReady: boolean;
   /** notReady, and the state shows its start never completed (not a ready service being respawned). */
   startIncomplete: boolean;
+  /** A oneshot's run that no apply saw end (state.json's partial_run). */
+  partialRun?: PartialRun;
   drift: DriftEntry | null;
   changed: string[];
   restartPaths: string[];
@@ -248,6 +250,7 @@ export function diff(input: DiffInput): Plan {
       absent,
       notReady,
       startIncomplete: incomplete,
+      ...(ss?.partial_run ? { partialRun: ss.partial_run } : {}),
       drift: driftEntry,
       changed: [],
       restartPaths: [],
@@ -549,6 +552,19 @@ function classify(e: Entry, opts: PlanOptions, replaceNames: Set<string>, needed
     }
     if (r.code === 'down_flipped') e.reasons = e.reasons.filter((x) => x.code !== 'down_flipped');
     e.reasons.unshift(r);
+  }
+  if (e.partialRun && (e.after ?? e.before)?.type === 'oneshot') {
+    // Said wherever it applies, in every view: oneshots run at least once across a crash, never
+    // at most once, so their commands must bear being run again over a partial run.
+    const p = e.partialRun;
+    const again = p.direction === 'up' ? e.afterUp && !e.runningBefore : !e.afterUp && e.runningBefore;
+    e.reasons = e.reasons.filter((r) => r.code !== 'not_running');
+    e.reasons.unshift({
+      code: 'interrupted_run',
+      text: `its ${p.direction} (${p.step_id}) was cut off by a crash of apply ${p.apply_id} at ${p.since}, so it may have run partly${
+        again ? `; oneshots run at least once across a crash: apply stops what is left of that run, then runs ${p.direction} again` : ''
+      }`,
+    });
   }
   if (waitsForReadiness(e)) {
     // s6-rc after a crash runs the start again: it waits for readiness within timeout-up, and

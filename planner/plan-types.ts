@@ -39,7 +39,9 @@ export type ActionReason =
   | 'drift'
   | 'operator_hold'
   | 'type_changed'
-  | 'moved';
+  | 'moved'
+  /** A oneshot whose last run was cut off by a crash of the apply: it may have run partly, and runs again. */
+  | 'interrupted_run';
 
 export type Desired = 'up' | 'down';
 

@@ -18,6 +18,27 @@ export function foldJournal(state: State, records: readonly JournalRecord[]): St
         services ??= { ...state.services };
         applyChange(services, rec.service, change);
       }
+      // The run's end was seen, whatever it was: not partial any more.
+      const run = (services ?? state.services)[rec.service]?.partial_run;
+      if (rec.type === 'step-end' && run && run.step_id === rec.step_id && run.apply_id === rec.apply_id) {
+        services ??= { ...state.services };
+        const { partial_run: _, ...rest } = services[rec.service] as ServiceState;
+        services[rec.service] = rest;
+      }
+    } else if (rec.type === 'step-start' && (rec.action === 'oneshot_up' || rec.action === 'oneshot_down')) {
+      services ??= { ...state.services };
+      const entry = services[rec.service];
+      if (entry) services[rec.service] = { ...entry, partial_run: { direction: rec.action === 'oneshot_up' ? 'up' : 'down', apply_id: rec.apply_id, step_id: rec.step_id, since: rec.time } };
+    } else if (rec.type === 'oneshot-spawned' || rec.type === 'oneshot-recovered') {
+      services ??= { ...state.services };
+      const entry = services[rec.service];
+      const run = entry?.partial_run;
+      if (entry && run && run.step_id === rec.step_id && run.apply_id === (rec.type === 'oneshot-spawned' ? rec.apply_id : rec.interrupted_apply)) {
+        services[rec.service] =
+          rec.type === 'oneshot-spawned'
+            ? { ...entry, partial_run: { ...run, pid: rec.pid, ...(rec.starttime !== undefined ? { starttime: rec.starttime } : {}) } }
+            : { ...entry, partial_run: { ...run, found: rec.found } };
+      }
     } else if (rec.type === 'apply-end' && rec.outcome === 'ok' && rec.compiled_hash !== undefined) {
       compiledHash = rec.compiled_hash;
     }

@@ -78,7 +78,39 @@ export interface ApplyEndRecord extends Base {
   not_started: number;
 }
 
-export type JournalRecord = ApplyStartRecord | RefreshRecord | StepStartRecord | StepEndRecord | ApplyEndRecord;
+/**
+ * A oneshot's process under way: written as soon as it is spawned, so that after a crash of the
+ * apply its process group can be found (and stopped) by the next one.
+ */
+export interface OneshotSpawnedRecord extends Base {
+  type: 'oneshot-spawned';
+  step_id: string;
+  service: string;
+  direction: 'up' | 'down';
+  pid: number;
+  /** /proc start time of pid: tells it from a later process with the same pid. */
+  starttime?: number;
+}
+
+/**
+ * What an apply found of a oneshot whose run a crashed apply began and never recorded the end
+ * of, before it did anything else: still running (its process group killed), or ended with an
+ * outcome nobody saw. Either way it may have run partly, and it is run again when the plan says
+ * so: oneshots run at least once across a crash.
+ */
+export interface OneshotRecoveredRecord extends Base {
+  type: 'oneshot-recovered';
+  service: string;
+  step_id: string;
+  direction: 'up' | 'down';
+  /** The apply that crashed during the run. */
+  interrupted_apply: string;
+  pid?: number;
+  /** `running`: its process group was still there, and was killed; `ended`: gone by itself; `unknown`: no pid was recorded. */
+  found: 'running' | 'ended' | 'unknown';
+}
+
+export type JournalRecord = ApplyStartRecord | RefreshRecord | StepStartRecord | StepEndRecord | ApplyEndRecord | OneshotSpawnedRecord | OneshotRecoveredRecord;
 
 /** A record as the caller gives it: the journal fills in seq and apply_id (and time if absent). */
 export type JournalEntry = JournalRecord extends infer R

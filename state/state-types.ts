@@ -30,6 +30,24 @@ export interface ServiceState {
   definition_hash: string;
   desired: 'up' | 'down';
   observed?: Observation;
+  /**
+   * A oneshot whose `up` or `down` began and whose end no apply recorded: while it runs, and
+   * after a crash of the apply running it. It may have run partly; the next apply stops what is
+   * left of it and runs it again (docs/apply.md, "Oneshots across a crash").
+   */
+  partial_run?: PartialRun;
+}
+
+export interface PartialRun {
+  direction: 'up' | 'down';
+  apply_id: string;
+  step_id: string;
+  /** ISO time its step began. */
+  since: string;
+  pid?: number;
+  starttime?: number;
+  /** What the apply after the crash found: set once it has looked. */
+  found?: 'running' | 'ended' | 'unknown';
 }
 
 /**

@@ -15,8 +15,10 @@ const sources = path.resolve(here, '../../../engine/embedded');
 const s6Sources = path.resolve(here, '../../../engine/s6');
 const cc = process.env['CC'] ?? 'cc';
 
+// -z now: every symbol bound at load, so that no vfork child, running in its launcher's memory,
+// ever runs the dynamic linker's lazy binding on a first call.
 function compile(args: string[], out: string, consequence: string): void {
-  const r = spawnSync(cc, ['-O2', '-Wall', ...args, '-o', out], { encoding: 'utf8' });
+  const r = spawnSync(cc, ['-O2', '-Wall', '-Wl,-z,now', ...args, '-o', out], { encoding: 'utf8' });
   if (r.status !== 0) {
     process.stderr.write(`warning: could not build ${out} with ${cc} (${r.error ? r.error.message : r.stderr.trim()}); ${consequence} (docs/engine.md#spawning)\n`);
   }

@@ -8,6 +8,11 @@
  * target (launch_lift_sources), the program's candidates found on its PATH (launch_candidates),
  * then the vfork child runs launch_child_exec. Failures are errno values with the step that
  * failed: open, pipe, dup, close_range, chdir, setgroups, setgid, setuid, exec.
+ *
+ * A launch may name a launch record (kind 'p', target -1): a file the child itself writes its pid
+ * and the boot-clock time into before it does anything else, so that the record is on disk before
+ * the program can run, whatever happens to the launcher meanwhile (docs/engine.md: the supervisor
+ * killed and started again).
  */
 #ifndef RCFORM_LAUNCH_H
 #define RCFORM_LAUNCH_H
@@ -22,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -42,10 +48,14 @@ static long launch_id(const char *s) {
 }
 
 struct slot {
-  int target;
+  int target; /* -1: the launch record, not a descriptor of the new process */
   int src;
   int notify; /* the read end kept by the launcher, for kind 'n'; -1 otherwise */
 };
+
+/* The launch record's length: "PID BOOTNS", padded with spaces and a newline, written in one
+   pwrite at offset 0 over the previous launch's, so that it is never seen empty or torn. */
+#define LAUNCH_RECORD_LEN 48
 
 static void launch_close_slots(struct slot *slots, long n) {
   for (long i = 0; i < n; i++) {
@@ -61,7 +71,8 @@ static void launch_close_slots(struct slot *slots, long n) {
  * service's lock file (lock_fd, created 0600), locked here: the lock belongs to the open file, so
  * it lasts as long as any process of the service keeps the descriptor. Held already, by processes
  * of an earlier instance that outlived it, the launch fails ("lock", EWOULDBLOCK): s6-supervise's
- * child would wait for it, and a vfork child that blocked would block its launcher with it.
+ * child would wait for it, and a vfork child that blocked would block its launcher with it. 'p':
+ * the launch record (target -1; created 0600, written by the child).
  * Returns the number of slots; on failure -1, *what set, errno kept, and nothing left open.
  */
 static long launch_open_slots(char *const *specs, long nfd, struct slot *slots, const char **what) {
@@ -96,7 +107,7 @@ static long launch_open_slots(char *const *specs, long nfd, struct slot *slots, 
       /* stdout and stderr are usually the same log: one open, then a dup, which has no path to walk. */
       for (long j = 0; j < n && s.src < 0; j++)
         if (specs[j * 3 + 1][0] == kind[0] && strcmp(specs[j * 3 + 2], path) == 0) s.src = fcntl(slots[j].src, F_DUPFD_CLOEXEC, 0);
-      int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : O_RDWR;
+      int flags = kind[0] == 'r' ? O_RDONLY : kind[0] == 'a' ? O_WRONLY | O_APPEND | O_CREAT : kind[0] == 'p' ? O_WRONLY | O_CREAT | O_NOFOLLOW : O_RDWR;
       if (s.src < 0) s.src = open(path, flags | O_CLOEXEC, 0600);
       if (s.src < 0) {
         *what = "open";
@@ -180,19 +191,53 @@ oom:
   return NULL;
 }
 
+/* Writes "PID BOOTNS" to the launch record: no allocation, no stdio, as the vfork child may. */
+static void launch_write_record(int fd) {
+  char rec[LAUNCH_RECORD_LEN], digits[24];
+  struct timespec now;
+  clock_gettime(CLOCK_BOOTTIME, &now);
+  unsigned long long v[2] = {(unsigned long long)syscall(SYS_getpid), (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec};
+  int n = 0;
+  for (int k = 0; k < 2; k++) {
+    int d = 0;
+    do digits[d++] = (char)('0' + v[k] % 10);
+    while ((v[k] /= 10) > 0);
+    while (d > 0) rec[n++] = digits[--d];
+    rec[n++] = k == 0 ? ' ' : '\n';
+  }
+  /* Padded over whatever a longer previous record left; the reader stops at the newline. */
+  while (n < LAUNCH_RECORD_LEN) rec[n++] = ' ';
+  rec[LAUNCH_RECORD_LEN - 1] = '\n';
+  while (pwrite(fd, rec, LAUNCH_RECORD_LEN, 0) < 0 && errno == EINTR) {
+  }
+}
+
+/* The kernel's sigset: 64 bits on every architecture Linux runs Node on. */
+#define LAUNCH_SIGSET_BYTES 8
+
 /*
  * The vfork child, in the launcher's memory until exec: system calls only, no allocation, no
  * lock that another thread of the launcher might hold. When it cannot exec it sets *err and
  * *what (the launcher reads them once the child is gone) and exits 127. Signals are blocked by
  * the launcher around the vfork; the child unblocks them once every handler is back to default.
+ * The mask and the dispositions are set with raw system calls, not glibc's wrappers: those refuse
+ * glibc's own two real-time signals, and a lazily bound wrapper's first call would run the dynamic
+ * linker here, in the launcher's memory.
  */
 static __attribute__((noreturn)) void launch_child_exec(const char *cwd, const struct slot *slots, long nslots, const struct launch_account *who, char **cands, char **argv, char **envp, volatile int *err, const char *volatile *what) {
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
+  /* First of all: from here on a process exists that will run the service. */
+  for (long i = 0; i < nslots; i++)
+    if (slots[i].target < 0) launch_write_record(slots[i].src);
+  /* The kernel's struct sigaction: handler, flags, restorer, mask. SIG_DFL needs no restorer. */
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long long mask;
+  } dfl = {SIG_DFL, 0, NULL, 0};
   /* The launcher's handlers (Node's SIGINT, SIGTERM, libuv's SIGCHLD...) mean nothing in the service. */
-  for (int s = 1; s < NSIG; s++)
-    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
+  for (int s = 1; s <= 64; s++)
+    if (s != SIGKILL && s != SIGSTOP) syscall(SYS_rt_sigaction, s, &dfl, NULL, LAUNCH_SIGSET_BYTES);
   /* Whatever the launcher inherited and let through is not the service's business: it gets
      exactly the slots it asked for. dup2 below clears the flag on the targets. */
   if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
@@ -208,6 +253,7 @@ static __attribute__((noreturn)) void launch_child_exec(const char *cwd, const s
     _exit(127);
   }
   for (long i = 0; i < nslots; i++) {
+    if (slots[i].target < 0) continue;
     if (dup2(slots[i].src, slots[i].target) < 0) {
       *err = errno;
       *what = "dup";
@@ -236,9 +282,12 @@ static __attribute__((noreturn)) void launch_child_exec(const char *cwd, const s
       _exit(127);
     }
   }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  unsigned long long none = 0;
+  if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, LAUNCH_SIGSET_BYTES) < 0) {
+    *err = errno;
+    *what = "sigprocmask";
+    _exit(127);
+  }
   int e = ENOENT;
   for (char **c = cands; *c; c++) {
     execve(*c, argv, envp);

@@ -17,6 +17,14 @@ export interface EngineLayout {
   oneshots: string;
   /** Which oneshots are up (Engine.setOneshotState). */
   oneshotState: string;
+  /** Held open by the supervisor, its helpers and every launch until its exec (launch-guard.ts). */
+  launchGuard: string;
+  /**
+   * The launch records (launch-record.ts): the supervisor's own directory, not the service's,
+   * which belongs to the service's account when it has one: a record it could write or replace
+   * by a symlink would have root adopt, signal or write where that account chose.
+   */
+  launches: string;
 }
 
 export function engineLayout(liveDir: string): EngineLayout {
@@ -31,6 +39,8 @@ export function engineLayout(liveDir: string): EngineLayout {
     pipes: path.join(root, 'pipes'),
     oneshots: path.join(root, 'oneshots'),
     oneshotState: path.join(root, 'oneshots.json'),
+    launchGuard: path.join(root, 'launches.fifo'),
+    launches: path.join(root, 'launches'),
   };
 }
 
@@ -46,6 +56,9 @@ export interface ServicePaths {
   lock: string;
   runScript: string;
   finishScript: string;
+  /** The last launch of run and of finish, written by the process itself (launch-record.ts). */
+  runRecord: string;
+  finishRecord: string;
 }
 
 export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
@@ -59,6 +72,8 @@ export function servicePaths(layout: EngineLayout, name: string): ServicePaths {
     lock: path.join(dir, 'service-lock'),
     runScript: path.join(dir, 'run'),
     finishScript: path.join(dir, 'finish'),
+    runRecord: path.join(layout.launches, `${name}.run`),
+    finishRecord: path.join(layout.launches, `${name}.finish`),
   };
 }
 

@@ -22,6 +22,11 @@ export interface LaunchSpec {
   /** The account it runs as (resolved ids of its `user` and `group`); the launcher's own when unset. */
   uid?: number;
   gid?: number;
+  /**
+   * The launch record: a file the new process writes its pid into (launch-record.ts) before it
+   * execs, so that it is on disk before the program runs, even if the launcher dies meanwhile.
+   */
+  record?: string;
 }
 
 /** What becomes of a launch. `spawned` or `failed` comes first; then `ready` (if ever) before `exited`. */
@@ -79,6 +84,7 @@ function launchStrings(spec: LaunchSpec): { argv: string[]; env: string[]; slots
   spec.stdio.forEach((s, fd) => {
     if (s) slots.push(String(fd), s.kind, s.kind === 'n' ? '' : s.path);
   });
+  if (spec.record !== undefined) slots.push('-1', 'p', spec.record);
   if ([spec.cwd, ...argv, ...env, ...slots].some((f) => f.includes('\0'))) return undefined;
   return { argv, env, slots };
 }
@@ -138,10 +144,11 @@ export class Spawner implements Launcher {
    * Starts the helper. If it dies while in use, every process it still watched is told it is
    * orphaned, every launch not yet answered that it failed, then `onDeath`.
    */
-  constructor(binary: string, private readonly onDeath: () => void) {
+  constructor(binary: string, private readonly onDeath: () => void, guardFd?: number) {
     // Its own session: a Ctrl-C in the terminal of a foreground `rcform supervise` is the
-    // supervisor's to handle (a clean stop), and must not kill the helper under it.
-    this.child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    // supervisor's to handle (a clean stop), and must not kill the helper under it. It holds the
+    // supervisor's launch guard (launch-guard.ts) at descriptor 3 for as long as it lives.
+    this.child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit', ...(guardFd !== undefined ? [guardFd] : [])], detached: true });
     this.child.stdin?.on('error', () => {});
     this.child.stdout?.setEncoding('latin1');
     this.child.stdout?.on('data', (chunk: string) => this.onData(chunk));

@@ -7,7 +7,8 @@ import { DEFAULT_PATH, EngineError, type RunState, type ServiceStatus } from '..
 import { signalName, signalNumber } from '../signals.js';
 import { currentLog, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { openLogFd } from './log-file.js';
-import { groupMembers, isSameLiveProcess, procInfo, signalGroup } from './proc.js';
+import { readLaunchRecord, recordedProcess, writeLaunchRecord } from './launch-record.js';
+import { groupMembers, isSameLiveProcess, procInfo, signalGroup, type ProcInfo } from './proc.js';
 import type { LaunchHandlers, Launcher, StdioSlot } from './spawner.js';
 import { overwriteInPlace } from './write-file.js';
 
@@ -25,6 +26,11 @@ export interface PersistedStatus {
   pid?: number;
   /** /proc start time of pid: guards adoption against a recycled pid. */
   starttime?: number;
+  /**
+   * The pid of the last launch of run this supervisor saw, alive or not: a launch record
+   * (engine/launches/NAME.run) naming another pid is a launch it did not live to see.
+   */
+  launched?: number;
   ready: boolean;
   failed: boolean;
   since: string;
@@ -74,6 +80,8 @@ export class SupervisedService {
 
   /** Our child (or the spawner's): its exit is reported, not polled for as an adopted one's is. */
   private launched = false;
+  /** PersistedStatus.launched. */
+  private launchedPid?: number;
   private logDirMade = false;
   /** Between the request to spawn and the pid: neither running nor free to spawn again. */
   private spawning = false;
@@ -116,9 +124,10 @@ export class SupervisedService {
       this.requestDown();
       return new EngineError(this.name, `not ${this.def.notification_fd !== undefined ? 'ready' : 'up'} after ${timeoutMs} ms (timeout_up); brought down`);
     });
-    // The spawn records the wanted state with the pid, in one write.
+    // Wanted up is on disk before the launch: a supervisor killed from here on finds the process
+    // by its launch record, and adopts it rather than stop it as unwanted.
+    this.persist();
     if (!this.running && !this.spawning && !this.settling && !this.restartTimer) this.spawnRun();
-    else this.persist();
     return p;
   }
 
@@ -144,15 +153,42 @@ export class SupervisedService {
     if (this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
   }
 
-  /** Called by a supervisor that found this service's process alive from a previous life. */
+  /**
+   * What the previous supervisor left: its status.json, and the launch records its processes
+   * wrote themselves. A record naming a pid status.json does not know is a launch the previous
+   * supervisor did not live to record (killed between the clone and the write of the pid, or with
+   * requests still in a helper's pipe): that process is the service's, and is adopted or stopped
+   * like any other. An interrupted finish is killed with its group; the restart goes on.
+   */
+  private recovered(st: PersistedStatus): { proc?: ProcInfo; unseen: boolean; died: boolean } {
+    const paths = servicePaths(this.host.layout, this.name);
+    const finishing = recordedProcess(readLaunchRecord(paths.finishRecord));
+    if (finishing) signalGroup(finishing.pid, 'SIGKILL');
+    const rec = readLaunchRecord(paths.runRecord);
+    this.launchedPid = st.launched ?? st.pid;
+    if (rec && rec.pid !== this.launchedPid) {
+      // status.json's pid, if any, is an earlier launch, which died before this one was made.
+      if (st.pid !== undefined && st.starttime !== undefined && isSameLiveProcess(st.pid, st.starttime)) signalGroup(st.pid, 'SIGKILL');
+      this.launchedPid = rec.pid;
+      const proc = recordedProcess(rec);
+      return { proc, unseen: true, died: !proc };
+    }
+    if (st.pid === undefined) return { unseen: false, died: false };
+    const proc = rec?.pid === st.pid ? recordedProcess(rec) : isSameLiveProcess(st.pid, st.starttime) ? procInfo(st.pid) : undefined;
+    return { proc, unseen: false, died: !proc };
+  }
+
+  /** Called by a supervisor that starts on a service directory: adopts what still runs, restarts what should. */
   adopt(st: PersistedStatus): void {
     Object.assign(this, { wanted: st.wanted, restarts: st.restarts, lastExit: st.lastExit, deaths: st.deaths ?? [], since: st.since, failed: st.failed });
-    if (st.pid !== undefined && isSameLiveProcess(st.pid, st.starttime)) {
-      this.pid = st.pid;
-      this.starttime = st.starttime;
+    const { proc, unseen, died } = this.recovered(st);
+    if (proc) {
+      this.pid = proc.pid;
+      this.starttime = proc.starttime;
       this.adopted = true;
-      this.ready = st.ready;
-      const waitingForReadiness = this.def.notification_fd !== undefined && !st.ready;
+      // Never seen ready when never seen at all.
+      this.ready = unseen ? false : st.ready;
+      const waitingForReadiness = this.def.notification_fd !== undefined && !this.ready;
       if (st.wanted === 'down') {
         // It was being stopped when the old supervisor died: finish the job.
         this.state = 'stopping';
@@ -168,14 +204,12 @@ export class SupervisedService {
       }
     } else {
       this.state = 'down';
-      if (st.pid !== undefined) {
-        // It died while nobody watched: that is a death like any other.
-        this.recordDeath(null, null, st.wanted === 'up');
-      }
+      // It died while nobody watched: that is a death like any other.
+      if (died) this.recordDeath(null, null, st.wanted === 'up');
       // s6's `down` file: a service marked down is not started by a (re)starting supervisor.
       if (this.wanted === 'up' && this.def.down) this.wanted = 'down';
       if (this.wanted === 'up') {
-        this.restartedOnRecovery = st.pid !== undefined;
+        this.restartedOnRecovery = died;
         this.spawnRun();
       }
     }
@@ -277,7 +311,7 @@ export class SupervisedService {
     if (n !== undefined) stdio[n] = { kind: 'n' };
     if (this.def.lock_fd !== undefined) stdio[this.def.lock_fd] = { kind: 'l', path: paths.lock };
     const { file, args } = launchCommandLine(this.def.run, paths.runScript, account, stdio, []);
-    spawner.launch({ file, args, ...this.surroundings(), stdio, ...accountIds(account) }, handlers);
+    spawner.launch({ file, args, ...this.surroundings(), stdio, ...accountIds(account), record: paths.runRecord }, handlers);
   }
 
   private launchWithNode(account: Account, handlers: LaunchHandlers): void {
@@ -317,6 +351,9 @@ export class SupervisedService {
       return;
     }
     child.on('error', () => {});
+    // After the exec, not before it as the launchers do: a supervisor killed in between leaves
+    // this one process unknown (docs/engine.md).
+    writeLaunchRecord(paths.runRecord, child.pid);
     handlers.spawned(child.pid);
     if (n !== undefined) watchReadiness(child.stdio[n] as Readable | null, () => handlers.ready());
     child.on('exit', (code, signal) => handlers.exited(code, signal));
@@ -351,6 +388,7 @@ export class SupervisedService {
     this.spawning = false;
     this.launched = true;
     this.pid = pid;
+    this.launchedPid = pid;
     this.starttime = undefined;
     this.adopted = false;
     this.ready = false;
@@ -372,14 +410,11 @@ export class SupervisedService {
       return;
     }
     const n = this.def.notification_fd;
-    // The reply to a start waiting for "up" is written when this turn's promises run; the status
-    // file follows right after it, in the same turn of the loop: on a dependency chain the next
-    // start waits for that reply.
+    // Not written to status.json now: the launch record already names the process, and wanted
+    // up was written before the launch; the pid follows with its start time. So the reply to a
+    // start (on a dependency chain the next start waits for it) waits for no write of ours.
     this.setState(n !== undefined ? 'starting' : 'up', false);
     if (n === undefined) this.resolveWaiters('up');
-    setImmediate(() => {
-      if (this.pid === pid) this.persist();
-    });
   }
 
   private onReady(): void {
@@ -513,7 +548,7 @@ export class SupervisedService {
           done(exitCode);
         };
         spawner.launch(
-          { file, args, ...this.surroundings(), stdio, ...accountIds(account) },
+          { file, args, ...this.surroundings(), stdio, ...accountIds(account), record: paths.finishRecord },
           {
             spawned: (pid) => {
               pgid = pid;
@@ -534,6 +569,7 @@ export class SupervisedService {
       const child = this.spawnAs(account, file, args, stdio);
       fs.closeSync(logFd);
       if (scriptFd !== undefined) fs.closeSync(scriptFd);
+      if (child.pid !== undefined) writeLaunchRecord(paths.finishRecord, child.pid);
       child.on('error', () => done());
       child.on('exit', (exitCode) => {
         if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
@@ -623,6 +659,7 @@ export class SupervisedService {
       wanted: this.wanted,
       ...(this.pid !== undefined ? { pid: this.pid } : {}),
       ...(this.starttime !== undefined ? { starttime: this.starttime } : {}),
+      ...(this.launchedPid !== undefined ? { launched: this.launchedPid } : {}),
       ready: this.ready,
       failed: this.failed,
       since: this.since,

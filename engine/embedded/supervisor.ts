@@ -9,6 +9,7 @@ import { envdirFiles, writeTree } from '../service-files.js';
 import { signalName } from '../signals.js';
 import { currentLog, engineLayout, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js';
+import { LaunchGuardTimeout, takeLaunchGuard } from './launch-guard.js';
 import { LogClock } from './log-times.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, type Reply, type Request } from './protocol.js';
@@ -33,6 +34,8 @@ interface OneshotRecord {
 }
 
 const ADOPTED_POLL_MS = 250;
+/** How long a supervisor waits for the launches a killed one left under way (each takes milliseconds). */
+const LAUNCH_GUARD_WAIT_MS = 10_000;
 const LOG_CHECK_MS = 1000;
 
 export class Supervisor {
@@ -52,6 +55,8 @@ export class Supervisor {
   /** The inode of the socket it listens on: a socket put in its place is not its own. */
   private socketIno?: number;
   private relistening?: Promise<void>;
+  /** engine/launches.fifo, held for the supervisor's life (launch-guard.ts). */
+  private guardFd?: number;
   private readonly conns = new Set<net.Socket>();
   private readonly timers: NodeJS.Timeout[] = [];
   private shuttingDown?: Promise<void>;
@@ -82,6 +87,7 @@ export class Supervisor {
     sup.prepareDirs();
     sup.claimPidFile();
     try {
+      await sup.takeLaunchGuard();
       sup.startSpawner(env);
       sup.loadAndAdopt();
       await sup.listen();
@@ -89,6 +95,7 @@ export class Supervisor {
       if (!creds.addon) process.stderr.write(`rcform supervise: cannot load rcform-peercred.node (${creds.error}); who may send requests rests on the socket's mode 0600 and its 0700 directory alone\n`);
     } catch (err) {
       for (const s of sup.spawners) void s.close();
+      if (sup.guardFd !== undefined) fs.closeSync(sup.guardFd);
       fs.rmSync(sup.layout.pidFile, { force: true });
       throw err;
     }
@@ -112,7 +119,22 @@ export class Supervisor {
     fs.mkdirSync(path.dirname(root), { recursive: true, mode: 0o700 });
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     fs.chmodSync(root, 0o700);
-    for (const d of [this.layout.services, this.layout.logs, this.layout.pipes, this.layout.oneshots]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [this.layout.services, this.layout.logs, this.layout.pipes, this.layout.oneshots, this.layout.launches]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * Before reading any service's status: every launch a killed predecessor left under way has
+   * written its launch record (launch-guard.ts). Past the wait, a warning, and recovery goes on
+   * with what is on disk: a supervisor that never starts would leave every service unsupervised.
+   */
+  private async takeLaunchGuard(): Promise<void> {
+    try {
+      this.guardFd = await takeLaunchGuard(this.layout.launchGuard, LAUNCH_GUARD_WAIT_MS);
+    } catch (err) {
+      if (!(err instanceof LaunchGuardTimeout)) throw err;
+      process.stderr.write(`rcform supervise: ${err.message}; recovering from what is recorded\n`);
+      this.guardFd = fs.openSync(this.layout.launchGuard, fs.constants.O_RDWR);
+    }
   }
 
   /**
@@ -133,7 +155,7 @@ export class Supervisor {
     const binary = spawnerBinary(env);
     if (!binary) return;
     for (let i = spawnerCount(env); i > 0; i--) {
-      const sp: Spawner = new Spawner(binary, () => this.spawnerDied(sp));
+      const sp: Spawner = new Spawner(binary, () => this.spawnerDied(sp), this.guardFd);
       this.spawners.push(sp);
     }
   }
@@ -442,6 +464,11 @@ export class Supervisor {
     this.validate(def);
     // Renaming directories leaves the process's open log file and pipe descriptors intact.
     fs.renameSync(servicePaths(this.layout, from).dir, servicePaths(this.layout, to).dir);
+    // The launch records follow, so that a supervisor killed later still finds the process.
+    for (const k of ['runRecord', 'finishRecord'] as const) {
+      const old = servicePaths(this.layout, from)[k];
+      if (fs.existsSync(old)) fs.renameSync(old, servicePaths(this.layout, to)[k]);
+    }
     if (fs.existsSync(logDir(this.layout, from))) {
       fs.rmSync(logDir(this.layout, to), { recursive: true, force: true });
       fs.renameSync(logDir(this.layout, from), logDir(this.layout, to));
@@ -472,6 +499,7 @@ export class Supervisor {
     svc.abandon('uninstalled');
     this.services.delete(name);
     fs.rmSync(servicePaths(this.layout, name).dir, { recursive: true, force: true });
+    for (const f of [servicePaths(this.layout, name).runRecord, servicePaths(this.layout, name).finishRecord]) fs.rmSync(f, { force: true });
     const fd = this.pipeFds.get(name);
     if (fd !== undefined) {
       fs.closeSync(fd);
@@ -551,6 +579,8 @@ export class Supervisor {
       this.timers.forEach((t) => clearInterval(t));
       await Promise.all(this.spawners.map((s) => s.close()));
       this.vfork?.close();
+      if (this.guardFd !== undefined) fs.closeSync(this.guardFd);
+      this.guardFd = undefined;
       for (const fd of this.pipeFds.values()) fs.closeSync(fd);
       this.pipeFds.clear();
       await this.relistening;

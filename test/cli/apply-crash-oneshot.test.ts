@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { journalFiles, readJournalFile } from '../../state/journal.js';
+import type { JournalRecord } from '../../state/journal-types.js';
+import { readLockInfo } from '../../state/lock.js';
+import type { State } from '../../state/state-types.js';
+import { CLI, planLines, type CliResult } from '../support/cli-harness.js';
+import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
+import { alive, waitFor } from '../support/engine-harness.js';
+
+// apply SIGKILLed while a oneshot's `up` runs. The oneshot is in its own process group and runs
+// on; its end is never recorded. What rcform promises: oneshots run at least once across a crash.
+// The state (from the journal) says the run may have been partial, the next plan says so and that
+// it runs again, and the next apply first stops what is left of the cut-off run (never two runs at
+// once), records what it found, then runs it again. Real processes: the oneshot appends to a file.
+
+const both = (r: CliResult): string => r.stdout + r.stderr;
+const ok = (r: CliResult): CliResult => {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\n${both(r)}`);
+  return r;
+};
+
+let o: CliOperator;
+let runs: string;
+
+/** `migrate` logs each run's start and end with its pid; its first run takes `firstSeconds`. */
+function write(firstSeconds: number): void {
+  runs = path.join(o.root, 'runs');
+  const script = `if [ ! -e ${o.root}/first ]; then : > ${o.root}/first; d=${firstSeconds}; else d=0; fi; echo "start $$" >> ${runs}; sleep $d; echo "end $$" >> ${runs}`;
+  fs.writeFileSync(
+    path.join(o.root, 'src', 'main.hcl'),
+    `oneshot "migrate" {
+  up = ["sh", "-c", ${JSON.stringify(script)}]
+}
+
+longrun "app" {
+  depends_on = [oneshot.migrate]
+  run        = ["sleep", "1071"]
+}
+`,
+  );
+}
+
+const runLines = (): string[] => (fs.existsSync(runs) ? fs.readFileSync(runs, 'utf8').trim().split('\n') : []);
+
+function records(): JournalRecord[] {
+  return journalFiles(o.live).flatMap((f) => readJournalFile(f).records);
+}
+
+function stateOf(): State {
+  return JSON.parse(fs.readFileSync(path.join(o.live, 'state.json'), 'utf8')) as State;
+}
+
+/** init, apply in the background, SIGKILL of apply once migrate's first run has begun; the lock broken. */
+async function crashDuringOneshot(): Promise<{ pid: number; applyPid: number }> {
+  ok(o.rc(['init', '--engine', 'embedded']));
+  const child = spawn(process.execPath, [CLI, 'apply', 'src', '--auto-approve'], { cwd: o.root, env: { ...process.env, RCFORM_LIVE: o.live, CI: 'true', NO_COLOR: '1' }, stdio: 'ignore' });
+  const exit = new Promise((r) => child.on('close', r));
+  const line = await waitFor('migrate running', () => runLines().find((l) => l.startsWith('start ')), 60_000);
+  child.kill('SIGKILL');
+  await exit;
+  const pid = Number(line.split(' ')[1]);
+  const lock = readLockInfo(o.live);
+  ok(o.rc(['force-unlock', lock?.ID as string, '--force']));
+  return { pid, applyPid: child.pid as number };
+}
+
+beforeEach(() => {
+  o = cliOperator('embedded', 'rcform-oneshot-crash-');
+});
+
+afterEach(() => {
+  const first = runLines().find((l) => l.startsWith('start '));
+  if (first) o.pids.add(Number(first.split(' ')[1]));
+  endCliOperator(o);
+}, 120_000);
+
+describe('apply killed during a oneshot', () => {
+  test('still running: the plan says it may have run partly and runs again; apply kills the cut-off run first, records it, and runs it once more', async () => {
+    write(600);
+    const { pid } = await crashDuringOneshot();
+    expect(alive(pid)).toBe(true);
+
+    // The journal (folded into the state) says which oneshot may have run partly, and its process.
+    const spawned = records().find((r) => r.type === 'oneshot-spawned');
+    expect(spawned).toMatchObject({ service: 'migrate', direction: 'up', step_id: 'oneshot_up:migrate' });
+    let r = ok(o.rc(['plan', 'src', '--out', 'p.plan']));
+    const crashed = spawned?.apply_id as string;
+    expect(planLines(r.stdout)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^# oneshot\\.migrate will be started because its up \\(oneshot_up:migrate\\) was cut off by a crash of apply ${crashed} at \\S+, so it may have run partly; oneshots run at least once across a crash: apply stops what is left of that run, then runs up again$`,
+        ),
+      ),
+    );
+    r = ok(o.rc(['show', 'p.plan', '--json']));
+    expect((JSON.parse(r.stdout) as { resource_changes: { name: string; action_reason: string }[] }).resource_changes.find((c) => c.name === 'migrate')?.action_reason).toBe('interrupted_run');
+
+    // The apply stops the cut-off run before anything else, says so, and runs up again, once.
+    r = ok(o.rc(['apply', 'p.plan']));
+    expect(r.stderr).toContain(`Note: oneshot.migrate: its up was cut off by a crash of apply ${crashed} and was still running (process group ${pid}): killed; it may have run partly`);
+    expect(alive(pid)).toBe(false);
+    const lines = runLines();
+    expect(lines[0]).toBe(`start ${pid}`);
+    expect(lines).not.toContain(`end ${pid}`);
+    expect(lines.slice(1)).toHaveLength(2);
+    expect(lines[1]).toMatch(/^start \d+$/);
+    expect(lines[2]).toBe(`end ${(lines[1] as string).split(' ')[1]}`);
+    expect(records().filter((x) => x.type === 'oneshot-recovered')).toEqual([
+      expect.objectContaining({ service: 'migrate', direction: 'up', interrupted_apply: crashed, pid, found: 'running' }),
+    ]);
+    const st = stateOf().services['migrate'];
+    expect(st?.desired).toBe('up');
+    expect(st?.partial_run).toBeUndefined();
+    expect(o.status()['app']?.state).toBe('up');
+
+    r = o.rc(['plan', 'src', '-detailed-exitcode']);
+    expect(both(r)).toMatch(/^No changes\./);
+  }, 300_000);
+
+  test('ended by itself before the next apply: at least once, so it runs a second time, and the journal says its first outcome is unknown', async () => {
+    write(1);
+    const { pid } = await crashDuringOneshot();
+    await waitFor('the cut-off run ended', () => runLines().includes(`end ${pid}`) && !alive(pid), 30_000);
+
+    const r = ok(o.rc(['apply', 'src', '--auto-approve']));
+    expect(r.stderr).toContain('Note: oneshot.migrate: its up was cut off by a crash of apply');
+    expect(r.stderr).toContain('had ended, with an outcome nobody saw; it may have run partly');
+    expect(runLines().filter((l) => l.startsWith('end '))).toHaveLength(2);
+    expect(records().find((x) => x.type === 'oneshot-recovered')).toMatchObject({ service: 'migrate', pid, found: 'ended' });
+    expect(stateOf().services['migrate']?.partial_run).toBeUndefined();
+  }, 300_000);
+});
