@@ -13,8 +13,9 @@ const commands = await loadCommands();
 const README = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
 
 test("the README's first lines are the commands a newcomer types, and say how to run rcform", () => {
-  const block = README.split('\n').slice(2, 7).join('\n');
-  expect(block).toMatch(/^```sh\nnpm ci && npm run build {2,}# .*`npx rcform`.*\nnpm run example {2,}# .*\nnpm test {2,}# .*\n```$/);
+  // Two commands, as the brief asks: install and run the example, then the tests.
+  const block = README.split('\n').slice(2, 6).join('\n');
+  expect(block).toMatch(/^```sh\nnpm ci && npm run example {2,}# .*`npx rcform`.*\nnpm test {2,}# .*\n```$/);
 });
 
 /** The lines of the README's shell blocks. */
