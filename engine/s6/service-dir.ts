@@ -90,15 +90,15 @@ export function renderLauncher(svc: CompiledLongrun, dir: string, which: 'run' |
   // The environment is rebuilt from the fixed PATH plus `env` (as the embedded engine does), so
   // that a service sees the same variables whichever process started s6-svscan; the values an
   // envdir cannot hold go on env's command line instead.
+  const { files, notInDir } = envdirFiles(svc.env);
   const chain = [
     'env',
     '-i',
     shQuote(`PATH=${DEFAULT_PATH}`),
-    ...envdirFiles(svc.env).notInDir.map(shQuote),
-    // -L: without it s6-envdir cuts a value at 4095 bytes.
-    's6-envdir',
-    '-L',
-    shQuote(path.join(dir, 'env')),
+    ...notInDir.map(shQuote),
+    // -L: without it s6-envdir cuts a value at 4095 bytes. An empty envdir is no s6-envdir: one
+    // exec fewer before the program, on every start.
+    ...(Object.keys(files).length > 0 ? ['s6-envdir', '-L', shQuote(path.join(dir, 'env'))] : []),
     ...privileges.map(shQuote),
     // finish gets s6's arguments (exit code, signal number, service name) when it is a script.
     commandWords(cmd, shQuote(scriptWord(svc, dir, which)), which === 'finish'),
