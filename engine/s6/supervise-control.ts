@@ -207,8 +207,16 @@ export async function transition(service: string, dir: string, command: string, 
   try {
     await sendControl(service, dir, command);
     let state = readState(dir) ?? { up: false, ready: false, finishing: false };
-    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-    const timer = timeoutMs > 0 ? setTimeout(() => sub.interrupt(), timeoutMs) : undefined;
+    // The timer itself says when the time is up: it may fire a little before Date.now() reaches
+    // the same instant (timers keep their own clock), and a wait that then slept again would never end.
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            sub.interrupt();
+          }, timeoutMs)
+        : undefined;
     const onAbort = (): void => sub.interrupt();
     signal?.addEventListener('abort', onAbort);
     try {
@@ -223,7 +231,7 @@ export async function transition(service: string, dir: string, command: string, 
           if (reached(goal, state)) return 'reached';
         }
         if (signal?.aborted) throw new EngineError(service, 'interrupted');
-        if (Date.now() >= deadline) return 'timeout';
+        if (timedOut) return 'timeout';
         await sub.next();
       }
     } finally {
