@@ -118,14 +118,20 @@ class Subscription {
   }
 
   static open(fifodir: string): Subscription {
-    const fifo = path.join(fifodir, `ftrig1:@${randomBytes(16).toString('hex').slice(0, 31)}`);
-    makeFifo(fifo);
+    const id = randomBytes(16).toString('hex').slice(0, 31);
+    const fifo = path.join(fifodir, `ftrig1:@${id}`);
+    // Made and opened under a name s6-supervise does not write to, then renamed into place: a
+    // listener's FIFO without a reader is one s6-supervise removes when it next notifies, and it
+    // may notify between a mkfifo and the open.
+    const making = path.join(fifodir, `rcform:@${id}`);
+    makeFifo(making);
     let fd: number;
     try {
       // Read and write: the open does not wait for a writer, and no writer closing ends the stream.
-      fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+      fd = fs.openSync(making, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+      fs.renameSync(making, fifo);
     } catch (err) {
-      fs.rmSync(fifo, { force: true });
+      fs.rmSync(making, { force: true });
       throw err;
     }
     return new Subscription(fifo, new net.Socket({ fd, readable: true, writable: false }));
