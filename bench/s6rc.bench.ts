@@ -29,6 +29,8 @@ if (!S6RC) {
   process.exit(0);
 }
 const s6rcBin = (p: string): string => path.join(S6RC!.bin, p);
+/** s6-rc-update runs s6-rc by its name: the oracle's programs come first on PATH. */
+const S6RC_ENV = { ...process.env, PATH: `${S6RC.bin}:${process.env['PATH'] ?? ''}` };
 
 /** A workload: longruns and their direct dependencies, and the service changed by the update workload. */
 interface Workload {
@@ -67,9 +69,12 @@ function tops(w: Workload): string[] {
 }
 const bottoms = (w: Workload): string[] => w.services.filter((s) => s.deps.length === 0).map((s) => s.name);
 
+/** Every step is bounded: a step that hangs fails the workload, naming itself, instead of the run. */
+const STEP_TIMEOUT_MS = 180_000;
+
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): number {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: opts.env ?? process.env, cwd: opts.cwd, maxBuffer: 1 << 28 });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: opts.env ?? process.env, cwd: opts.cwd, maxBuffer: 1 << 28, timeout: STEP_TIMEOUT_MS, killSignal: 'SIGKILL' });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}\n${r.stderr}\n${(r.stdout ?? '').slice(-2000)}`);
   return ms;
@@ -141,7 +146,7 @@ async function viaS6rc(dir: string, w: Workload): Promise<Figures> {
       fs.writeFileSync(conv, `${w.changed} restart\n`);
       const t1 = performance.now();
       run(s6rcBin('s6-rc-compile'), [path.join(dir, 'db2'), src]);
-      run(s6rcBin('s6-rc-update'), ['-l', live, '-f', conv, path.join(dir, 'db2')]);
+      run(s6rcBin('s6-rc-update'), ['-l', live, '-f', conv, path.join(dir, 'db2')], { env: S6RC_ENV });
       update = performance.now() - t1;
     }
     const down = run(s6rcBin('s6-rc'), ['-l', live, '-d', 'change', ...bottoms(w)]);
@@ -276,10 +281,14 @@ try {
         const d = fs.mkdtempSync(path.join(dir, `${w.name}-${who}-`));
         try {
           figs[who] = await runners[who](d, w);
+        } catch (err) {
+          process.stdout.write(`${w.name}: ${who} failed: ${(err as Error).message.split('\n')[0]}\n`);
+          process.exitCode = 1;
         } finally {
           fs.rmSync(d, { recursive: true, force: true });
         }
       }
+      if (Object.keys(figs).length < order.length) continue;
       const n = w.services.length;
       const base = figs['s6-rc'];
       const line = (label: string, k: keyof Figures): string =>
