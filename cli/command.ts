@@ -1,5 +1,6 @@
 import type { ArgSpec, FlagSpec, FlagValue } from './args.js';
 import type { ClosedOutputPolicy } from './closed-output.js';
+import { UserError, type UserErrorKind } from '../lang/user-error.js';
 
 // Every subcommand is one file under cli/commands/ exporting a Command; cli/commands/index.ts
 // lists them. Commands return an exit code and signal user errors with CliError, which main
@@ -39,12 +40,14 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
-export class CliError extends Error {
+/** A user error found by the CLI itself; `exitCode` is for the few commands whose status carries meaning beyond "failed". */
+export class CliError extends UserError {
   constructor(
     message: string,
     readonly exitCode = 1,
+    kind: UserErrorKind = 'usage',
   ) {
-    super(message);
+    super(kind, message);
     this.name = 'CliError';
   }
 }

@@ -9,6 +9,7 @@ import { commandHelp, groupHelp, mainHelp } from './help.js';
 import { configureLog, logDebug, logInfo } from './log.js';
 import { rcformVersion, versionLine } from './version.js';
 import { suggest } from '../lang/eval/suggest.js';
+import { UserError } from '../lang/user-error.js';
 
 // Dispatch: find the command whose words match the longest prefix of argv, parse its flags,
 // run it. Usage errors are one line on stderr and exit 1; no stack trace unless RCFORM_DEBUG.
@@ -111,10 +112,10 @@ export async function runCli(argv: readonly string[], io: Io, entries: readonly 
     logInfo(`command ${cmd.name} ended with exit status ${code} after ${(performance.now() - started).toFixed(0)} ms`);
     return code;
   } catch (err) {
-    if (err instanceof CliError) {
-      logDebug(`command ${cmd.name} failed: ${err.message}`);
+    if (err instanceof UserError) {
+      logDebug(`command ${cmd.name} failed (${err.kind}): ${err.message}`);
       write(io.stderr, `Error: ${err.message}`);
-      return err.exitCode;
+      return exitStatusOf(err);
     }
     const e = err as Error;
     write(io.stderr, `rcform ${words.join(' ')}: internal error: ${e?.message ?? String(err)}`);
@@ -133,6 +134,12 @@ function unknownCommand(given: string, entries: readonly CommandEntry[]): string
   }
   const near = suggest(given, names);
   return `unknown command "${given}"${near ? `; did you mean "${near}"?` : ''}`;
+}
+
+/** Every user error's exit status, by kind: all are 1, as Terraform's errors are, unless a command's own status says more. */
+function exitStatusOf(err: UserError): number {
+  if (err instanceof CliError) return err.exitCode;
+  return 1;
 }
 
 function usageError(io: Io, message: string): number {
