@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { CliError, write, type CommandContext } from './command.js';
 import { compiledJsonOf } from './compiled-db-file.js';
 import { serializeDb } from '../lang/compile/compile.js';
-import { asCliError } from './live-flags.js';
 import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
 import { stepVerb } from './views/apply-words.js';
@@ -59,13 +58,8 @@ export interface ExecuteOptions {
 
 export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
   const { planFile: pf, liveDir } = o;
-  let state: State;
-  try {
-    if (o.checkFresh) checkFresh(pf, liveDir);
-    state = recoverState(liveDir).state;
-  } catch (err) {
-    throw asCliError(err);
-  }
+  if (o.checkFresh) checkFresh(pf, liveDir);
+  let state: State = recoverState(liveDir).state;
   if (pf.engine && pf.engine.kind !== state.engine.kind) {
     throw new CliError(`the plan was made for the ${pf.engine.kind} engine, but ${liveDir} uses ${state.engine.kind}; make a new plan`);
   }

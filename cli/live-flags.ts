@@ -1,12 +1,12 @@
 import { parseDurationMs, type FlagSpec } from './args.js';
 import { CliError, flagString, write, type CommandContext } from './command.js';
-import { chooseLiveDir, NoDefaultLiveDirError } from '../state/live-dir.js';
-import { checkLiveDir, LiveDirTrustError } from '../state/live-trust.js';
-import { acquireLock, LockError, LockHeldError, type StateLock } from '../state/lock.js';
+import { chooseLiveDir } from '../state/live-dir.js';
+import { checkLiveDir } from '../state/live-trust.js';
+import { acquireLock, describeAbandonedLock, type StateLock } from '../state/lock.js';
 import { readJournal } from '../state/journal.js';
 import { foldJournal } from '../state/journal-fold.js';
 import { recoverState } from '../state/recover.js';
-import { readState, StateFileError } from '../state/state-file.js';
+import { readState } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 import { rcformVersion } from './version.js';
 import { logDebug, logInfo } from './log.js';
@@ -48,23 +48,15 @@ export const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', description:
  * (state/live-trust.ts): every command that touches one comes through here.
  */
 export function liveDirOf(ctx: CommandContext): string {
-  try {
-    const { dir, isDefault } = chooseLiveDir({ flag: flagString(ctx, 'live'), env: ctx.io.env, cwd: ctx.io.cwd });
-    checkLiveDir(dir, { noSymlink: isDefault });
-    return dir;
-  } catch (err) {
-    throw asCliError(err);
-  }
+  const { dir, isDefault } = chooseLiveDir({ flag: flagString(ctx, 'live'), env: ctx.io.env, cwd: ctx.io.cwd });
+  checkLiveDir(dir, { noSymlink: isDefault });
+  return dir;
 }
 
 /** A live directory named elsewhere (a saved plan's), checked as liveDirOf checks its own. */
 export function trustedLiveDir(dir: string): string {
-  try {
-    checkLiveDir(dir);
-    return dir;
-  } catch (err) {
-    throw asCliError(err);
-  }
+  checkLiveDir(dir);
+  return dir;
 }
 
 export function lockTimeoutOf(ctx: CommandContext): number {
@@ -72,14 +64,6 @@ export function lockTimeoutOf(ctx: CommandContext): number {
   const ms = parseDurationMs(text);
   if (ms === undefined) throw new CliError(`--lock-timeout takes a duration such as 500ms, 30s or 2m, not "${text}"`);
   return ms;
-}
-
-/** Turns the live side's expected failures into one clear CLI error; anything else stays a bug. */
-export function asCliError(err: unknown): unknown {
-  if (err instanceof LockHeldError || err instanceof LockError || err instanceof StateFileError) return new CliError(err.message);
-  if (err instanceof LiveDirTrustError) return new CliError(`refusing the live directory: ${err.message}`);
-  if (err instanceof NoDefaultLiveDirError) return new CliError(err.message);
-  return err;
 }
 
 /**
@@ -90,11 +74,11 @@ export async function lockLive(ctx: CommandContext, liveDir: string, operation: 
   if (lockDisabled(ctx, operation)) return undefined;
   const timeoutMs = lockTimeoutOf(ctx);
   const started = performance.now();
-  try {
-    return logged(await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion(), ...(info ? { info } : {}) }), liveDir, started);
-  } catch (err) {
-    throw asCliError(err);
-  }
+  const lock = logged(await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion(), ...(info ? { info } : {}) }), liveDir, started);
+  // The lock ended with its holder; what that holder did is in the state and journal, which the
+  // command reads next, so this is news, not a reason to stop.
+  if (lock.abandoned) write(ctx.io.stderr, `Warning: ${describeAbandonedLock(lock.abandoned, lock.file)}\n`);
+  return lock;
 }
 
 function lockDisabled(ctx: CommandContext, operation: string): boolean {
@@ -111,27 +95,12 @@ function logged(lock: StateLock, liveDir: string, started: number): StateLock {
   return {
     info: lock.info,
     file: lock.file,
+    ...(lock.abandoned ? { abandoned: lock.abandoned } : {}),
     release() {
       lock.release();
       logDebug(`state lock ${lock.info.ID} released`);
     },
   };
-}
-
-/**
- * For plan: the lock, or — when its holder's process is gone — no lock and the stale lock's info,
- * so a crash can be inspected before it is broken. A live holder is an error as with lockLive.
- */
-export async function lockLiveUnlessStale(ctx: CommandContext, liveDir: string, operation: string): Promise<{ lock?: StateLock; stale?: LockHeldError }> {
-  if (lockDisabled(ctx, operation)) return {};
-  const timeoutMs = lockTimeoutOf(ctx);
-  const started = performance.now();
-  try {
-    return { lock: logged(await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion() }), liveDir, started) };
-  } catch (err) {
-    if (err instanceof LockHeldError && err.stale) return { stale: err };
-    throw asCliError(err);
-  }
 }
 
 /**
@@ -145,8 +114,6 @@ export async function withLockedState<T>(ctx: CommandContext, operation: string,
     const { state, problems } = recoverState(liveDir);
     for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
     return await fn(state, liveDir);
-  } catch (err) {
-    throw asCliError(err);
   } finally {
     lock?.release();
   }
@@ -164,8 +131,6 @@ export async function readLiveState(ctx: CommandContext, operation: string): Pro
     const { records, problems } = readJournal(liveDir, state.journal_seq ?? 0);
     for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
     return foldJournal(state, records);
-  } catch (err) {
-    throw asCliError(err);
   } finally {
     lock?.release();
   }

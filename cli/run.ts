@@ -6,13 +6,16 @@ import { CliError, write, type Command, type Io } from './command.js';
 import { commandEntries, loadCommands, type CommandEntry } from './commands/index.js';
 import { GLOBAL_FLAGS, LEADING_FLAGS } from './global-flags.js';
 import { commandHelp, groupHelp, mainHelp } from './help.js';
-import { configureLog, logDebug, logInfo } from './log.js';
+import { configureLog, logDebug, logEnabled, logInfo } from './log.js';
+import { userErrorText } from './user-errors.js';
 import { rcformVersion, versionLine } from './version.js';
 import { suggest } from '../lang/eval/suggest.js';
 import { UserError } from '../lang/user-error.js';
 
 // Dispatch: find the command whose words match the longest prefix of argv, parse its flags,
-// run it. Usage errors are one line on stderr and exit 1; no stack trace unless RCFORM_DEBUG.
+// run it. Usage errors are one line on stderr and exit 1. Every UserError, whichever layer threw
+// it, is printed here (cli/user-errors.ts adds the hints); anything else is an internal error,
+// with its stack under RCFORM_LOG=debug (or RCFORM_DEBUG, its older name).
 
 export async function runCli(argv: readonly string[], io: Io, entries: readonly CommandEntry[] = commandEntries): Promise<number> {
   const logWarning = configureLog(io.env, io.stderr);
@@ -114,12 +117,12 @@ export async function runCli(argv: readonly string[], io: Io, entries: readonly 
   } catch (err) {
     if (err instanceof UserError) {
       logDebug(`command ${cmd.name} failed (${err.kind}): ${err.message}`);
-      write(io.stderr, `Error: ${err.message}`);
+      write(io.stderr, `Error: ${userErrorText(err)}`);
       return exitStatusOf(err);
     }
     const e = err as Error;
     write(io.stderr, `rcform ${words.join(' ')}: internal error: ${e?.message ?? String(err)}`);
-    if (io.env['RCFORM_DEBUG']) write(io.stderr, e?.stack ?? '');
+    if (io.env['RCFORM_DEBUG'] || logEnabled('debug')) write(io.stderr, e?.stack ?? '');
     return 1;
   }
 }

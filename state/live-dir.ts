@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../lang/user-error.js';
 
 // Where the live directory is and what lives in it (docs/live.md). Like s6-rc's live directory it
 // is small, read-write, and belongs to one machine: the default sits on a tmpfs-like runtime
@@ -68,7 +69,12 @@ export function chooseLiveDir(src: LiveDirSource): { dir: string; isDefault: boo
   return { dir: defaultLiveDir(src.env, src.uid), isDefault: true };
 }
 
-export class NoDefaultLiveDirError extends Error {}
+export class NoDefaultLiveDirError extends UserError {
+  constructor(message: string) {
+    super('environment', message);
+    this.name = 'NoDefaultLiveDirError';
+  }
+}
 
 /**
  * Without a runtime directory, a directory under the user's home: a name in the shared temp

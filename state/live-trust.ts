@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { userLabel } from './account-name.js';
+import { UserError } from '../lang/user-error.js';
 
 // Whose live directory is it (docs/security.md). A live directory holds the programs its
 // supervisor runs, so whoever can write it, or any directory above it, can run programs as the
@@ -9,7 +10,12 @@ import { userLabel } from './account-name.js';
 // anyone else unless sticky (/tmp), every symlink on the way belongs to one of them too, and the
 // live directory and what it holds belong to the invoking user alone, writable by nobody else.
 
-export class LiveDirTrustError extends Error {}
+export class LiveDirTrustError extends UserError {
+  constructor(message: string) {
+    super('environment', message);
+    this.name = 'LiveDirTrustError';
+  }
+}
 
 /** How many symlinks a path may go through, as the kernel's own limit for a path walk. */
 const MAX_SYMLINKS = 40;

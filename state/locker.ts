@@ -24,6 +24,8 @@ export interface HeldLock {
   readonly info: LockInfo;
   /** Where the lock lives, for messages (a file, a database and key). */
   readonly where: string;
+  /** What a holder that died without releasing left, found when this lock was taken. */
+  readonly abandoned?: LockInfo;
   /** Gives the lock back if it is still ours. Idempotent. */
   release(): Promise<void>;
 }
@@ -33,11 +35,15 @@ export interface Locker {
   acquire(req: LockRequest): Promise<HeldLock>;
   /** Who holds the lock now, if anyone. */
   holder(): Promise<LockInfo | undefined>;
-  /** Breaks the lock only if its ID is `id`; returns the info of the lock broken. */
+  /**
+   * Breaks the lock only if its ID is `id`; returns the info of the lock broken. A locker whose
+   * locks end with their holder (the kernel lock) refuses a held one and only clears what a holder
+   * that died left behind.
+   */
   forceUnlock(id: string): Promise<LockInfo>;
 }
 
-/** The live directory's own lock file. */
+/** The live directory's kernel lock on its lock file (state/lock.ts). */
 export function fileLocker(liveDir: string): Locker {
   return {
     async acquire(req) {
@@ -48,7 +54,7 @@ export function fileLocker(liveDir: string): Locker {
         ...(req.version !== undefined ? { version: req.version } : {}),
         ...(req.releaseOnSignal !== undefined ? { releaseOnSignal: req.releaseOnSignal } : {}),
       });
-      return { info: lock.info, where: lock.file, release: async () => lock.release() };
+      return { info: lock.info, where: lock.file, ...(lock.abandoned ? { abandoned: lock.abandoned } : {}), release: async () => lock.release() };
     },
     async holder() {
       return readLockInfo(liveDir);

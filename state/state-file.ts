@@ -8,17 +8,18 @@ import { liveLayout } from './live-dir.js';
 import { STATE_FORMAT_VERSION, type EngineConfig, type State } from './state-types.js';
 import { readFileText, readTextFile } from './read-text.js';
 import { trailingChecksumOk } from './trailing-checksum.js';
+import { UserError } from '../lang/user-error.js';
 
 // Reading and writing state.json. The file carries a checksum over its own content so that a
 // torn write or a hand edit is refused with a message naming the file and the problem: a state
 // that lies about what runs would make the next plan wrong, which is worse than stopping.
 
-export class StateFileError extends Error {
+export class StateFileError extends UserError {
   constructor(
     readonly file: string,
     readonly problem: string,
   ) {
-    super(`${file}: ${problem}`);
+    super('environment', `${file}: ${problem}`);
     this.name = 'StateFileError';
   }
 }
@@ -26,7 +27,7 @@ export class StateFileError extends Error {
 /** The live directory has no state.json: `rcform init` has not been run there. */
 export class StateNotFoundError extends StateFileError {
   constructor(readonly liveDir: string) {
-    super(liveLayout(liveDir).state, `no live state here; run "rcform init --live ${liveDir}" first`);
+    super(liveLayout(liveDir).state, 'no live state here');
     this.name = 'StateNotFoundError';
   }
 }

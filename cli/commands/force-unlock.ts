@@ -1,44 +1,38 @@
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { canAsk, confirmYes } from '../confirm.js';
-import { asCliError, LIVE_FLAG, liveDirOf } from '../live-flags.js';
-import { forceUnlock, isStale, readLockInfo } from '../../state/lock.js';
+import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
+import { forceUnlock, inspectLock } from '../../state/lock.js';
 
 export const forceUnlockCommand: Command = {
   name: 'force-unlock',
-  summary: 'Break the state lock left by an operation that died',
+  summary: 'Clear the lock info an operation that died left behind',
   description: [
-    'Removes the lock on the live directory\'s state, only if LOCK_ID is the ID of the current lock',
-    '(shown by the error of any command that found the state locked). It asks first, unless --force;',
-    'without a terminal it refuses unless --force. It does not stop the holder: break only a lock whose',
-    'holder is gone, after "rcform plan" has shown what that operation left behind.',
+    'The state lock is a kernel lock: it ends with the process that holds it, however that process',
+    'ends (exit, Ctrl-C, kill -9, a crash), and, as Terraform says of its local state, it cannot be',
+    'unlocked by another process. So force-unlock breaks nothing: for a LOCK_ID still held it refuses',
+    'and names the process to stop; for a LOCK_ID whose holder died it removes the info that holder',
+    'left in the lock file (the next command would have reported and replaced it anyway). It asks',
+    'first, unless --force; without a terminal it refuses unless --force.',
   ].join('\n'),
   args: [{ name: 'LOCK_ID' }],
   flags: [LIVE_FLAG, { name: 'force', type: 'boolean', description: 'Do not ask for confirmation' }],
   async run(ctx) {
     const id = ctx.positionals[0] as string;
     const liveDir = liveDirOf(ctx);
-    try {
-      const info = readLockInfo(liveDir);
-      if (!info) throw new CliError(`the state in ${liveDir} is not locked; nothing to unlock`);
-      if (info.ID !== id) {
-        throw new CliError(`the lock ID "${id}" does not match the current lock's ID "${info.ID}" (held by ${info.Who}, pid ${info.PID}, operation ${info.Operation}); nothing was unlocked`);
-      }
-      if (!flagBool(ctx, 'force')) {
-        if (!canAsk(ctx.io)) throw new CliError('force-unlock needs confirmation and there is no terminal to ask on; run it with --force');
-        const stale = isStale(info);
-        const ok = await confirmYes(ctx.io, [
-          'Do you really want to force-unlock?',
-          `  rcform will remove the lock on ${liveDir}: ID ${info.ID}, operation "${info.Operation}",`,
-          `  taken by ${info.Who} (pid ${info.PID}${stale ? ', not running' : ', STILL RUNNING'}) at ${info.Created}.`,
-          '  Another operation could then change the state while that one is still changing it.',
-        ]);
-        if (!ok) throw new CliError('force-unlock cancelled; the lock was left in place');
-      }
-      forceUnlock(liveDir, id);
-    } catch (err) {
-      throw asCliError(err);
+    const { held, info } = inspectLock(liveDir);
+    // Only the info of a dead holder is left to clear; forceUnlock gives every other case its error.
+    if (!held && info?.ID === id && !flagBool(ctx, 'force')) {
+      if (!canAsk(ctx.io)) throw new CliError('force-unlock needs confirmation and there is no terminal to ask on; run it with --force');
+      const ok = await confirmYes(ctx.io, [
+        'Do you really want to force-unlock?',
+        `  rcform will remove the lock info left in ${liveDir}: ID ${info.ID}, operation "${info.Operation}",`,
+        `  taken by ${info.Who} (pid ${info.PID}, not running) at ${info.Created}.`,
+        '  Its lock already ended with it; the state and journal say what it did.',
+      ]);
+      if (!ok) throw new CliError('force-unlock cancelled; the lock info was left in place');
     }
-    write(ctx.io.stdout, `rcform state has been successfully unlocked! (lock ${id} removed from ${liveDir})`);
+    const removed = await forceUnlock(liveDir, id);
+    write(ctx.io.stdout, `rcform state has been successfully unlocked! (the lock ${removed.ID} of pid ${removed.PID}, which is no longer running, had already ended with it; its info was removed from ${liveDir})`);
     return 0;
   },
 };

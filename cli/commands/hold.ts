@@ -3,7 +3,7 @@ import { executePlan } from '../apply-run.js';
 import { CliError, flagBool, write, type Command, type CommandContext } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { canAsk } from '../confirm.js';
-import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLive } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags.js';
 import { parseInputFlags, preflightInputs } from '../operator-input.js';
 import { PlainApplyView } from '../views/apply-view.js';
 import { renderHuman } from '../views/plan-human.js';
@@ -89,8 +89,6 @@ Nothing is started or stopped: run "rcform plan" to see what the source then cha
         write(ctx.io.stdout, `Released ${released.length === 1 ? '1 hold' : `${released.length} holds`}: ${names.join(', ')}.\nNothing was started or stopped; "rcform plan" shows what the source now changes.`);
       }
       return 0;
-    } catch (err) {
-      throw asCliError(err);
     } finally {
       lock?.release();
     }
@@ -102,12 +100,7 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
   const liveDir = liveDirOf(ctx);
   const lock = await lockLive(ctx, liveDir, to);
   try {
-    let state: State;
-    try {
-      state = recoverState(liveDir).state;
-    } catch (err) {
-      throw asCliError(err);
-    }
+    const state: State = recoverState(liveDir).state;
     if (Object.keys(state.services).length === 0) throw new CliError(`nothing is installed in ${liveDir}: apply a configuration first`);
     const installed = installedDb(liveDir, state);
     const selected = selection(ctx.positionals, installed, state, to);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, flagString, write, type Command } from '../command.js';
-import { asCliError, LIVE_FLAG, liveDirOf, lockLive, LOCK_FLAG, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
+import { LIVE_FLAG, liveDirOf, lockLive, LOCK_FLAG, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
 import { INPUT_ACCEPTED_FLAG } from '../operator-input.js';
 import { engineProcessOf, engineRunning, startEngine, type StartEngineOptions } from '../../engine/open-engine.js';
 import { LIVE_ENTRIES, liveLayout } from '../../state/live-dir.js';
@@ -79,11 +79,7 @@ export const initCommand: Command = {
     fs.mkdirSync(layout.journal, { recursive: true, mode: 0o700 });
     fs.mkdirSync(layout.engine, { recursive: true, mode: 0o700 });
     // Again now that it exists: parents made just now, and whatever an interrupted init left in it.
-    try {
-      checkLiveDir(layout.root);
-    } catch (err) {
-      throw asCliError(err);
-    }
+    checkLiveDir(layout.root);
 
     const lock = await lockLive(ctx, liveDir, 'init');
     try {
@@ -99,8 +95,6 @@ export const initCommand: Command = {
       createStateFile(liveDir, state);
       write(ctx.io.stdout, `Initialised the live directory ${layout.root} (lineage ${state.lineage}, engine ${kind}).`);
       return 0;
-    } catch (err) {
-      throw asCliError(err);
     } finally {
       lock?.release();
     }
@@ -126,12 +120,7 @@ function scandirOf(scandir: string): string {
 }
 
 async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string, asked: EngineKind | undefined, startOpts: StartEngineOptions): Promise<number> {
-  let state;
-  try {
-    state = readState(liveDir);
-  } catch (err) {
-    throw asCliError(err);
-  }
+  const state = readState(liveDir);
   const root = liveLayout(liveDir).root;
   // Its services live in that engine: switching would orphan them, so say so instead of ignoring the flag.
   if (asked !== undefined && asked !== state.engine.kind) {

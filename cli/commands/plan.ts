@@ -4,7 +4,7 @@ import type { FlagSpec } from '../args.js';
 import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
 import { SOURCE_FLAGS } from '../source-flags.js';
 import { compiledJsonOf, readCompiledDb } from '../compiled-db-file.js';
-import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, asCliError, liveDirOf, lockLiveUnlessStale } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags.js';
 import { readLiveFrom } from '../live-from.js';
 import { INPUT_ACCEPTED_FLAG } from '../operator-input.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
@@ -21,7 +21,6 @@ import type { Plan } from '../../planner/plan-types.js';
 import { totalChanges } from '../../planner/summary.js';
 import { readJournal } from '../../state/journal.js';
 import { foldJournal } from '../../state/journal-fold.js';
-import { describeStaleLockForPlan } from '../../state/lock.js';
 import { readState } from '../../state/state-file.js';
 import type { EngineConfig, SourceIdentity, State } from '../../state/state-types.js';
 
@@ -222,11 +221,7 @@ async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead
     return { state, observed: null, engine: null, ref: { source: kind, file, lineage: state.lineage, serial: state.serial, compiled_hash: state.compiled_hash } };
   }
   const liveDir = liveDirOf(ctx);
-  // A stale lock's holder is gone and changes nothing any more: plan shows what it left (the
-  // journal folded in, refreshed from the engine) instead of refusing, which is what the operator
-  // needs to see before breaking the lock. apply and the state commands still refuse it.
-  const { lock, stale } = await lockLiveUnlessStale(ctx, liveDir, 'plan');
-  if (stale) write(ctx.io.stderr, describeStaleLockForPlan(stale.info, stale.lockFile) + '\n');
+  const lock = await lockLive(ctx, liveDir, 'plan');
   try {
     return await readLiveLocked(ctx, liveDir, refresh);
   } finally {
@@ -235,33 +230,29 @@ async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead
 }
 
 /**
- * The live state of `liveDir`, for a caller that holds its lock (or found it stale): state.json with any journal
+ * The live state of `liveDir`, for a caller that holds its lock: state.json with any journal
  * records it does not show yet folded in (in memory: plan never writes), and the engine's status.
  * The plan records the serial and the journal position it saw, so apply can tell it is fresh.
  */
 export async function readLiveLocked(ctx: CommandContext, liveDir: string, refresh: boolean, command: 'plan' | 'apply' = 'plan'): Promise<LiveRead> {
-  try {
-    const onDisk = readState(liveDir);
-    const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
-    for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
-    const state = foldJournal(onDisk, records);
-    const observed = refresh ? await (await import('../refresh.js')).observeEngine(liveDir, state, command) : null;
-    return {
-      state,
-      observed,
-      engine: state.engine,
-      ref: {
-        source: 'live-dir',
-        live_dir: liveDir,
-        lineage: state.lineage,
-        serial: onDisk.serial,
-        journal_seq: state.journal_seq ?? 0,
-        compiled_hash: state.compiled_hash,
-      },
-    };
-  } catch (err) {
-    throw asCliError(err);
-  }
+  const onDisk = readState(liveDir);
+  const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
+  for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
+  const state = foldJournal(onDisk, records);
+  const observed = refresh ? await (await import('../refresh.js')).observeEngine(liveDir, state, command) : null;
+  return {
+    state,
+    observed,
+    engine: state.engine,
+    ref: {
+      source: 'live-dir',
+      live_dir: liveDir,
+      lineage: state.lineage,
+      serial: onDisk.serial,
+      journal_seq: state.journal_seq ?? 0,
+      compiled_hash: state.compiled_hash,
+    },
+  };
 }
 
 export function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRead, source?: SourceIdentity): PlanFile {

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { journalFiles, readJournalFile } from '../../state/journal.js';
 import type { JournalRecord } from '../../state/journal-types.js';
-import { readLockInfo } from '../../state/lock.js';
+import { inspectLock, readLockInfo } from '../../state/lock.js';
 import type { State } from '../../state/state-types.js';
 import { CLI, planLines, type CliResult } from '../support/cli-harness.js';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
@@ -53,7 +53,7 @@ function stateOf(): State {
   return JSON.parse(fs.readFileSync(path.join(o.live, 'state.json'), 'utf8')) as State;
 }
 
-/** init, apply in the background, SIGKILL of apply once migrate's first run has begun; the lock broken. */
+/** init, apply in the background, SIGKILL of apply once migrate's first run has begun; the lock info it left cleared. */
 async function crashDuringOneshot(): Promise<{ pid: number; applyPid: number }> {
   ok(o.rc(['init', '--engine', 'embedded']));
   const child = spawn(process.execPath, [CLI, 'apply', 'src', '--auto-approve'], { cwd: o.root, env: { ...process.env, RCFORM_LIVE: o.live, CI: 'true', NO_COLOR: '1' }, stdio: 'ignore' });
@@ -62,7 +62,10 @@ async function crashDuringOneshot(): Promise<{ pid: number; applyPid: number }> 
   child.kill('SIGKILL');
   await exit;
   const pid = Number(line.split(' ')[1]);
-  const lock = readLockInfo(o.live);
+  // The kernel lock ended with apply; force-unlock only clears the info it left in the lock file.
+  expect(readLockInfo(o.live)).toBeUndefined();
+  const lock = inspectLock(o.live).info;
+  expect(lock?.PID).toBe(child.pid);
   ok(o.rc(['force-unlock', lock?.ID as string, '--force']));
   return { pid, applyPid: child.pid as number };
 }

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { acquireLock, forceUnlock, LockError, LockHeldError, readLockInfo, type LockInfo } from '../../state/lock.js';
+import { acquireLock, forceUnlock, inspectLock, lockAddon, LockError, LockHeldByLiveProcessError, LockHeldError, readLockInfo, type LockInfo } from '../../state/lock.js';
+import { fileLocker } from '../../state/locker.js';
+import { isUserError } from '../../lang/user-error.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '../support/lock-child.js');
 
@@ -80,7 +82,7 @@ describe('state lock', () => {
     const err = await acquireLock(dir, { operation: 'state rm' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockHeldError);
     const held = err as LockHeldError;
-    expect(held.stale).toBe(false);
+    expect(isUserError(held) && held.kind).toBe('conflict');
     expect(held.info).toEqual(first.info);
     for (const field of ['ID', 'Path', 'Operation', 'Who', 'Version', 'Created', 'PID', 'Info'] as const) {
       expect(held.message).toContain(`${field}:`);
@@ -94,33 +96,80 @@ describe('state lock', () => {
     expect(readLockInfo(dir)).toBeUndefined();
   }, 60_000);
 
-  test('a lock left by a killed process is reported as stale with its info, and not broken', async () => {
+  test('a holder killed with -9 leaves no lock: the next taker gets it at once and reports the info left behind', async () => {
     const child = startChild(['hold', dir]);
     const info = JSON.parse(await firstLine(child)) as LockInfo;
     expect(info.PID).toBe(child.pid);
+    expect(readLockInfo(dir)?.ID).toBe(info.ID);
     child.kill('SIGKILL');
     await exited(child);
-    const err = (await acquireLock(dir, { operation: 'apply', timeoutMs: 60_000 }).catch((e: unknown) => e)) as LockHeldError;
-    expect(err).toBeInstanceOf(LockHeldError);
-    expect(err.stale).toBe(true);
-    expect(err.info.ID).toBe(info.ID);
-    expect(err.message).toMatch(/no longer exists/);
-    expect(err.message).toContain(`rcform force-unlock ${info.ID}`);
-    expect(readLockInfo(dir)?.ID).toBe(info.ID);
-  }, 60_000);
-
-  test('force-unlock needs the matching ID', async () => {
-    const held = await acquireLock(dir, { operation: 'apply' });
-    expect(() => forceUnlock(dir, 'not-the-id')).toThrow(LockError);
-    expect(readLockInfo(dir)?.ID).toBe(held.info.ID);
-    expect(forceUnlock(dir, held.info.ID).ID).toBe(held.info.ID);
+    // The file is still there with the dead holder's info, but a free kernel lock is no lock.
+    expect(fs.existsSync(path.join(dir, 'state.lock'))).toBe(true);
+    expect(inspectLock(dir)).toEqual({ held: false, info });
     expect(readLockInfo(dir)).toBeUndefined();
-    // The old holder's release must not remove a lock someone else took since.
-    const next = await acquireLock(dir, { operation: 'apply' });
-    held.release();
+    const next = await acquireLock(dir, { operation: 'apply', timeoutMs: 0 });
+    expect(next.abandoned).toEqual(info);
     expect(readLockInfo(dir)?.ID).toBe(next.info.ID);
     next.release();
-    expect(() => forceUnlock(dir, next.info.ID)).toThrow(/not locked/);
+    expect(fs.existsSync(path.join(dir, 'state.lock'))).toBe(false);
+  }, 60_000);
+
+  test('force-unlock cannot break a lock held by a running process, and clears what a dead one left', async () => {
+    const locker = fileLocker(dir);
+    const held = await locker.acquire({ operation: 'apply' });
+    await expect(locker.forceUnlock('not-the-id')).rejects.toThrow(LockError);
+    const refused = await locker.forceUnlock(held.info.ID).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LockHeldByLiveProcessError);
+    expect((refused as LockHeldByLiveProcessError).kind).toBe('conflict');
+    expect((refused as Error).message).toMatch(/cannot be broken by another process; nothing was unlocked/);
+    expect((refused as Error).message).toContain(`PID:       ${process.pid} (running)`);
+    expect((await locker.holder())?.ID).toBe(held.info.ID);
+    await held.release();
+    await held.release(); // idempotent
+    expect(await locker.holder()).toBeUndefined();
+    await expect(locker.forceUnlock(held.info.ID)).rejects.toThrow(/not locked/);
+
+    // A holder in another process, as a real crash leaves it.
+    const child = startChild(['hold', dir]);
+    const info = JSON.parse(await firstLine(child)) as LockInfo;
+    await expect(forceUnlock(dir, info.ID)).rejects.toThrow(LockHeldByLiveProcessError);
+    expect(readLockInfo(dir)?.ID).toBe(info.ID);
+    child.kill('SIGKILL');
+    await exited(child);
+    await expect(forceUnlock(dir, 'not-the-id')).rejects.toThrow(/not that of the last lock left in it/);
+    expect((await forceUnlock(dir, info.ID)).ID).toBe(info.ID);
+    expect(fs.existsSync(path.join(dir, 'state.lock'))).toBe(false);
+  }, 60_000);
+
+  test('the lock is not inherited across exec: a child the holder starts keeps nothing once the holder lets go', async () => {
+    const held = await acquireLock(dir, { operation: 'apply' });
+    // Detached and outliving the holder's hold, as the embedded supervisor does.
+    const sleeper = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    children.push(sleeper);
+    const fds = fs.readdirSync(`/proc/${sleeper.pid}/fd`).map((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${sleeper.pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+    expect(fds).not.toContain(path.join(dir, 'state.lock'));
+    held.release();
+    const other = startChild(['hold', dir]);
+    const info = JSON.parse(await firstLine(other)) as LockInfo;
+    expect(info.PID).toBe(other.pid);
+    expect(sleeper.exitCode).toBeNull();
+  }, 60_000);
+
+  test('the lock descriptor is close-on-exec', () => {
+    const a = lockAddon();
+    const fd = a.open(path.join(dir, 'state.lock'), true);
+    try {
+      expect(fd).toBeGreaterThanOrEqual(0);
+      expect(a.cloexec(fd)).toBe(1);
+    } finally {
+      a.close(fd);
+    }
   });
 
   test('the holder releases the lock when it gets SIGTERM or SIGINT', async () => {

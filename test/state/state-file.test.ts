@@ -7,6 +7,7 @@ import { atomicWriteFileSync } from '../../state/atomic-write.js';
 import { defaultLiveDir, liveLayout, resolveLiveDir } from '../../state/live-dir.js';
 import { canonicalStateChecksum, createStateFile, newState, readState, serializeState, StateFileError, StateNotFoundError, writeState } from '../../state/state-file.js';
 import type { ServiceState, State } from '../../state/state-types.js';
+import { userErrorText } from '../../cli/user-errors.js';
 
 let dir: string;
 beforeEach(() => {
@@ -102,7 +103,18 @@ describe('state.json', () => {
 
   test('no state.json: an error that says to run init', () => {
     expect(() => readState(dir)).toThrow(StateNotFoundError);
-    expect(() => readState(dir)).toThrow(/rcform init/);
+    expect(() => readState(dir)).toThrow(/state\.json: no live state here$/);
+    // The state layer states the fact; the CLI says which command helps, in one place.
+    const err = (() => {
+      try {
+        readState(dir);
+      } catch (e) {
+        return e as StateNotFoundError;
+      }
+      throw new Error('readState did not throw');
+    })();
+    expect(err.kind).toBe('environment');
+    expect(userErrorText(err)).toMatch(/rcform init/);
   });
 
   describe('a torn or hand-edited file is reported, never used', () => {

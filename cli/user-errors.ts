@@ -1,0 +1,18 @@
+import type { UserError } from '../lang/user-error.js';
+import { LiveDirTrustError } from '../state/live-trust.js';
+import { LockHeldByLiveProcessError, LockHeldError, NoLiveDirError } from '../state/lock.js';
+import { StateNotFoundError } from '../state/state-file.js';
+
+// The one place a user error becomes what the operator reads: the layer that found it states the
+// fact, and this adds which command or flag helps, where one does. cli/run.ts prints it.
+
+export function userErrorText(err: UserError): string {
+  if (err instanceof NoLiveDirError) return `${err.message}; run "rcform init --live ${err.dir}" first`;
+  if (err instanceof StateNotFoundError) return `${err.message}; run "rcform init --live ${err.liveDir}" first`;
+  if (err instanceof LiveDirTrustError) return `refusing the live directory: ${err.message}`;
+  if (err instanceof LockHeldError) return `${err.message}\nWait for it to finish, or retry with --lock-timeout=DURATION to wait for it.`;
+  if (err instanceof LockHeldByLiveProcessError) {
+    return `${err.message}\nIts lock ends with it: stop that operation (Ctrl-C where it runs, or kill ${err.info.PID}), or wait for it, with --lock-timeout=DURATION on the next command.`;
+  }
+  return err.message;
+}
