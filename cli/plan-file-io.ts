@@ -43,13 +43,8 @@ export function parsePlanFile(text: string, file: string, bytes?: Uint8Array): P
   return pf;
 }
 
-/** Reads and verifies a plan file; every problem is a one-line CliError naming the file. */
+/** Reads and verifies a plan file; every problem is a one-line user error naming the file. */
 export function readPlanFile(file: string): PlanFile {
   const { text, bytes } = readNamedFile(file, (why) => `cannot read plan file ${file}: ${why}`);
-  try {
-    return parsePlanFile(text, file, bytes);
-  } catch (err) {
-    if (err instanceof PlanFileError) throw new CliError(err.message);
-    throw err;
-  }
+  return parsePlanFile(text, file, bytes);
 }

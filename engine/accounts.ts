@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { UserError } from '../lang/user-error.js';
 
 // user/group → uid/gid. Node has no getpwnam, so read the account databases the way NSS's
 // "files" source does, and ask getent(1) for names held elsewhere (LDAP, systemd-homed).
@@ -9,7 +10,12 @@ export interface Account {
   gid?: number;
 }
 
-export class AccountError extends Error {}
+export class AccountError extends UserError {
+  constructor(message: string) {
+    super('environment', message);
+    this.name = 'AccountError';
+  }
+}
 
 function lookup(db: 'passwd' | 'group', name: string): string[] | undefined {
   try {

@@ -1,5 +1,6 @@
 import type { CompiledLongrun, CompiledService } from '../lang/compile/compiled-db.js';
 import type { EngineKind } from '../state/state-types.js';
+import { UserError } from '../lang/user-error.js';
 
 // The engine interface: what apply and refresh need from a supervisor. Two implementations:
 // the embedded supervisor (Node only, the default) and s6. Both must pass test/engines/.
@@ -38,12 +39,19 @@ export interface TransitionOptions {
   signal?: AbortSignal;
 }
 
-export class EngineError extends Error {
+/**
+ * What an engine could not do, as a fact: of one service (`service`, and the message starts with
+ * its name), or of the engine itself (no `service`: the engine has no service to blame).
+ */
+export class EngineError extends UserError {
+  readonly service: string | undefined;
   constructor(
-    readonly service: string,
-    message: string,
+    service: string | undefined,
+    /** The fact without the service's name, as the supervisor's socket carries it. */
+    readonly detail: string,
   ) {
-    super(`${service}: ${message}`);
+    super('environment', service !== undefined ? `${service}: ${detail}` : detail);
+    this.service = service;
     this.name = 'EngineError';
   }
 }

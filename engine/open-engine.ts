@@ -8,13 +8,19 @@ import { EmbeddedEngine, SupervisorUnavailableError } from './embedded/client.js
 import { engineLayout } from './embedded/layout.js';
 import { tailLines } from './embedded/log-file.js';
 import { S6Engine } from './s6/s6-engine.js';
+import { UserError } from '../lang/user-error.js';
 
 // The one place that knows which engines exist: everything else talks to an Engine.
 
 const CLI_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
 const START_TIMEOUT_MS = 15_000;
 
-export class EngineStartError extends Error {}
+export class EngineStartError extends UserError {
+  constructor(message: string) {
+    super('environment', message);
+    this.name = 'EngineStartError';
+  }
+}
 
 export interface StartEngineOptions {
   /** s6 only: -c of the s6-svscan rcform starts (engine/s6/capacity.ts). */

@@ -4,6 +4,7 @@ import type { EngineConfig, SourceIdentity } from '../state/state-types.js';
 import { sha256Hex } from '../lang/sha256.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan-types.js';
 import { trailingChecksumOk } from '../state/trailing-checksum.js';
+import { UserError } from '../lang/user-error.js';
 
 // A saved plan (`rcform plan --out FILE`): everything apply needs to execute exactly what the
 // reviewer saw, without the source — the compiled database, the live lineage and serial it was
@@ -56,9 +57,9 @@ export interface PlanFile {
   plan: Plan;
 }
 
-export class PlanFileError extends Error {
+export class PlanFileError extends UserError {
   constructor(message: string) {
-    super(message);
+    super('input', message);
     this.name = 'PlanFileError';
   }
 }

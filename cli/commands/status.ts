@@ -3,7 +3,7 @@ import { CliError, flagBool, write, type Command } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { JSON_FLAG, LIVE_FLAG, liveDirOf } from '../live-flags.js';
 import { engineStartHint, openEngine } from '../../engine/open-engine.js';
-import { SupervisorUnavailableError, SupervisorUntrustedError } from '../../engine/embedded/client.js';
+import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import type { ServiceStatus } from '../../engine/engine.js';
 import { engineConfigOf } from '../engine-config.js';
 import { renderStatus, type StatusRow } from '../views/status-view.js';
@@ -41,7 +41,6 @@ export const statusCommand: Command = {
       engine = await openEngine(liveDir, config);
     } catch (err) {
       if (err instanceof SupervisorUnavailableError) throw new CliError(`${err.message}; ${engineStartHint(liveDir, config)}`);
-      if (err instanceof SupervisorUntrustedError) throw new CliError(err.message);
       throw err;
     }
     let status: Record<string, ServiceStatus>;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
-import { EmbeddedEngine, SupervisorUnavailableError, SupervisorUntrustedError } from '../../engine/embedded/client.js';
-import { Supervisor, SupervisorError } from '../../engine/embedded/supervisor.js';
+import { EmbeddedEngine, SupervisorUnavailableError } from '../../engine/embedded/client.js';
+import { Supervisor } from '../../engine/embedded/supervisor.js';
 import { engineConfigOf } from '../engine-config.js';
 import { S6Engine } from '../../engine/s6/s6-engine.js';
 import { liveLayout } from '../../state/live-dir.js';
@@ -44,7 +44,6 @@ export const superviseCommand: Command = {
           write(ctx.io.stdout, `No supervisor is running for ${liveDir}.`);
           return 0;
         }
-        if (err instanceof SupervisorUntrustedError) throw new CliError(err.message);
         throw err;
       }
       await engine.shutdown();
@@ -55,13 +54,7 @@ export const superviseCommand: Command = {
     // this is no live directory, and a supervisor would make one up wherever a typo pointed.
     const layout = liveLayout(liveDir);
     if (!fs.existsSync(layout.engine) && !fs.existsSync(layout.state)) throw new CliError(`${layout.root}: no such live directory; run "rcform init --live ${layout.root}" first`);
-    let sup: Supervisor;
-    try {
-      sup = await Supervisor.start(liveDir, ctx.io.env);
-    } catch (err) {
-      if (err instanceof SupervisorError) throw new CliError(err.message);
-      throw err;
-    }
+    const sup = await Supervisor.start(liveDir, ctx.io.env);
     const stop = (): void => void sup.shutdown();
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -7,6 +7,7 @@ import { engineLayout } from './layout.js';
 import { onLines, type Reply } from './protocol.js';
 import { peerCredOf } from './peer-cred.js';
 import { userLabel } from '../../state/account-name.js';
+import { UserError } from '../../lang/user-error.js';
 
 // The Engine interface over the embedded supervisor's socket. One connection, many requests in
 // flight: apply runs independent steps in parallel and each start or stop is answered when done.
@@ -17,7 +18,12 @@ export class SupervisorUnavailableError extends Error {}
  * What answers on the socket is not this user's supervisor, or cannot be reached for lack of
  * permission: no request is sent to it, and it is not reported as "no supervisor is running".
  */
-export class SupervisorUntrustedError extends Error {}
+export class SupervisorUntrustedError extends UserError {
+  constructor(message: string) {
+    super('environment', message);
+    this.name = 'SupervisorUntrustedError';
+  }
+}
 
 export interface SupervisorStats {
   spawns: number;
@@ -58,7 +64,7 @@ export class EmbeddedEngine implements Engine {
       if (!p) return;
       this.pending.delete(r.id);
       if (r.ok) p.resolve(r.result);
-      else p.reject(r.service !== undefined ? new EngineError(r.service, r.error) : new Error(r.error));
+      else p.reject(new EngineError(r.service, r.error));
     });
     const fail = (): void => {
       this.closedError ??= new SupervisorUnavailableError('the connection to the supervisor was closed');

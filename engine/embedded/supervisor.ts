@@ -18,15 +18,21 @@ import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
 import { loadPeerCredAddon, peerCredOf } from './peer-cred.js';
 import { servicePathProblems } from '../safe-names.js';
-import { checkLiveDir, LiveDirTrustError } from '../../state/live-trust.js';
+import { checkLiveDir } from '../../state/live-trust.js';
 import { readOwnFile, writeFileAtomic } from './write-file.js';
+import { UserError } from '../../lang/user-error.js';
 
 // The embedded supervisor: one per live directory, s6-svscan and every s6-supervise in one Node
 // process. It owns <live>/engine/ (docs/engine.md), answers on a Unix socket there, and can be
 // SIGKILLed at any moment: on the next start it adopts the processes still running from the
 // status files, so nothing is started twice and nothing is left unsupervised.
 
-export class SupervisorError extends Error {}
+export class SupervisorError extends UserError {
+  constructor(message: string) {
+    super('environment', message);
+    this.name = 'SupervisorError';
+  }
+}
 
 interface OneshotRecord {
   up: boolean;
@@ -77,12 +83,7 @@ export class Supervisor {
   /** Takes the live directory's supervisor slot, adopts what is running, and listens. */
   static async start(liveDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Supervisor> {
     // The supervisor runs what its live directory holds, as its own user: only that user's own.
-    try {
-      checkLiveDir(liveDir);
-    } catch (err) {
-      if (err instanceof LiveDirTrustError) throw new SupervisorError(`refusing the live directory: ${err.message}`);
-      throw err;
-    }
+    checkLiveDir(liveDir);
     const sup = new Supervisor(liveDir, env);
     sup.prepareDirs();
     sup.claimPidFile();
@@ -312,7 +313,7 @@ export class Supervisor {
           }
           reply(conn, { id: req.id, ok: true, ...(result !== undefined ? { result } : {}) });
         },
-        (err: Error) => reply(conn, { id: req.id, ok: false, error: err instanceof EngineError ? err.message.slice(err.service.length + 2) : err.message, ...(err instanceof EngineError ? { service: err.service } : {}) }),
+        (err: Error) => reply(conn, { id: req.id, ok: false, error: err instanceof EngineError ? err.detail : err.message, ...(err instanceof EngineError && err.service !== undefined ? { service: err.service } : {}) }),
       );
     });
   }

@@ -106,9 +106,9 @@ export class S6Engine implements Engine {
       const scandir = path.resolve(config.scandir);
       trusted('the scan directory', () => checkPathTo(scandir));
       if (!scannerRunning(scandir)) {
-        throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${scandir} (start one, e.g. \`s6-svscan ${scandir}\`, or omit --scandir)`);
+        throw new EngineError(undefined, `no s6-svscan is running on ${scandir} (start one, e.g. \`s6-svscan ${scandir}\`, or omit --scandir)`);
       }
-      if (opts.maxServices !== undefined) throw new EngineError('<s6-svscan>', `--max-services is for an s6-svscan rcform starts; the one on ${scandir} is yours: give it -c`);
+      if (opts.maxServices !== undefined) throw new EngineError(undefined, `--max-services is for an s6-svscan rcform starts; the one on ${scandir} is yours: give it -c`);
       file = { format_version: 1, scandir };
     } else {
       const scandir = path.join(area, 'scan');
@@ -116,7 +116,7 @@ export class S6Engine implements Engine {
       if (existing && scannerRunning(existing.scandir)) {
         const running = existing.svscan_pid !== undefined ? capacityOf(existing.svscan_pid) : null;
         if (opts.maxServices !== undefined && running && opts.maxServices !== running.max) {
-          throw new EngineError('<s6-svscan>', `s6-svscan on ${existing.scandir} already runs, supervising at most ${running.max} services (${running.reason}); s6-svscan cannot change that while it runs: stop it (\`rcform supervise --stop\`, every service goes down), then init with --max-services again`);
+          throw new EngineError(undefined, `s6-svscan on ${existing.scandir} already runs, supervising at most ${running.max} services (${running.reason}); s6-svscan cannot change that while it runs: stop it (\`rcform supervise --stop\`, every service goes down), then init with --max-services again`);
         }
         file = existing;
       } else {
@@ -124,7 +124,7 @@ export class S6Engine implements Engine {
         const installed = fs.readdirSync(path.join(area, 'sv')).length;
         const previous = opts.maxServices === undefined ? existing?.max_services : undefined;
         if (opts.maxServices !== undefined && opts.maxServices < installed) {
-          throw new EngineError('<s6-svscan>', `--max-services ${opts.maxServices} is less than the ${installed} services installed`);
+          throw new EngineError(undefined, `--max-services ${opts.maxServices} is less than the ${installed} services installed`);
         }
         const max = sizedMaxServices(Math.max(installed, Math.ceil((previous ?? 0) / 2)), opts.maxServices);
         const started = await startScanner(scandir, path.join(area, 'svscan.log'), max);
@@ -157,12 +157,12 @@ export class S6Engine implements Engine {
   static async open(liveDir: string, _config?: EngineConfig): Promise<S6Engine> {
     const area = liveLayout(liveDir).engine;
     const file = readEngineFile(area);
-    if (!file) throw new EngineError('<s6-svscan>', `${area} has no ${CONFIG_FILE}: run \`rcform init --engine s6\``);
+    if (!file) throw new EngineError(undefined, `${area} has no ${CONFIG_FILE}: run \`rcform init --engine s6\``);
     // Every install links into the scan directory: an operator's one is checked each time it is used.
     if (file.svscan_pid === undefined) trusted('the scan directory', () => checkPathTo(file.scandir));
     if (!scannerRunning(file.scandir)) {
       // `rcform init` on the existing live directory starts the one rcform started; an operator's is theirs to start.
-      throw new EngineError('<s6-svscan>', `no s6-svscan is running on ${file.scandir}${file.svscan_pid ? ` (start it with \`rcform init --live ${path.resolve(liveDir)}\`)` : ''}`);
+      throw new EngineError(undefined, `no s6-svscan is running on ${file.scandir}${file.svscan_pid ? ` (start it with \`rcform init --live ${path.resolve(liveDir)}\`)` : ''}`);
     }
     const engine = new S6Engine(liveDir, file);
     engine.load();
@@ -447,7 +447,7 @@ export class S6Engine implements Engine {
         return;
       }
     }
-    throw new EngineError('<s6-svscan>', `this apply installs ${adding.length + holder} services, but the s6-svscan on ${this.scandir} supervises at most ${cap.max} (${cap.reason}) and its scan directory has ${entries}; ${this.raiseRemedy()}`);
+    throw new EngineError(undefined, `this apply installs ${adding.length + holder} services, but the s6-svscan on ${this.scandir} supervises at most ${cap.max} (${cap.reason}) and its scan directory has ${entries}; ${this.raiseRemedy()}`);
   }
 
   /** No installed service has a process (only then may rcform's s6-svscan be restarted unseen). */
@@ -469,7 +469,7 @@ export class S6Engine implements Engine {
     writeJsonAtomic(path.join(this.area, CONFIG_FILE), this.config);
     this.capacity = undefined;
     const back = await pollUntil(() => dirs.every((d) => fifoHasReader(path.join(d, 'supervise', 'control'))), Math.max(SUPERVISOR_WAIT_MS, 20 * dirs.length));
-    if (!back) throw new EngineError('<s6-svscan>', `restarted with -c ${max}, but not every s6-supervise came back within the time allowed (see ${path.join(this.area, 'svscan.log')})`);
+    if (!back) throw new EngineError(undefined, `restarted with -c ${max}, but not every s6-supervise came back within the time allowed (see ${path.join(this.area, 'svscan.log')})`);
   }
 
   async update(svc: CompiledLongrun): Promise<void> {
@@ -754,7 +754,7 @@ export class S6Engine implements Engine {
       // with every service down, tell them to exit, loggers included, so the stop leaves nothing.
       const dirs = [...this.installed.values()].flatMap((i) => [i.dir, path.join(i.dir, 'log')]);
       if (lstatOrNull(this.fdholderLink)) dirs.push(this.fdholderDir);
-      for (const dir of orphanSupervisors(dirs, this.config.svscan_pid)) await sendControl('<s6-svscan>', dir, 'dx').catch(() => undefined);
+      for (const dir of orphanSupervisors(dirs, this.config.svscan_pid)) await sendControl(path.basename(dir), dir, 'dx').catch(() => undefined);
       // Each supervisor exits on its own signal and s6-svscan reaps them all: thousands take a while on a small machine.
       await stopScanner(this.scandir, this.config.svscan_pid, Math.max(30000, 50 * dirs.length));
     }
@@ -783,7 +783,7 @@ function readEngineFile(area: string): S6EngineFile | null {
     return JSON.parse(fs.readFileSync(path.join(area, CONFIG_FILE), 'utf8')) as S6EngineFile;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new EngineError('<s6-svscan>', `cannot read ${path.join(area, CONFIG_FILE)}: ${(e as Error).message}`);
+    throw new EngineError(undefined, `cannot read ${path.join(area, CONFIG_FILE)}: ${(e as Error).message}`);
   }
 }
 
@@ -791,7 +791,7 @@ function trusted(what: string, check: () => unknown): void {
   try {
     check();
   } catch (err) {
-    if (err instanceof LiveDirTrustError) throw new EngineError('<s6-svscan>', `refusing ${what}: ${err.message}`);
+    if (err instanceof LiveDirTrustError) throw new EngineError(undefined, `refusing ${what}: ${err.message}`);
     throw err;
   }
 }

@@ -19,8 +19,11 @@ export interface ToolOptions {
   cwd?: string;
 }
 
-/** Runs an s6 tool; rejects with EngineError(service, "<tool> failed: <message>") on failure. */
-export function runTool(service: string, tool: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
+/**
+ * Runs an s6 tool; rejects with EngineError(service, "<tool> failed: <message>") on failure, with
+ * no service when the tool acts on the engine itself (s6-svscanctl).
+ */
+export function runTool(service: string | undefined, tool: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     let child;
     try {

@@ -9,8 +9,6 @@ import { runTool } from './s6-tools.js';
 // typically as PID 1) or one that rcform starts for the live directory and can stop again.
 
 
-const SCANNER = '<s6-svscan>';
-
 /** True when a process reads the FIFO: the way s6-svok tells a live supervisor from a stale directory. */
 export function fifoHasReader(fifo: string): boolean {
   let fd: number;
@@ -81,7 +79,7 @@ export async function startScanner(scandir: string, logFile: string, maxServices
   const up = await pollUntil(() => exited !== null || scannerRunning(scandir), 15000);
   if (!up || exited !== null || pid === undefined) {
     const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('; ') : '';
-    throw new EngineError(SCANNER, `s6-svscan did not start on ${scandir}${tail ? `: ${tail}` : exited === 127 ? ': is s6 installed (apt-get install s6)?' : ''}`);
+    throw new EngineError(undefined, `s6-svscan did not start on ${scandir}${tail ? `: ${tail}` : exited === 127 ? ': is s6 installed (apt-get install s6)?' : ''}`);
   }
   return { scandir, pid };
 }
@@ -103,7 +101,7 @@ function alive(pid: number): boolean {
  */
 export async function stopScanner(scandir: string, pid: number | undefined, timeoutMs = 30000): Promise<void> {
   if (!scannerRunning(scandir)) return;
-  await runTool(SCANNER, 's6-svscanctl', ['-t', scandir], { okCodes: [100] });
+  await runTool(undefined, 's6-svscanctl', ['-t', scandir], { okCodes: [100] });
   const gone = await pollUntil(() => (pid !== undefined ? !alive(pid) : !scannerRunning(scandir)), timeoutMs);
-  if (!gone) throw new EngineError(SCANNER, `s6-svscan on ${scandir} did not exit within ${timeoutMs} ms`);
+  if (!gone) throw new EngineError(undefined, `s6-svscan on ${scandir} did not exit within ${timeoutMs} ms`);
 }

@@ -193,7 +193,7 @@ export async function sendControl(service: string, dir: string, commands: string
 
 /** Commands to s6-svscan (`a` rescan, `an` rescan and drop supervisors of removed entries), as s6-svscanctl sends them. */
 export async function svscanControl(scandir: string, commands: string): Promise<void> {
-  if (!writeFifo(path.join(scandir, '.s6-svscan', 'control'), commands)) await runTool('<s6-svscan>', 's6-svscanctl', [`-${commands}`, scandir]);
+  if (!writeFifo(path.join(scandir, '.s6-svscan', 'control'), commands)) await runTool(undefined, 's6-svscanctl', [`-${commands}`, scandir]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { expandClosure } from './closures.js';
 import type { Command, CompiledBundle, CompiledDb, CompiledService, ServiceType } from './compiled-db.js';
 import { suggest } from '../eval/suggest.js';
+import { UserError } from '../user-error.js';
 
 // Read-only questions about a compiled database, the ones s6-rc-db answers for s6-rc: lists by
 // type, bundle contents, direct and transitive dependencies in either direction, pipelines,
@@ -15,12 +16,12 @@ export type Direction = 'up' | 'down';
 export type DbLookup = { kind: 'service'; service: CompiledService } | { kind: 'bundle'; bundle: CompiledBundle };
 
 /** Why a query could not be answered; s6-rc-db's exit codes distinguish the two. */
-export class DbQueryError extends Error {
+export class DbQueryError extends UserError {
   constructor(
     message: string,
     readonly reason: 'not-found' | 'wrong-type',
   ) {
-    super(message);
+    super('input', message);
     this.name = 'DbQueryError';
   }
 }

@@ -1,5 +1,6 @@
 import type { Block, Body, Expression, File, TemplateExpr, TemplatePart } from './ast.js';
 import type { Range } from './range.js';
+import { UserError } from '../user-error.js';
 
 // Converts a parsed file to the JSON value that hcl2json (the converter inside the npm package
 // hcl2-parser, this project's test oracle) produces, so that the conformance test can compare the
@@ -18,7 +19,12 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 type JsonObject = { [key: string]: JsonValue };
 
 /** A file hcl2json fails to convert even though it parses (its message is kept in `message`). */
-export class HclJsonConversionError extends Error {}
+export class HclJsonConversionError extends UserError {
+  constructor(message: string) {
+    super('input', message);
+    this.name = 'HclJsonConversionError';
+  }
+}
 
 export function toHclJson(file: File): JsonObject {
   return new Converter(file.source).body(file.body);
