@@ -26,6 +26,7 @@ import { liveLayout } from '../state/live-dir.js';
 import { cutOffText, stopCutOffOneshots } from '../engine/oneshot-recovery.js';
 import { readState, writeState } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
+import { UserError } from '../lang/user-error.js';
 
 // The part of apply that runs with the state lock held: check that the plan still describes the
 // live directory, then execute exactly its steps and keep state.json in step with the journal.
@@ -75,6 +76,8 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     engine = await openEngine(liveDir, state.engine, { autostart: fresh });
   } catch (err) {
     if (err instanceof SupervisorUnavailableError && !fresh) throw engineNotRunning(liveDir, state, 'apply');
+    // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
+    if (err instanceof UserError) throw err;
     throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
   }
   try {

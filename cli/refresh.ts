@@ -4,6 +4,7 @@ import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { engineProcessOf, openEngine } from '../engine/open-engine.js';
 import type { State } from '../state/state-types.js';
 import { logInfo } from './log.js';
+import { UserError } from '../lang/user-error.js';
 
 // Refresh: ask the live directory's engine what runs, for the planner to compare with the state.
 // Called with the state lock held, so no apply changes the answer while it is read. Planning never
@@ -23,6 +24,8 @@ export async function observeEngine(liveDir: string, state: State, command: 'pla
       if (Object.keys(state.services).length === 0) return {};
       throw engineNotRunning(liveDir, state, command);
     }
+    // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
+    if (err instanceof UserError) throw err;
     throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
   }
   try {

@@ -2,6 +2,7 @@ import type { UserError } from '../lang/user-error.js';
 import { LiveDirTrustError } from '../state/live-trust.js';
 import { LockHeldByLiveProcessError, LockHeldError, NoLiveDirError } from '../state/lock.js';
 import { StateNotFoundError } from '../state/state-file.js';
+import { SupervisorProtocolError } from '../engine/embedded/client.js';
 
 // The one place a user error becomes what the operator reads: the layer that found it states the
 // fact, and this adds which command or flag helps, where one does. cli/run.ts prints it.
@@ -13,6 +14,10 @@ export function userErrorText(err: UserError): string {
   if (err instanceof LockHeldError) return `${err.message}\nWait for it to finish, or retry with --lock-timeout=DURATION to wait for it.`;
   if (err instanceof LockHeldByLiveProcessError) {
     return `${err.message}\nIts lock ends with it: stop that operation (Ctrl-C where it runs, or kill ${err.info.PID}), or wait for it, with --lock-timeout=DURATION on the next command.`;
+  }
+  if (err instanceof SupervisorProtocolError) {
+    // Not "rcform supervise --stop": that asks over the very protocol the two do not share.
+    return `${err.message}\nRestart it with this rcform: stop it with "kill ${err.pid ?? '<its pid, in ' + err.liveDir + '/engine/supervisor.pid>'}" (SIGTERM: its clean stop, every service goes down), then "rcform init --live ${err.liveDir}" starts this version's supervisor and "rcform apply" brings the services back up.`;
   }
   return err.message;
 }

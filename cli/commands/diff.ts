@@ -16,6 +16,7 @@ import { stateFromCompiled } from '../../planner/state-from-compiled.js';
 import type { State } from '../../state/state-types.js';
 import { append } from '../../lang/append.js';
 import { redactPaths } from '../../lang/redact.js';
+import { UserError } from '../../lang/user-error.js';
 
 // `rcform diff`: two short answers for a terminal. Is the compiled database current with the
 // source (which services differ, with their diffs)? And how does the live state differ from the
@@ -121,6 +122,8 @@ async function liveSide(ctx: CommandContext): Promise<LiveSide> {
     engine = await openEngine(liveDir, state.engine, { autostart: false });
   } catch (err) {
     if (err instanceof SupervisorUnavailableError) return { state, name, observed: null, unobserved: `${engineProcessOf(liveDir, state.engine).name} is not running` };
+    // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
+    if (err instanceof UserError) throw err;
     throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
   }
   try {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { engineLayout } from './layout.js';
-import { onLines, type Reply } from './protocol.js';
+import { onLines, PROTOCOL_VERSION, UNVERSIONED_HELLO_ERROR, type Hello, type Reply } from './protocol.js';
 import { peerCredOf } from './peer-cred.js';
 import { userLabel } from '../../state/account-name.js';
 import { UserError } from '../../lang/user-error.js';
@@ -44,6 +44,26 @@ export interface SupervisorStats {
   services: number;
 }
 
+/**
+ * The supervisor answering on the socket speaks another protocol than this rcform: it was started
+ * by another version (a detached supervisor outlives an upgrade). Nothing but the handshake was sent.
+ */
+export class SupervisorProtocolError extends UserError {
+  constructor(
+    readonly liveDir: string,
+    /** The supervisor's protocol; undefined for one from before protocol versions. */
+    readonly supervisorProtocol: number | undefined,
+    readonly clientProtocol: number,
+    readonly pid: number | undefined,
+  ) {
+    super(
+      'environment',
+      `the supervisor of ${liveDir}${pid !== undefined ? ` (pid ${pid})` : ''} speaks ${supervisorProtocol === undefined ? 'a protocol from before protocol versions' : `protocol ${supervisorProtocol}`}, and this rcform speaks protocol ${clientProtocol}: it was started by another version of rcform; nothing was sent to it`,
+    );
+    this.name = 'SupervisorProtocolError';
+  }
+}
+
 type Body = Record<string, unknown> & { op: string };
 
 export class EmbeddedEngine implements Engine {
@@ -64,6 +84,7 @@ export class EmbeddedEngine implements Engine {
       if (!p) return;
       this.pending.delete(r.id);
       if (r.ok) p.resolve(r.result);
+      else if (r.protocol !== undefined && r.protocol !== PROTOCOL_VERSION) p.reject(new ProtocolRefusal(r.protocol, r.pid, r.error));
       else p.reject(new EngineError(r.service, r.error));
     });
     const fail = (): void => {
@@ -100,7 +121,14 @@ export class EmbeddedEngine implements Engine {
           reject(new SupervisorUntrustedError(`${socket} is served by pid ${peer.cred.pid} running as ${who(peer.cred.uid)}, not by the supervisor of ${who(uid)}; nothing was sent to it`));
           return;
         }
-        resolve(new EmbeddedEngine(sock));
+        const engine = new EmbeddedEngine(sock);
+        engine.hello(liveDir).then(
+          () => resolve(engine),
+          (err: unknown) => {
+            sock.destroy();
+            reject(err);
+          },
+        );
       });
       sock.once('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EACCES' || err.code === 'EPERM') {
@@ -110,6 +138,21 @@ export class EmbeddedEngine implements Engine {
         reject(new SupervisorUnavailableError(`no supervisor is running for ${liveDir} (${err.code ?? err.message} on ${socket})`));
       });
     });
+  }
+
+  /** Agrees on the protocol before anything else is sent (protocol.ts). */
+  private async hello(liveDir: string): Promise<Hello> {
+    try {
+      return (await this.request({ op: 'hello', protocol: PROTOCOL_VERSION })) as Hello;
+    } catch (err) {
+      if (err instanceof ProtocolRefusal) throw new SupervisorProtocolError(liveDir, err.protocol, PROTOCOL_VERSION, err.pid);
+      if (err instanceof EngineError && err.service === undefined && err.detail === UNVERSIONED_HELLO_ERROR) {
+        // Every supervisor has answered ping with its pid since the first.
+        const pid = await this.request({ op: 'ping' }).then((r) => (r as { pid?: number }).pid, () => undefined);
+        throw new SupervisorProtocolError(liveDir, undefined, PROTOCOL_VERSION, typeof pid === 'number' ? pid : undefined);
+      }
+      throw err;
+    }
   }
 
   request(body: Body, signal?: AbortSignal): Promise<unknown> {
@@ -184,6 +227,17 @@ export class EmbeddedEngine implements Engine {
         this.sock.end();
       }
     });
+  }
+}
+
+/** A supervisor's refusal to go on in another protocol than its own. */
+class ProtocolRefusal extends Error {
+  constructor(
+    readonly protocol: number,
+    readonly pid: number | undefined,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

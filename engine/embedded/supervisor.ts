@@ -12,7 +12,7 @@ import { logPolicyFromEnv, rotateIfNeeded, type LogPolicy } from './log-file.js'
 import { LaunchGuardTimeout, takeLaunchGuard } from './launch-guard.js';
 import { LogClock } from './log-times.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
-import { onLines, type Reply, type Request } from './protocol.js';
+import { onLines, PROTOCOL_VERSION, type Reply, type Request } from './protocol.js';
 import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.js';
 import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
@@ -296,12 +296,24 @@ export class Supervisor {
     this.conns.add(conn);
     conn.on('close', () => this.conns.delete(conn));
     conn.on('error', () => {});
+    let agreed = false;
     onLines(conn, (line) => {
       let req: Request;
       try {
         req = JSON.parse(line) as Request;
       } catch {
         conn.write(JSON.stringify({ id: -1, ok: false, error: 'malformed request' }) + '\n');
+        return;
+      }
+      if (req.op === 'hello') {
+        agreed = req.protocol === PROTOCOL_VERSION;
+        if (agreed) reply(conn, { id: req.id, ok: true, result: { protocol: PROTOCOL_VERSION, pid: process.pid } });
+        else reply(conn, { id: req.id, ok: false, protocol: PROTOCOL_VERSION, pid: process.pid, error: `this supervisor (pid ${process.pid}) speaks protocol ${PROTOCOL_VERSION}, not protocol ${String(req.protocol)}` });
+        return;
+      }
+      // Read as this version means it, a request of another version could do something else.
+      if (!agreed) {
+        reply(conn, { id: req.id, ok: false, protocol: PROTOCOL_VERSION, pid: process.pid, error: `this supervisor (pid ${process.pid}) speaks protocol ${PROTOCOL_VERSION} and reads a request only after a hello naming it; nothing was done` });
         return;
       }
       const t0 = performance.now();
@@ -323,6 +335,9 @@ export class Supervisor {
     switch (req.op) {
       case 'ping':
         return { pid: process.pid };
+      case 'hello':
+        // Answered in serve(), before any request is read.
+        return { protocol: PROTOCOL_VERSION, pid: process.pid };
       case 'install':
         return this.install(req.svc as CompiledLongrun);
       case 'update':

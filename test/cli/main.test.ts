@@ -14,7 +14,7 @@ import { LockError, LockHeldByLiveProcessError, LockHeldError, NoLiveDirError } 
 import { StateFileError, StateNotFoundError } from '../../state/state-file.js';
 import { AccountError } from '../../engine/accounts.js';
 import { EngineError } from '../../engine/engine.js';
-import { SupervisorUntrustedError } from '../../engine/embedded/client.js';
+import { SupervisorProtocolError, SupervisorUntrustedError } from '../../engine/embedded/client.js';
 import { SupervisorError } from '../../engine/embedded/supervisor.js';
 import { EngineStartError } from '../../engine/open-engine.js';
 
@@ -60,6 +60,7 @@ describe('one error model: every UserError printed in one place, anything else a
       [new EngineError('web', 'not installed'), 'Error: web: not installed\n'],
       [new NoLiveDirError(live), `Error: ${live}: no such live directory; run "rcform init --live ${live}" first\n`],
       [new LiveDirTrustError(`${live} is writable by others`), `Error: refusing the live directory: ${live} is writable by others\n`],
+      [new SupervisorProtocolError(live, 2, 1, 4242), `Error: the supervisor of ${live} (pid 4242) speaks protocol 2, and this rcform speaks protocol 1`],
     ];
     for (const [err, text] of cases) {
       const r = await run(err, {});
