@@ -7,7 +7,6 @@ import { commandEntries, loadCommands, type CommandEntry } from './commands/inde
 import { GLOBAL_FLAGS, LEADING_FLAGS } from './global-flags.js';
 import { commandHelp, groupHelp, mainHelp } from './help.js';
 import { configureLog, logDebug, logEnabled, logInfo } from './log.js';
-import { userErrorText } from './user-errors.js';
 import { rcformVersion, versionLine } from './version.js';
 import { suggest } from '../lang/eval/suggest.js';
 import { UserError } from '../lang/user-error.js';
@@ -117,6 +116,8 @@ export async function runCli(argv: readonly string[], io: Io, entries: readonly 
   } catch (err) {
     if (err instanceof UserError) {
       logDebug(`command ${cmd.name} failed (${err.kind}): ${err.message}`);
+      // Loaded only now: the hints know every layer's error classes, which a command that succeeds never needs.
+      const { userErrorText } = await import('./user-errors.js');
       write(io.stderr, `Error: ${userErrorText(err)}`);
       return exitStatusOf(err);
     }
