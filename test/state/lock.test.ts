@@ -77,6 +77,16 @@ describe('state lock', () => {
     await Promise.all(racers.map(exited));
   }, 180_000);
 
+  test('three processes taking and releasing the lock over and over are never inside it together', async () => {
+    // Each release removes the lock file while a waiter may have it open: the waiter that then
+    // locks the removed file must see it is no longer the lock, or two would hold it at once.
+    const racers = Array.from({ length: 3 }, () => startChild(['mutex', dir, '100']));
+    await Promise.all(racers.map(exited));
+    expect(racers.map((c) => c.exitCode)).toEqual([0, 0, 0]);
+    expect(fs.existsSync(path.join(dir, 'inside'))).toBe(false);
+    expect(readLockInfo(dir)).toBeUndefined();
+  }, 180_000);
+
   test('a held lock is an error that shows its info; --lock-timeout waits for its release', async () => {
     const first = await acquireLock(dir, { operation: 'apply', info: 'plan.out' });
     const err = await acquireLock(dir, { operation: 'state rm' }).catch((e: unknown) => e);

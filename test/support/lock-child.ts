@@ -6,6 +6,9 @@ import { acquireLock, LockHeldError } from '../../state/lock.js';
 //   hold DIR           take the lock, print its info as one JSON line, then wait to be killed
 //   race DIR ROUNDS    for each round: wait for DIR/round-R.go, try once, write the result to
 //                      DIR/round-R.PID; a winner holds the lock until DIR/round-R.end appears
+//   mutex DIR ROUNDS   take the lock ROUNDS times, waiting for it; while holding it, create
+//                      DIR/inside exclusively (EEXIST means two holders at once: exit 3), yield,
+//                      remove it, release
 const [mode, dir, roundsText] = process.argv.slice(2) as [string, string, string];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,5 +43,19 @@ if (mode === 'hold') {
       release();
       fs.writeFileSync(path.join(control, `round-${r}.released`), '');
     }
+  }
+} else if (mode === 'mutex') {
+  const inside = path.join(dir, 'inside');
+  for (let r = 0; r < Number(roundsText); r++) {
+    const lock = await acquireLock(dir, { operation: 'mutex', timeoutMs: 120_000, releaseOnSignal: false });
+    try {
+      fs.closeSync(fs.openSync(inside, 'wx'));
+    } catch (err) {
+      process.stderr.write(`two holders at once: ${(err as Error).message}\n`);
+      process.exit(3);
+    }
+    await sleep(Math.random() < 0.5 ? 0 : 1);
+    fs.unlinkSync(inside);
+    lock.release();
   }
 }
