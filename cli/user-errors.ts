@@ -1,5 +1,6 @@
 import type { UserError } from '../lang/user-error.js';
-import { LiveDirTrustError } from '../state/live-trust.js';
+import { NoDefaultLiveDirError } from '../state/live-dir.js';
+import { DefaultLiveDirSymlinkError, LiveDirTrustError } from '../state/live-trust.js';
 import { LockHeldByLiveProcessError, LockHeldError, NoLiveDirError } from '../state/lock.js';
 import { StateNotFoundError } from '../state/state-file.js';
 import { SupervisorProtocolError } from '../engine/embedded/client.js';
@@ -10,7 +11,9 @@ import { SupervisorProtocolError } from '../engine/embedded/client.js';
 export function userErrorText(err: UserError): string {
   if (err instanceof NoLiveDirError) return `${err.message}; run "rcform init --live ${err.dir}" first`;
   if (err instanceof StateNotFoundError) return `${err.message}; run "rcform init --live ${err.liveDir}" first`;
+  if (err instanceof DefaultLiveDirSymlinkError) return `refusing the live directory: ${err.message}: remove it, or give the directory with --live`;
   if (err instanceof LiveDirTrustError) return `refusing the live directory: ${err.message}`;
+  if (err instanceof NoDefaultLiveDirError) return `${err.message}; give one with --live DIR or RCFORM_LIVE`;
   if (err instanceof LockHeldError) return `${err.message}\nWait for it to finish, or retry with --lock-timeout=DURATION to wait for it.`;
   if (err instanceof LockHeldByLiveProcessError) {
     return `${err.message}\nIts lock ends with it: stop that operation (Ctrl-C where it runs, or kill ${err.info.PID}), or wait for it, with --lock-timeout=DURATION on the next command.`;

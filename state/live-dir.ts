@@ -88,7 +88,7 @@ export function defaultLiveDir(env: NodeJS.ProcessEnv, uid: number = currentUid(
   if (state && path.isAbsolute(state)) return path.join(state, 'rcform', 'live');
   const home = env['HOME'];
   if (home && path.isAbsolute(home) && home !== '/') return path.join(home, '.local', 'state', 'rcform', 'live');
-  throw new NoDefaultLiveDirError(`no default live directory for uid ${uid}: neither XDG_RUNTIME_DIR, XDG_STATE_HOME nor HOME is set to an absolute path; give one with --live DIR or RCFORM_LIVE`);
+  throw new NoDefaultLiveDirError(`no default live directory for uid ${uid}: neither XDG_RUNTIME_DIR, XDG_STATE_HOME nor HOME is set to an absolute path`);
 }
 
 function currentUid(): number {

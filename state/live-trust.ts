@@ -17,6 +17,14 @@ export class LiveDirTrustError extends UserError {
   }
 }
 
+/** The default live directory is a symlink: naming the directory explicitly is the way out. */
+export class DefaultLiveDirSymlinkError extends LiveDirTrustError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DefaultLiveDirSymlinkError';
+  }
+}
+
 /** How many symlinks a path may go through, as the kernel's own limit for a path walk. */
 const MAX_SYMLINKS = 40;
 
@@ -81,7 +89,7 @@ function walk(target: string, uid: number, opts: { noSymlinkAtEnd: boolean; chec
     const st = lstatOrNull(p);
     if (!st) return { real: p, exists: false };
     if (st.isSymbolicLink()) {
-      if (isLast && opts.noSymlinkAtEnd) throw new LiveDirTrustError(`${p} is a symlink (to ${fs.readlinkSync(p)}); rcform never follows a symlink at its default live directory: remove it, or give the directory with --live`);
+      if (isLast && opts.noSymlinkAtEnd) throw new DefaultLiveDirSymlinkError(`${p} is a symlink (to ${fs.readlinkSync(p)}); rcform never follows a symlink at its default live directory`);
       if (st.uid !== 0 && st.uid !== uid) throw new LiveDirTrustError(`${p} is a symlink owned by ${owner(st)}, who could point it elsewhere; refusing to follow it`);
       if (++hops > MAX_SYMLINKS) throw new LiveDirTrustError(`${target}: too many levels of symbolic links`);
       const to = fs.readlinkSync(p);

@@ -220,6 +220,7 @@ rootTest("without XDG_RUNTIME_DIR the default live directory is in the user's ho
   const linked = asNobody(['status'], home);
   expect(linked.code).toBe(1);
   expect(linked.stderr).toMatch(new RegExp(`${live} is a symlink \\(to ${path.join(home, 'elsewhere')}\\); rcform never follows a symlink at its default live directory`));
+  expect(linked.stderr).toContain('never follows a symlink at its default live directory: remove it, or give the directory with --live\n');
 }, 120_000);
 
 test('an s6 scan directory others may write is refused: s6-svscan would run whatever they put there', () => {

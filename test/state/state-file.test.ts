@@ -8,12 +8,24 @@ import { defaultLiveDir, liveLayout, resolveLiveDir } from '../../state/live-dir
 import { canonicalStateChecksum, createStateFile, newState, readState, serializeState, StateFileError, StateNotFoundError, writeState } from '../../state/state-file.js';
 import type { ServiceState, State } from '../../state/state-types.js';
 import { userErrorText } from '../../cli/user-errors.js';
+import { UserError } from '../../lang/user-error.js';
 
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** The UserError `fn` throws, to see what the CLI prints for it. */
+function catchError(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof UserError) return err;
+    throw err;
+  }
+  throw new Error('expected a UserError');
+}
 
 function sampleEntry(name: string): ServiceState {
   return {
@@ -35,7 +47,9 @@ describe('live directory location', () => {
     // Nor a name in the shared temp directory, which another user could take first: the user's state directory.
     expect(defaultLiveDir({ XDG_RUNTIME_DIR: path.join(dir, 'gone'), HOME: '/home/u' }, 1000)).toBe('/home/u/.local/state/rcform/live');
     expect(defaultLiveDir({ HOME: '/home/u', XDG_STATE_HOME: '/st' }, 1000)).toBe('/st/rcform/live');
-    expect(() => defaultLiveDir({}, 1000)).toThrow(/no default live directory for uid 1000.*--live/);
+    expect(() => defaultLiveDir({}, 1000)).toThrow(/no default live directory for uid 1000: neither XDG_RUNTIME_DIR, XDG_STATE_HOME nor HOME is set to an absolute path$/);
+    // The CLI says which flag helps.
+    expect(userErrorText(catchError(() => defaultLiveDir({}, 1000)))).toMatch(/no default live directory for uid 1000.*--live/);
   });
 });
 
@@ -105,14 +119,7 @@ describe('state.json', () => {
     expect(() => readState(dir)).toThrow(StateNotFoundError);
     expect(() => readState(dir)).toThrow(/state\.json: no live state here$/);
     // The state layer states the fact; the CLI says which command helps, in one place.
-    const err = (() => {
-      try {
-        readState(dir);
-      } catch (e) {
-        return e as StateNotFoundError;
-      }
-      throw new Error('readState did not throw');
-    })();
+    const err = catchError(() => readState(dir));
     expect(err.kind).toBe('environment');
     expect(userErrorText(err)).toMatch(/rcform init/);
   });
