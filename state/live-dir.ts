@@ -13,7 +13,7 @@ export interface LiveLayout {
   state: string;
   /** The previous state.json, kept by every write (a hard link, so it costs no copy). */
   stateBackup: string;
-  /** The state lock: exists only while an operation holds it. */
+  /** The file the state's kernel lock is taken on, holding its holder's info (state/lock.ts). */
   lock: string;
   /** One JSON-lines file per apply, the last few kept. */
   journal: string;
