@@ -119,8 +119,7 @@ interface Addon {
   cloexec(fd: number): number;
 }
 
-const EAGAIN = 11;
-const ENOENT = 2;
+const { EAGAIN, ENOENT } = os.constants.errno;
 let addon: Addon | undefined;
 
 /** rcform-lock.node (state/lock.c), built by `npm run build`; without it nothing can be locked. */
@@ -136,8 +135,8 @@ export function lockAddon(): Addon {
 }
 
 function errnoError(what: string, file: string, negErrno: number): Error {
-  const name = (os.constants.errno as Record<string, number>);
-  const code = Object.keys(name).find((k) => name[k] === -negErrno) ?? `errno ${-negErrno}`;
+  const names = os.constants.errno as Record<string, number>;
+  const code = Object.keys(names).find((k) => names[k] === -negErrno) ?? `errno ${-negErrno}`;
   const err = new Error(`${what} ${file}: ${code}`) as NodeJS.ErrnoException;
   err.code = code;
   return err;
