@@ -3,7 +3,7 @@
  * the open file description closes, however its holder ends, so a lock can never outlive its
  * holder; OFD locks (unlike classic POSIX record locks) also conflict between two opens in one
  * process. The descriptor is opened O_CLOEXEC: a process the holder execs (the detached embedded
- * supervisor, a service) never inherits it. state/kernel-lock.ts is the only caller. */
+ * supervisor, a service) never inherits it. state/lock.ts is the only caller. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdbool.h>
