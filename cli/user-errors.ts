@@ -20,7 +20,7 @@ export function userErrorText(err: UserError): string {
   }
   if (err instanceof SupervisorProtocolError) {
     // Not "rcform supervise --stop": that asks over the very protocol the two do not share.
-    return `${err.message}\nRestart it with this rcform: stop it with "kill ${err.pid ?? '<its pid, in ' + err.liveDir + '/engine/supervisor.pid>'}" (SIGTERM: its clean stop, every service goes down), then "rcform init --live ${err.liveDir}" starts this version's supervisor and "rcform apply" brings the services back up.`;
+    return `${err.message}\nRestart it with this rcform: stop it with "kill ${err.pid ?? '<its pid, in ' + err.liveDir + '/engine/supervisor.pid>'}" (SIGTERM: its clean stop, every service goes down), then "rcform init --live ${err.liveDir}" starts this version's supervisor, which brings back the services that were up.`;
   }
   return err.message;
 }

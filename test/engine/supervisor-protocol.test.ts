@@ -8,6 +8,7 @@ import { runCli } from '../../cli/run.js';
 import { EmbeddedEngine, SupervisorProtocolError } from '../../engine/embedded/client.js';
 import { PROTOCOL_VERSION } from '../../engine/embedded/protocol.js';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
+import { alive } from '../support/engine-harness.js';
 
 // A detached supervisor outlives an upgrade of rcform: the client and the supervisor agree on a
 // protocol version before anything else goes over the socket, and a mismatch is a clear error
@@ -75,9 +76,11 @@ async function rcformIn(live: string, args: string[]): Promise<{ code: number; s
   return { code: await runCli(args, io), stderr };
 }
 
-test('the supervisor reads no request before a hello in its own protocol', async () => {
+test('the supervisor reads no request before a hello in its own protocol; the restart the mismatch error gives works', async () => {
   op = cliOperator('embedded', 'rcform-proto-');
+  fs.writeFileSync(path.join(op.root, 'src', 'main.hcl'), 'longrun "keep" {\n  run = ["sleep", "1611"]\n}\n');
   expect(op.rc(['init']).code).toBe(0);
+  expect(op.rc(['apply', 'src', '--auto-approve']).code).toBe(0);
   const sock = path.join(op.live, 'engine', 'supervise.sock');
   const pid = Number(fs.readFileSync(path.join(op.live, 'engine', 'supervisor.pid'), 'utf8').split(' ')[0]);
 
@@ -89,8 +92,21 @@ test('the supervisor reads no request before a hello in its own protocol', async
   // The shutdowns were never read: it still supervises, and answers a client that agrees.
   const [hello, status] = await exchange(sock, [{ id: 1, op: 'hello', protocol: PROTOCOL_VERSION }, { id: 2, op: 'status' }]);
   expect(hello).toEqual({ id: 1, ok: true, result: { protocol: PROTOCOL_VERSION, pid } });
-  expect(status).toEqual({ id: 2, ok: true, result: {} });
-  expect(op.rc(['status']).code).toBe(0);
+  expect(status).toMatchObject({ id: 2, ok: true, result: { keep: { state: 'up' } } });
+
+  // The restart SupervisorProtocolError's hint gives: kill PID, then init; the service comes back.
+  const before = op.status()['keep']?.pid;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 30_000;
+  while (alive(pid) || (before !== undefined && alive(before))) {
+    if (Date.now() > deadline) throw new Error('the supervisor did not stop on SIGTERM');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(op.rc(['init']).code).toBe(0);
+  const back = op.status()['keep'];
+  expect(back).toMatchObject({ wanted: 'up' });
+  expect(alive(back?.pid)).toBe(true);
+  expect(back?.pid).not.toBe(before);
 }, 120_000);
 
 test('a supervisor speaking another protocol: nothing but the hello is sent, and the error names both versions and the restart', async () => {
