@@ -1,4 +1,5 @@
 import type { CompiledLongrun, CompiledService } from '../lang/compile/compiled-db.js';
+import type { ServiceStatus } from '../state/service-status.js';
 import type { EngineKind } from '../state/state-types.js';
 import { UserError } from '../lang/user-error.js';
 
@@ -11,27 +12,8 @@ import { UserError } from '../lang/user-error.js';
  */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export type RunState = 'down' | 'starting' | 'up' | 'ready' | 'stopping' | 'failed';
-
-export interface ServiceStatus {
-  name: string;
-  type: 'longrun' | 'oneshot';
-  /** What the supervisor is trying to achieve. */
-  wanted: 'up' | 'down';
-  state: RunState;
-  pid?: number;
-  /** ISO time of the last state change. */
-  since: string;
-  restarts: number;
-  lastExit?: { code: number | null; signal: string | null };
-  /** Set by an engine that found the service running when it (re)started and adopted it. */
-  adopted?: boolean;
-  /**
-   * Set by an engine that (re)started and found the service dead, or waiting for a readiness
-   * notification it can no longer receive, and so restarted it instead of adopting it.
-   */
-  restartedOnRecovery?: boolean;
-}
+// The observed status is plain data below the planner, which reads it.
+export type { RunState, ServiceStatus } from '../state/service-status.js';
 
 export interface TransitionOptions {
   /** Milliseconds; 0 = no limit. */

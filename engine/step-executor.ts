@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { CompiledDb, CompiledOneshot, CompiledService } from '../lang/compile/compiled-db.js';
-import { RUNNING } from '../planner/diff.js';
+import { RUNNING } from '../state/service-status.js';
 import type { DriftEntry, Plan, PlanStep, ResourceChange } from '../planner/plan-types.js';
 import type { JournalWriter } from '../state/journal.js';
 import type { JournalEntry, JournalRecord, ServiceChange } from '../state/journal-types.js';

@@ -1,5 +1,5 @@
 import type { CompiledDb, CompiledService } from '../lang/compile/compiled-db.js';
-import type { ServiceStatus } from '../engine/engine.js';
+import { RUNNING, type ServiceStatus } from '../state/service-status.js';
 import type { PartialRun, State } from '../state/state-types.js';
 import { didYouMean } from '../lang/eval/suggest.js';
 import { durationText, elapsedText } from '../lang/compile/duration.js';
@@ -72,9 +72,6 @@ interface Entry {
   reasons: Array<{ code: ActionReason; text: string }>;
   causedBy?: string;
 }
-
-/** Engine states that count as running: a drift check, and what apply records of a drifted service. */
-export const RUNNING: ReadonlySet<string> = new Set(['up', 'ready', 'starting', 'stopping']);
 
 export function diff(input: DiffInput): Plan {
   const opts: PlanOptions = {
