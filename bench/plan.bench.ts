@@ -11,7 +11,7 @@ import { serializeState } from '../state/state-file.js';
 import { stateFromCompiled } from '../planner/state-from-compiled.js';
 import { compiledJsonOf, readCompiledDb } from '../cli/compiled-db-file.js';
 import { readLiveFrom } from '../cli/live-from.js';
-import { diff } from '../planner/diff.js';
+import { plan as makePlan } from '../planner/plan/plan.js';
 import { renderHuman } from '../cli/views/plan-human.js';
 import { encodePlanFilePieces } from '../planner/plan-file.js';
 import { validatorSource } from '../schemas/validators.js';
@@ -106,7 +106,9 @@ try {
   };
   const desired = phase('read+validate compiled', () => readCompiledDb(compiledFile));
   const live = phase('read+verify state', () => readLiveFrom(stateFile));
-  const plan = phase('diff', () => diff({ compiled: desired, state: live.state, observed: null, options: {} }));
+  const made = phase('diff', () => makePlan({ compiled: desired, state: live.state, observed: null, options: {} }));
+  const plan = made.plan;
+  if (!plan) throw new Error(made.diagnostics.map((d) => d.summary).join('\n'));
   phase('render', () => renderHuman(plan, { color: false }));
   // As plan --out writes it: the compiled database's bytes as read, the rest serialised.
   phase('encode plan file', () =>

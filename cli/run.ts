@@ -9,6 +9,7 @@ import { commandHelp, groupHelp, mainHelp } from './help.js';
 import { configureLog, logDebug, logEnabled, logInfo } from './log.js';
 import { rcformVersion, versionLine } from './version.js';
 import { suggest } from '../lang/eval/suggest.js';
+import { DiagnosticsError } from '../lang/diagnostic.js';
 import { UserError } from '../lang/user-error.js';
 
 // Dispatch: find the command whose words match the longest prefix of argv, parse its flags,
@@ -116,9 +117,15 @@ export async function runCli(argv: readonly string[], io: Io, entries: readonly 
   } catch (err) {
     if (err instanceof UserError) {
       logDebug(`command ${cmd.name} failed (${err.kind}): ${err.message}`);
-      // Loaded only now: the hints know every layer's error classes, which a command that succeeds never needs.
-      const { userErrorText } = await import('./user-errors.js');
-      write(io.stderr, `Error: ${userErrorText(err)}`);
+      if (err instanceof DiagnosticsError) {
+        // Loaded only here: most runs end without diagnostics, and every command loads this module.
+        const { colorFor, renderDiagnostics } = await import('./views/diagnostics-human.js');
+        write(io.stderr, renderDiagnostics(err.diagnostics, err.sources, { color: colorFor(io, io.stderr) }));
+      } else {
+        // Loaded only now: the hints know every layer's error classes, which a command that succeeds never needs.
+        const { userErrorText } = await import('./user-errors.js');
+        write(io.stderr, `Error: ${userErrorText(err)}`);
+      }
       return exitStatusOf(err);
     }
     const e = err as Error;

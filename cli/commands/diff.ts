@@ -7,8 +7,9 @@ import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, readLiveState } fro
 import { readLiveFrom } from '../live-from.js';
 import { painter, renderBody } from '../views/plan-human.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
-import { diff } from '../../planner/diff.js';
-import type { DriftEntry, ResourceChange } from '../../planner/plan-types.js';
+import { DiagnosticsError } from '../../lang/diagnostic.js';
+import { plan as makePlan, type PlanInput } from '../../planner/plan/plan.js';
+import type { DriftEntry, Plan, ResourceChange } from '../../planner/plan-types.js';
 import type { ServiceStatus } from '../../engine/engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { engineProcessOf, openEngine } from '../../engine/open-engine.js';
@@ -135,7 +136,7 @@ async function liveSide(ctx: CommandContext): Promise<LiveSide> {
 
 /** Services whose run state the engine reports otherwise than the state records. */
 function driftOf(compiled: CompiledDb, state: State, observed: Record<string, ServiceStatus>): DriftEntry[] {
-  return diff({ compiled, state, observed, options: { refresh: true, allow_essential: true } }).drift;
+  return planned({ compiled, state, observed, options: { refresh: true, allow_essential: true } }).drift;
 }
 
 /**
@@ -145,7 +146,7 @@ function driftOf(compiled: CompiledDb, state: State, observed: Record<string, Se
  * same on both sides, so they are not a difference between the two.
  */
 function definitionChanges(compiled: CompiledDb, state: State): ResourceChange[] {
-  const plan = diff({ compiled, state, observed: null, options: { refresh: false, allow_essential: true } });
+  const plan = planned({ compiled, state, observed: null, options: { refresh: false, allow_essential: true } });
   return plan.resource_changes.filter((c) => c.before === null || c.after === null || c.previous_address !== undefined || c.changed_paths.length > 0);
 }
 
@@ -154,4 +155,11 @@ function describe(c: ResourceChange, newer: string, older: string, p: ReturnType
   if (c.actions.includes('remove') && !c.actions.includes('install')) return [`  ${p('red', '-')} ${c.address}: only in ${older}`];
   const what = c.previous_address ? `renamed from ${c.previous_address}` : redactPaths(c.changed_paths, [...(c.before?.sensitive_paths ?? []), ...(c.after?.sensitive_paths ?? [])]).join(', ') || c.reason;
   return [`  ${p('yellow', '~')} ${c.address}: ${what}`, ...renderBody(c, p).filter((l) => !/~ state = /.test(l))];
+}
+
+/** A plan with no --target, --replace or essential refusal to make: it cannot fail, but would say why if it did. */
+function planned(input: PlanInput): Plan {
+  const r = makePlan(input);
+  if (!r.plan) throw new DiagnosticsError(r.diagnostics);
+  return r.plan;
 }

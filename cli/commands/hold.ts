@@ -10,8 +10,8 @@ import { renderHuman } from '../views/plan-human.js';
 import { planFileOf, readLiveLocked } from './plan.js';
 import type { CompiledBundle, CompiledDb, CompiledService } from '../../lang/compile/compiled-db.js';
 import { didYouMean } from '../../lang/eval/suggest.js';
-import { diff, resolveAddress } from '../../planner/diff.js';
-import { PlanError } from '../../planner/plan-error.js';
+import { resolveAddress } from '../../planner/plan/addresses.js';
+import { plan as makePlan } from '../../planner/plan/plan.js';
 import { liveLayout } from '../../state/live-dir.js';
 import { recoverState } from '../../state/recover.js';
 import { writeState } from '../../state/state-file.js';
@@ -111,19 +111,14 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
     // Everything that can refuse comes first (the engine not running, an essential service, an
     // input nobody can give), so that a refusal leaves the state as it was.
     const live = await readLiveLocked(ctx, liveDir, true, 'apply');
-    let plan;
-    try {
-      plan = diff({
-        compiled: installed,
-        state: withHolds(live.state, holds),
-        observed: live.observed,
-        now: at,
-        options: { target: [...selected.keys()], allow_essential: flagBool(ctx, 'allow-essential'), refresh: live.observed !== null },
-      });
-    } catch (err) {
-      if (err instanceof PlanError) throw new CliError(`${err.problems.join('; ')}; nothing was changed`);
-      throw err;
-    }
+    const { plan, diagnostics } = makePlan({
+      compiled: installed,
+      state: withHolds(live.state, holds),
+      observed: live.observed,
+      now: at,
+      options: { target: [...selected.keys()], allow_essential: flagBool(ctx, 'allow-essential'), refresh: live.observed !== null },
+    });
+    if (!plan) throw new CliError(`${diagnostics.map((d) => d.summary).join('; ')}; nothing was changed`);
     const answers = preflightInputs(plan, parseInputFlags([], ctx.io.cwd), canAsk(ctx.io));
     // Recorded before anything runs: if a transition fails, the hold still says what the operator
     // asked for, and the next plan does not undo the part that was done.

@@ -14,8 +14,8 @@ import { logInfo } from '../log.js';
 import { holdYoungGeneration } from '../young-generation.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import type { ServiceStatus } from '../../engine/engine.js';
-import { diff } from '../../planner/diff.js';
-import { PlanError } from '../../planner/plan-error.js';
+import { DiagnosticsError } from '../../lang/diagnostic.js';
+import { plan as makePlan } from '../../planner/plan/plan.js';
 import { touchedServices, type LiveRef, type PlanFile } from '../../planner/plan-file.js';
 import type { Plan } from '../../planner/plan-types.js';
 import { totalChanges } from '../../planner/summary.js';
@@ -170,26 +170,22 @@ export function planFromFlags(ctx: CommandContext, compiled: CompiledDb | null, 
   checkSource(ctx, live, sourceOf(ctx, destroy));
   const refresh = ctx.flags['refresh'] !== false;
   const started = performance.now();
-  try {
-    const plan = diff({
-      compiled,
-      state: live.state,
-      observed: live.observed,
-      now: new Date().toISOString(),
-      options: {
-        replace: flagList(ctx, 'replace'),
-        target: flagList(ctx, 'target'),
-        destroy,
-        refresh: refresh && live.observed !== null,
-        allow_essential: flagBool(ctx, 'allow-essential'),
-      },
-    });
-    logInfo(`planned ${plan.resource_changes.length} changes in ${plan.steps.length} steps, ${plan.drift.length} drifted, in ${(performance.now() - started).toFixed(0)} ms`);
-    return plan;
-  } catch (err) {
-    if (err instanceof PlanError) throw new CliError(err.problems.length === 1 ? (err.problems[0] as string) : `the plan cannot be made:\n  ${err.problems.join('\n  ')}`);
-    throw err;
-  }
+  const { plan, diagnostics } = makePlan({
+    compiled,
+    state: live.state,
+    observed: live.observed,
+    now: new Date().toISOString(),
+    options: {
+      replace: flagList(ctx, 'replace'),
+      target: flagList(ctx, 'target'),
+      destroy,
+      refresh: refresh && live.observed !== null,
+      allow_essential: flagBool(ctx, 'allow-essential'),
+    },
+  });
+  if (!plan) throw new DiagnosticsError(diagnostics);
+  logInfo(`planned ${plan.resource_changes.length} changes in ${plan.steps.length} steps, ${plan.drift.length} drifted, in ${(performance.now() - started).toFixed(0)} ms`);
+  return plan;
 }
 
 export async function desiredDb(ctx: CommandContext, destroy: boolean): Promise<CompiledDb | null> {

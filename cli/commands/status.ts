@@ -9,7 +9,7 @@ import { engineConfigOf } from '../engine-config.js';
 import { renderStatus, type StatusRow } from '../views/status-view.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { didYouMean } from '../../lang/eval/suggest.js';
-import { resolveAddress } from '../../planner/diff.js';
+import { resolveAddress } from '../../planner/plan/addresses.js';
 import { readJournal } from '../../state/journal.js';
 import { foldJournal } from '../../state/journal-fold.js';
 import { liveLayout } from '../../state/live-dir.js';

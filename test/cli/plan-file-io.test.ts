@@ -1,9 +1,8 @@
 import { expect, test } from '@jest/globals';
 import { parsePlanFile } from '../../cli/plan-file-io.js';
 import { encodePlanFile, planFileChecksum, touchedServices, type PlanFile } from '../../planner/plan-file.js';
-import { diff } from '../../planner/diff.js';
 import { db, longrun } from '../support/compiled-fixture.js';
-import { stateOf } from '../support/plan-fixtures.js';
+import { planned, stateOf } from '../support/plan-fixtures.js';
 
 // apply trusts the compiled database inside a plan file exactly as `rcform plan` wrote it (its
 // checksum verified over its own bytes, this rcform's schema), as readCompiledDb trusts a compiled
@@ -11,7 +10,7 @@ import { stateOf } from '../support/plan-fixtures.js';
 
 function planFile(): PlanFile {
   const compiled = db([longrun('web'), longrun('api', { dependencies: ['web'] })]);
-  const plan = diff({ compiled, state: stateOf(db([])), observed: null, options: {} });
+  const plan = planned({ compiled, state: stateOf(db([])), observed: null, options: {} });
   return {
     format_version: '1',
     kind: 'rcform-plan',

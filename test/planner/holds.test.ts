@@ -1,10 +1,9 @@
 import { expect, test } from '@jest/globals';
-import { diff } from '../../planner/diff.js';
 import type { Plan } from '../../planner/plan-types.js';
 import type { State } from '../../state/state-types.js';
 import { renderHuman } from '../../cli/views/plan-human.js';
 import { renderMarkdown } from '../../cli/views/plan-markdown.js';
-import { db, longrun, stateOf, statusOf } from '../support/plan-fixtures.js';
+import { db, longrun, planned, stateOf, statusOf } from '../support/plan-fixtures.js';
 
 // Operator holds in the planner (pure): a held service keeps its held run state against the
 // source, what needs a held-down service stays down with it, what a held-up one needs stays up,
@@ -27,7 +26,7 @@ const names = (p: Plan) => p.resource_changes.map((c) => `${c.name}:${c.actions.
 
 test('held down: no start, no drift, listed as a hold; without the hold the plan starts them', () => {
   const state = held(stateOf(v1()), { web: 'down', proxy: 'down' });
-  const plan = diff({ compiled: v1(), state, observed: statusOf(state) });
+  const plan = planned({ compiled: v1(), state, observed: statusOf(state) });
   expect(plan.resource_changes).toEqual([]);
   expect(plan.drift).toEqual([]);
   expect(renderHuman(plan, { color: false })).toContain('No changes. The live services match the configuration, but for the holds above.');
@@ -36,7 +35,7 @@ test('held down: no start, no drift, listed as a hold; without the hold the plan
     ['web', 'down', 'up', 'bundle.front'],
   ]);
   const released = { ...state, holds: {} };
-  expect(names(diff({ compiled: v1(), state: released, observed: statusOf(released) }))).toEqual(['proxy:start', 'web:start']);
+  expect(names(planned({ compiled: v1(), state: released, observed: statusOf(released) }))).toEqual(['proxy:start', 'web:start']);
 });
 
 test('held down: a changed definition is updated in place, a new dependent is installed and left down, a restart of a dependency does not start it', () => {
@@ -48,7 +47,7 @@ test('held down: a changed definition is updated in place, a new dependent is in
     longrun('debug', { down: true }),
     longrun('cache', { dependencies: ['web'] }),
   ]);
-  const plan = diff({ compiled: v2, state, observed: statusOf(state) });
+  const plan = planned({ compiled: v2, state, observed: statusOf(state) });
   expect(names(plan)).toEqual(['cache:install', 'db:restart', 'web:update']);
   expect(plan.steps.map((s) => s.id)).not.toContain('start:web');
   expect(plan.steps.map((s) => s.id)).not.toContain('start:cache');
@@ -57,12 +56,12 @@ test('held down: a changed definition is updated in place, a new dependent is in
 test('held up: a down = true service and what it needs stay up; the source flipping down does not stop a held-up service', () => {
   let state = stateOf(v1());
   state = held(state, { debug: 'up' }, 'debug');
-  const plan = diff({ compiled: v1(), state, observed: statusOf(state) });
+  const plan = planned({ compiled: v1(), state, observed: statusOf(state) });
   expect(plan.resource_changes).toEqual([]);
   expect(plan.holds).toEqual([{ address: 'longrun.debug', name: 'debug', held: 'up', source: 'down', requested: 'debug', since: AT }]);
   // Everything down = true in the source now, and debug needs db: debug (held up) and db stay up.
   const v2 = db([longrun('db', { down: true }), longrun('web', { dependencies: ['db'], down: true }), longrun('proxy', { dependencies: ['web'], down: true }), longrun('debug', { down: true, dependencies: ['db'] })]);
-  const next = diff({ compiled: v2, state, observed: statusOf(state) });
+  const next = planned({ compiled: v2, state, observed: statusOf(state) });
   expect(next.steps.filter((s) => s.action === 'stop').map((s) => s.service).sort()).toEqual(['proxy', 'web']);
   expect(next.steps.filter((s) => s.action === 'start')).toEqual([]);
   expect(next.holds?.map((h) => [h.name, h.held, h.source])).toEqual([
@@ -73,9 +72,9 @@ test('held up: a down = true service and what it needs stay up; the source flipp
 
 test('a hold that agrees with the source is not listed; a plan without holds has no holds member (golden plans unchanged)', () => {
   const state = held(stateOf(v1()), { web: 'up' }, 'web');
-  const plan = diff({ compiled: v1(), state, observed: statusOf(state) });
+  const plan = planned({ compiled: v1(), state, observed: statusOf(state) });
   expect(plan.holds).toBeUndefined();
-  expect('holds' in diff({ compiled: v1(), state: stateOf(v1()), observed: null })).toBe(false);
+  expect('holds' in planned({ compiled: v1(), state: stateOf(v1()), observed: null })).toBe(false);
 });
 
 test('a start or stop the hold causes has the reason operator_hold; the views name the hold', () => {
@@ -83,7 +82,7 @@ test('a start or stop the hold causes has the reason operator_hold; the views na
   const running = stateOf(v1());
   const state = structuredClone(running);
   state.holds = { web: { state: 'down', requested: 'bundle.front', at: AT }, proxy: { state: 'down', requested: 'bundle.front', at: AT } };
-  const plan = diff({ compiled: v1(), state, observed: statusOf(running) });
+  const plan = planned({ compiled: v1(), state, observed: statusOf(running) });
   expect(names(plan)).toEqual(['proxy:stop', 'web:stop']);
   expect(plan.resource_changes[1]).toMatchObject({ action_reason: 'operator_hold', reason: 'rcform down bundle.front holds it down' });
   const human = renderHuman(plan, { color: false });

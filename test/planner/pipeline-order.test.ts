@@ -1,10 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
-import { diff } from '../../planner/diff.js';
 import type { Plan } from '../../planner/plan-types.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { renderDot } from '../../lang/compile/graph.js';
 import { compileText } from '../support/lang-harness.js';
-import { stateOf, statusOf } from '../support/plan-fixtures.js';
+import { planned, stateOf, statusOf } from '../support/plan-fixtures.js';
 
 // In s6-rc a producer depends on its consumer, so that a logger is up before anything writes to
 // it and goes down after the last writer: no line is lost. Plans over a compiled pipeline
@@ -74,7 +73,7 @@ describe('a pipeline is planned as s6-rc orders it', () => {
 
   test('first deploy: every logger starts before its producer', () => {
     const db = compiled();
-    const p = diff({ compiled: db, state: emptyState(db), observed: {}, options: {} });
+    const p = planned({ compiled: db, state: emptyState(db), observed: {}, options: {} });
     expect(hasPath(p, 'start:archive', 'start:app-log')).toBe(true);
     expect(hasPath(p, 'start:app-log', 'start:app')).toBe(true);
     expect(hasPath(p, 'start:app', 'start:archive')).toBe(false);
@@ -83,7 +82,7 @@ describe('a pipeline is planned as s6-rc orders it', () => {
   test('destroy: every producer stops before its logger', () => {
     const db = compiled();
     const state = stateOf(db);
-    const p = diff({ compiled: db, state, observed: statusOf(state), options: { destroy: true } });
+    const p = planned({ compiled: db, state, observed: statusOf(state), options: { destroy: true } });
     expect(hasPath(p, 'stop:app', 'stop:app-log')).toBe(true);
     expect(hasPath(p, 'stop:app-log', 'stop:archive')).toBe(true);
     expect(hasPath(p, 'stop:archive', 'stop:app')).toBe(false);
@@ -91,7 +90,7 @@ describe('a pipeline is planned as s6-rc orders it', () => {
 
   test('-target of a producer brings its loggers', () => {
     const db = compiled();
-    const p = diff({ compiled: db, state: emptyState(db), observed: {}, options: { target: ['longrun.app'] } });
+    const p = planned({ compiled: db, state: emptyState(db), observed: {}, options: { target: ['longrun.app'] } });
     expect(p.resource_changes.map((c) => c.name).sort()).toEqual(['app', 'app-log', 'archive']);
   });
 
@@ -99,7 +98,7 @@ describe('a pipeline is planned as s6-rc orders it', () => {
     const before = compiled();
     const after = compiled(SRC.replace('run           = ["/bin/cat"]', 'run           = ["/bin/cat", "-u"]'));
     const state = stateOf(before);
-    const p = diff({ compiled: after, state, observed: statusOf(state), options: {} });
+    const p = planned({ compiled: after, state, observed: statusOf(state), options: {} });
     const byName = new Map(p.resource_changes.map((c) => [c.name, c]));
     expect(byName.get('archive')?.actions).toContain('restart');
     expect(byName.get('app-log')?.actions).toContain('restart');

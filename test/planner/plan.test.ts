@@ -1,9 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { diff } from '../../planner/diff.js';
-import { PlanError } from '../../planner/plan-error.js';
+import { plan } from '../../planner/plan/plan.js';
 import type { Plan } from '../../planner/plan-types.js';
 import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
-import { db, longrun, oneshot, stateOf, statusOf } from '../support/plan-fixtures.js';
+import { db, longrun, oneshot, planned, stateOf, statusOf } from '../support/plan-fixtures.js';
 
 const base = () => [
   longrun('db'),
@@ -38,9 +37,9 @@ function hasEdgePath(plan: Plan, from: string, to: string): boolean {
   }
   return false;
 }
-function planOf(oldSvcs: CompiledService[], newSvcs: CompiledService[], opts: Parameters<typeof diff>[0]['options'] = {}, moved: { from: string; to: string }[] = []) {
+function planOf(oldSvcs: CompiledService[], newSvcs: CompiledService[], opts: Parameters<typeof plan>[0]['options'] = {}, moved: { from: string; to: string }[] = []) {
   const state = stateOf(db(oldSvcs));
-  return diff({ compiled: db(newSvcs, moved), state, observed: statusOf(state), options: opts });
+  return planned({ compiled: db(newSvcs, moved), state, observed: statusOf(state), options: opts });
 }
 
 describe('no change', () => {
@@ -55,7 +54,7 @@ describe('no change', () => {
 describe('new and gone services', () => {
   test('a new service is installed and started, after its dependencies start', () => {
     const state = stateOf(db([]));
-    const p = diff({ compiled: db(base()), state, observed: {}, options: {} });
+    const p = planned({ compiled: db(base()), state, observed: {}, options: {} });
     expect(change(p, 'web')?.actions).toEqual(['install', 'start']);
     expect(change(p, 'web')?.action_reason).toBe('new');
     expect(hasEdgePath(p, 'install:web', 'start:web')).toBe(true);
@@ -213,7 +212,7 @@ describe('down flipped and drift', () => {
 
   test('a service recorded up that the engine reports failed is drift, and the plan starts it', () => {
     const state = stateOf(db(base()));
-    const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'failed' }), options: {} });
+    const p = planned({ compiled: db(base()), state, observed: statusOf(state, { cron: 'failed' }), options: {} });
     expect(p.drift).toEqual([expect.objectContaining({ name: 'cron', recorded: 'up', observed: 'failed' })]);
     expect(change(p, 'cron')?.actions).toEqual(['start']);
     expect(change(p, 'cron')?.action_reason).toBe('drift');
@@ -222,14 +221,14 @@ describe('down flipped and drift', () => {
   test('a service recorded down that runs is drift, and the plan stops it', () => {
     const svcs = [...base().slice(0, 3), longrun('cron', { down: true })];
     const state = stateOf(db(svcs));
-    const p = diff({ compiled: db(svcs), state, observed: statusOf(state, { cron: 'up' }), options: {} });
+    const p = planned({ compiled: db(svcs), state, observed: statusOf(state, { cron: 'up' }), options: {} });
     expect(p.drift[0]?.observed).toBe('up');
     expect(change(p, 'cron')?.actions).toEqual(['stop']);
   });
 
   test('a longrun the engine does not know is installed again', () => {
     const state = stateOf(db(base()));
-    const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'absent' }), options: {} });
+    const p = planned({ compiled: db(base()), state, observed: statusOf(state, { cron: 'absent' }), options: {} });
     expect(p.drift[0]?.observed).toBe('absent');
     expect(stepIds(p)).toEqual(['install:cron', 'start:cron']);
   });
@@ -237,7 +236,7 @@ describe('down flipped and drift', () => {
   test('a oneshot the engine does not know is drift in the same words as a longrun, and is run again', () => {
     const svcs = [...base(), oneshot('migrate', { dependencies: ['db'] })];
     const state = stateOf(db(svcs));
-    const p = diff({ compiled: db(svcs), state, observed: statusOf(state, { cron: 'absent', migrate: 'absent' }), options: {} });
+    const p = planned({ compiled: db(svcs), state, observed: statusOf(state, { cron: 'absent', migrate: 'absent' }), options: {} });
     expect(p.drift.map((d) => [d.name, d.detail])).toEqual([
       ['cron', 'recorded up, but the engine does not know it'],
       ['migrate', 'recorded up, but the engine does not know it'],
@@ -258,7 +257,7 @@ describe('down flipped and drift', () => {
 
     test('is drift with since when, and the plan waits for its readiness in a start step, before what depends on it starts', () => {
       const { svcs, state, observed } = started();
-      const p = diff({ compiled: db(svcs), state, observed, options: {}, now: '2026-11-25T01:04:12.400Z' });
+      const p = planned({ compiled: db(svcs), state, observed, options: {}, now: '2026-11-25T01:04:12.400Z' });
       expect(p.drift).toEqual([
         {
           address: 'longrun.web',
@@ -284,14 +283,14 @@ describe('down flipped and drift', () => {
 
     test('without the time of the refresh, only since when', () => {
       const { svcs, state, observed } = started();
-      const p = diff({ compiled: db(svcs), state, observed, options: {} });
+      const p = planned({ compiled: db(svcs), state, observed, options: {} });
       expect(p.drift[0]?.detail).toBe('recorded down, but the engine reports it starting and not ready since 2026-11-25T01:00:00.000Z: its start did not complete');
     });
 
     test('a timeout_up set meanwhile is an update, and the start waits within it', () => {
       const { svcs, state, observed } = started();
       const next = svcs.map((s) => (s.name === 'web' ? longrun('web', { dependencies: ['db'], notification_fd: 3, timeouts: { ...s.timeouts, up_ms: 1500 } }) : s));
-      const p = diff({ compiled: db(next), state, observed, options: {} });
+      const p = planned({ compiled: db(next), state, observed, options: {} });
       expect(change(p, 'web')).toMatchObject({ actions: ['update', 'start'], action_reason: 'not_ready' });
       expect(change(p, 'web')?.reason).toMatch(/^its start did not complete: it is starting but not ready; apply waits for its readiness within timeout_up \(1500ms\); timeouts\.up_ms changed/);
       expect(stepIds(p)).toEqual(['update:web', 'start:web', 'start:proxy']);
@@ -300,14 +299,14 @@ describe('down flipped and drift', () => {
 
     test('--replace restarts it instead; a changed run restarts it; down = true stops it', () => {
       const { svcs, state, observed } = started();
-      let p = diff({ compiled: db(svcs), state, observed, options: { replace: ['longrun.web'] } });
+      let p = planned({ compiled: db(svcs), state, observed, options: { replace: ['longrun.web'] } });
       expect(change(p, 'web')?.actions).toEqual(['restart']);
       expect(stepIds(p)).toEqual(['stop:web', 'start:web', 'start:proxy']);
       const changed = svcs.map((s) => (s.name === 'web' ? longrun('web', { dependencies: ['db'], notification_fd: 3, run: { argv: ['sleep', '7'] } }) : s));
-      p = diff({ compiled: db(changed), state, observed, options: {} });
+      p = planned({ compiled: db(changed), state, observed, options: {} });
       expect(change(p, 'web')).toMatchObject({ actions: ['restart'], action_reason: 'definition_changed' });
       const down = svcs.filter((s) => s.name !== 'proxy').map((s) => (s.name === 'web' ? longrun('web', { dependencies: ['db'], notification_fd: 3, down: true }) : s));
-      p = diff({ compiled: db(down), state, observed, options: {} });
+      p = planned({ compiled: db(down), state, observed, options: {} });
       expect(change(p, 'web')?.actions).toEqual(['update', 'stop']);
       expect(p.drift).toHaveLength(1);
     });
@@ -315,14 +314,14 @@ describe('down flipped and drift', () => {
     test('recorded up and starting (respawned by its supervisor) is drift too, without "did not complete"', () => {
       const svcs = [...base().slice(0, 3), longrun('cron', { notification_fd: 3 })];
       const state = stateOf(db(svcs));
-      const p = diff({ compiled: db(svcs), state, observed: statusOf(state, { cron: 'starting' }), options: {} });
+      const p = planned({ compiled: db(svcs), state, observed: statusOf(state, { cron: 'starting' }), options: {} });
       expect(p.drift[0]?.detail).toBe('recorded up, but the engine reports it starting and not ready since 2026-01-01T00:00:00.000Z');
       expect(change(p, 'cron')).toMatchObject({ actions: ['start'], action_reason: 'not_ready', reason: 'it is starting but not ready; apply waits for its readiness within timeout_up (5s)' });
     });
 
     test('without notification_fd, starting is the moment before up: running, no drift', () => {
       const state = stateOf(db(base()));
-      const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'starting' }), options: {} });
+      const p = planned({ compiled: db(base()), state, observed: statusOf(state, { cron: 'starting' }), options: {} });
       expect(p.drift).toEqual([]);
       expect(p.resource_changes).toEqual([]);
     });
@@ -330,7 +329,7 @@ describe('down flipped and drift', () => {
 
   test('--refresh=false trusts the state and reports no drift', () => {
     const state = stateOf(db(base()));
-    const p = diff({ compiled: db(base()), state, observed: statusOf(state, { cron: 'failed' }), options: { refresh: false } });
+    const p = planned({ compiled: db(base()), state, observed: statusOf(state, { cron: 'failed' }), options: { refresh: false } });
     expect(p.drift).toEqual([]);
     expect(p.resource_changes).toEqual([]);
   });
@@ -339,7 +338,16 @@ describe('down flipped and drift', () => {
 describe('essential services', () => {
   test('stopping or restarting an essential service is an error unless allowed', () => {
     const old = [longrun('init', { essential: true }), longrun('x')];
-    expect(() => planOf(old, [longrun('x')])).toThrow(PlanError);
+    const state = stateOf(db(old));
+    const refused = plan({ compiled: db([longrun('x')]), state, observed: statusOf(state), options: {} });
+    expect(refused.plan).toBeNull();
+    expect(refused.diagnostics).toEqual([
+      {
+        severity: 'error',
+        summary: 'longrun.init is essential: this plan would stop it (it is no longer in the source); use --allow-essential to allow it',
+        object: { service: 'longrun.init' },
+      },
+    ]);
     expect(() => planOf(old, [longrun('init', { essential: true, run: { argv: ['z'] } }), longrun('x')])).toThrow(/longrun.init is essential: this plan would restart it/);
     expect(planOf(old, [longrun('x')], { allow_essential: true }).summary.remove).toBe(1);
     expect(planOf(old, [longrun('init', { essential: true, description: 'd' }), longrun('x')]).summary.update).toBe(1);
@@ -366,6 +374,20 @@ describe('options', () => {
     expect(() => planOf(base(), base(), { target: ['nope'] })).toThrow(/--target nope/);
   });
 
+  test('a plan that cannot be made is no plan, with a diagnostic about each option that names nothing', () => {
+    const state = stateOf(db(base()));
+    const r = plan({ compiled: db(base()), state, observed: statusOf(state), options: { target: ['longrun.webb'], replace: ['nope'] } });
+    expect(r.plan).toBeNull();
+    expect(r.diagnostics).toEqual([
+      {
+        severity: 'error',
+        summary: '--target longrun.webb: no service or bundle has this address or name. Did you mean "longrun.web"?',
+        object: { option: '--target', value: 'longrun.webb' },
+      },
+      { severity: 'error', summary: '--replace nope: no service in the compiled database has this address or name.', object: { option: '--replace', value: 'nope' } },
+    ]);
+  });
+
   test('--destroy stops and removes everything, dependents first', () => {
     const p = planOf(base(), base(), { destroy: true });
     expect(p.summary.remove).toBe(4);
@@ -380,7 +402,7 @@ describe('oneshots', () => {
   const svcs = () => [oneshot('mount'), oneshot('seed', { dependencies: ['mount'], down: { argv: ['/bin/unseed'] } }), longrun('app', { dependencies: ['seed'] })];
 
   test('new oneshots come up in dependency order', () => {
-    const p = diff({ compiled: db(svcs()), state: stateOf(db([])), observed: {}, options: {} });
+    const p = planned({ compiled: db(svcs()), state: stateOf(db([])), observed: {}, options: {} });
     expect(hasEdgePath(p, 'oneshot_up:mount', 'oneshot_up:seed')).toBe(true);
     expect(hasEdgePath(p, 'oneshot_up:seed', 'start:app')).toBe(true);
   });

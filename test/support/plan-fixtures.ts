@@ -1,4 +1,6 @@
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
+import { plan, type PlanInput } from '../../planner/plan/plan.js';
+import type { Plan } from '../../planner/plan-types.js';
 import type { ServiceStatus } from '../../engine/engine.js';
 import type { State } from '../../state/state-types.js';
 
@@ -46,4 +48,14 @@ export function statusOf(state: State, overrides: Record<string, ServiceStatus['
     out[n] = { name: n, type: s.type as 'longrun' | 'oneshot', wanted: s.desired, state: st, since: '2026-01-01T00:00:00.000Z', restarts: 0 };
   }
   return out;
+}
+
+/**
+ * The plan for `input`. One that cannot be made throws an Error of its diagnostics' summaries, one
+ * a line, so a test of a plan that must be made fails with the reason.
+ */
+export function planned(input: PlanInput): Plan {
+  const r = plan(input);
+  if (!r.plan) throw new Error(r.diagnostics.map((d) => d.summary).join('\n'));
+  return r.plan;
 }

@@ -1,6 +1,5 @@
-import { diff } from '../../planner/diff.js';
 import type { Plan } from '../../planner/plan-types.js';
-import { db, longrun, oneshot, stateOf, statusOf } from './plan-fixtures.js';
+import { db, longrun, oneshot, planned, stateOf, statusOf } from './plan-fixtures.js';
 
 // One plan holding every kind of change the views must render: the golden files of the human,
 // JSON and Markdown views are made from it.
@@ -36,7 +35,7 @@ export function everyKindOfChange(): Plan {
     oneshot('mount', { up: { script: '#!/bin/sh\nset -eu\nmount -a\n' } }),
   ];
   const state = stateOf(db(before));
-  return diff({
+  return planned({
     compiled: db(after, [{ from: 'proxy', to: 'edge' }]),
     state,
     observed: statusOf(state, { queue: 'failed' }),
