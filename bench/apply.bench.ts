@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
+import { COMPILED_FORMAT_VERSION, type CompiledDb, type CompiledLongrun } from '../lang/compile/compiled-db.js';
 import { closuresByName } from '../lang/compile/closures.js';
 import { compiledSchemaDigest } from '../lang/compile/compile.js';
 import { sleepLongrun } from './support/sleep-longrun.js';
@@ -34,7 +34,7 @@ function database(services: CompiledLongrun[]): CompiledDb {
     s.definition_hash = sha(s.name);
   }
   for (const s of order) s.reverse_dependencies.sort();
-  const db: CompiledDb = { format_version: '1', schema: compiledSchemaDigest(), hash: '', services: {}, order: [], closures: {}, bundles: {}, moved: [] };
+  const db: CompiledDb = { format_version: COMPILED_FORMAT_VERSION, schema: compiledSchemaDigest(), hash: '', services: {}, order: [], closures: {}, bundles: {}, moved: [] };
   for (const s of [...order].sort((a, b) => (a.name < b.name ? -1 : 1))) db.services[s.name] = s;
   Object.assign(db, closuresByName(db.services));
   db.hash = sha(JSON.stringify(db.services));

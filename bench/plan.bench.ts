@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CompiledDb, CompiledLongrun } from '../lang/compile/compiled-db.js';
+import { COMPILED_FORMAT_VERSION, type CompiledDb, type CompiledLongrun } from '../lang/compile/compiled-db.js';
 import { closuresByName } from '../lang/compile/closures.js';
 import { compiledSchemaDigest, encodeDb } from '../lang/compile/compile.js';
 import { serializeState } from '../state/state-file.js';
@@ -13,7 +13,7 @@ import { compiledJsonOf, readCompiledDb } from '../cli/compiled-db-file.js';
 import { readLiveFrom } from '../cli/live-from.js';
 import { plan as makePlan } from '../planner/plan/plan.js';
 import { renderHuman } from '../cli/views/plan-human.js';
-import { encodePlanFilePieces } from '../planner/plan-file.js';
+import { encodePlanFilePieces, PLAN_FILE_FORMAT_VERSION } from '../planner/plan-file.js';
 import { validatorSource } from '../schemas/validators.js';
 
 // `rcform plan` over 10,000 services with 1% changed, against a live state of 10,000: the whole
@@ -59,7 +59,7 @@ function service(i: number, variant: number): CompiledLongrun {
 function database(changedEvery: number): { db: CompiledDb; text: string } {
   const services: CompiledDb['services'] = {};
   for (let i = 0; i < N; i++) services[`svc${String(i).padStart(5, '0')}`] = service(i, changedEvery && i % changedEvery === 5 ? 2 : 1);
-  return encodeDb({ format_version: '1', schema: compiledSchemaDigest(), services, ...closuresByName(services), bundles: {}, moved: [] });
+  return encodeDb({ format_version: COMPILED_FORMAT_VERSION, schema: compiledSchemaDigest(), services, ...closuresByName(services), bundles: {}, moved: [] });
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-bench-'));
@@ -114,7 +114,7 @@ try {
   phase('encode plan file', () =>
     encodePlanFilePieces(
       {
-        format_version: '1',
+        format_version: PLAN_FILE_FORMAT_VERSION,
         kind: 'rcform-plan',
         rcform_version: '0',
         created_at: '',

@@ -1,6 +1,6 @@
 import { CliError } from './command.js';
 import type { ClosureItem } from '../lang/compile/closures.js';
-import type { CompiledDb } from '../lang/compile/compiled-db.js';
+import { COMPILED_FORMAT_VERSION, type CompiledDb } from '../lang/compile/compiled-db.js';
 import { compiledSchemaDigest, verifiedHash } from '../lang/compile/compile.js';
 import { schemaValidator } from '../schemas/validators.js';
 import { readNamedFile } from './read-named-file.js';
@@ -46,8 +46,8 @@ export function compiledDbProblem(data: unknown): string | undefined {
   const validate = schemaValidator('compiled');
   if (!validate(data)) {
     const version = (data as { format_version?: unknown } | null)?.format_version;
-    if (data && typeof data === 'object' && version !== undefined && version !== '1') {
-      return `format_version ${JSON.stringify(version)} is not supported (this rcform reads version "1")`;
+    if (data && typeof data === 'object' && version !== undefined && version !== COMPILED_FORMAT_VERSION) {
+      return `format_version ${JSON.stringify(version)} is not supported (this rcform reads version "${COMPILED_FORMAT_VERSION}")`;
     }
     const err = validate.errors?.[0];
     const where = err?.instancePath ? err.instancePath : '(top level)';

@@ -1,5 +1,4 @@
-import type { CompiledService } from '../lang/compile/compiled-db.js';
-import { LONGRUN_HASHED_FIELDS, ONESHOT_HASHED_FIELDS } from '../lang/compile/compile.js';
+import { LONGRUN_HASHED_FIELDS, ONESHOT_HASHED_FIELDS, type CompiledService } from '../lang/compile/compiled-db.js';
 
 // Which definition fields differ between two versions of a service, as dotted paths. Fields that
 // are derived from the rest of the database (closure, rank, ...) or identify the service (name,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import type { EngineConfig, SourceIdentity } from '../state/state-types.js';
 import { sha256Hex } from '../lang/sha256.js';
-import { PLAN_FORMAT_VERSION, type Plan } from './plan-types.js';
+import type { FormatVersion } from '../lang/format-version.js';
+import type { Plan } from './plan-types.js';
 import { trailingChecksumOk } from '../state/trailing-checksum.js';
 import { UserError } from '../lang/user-error.js';
 
@@ -13,6 +14,8 @@ import { UserError } from '../lang/user-error.js';
 // Encoding and decoding are pure; reading and writing the file live in cli/plan-file-io.ts.
 
 export const PLAN_FILE_KIND = 'rcform-plan';
+/** The plan file's own version: its envelope (kind, live, observed, source); the plan inside carries PLAN_FORMAT_VERSION. */
+export const PLAN_FILE_FORMAT_VERSION = '1' satisfies FormatVersion;
 
 export interface LiveRef {
   /** Where "live" came from: a live directory (with an engine), or a file given to --live-from. */
@@ -39,7 +42,7 @@ export interface ObservedService {
 }
 
 export interface PlanFile {
-  format_version: typeof PLAN_FORMAT_VERSION;
+  format_version: typeof PLAN_FILE_FORMAT_VERSION;
   kind: typeof PLAN_FILE_KIND;
   rcform_version: string;
   /** ISO time the plan was made. */
@@ -144,8 +147,8 @@ export function decodePlanFileChecked(text: string, name: string, bytes?: Uint8A
     throw new PlanFileError(`${name} is not an rcform plan file (made by "rcform plan --out FILE")`);
   }
   const { checksum, ...content } = data as PlanFile & { checksum?: unknown };
-  if (content.format_version !== PLAN_FORMAT_VERSION) {
-    throw new PlanFileError(`${name}: plan format_version ${JSON.stringify(content.format_version)} is not supported (this rcform reads version "${PLAN_FORMAT_VERSION}")`);
+  if (content.format_version !== PLAN_FILE_FORMAT_VERSION) {
+    throw new PlanFileError(`${name}: plan format_version ${JSON.stringify(content.format_version)} is not supported (this rcform reads version "${PLAN_FILE_FORMAT_VERSION}")`);
   }
   // The bytes as written first (encodePlanFilePieces embeds the compiled database as it was read,
   // which need not be what JSON.stringify makes of it); then the content serialised again, which

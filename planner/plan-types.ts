@@ -1,10 +1,11 @@
+import type { FormatVersion } from '../lang/format-version.js';
 import type { CompiledService, ServiceType } from '../lang/compile/compiled-db.js';
 
 // The plan: plain data, the single thing every view renders and `apply` executes. Described by
 // schemas/plan.schema.json (keep the two in step). Views never recompute anything: what a reviewer
 // reads is exactly what apply will do.
 
-export const PLAN_FORMAT_VERSION = '1';
+export const PLAN_FORMAT_VERSION = '1' satisfies FormatVersion;
 
 /**
  * What happens to one service, as a list like Terraform's `actions`:

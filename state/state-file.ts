@@ -117,8 +117,11 @@ export function parseState(text: string, file: string, bytes?: Uint8Array): Stat
   return upgradeState(state as unknown as StateOnDisk);
 }
 
+/** The format before holds and source, which a read upgrades. */
+const STATE_FORMAT_VERSION_BEFORE_HOLDS = 1;
+
 /** Every format this rcform reads; the schema accepts each of them. */
-type StateOnDisk = Omit<State, 'format_version'> & { format_version: 1 | typeof STATE_FORMAT_VERSION };
+type StateOnDisk = Omit<State, 'format_version'> & { format_version: typeof STATE_FORMAT_VERSION_BEFORE_HOLDS | typeof STATE_FORMAT_VERSION };
 
 /**
  * Format 1 → 2: format 2 only adds the optional `holds` and `source`, so a format-1 state is a

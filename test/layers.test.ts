@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { PROJECT_ROOT } from './support/cli-harness.js';
-import { checkLayers, formatViolations, importsOf, readSourceTree, tokenize } from './support/layers.js';
+import { checkLayers, formatVersionLiterals, formatViolations, importsOf, readSourceTree, tokenize } from './support/layers.js';
 
 // The layer order (lang < state < planner < engine < operation < cli, schemas/ a leaf) and the
 // purity of lang/ and planner/ (docs/development.md), over the real tree.
@@ -10,6 +10,10 @@ describe('the source tree', () => {
     const files = readSourceTree(PROJECT_ROOT);
     expect(files.size).toBeGreaterThan(100);
     expect(formatViolations(checkLayers(files))).toBe('');
+  });
+
+  test('no format_version is written as a literal: each is the constant of its format', () => {
+    expect(formatViolations(formatVersionLiterals(readSourceTree(PROJECT_ROOT)))).toBe('');
   });
 });
 
@@ -113,5 +117,20 @@ describe('the checker', () => {
       '5 ./e.js type',
       '9 ./h.js dynamic',
     ]);
+  });
+
+  test('a format_version literal is found in values, types and comparisons, not in the constant it should use', () => {
+    const out = formatVersionLiterals(
+      tree({
+        'cli/a.ts': [
+          "const a = { format_version: '1', kind: 'x' };",
+          'interface B { format_version: 2 }',
+          "if (b.format_version !== '1') throw new Error();",
+          'const c = { format_version: PLAN_FILE_FORMAT_VERSION };',
+          "// format_version: '1' in a comment",
+        ].join('\n'),
+      }),
+    );
+    expect(out.map((v) => v.line)).toEqual([1, 2, 3]);
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { closureIntervals, closureItems } from '../../lang/compile/closures.js';
+import { COMPILED_FORMAT_VERSION } from '../../lang/compile/compiled-db.js';
 import { graphOrder } from '../../lang/compile/graph-order.js';
 import { scanTokens, T } from '../../lang/hcl/scanner.js';
 
@@ -139,7 +140,7 @@ decls.forEach((d, k) => {
   };
   closures[d.name] = closureItems(intervals, position[k] as number, orderNames);
 });
-const body = JSON.stringify({ bundles: {}, closures, format_version: '1', moved: [], order: orderNames, services });
+const body = JSON.stringify({ bundles: {}, closures, format_version: COMPILED_FORMAT_VERSION, moved: [], order: orderNames, services });
 const hash = createHash('sha256').update(body).digest('hex');
 const tmp = `${out}.tmp`;
 const fd = fs.openSync(tmp, 'w');

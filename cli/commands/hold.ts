@@ -8,7 +8,7 @@ import { parseInputFlags, preflightInputs } from '../operator-input.js';
 import { PlainApplyView } from '../views/apply-view.js';
 import { renderHuman } from '../views/plan-human.js';
 import { planFileOf, readLiveLocked } from './plan.js';
-import type { CompiledBundle, CompiledDb, CompiledService } from '../../lang/compile/compiled-db.js';
+import { COMPILED_FORMAT_VERSION, type CompiledBundle, type CompiledDb, type CompiledService } from '../../lang/compile/compiled-db.js';
 import { didYouMean } from '../../lang/eval/suggest.js';
 import { resolveAddress } from '../../planner/plan/addresses.js';
 import { plan as makePlan } from '../../planner/plan/plan.js';
@@ -179,7 +179,7 @@ function installedDb(liveDir: string, state: State): CompiledDb {
   if (fs.existsSync(file)) {
     for (const [n, b] of Object.entries(readCompiledDb(file).bundles)) if (b.members.every((m) => m in services)) bundles[n] = b;
   }
-  return { format_version: '1', hash: state.compiled_hash ?? '', services, bundles, moved: [] } as unknown as CompiledDb;
+  return { format_version: COMPILED_FORMAT_VERSION, hash: state.compiled_hash ?? '', services, bundles, moved: [] } as unknown as CompiledDb;
 }
 
 /** Every service the selection reaches, with the address that reached it first. */

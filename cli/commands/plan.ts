@@ -16,7 +16,7 @@ import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import type { ServiceStatus } from '../../engine/engine.js';
 import { DiagnosticsError } from '../../lang/diagnostic.js';
 import { plan as makePlan } from '../../planner/plan/plan.js';
-import { touchedServices, type LiveRef, type PlanFile } from '../../planner/plan-file.js';
+import { PLAN_FILE_FORMAT_VERSION, touchedServices, type LiveRef, type PlanFile } from '../../planner/plan-file.js';
 import type { Plan } from '../../planner/plan-types.js';
 import { totalChanges } from '../../planner/summary.js';
 import { readJournal } from '../../state/journal.js';
@@ -263,7 +263,7 @@ export function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRe
     }
   }
   return {
-    format_version: '1',
+    format_version: PLAN_FILE_FORMAT_VERSION,
     kind: 'rcform-plan',
     rcform_version: rcformVersion(),
     created_at: new Date().toISOString(),

@@ -15,6 +15,10 @@ import { foldJournal } from '../../state/journal-fold.js';
 import { liveLayout } from '../../state/live-dir.js';
 import { readState } from '../../state/state-file.js';
 import type { State } from '../../state/state-types.js';
+import type { FormatVersion } from '../../lang/format-version.js';
+
+/** The version of `status --json`'s output. */
+export const STATUS_FORMAT_VERSION = '1' satisfies FormatVersion;
 
 export const statusCommand: Command = {
   name: 'status',
@@ -53,7 +57,7 @@ export const statusCommand: Command = {
     if (ctx.positionals.length > 0) rows = filterRows(rows, ctx.positionals, state, liveDb(liveDir));
     if (flagBool(ctx, 'json')) {
       const services = rows.sort((a, b) => (a.name < b.name ? -1 : 1));
-      write(ctx.io.stdout, JSON.stringify({ format_version: 1, engine: config.kind, services }, null, 2));
+      write(ctx.io.stdout, JSON.stringify({ format_version: STATUS_FORMAT_VERSION, engine: config.kind, services }, null, 2));
     } else ctx.io.stdout.write(renderStatus(rows, new Date(), ctx.positionals.length > 0));
     return 0;
   },

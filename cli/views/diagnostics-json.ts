@@ -1,5 +1,9 @@
 import type { Diagnostic } from '../../lang/diagnostic.js';
+import type { FormatVersion } from '../../lang/format-version.js';
 import type { Range } from '../../lang/hcl/range.js';
+
+/** The version of `validate -json`'s output: "1.0", as terraform validate -json's is. */
+export const DIAGNOSTICS_FORMAT_VERSION = '1.0' satisfies FormatVersion;
 
 // The JSON view of diagnostics, in the shape of `terraform validate -json`, so tools that read
 // Terraform's output (editors, CI annotators) read rcform's too. Snippet offsets are byte offsets
@@ -23,7 +27,7 @@ export interface JsonDiagnostic {
 }
 
 export interface ValidateJson {
-  format_version: '1.0';
+  format_version: typeof DIAGNOSTICS_FORMAT_VERSION;
   valid: boolean;
   error_count: number;
   warning_count: number;
@@ -176,5 +180,5 @@ export function validateJson(diags: readonly Diagnostic[], sources: Readonly<Rec
     return j;
   });
   const error_count = diags.filter((d) => d.severity === 'error').length;
-  return { format_version: '1.0', valid: error_count === 0, error_count, warning_count: diags.length - error_count, diagnostics: out };
+  return { format_version: DIAGNOSTICS_FORMAT_VERSION, valid: error_count === 0, error_count, warning_count: diags.length - error_count, diagnostics: out };
 }

@@ -1,4 +1,5 @@
-import type { CompiledDb } from '../../lang/compile/compiled-db.js';
+import { COMPILED_FORMAT_VERSION, type CompiledDb } from '../../lang/compile/compiled-db.js';
+import type { FormatVersion } from '../../lang/format-version.js';
 import { closuresByName } from '../../lang/compile/closures.js';
 import { compiledSchemaDigest } from '../../lang/compile/compile.js';
 import type { ServiceState, State } from '../../state/state-types.js';
@@ -8,7 +9,7 @@ import { SENSITIVE_SHORT, redactDefinition } from '../../lang/redact.js';
 // Human and JSON views of state.json's entries for the `rcform state` commands. Values that
 // came from sensitive variables are masked in both, as they are everywhere outside state.json.
 
-export const STATE_VIEW_FORMAT_VERSION = '1';
+export const STATE_VIEW_FORMAT_VERSION = '1' satisfies FormatVersion;
 
 export function renderStateList(entries: readonly ServiceState[]): string {
   return entries.map((e) => e.address + '\n').join('');
@@ -32,7 +33,7 @@ export function stateListJson(state: State, entries: readonly ServiceState[]): u
 /** The state's definitions as a compiled database, so the compiled view can answer dependency questions. */
 function stateAsDb(state: State): CompiledDb {
   const services = Object.fromEntries(Object.values(state.services).map((e) => [e.definition.name, e.definition]));
-  return { format_version: '1', schema: compiledSchemaDigest(), hash: state.compiled_hash ?? '', services, ...closuresByName(services), bundles: {}, moved: [] };
+  return { format_version: COMPILED_FORMAT_VERSION, schema: compiledSchemaDigest(), hash: state.compiled_hash ?? '', services, ...closuresByName(services), bundles: {}, moved: [] };
 }
 
 export function renderStateShow(state: State, entry: ServiceState): string {

@@ -16,6 +16,7 @@ import { pipelinesOf, scriptWord, writeServiceDir } from './service-dir.js';
 import { decodeSvStatus, DEFAULT_TAI_OFFSET, parseSvStat, runStateOf, SVSTAT_FIELDS, taiOffsetOf, type SvStat } from './s6-status.js';
 import { runTool, svcSignalFlag, SVC_SIGNALS } from './s6-tools.js';
 import { sendControl, svscanControl, transition } from './supervise-control.js';
+import type { FormatVersion } from '../../lang/format-version.js';
 
 // The s6 engine. Layout of its area in the live directory (<live>/engine/):
 //   s6.json          scan directory, and the pid of s6-svscan when rcform started it
@@ -40,8 +41,11 @@ const SUPERVISOR_WAIT_MS = 30000;
 /** The least time between two rescans of the scan directory (see S6Engine.rescan). */
 const RESCAN_INTERVAL_MS = 25;
 
+/** s6.json's version. Nothing reads it back yet: a file of another version is still read as this one. */
+const S6_FILE_FORMAT_VERSION = '1' satisfies FormatVersion;
+
 interface S6EngineFile {
-  format_version: 1;
+  format_version: typeof S6_FILE_FORMAT_VERSION | number;
   scandir: string;
   /** Set when rcform started s6-svscan itself; it then stops it on shutdown. */
   svscan_pid?: number;
@@ -109,7 +113,7 @@ export class S6Engine implements Engine {
         throw new EngineError(undefined, `no s6-svscan is running on ${scandir} (start one, e.g. \`s6-svscan ${scandir}\`, or omit --scandir)`);
       }
       if (opts.maxServices !== undefined) throw new EngineError(undefined, `--max-services is for an s6-svscan rcform starts; the one on ${scandir} is yours: give it -c`);
-      file = { format_version: 1, scandir };
+      file = { format_version: S6_FILE_FORMAT_VERSION, scandir };
     } else {
       const scandir = path.join(area, 'scan');
       const existing = readEngineFile(area);
@@ -128,7 +132,7 @@ export class S6Engine implements Engine {
         }
         const max = sizedMaxServices(Math.max(installed, Math.ceil((previous ?? 0) / 2)), opts.maxServices);
         const started = await startScanner(scandir, path.join(area, 'svscan.log'), max);
-        file = { format_version: 1, scandir, svscan_pid: started.pid, max_services: max };
+        file = { format_version: S6_FILE_FORMAT_VERSION, scandir, svscan_pid: started.pid, max_services: max };
       }
     }
     writeJsonAtomic(path.join(area, CONFIG_FILE), file);

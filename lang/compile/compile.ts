@@ -5,7 +5,7 @@ import type { ServiceDecl } from '../config/model.js';
 import { canonicalJson } from './canonical-json.js';
 import { closureIntervals, closureItems, type ClosureItem } from './closures.js';
 import { graphOrder } from './graph-order.js';
-import { COMPILED_FORMAT_VERSION, type Command, type CompiledBundle, type CompiledDb, type CompiledLongrun, type CompiledOneshot, type CompiledService } from './compiled-db.js';
+import { COMPILED_FORMAT_VERSION, LONGRUN_HASHED_FIELDS, ONESHOT_HASHED_FIELDS, type Command, type CompiledBundle, type CompiledDb, type CompiledLongrun, type CompiledOneshot, type CompiledService } from './compiled-db.js';
 import { durationMs } from './duration.js';
 import { loadSchema } from '../../schemas/index.js';
 
@@ -22,15 +22,6 @@ export const DEFAULTS = {
   timeout_finish_ms: 5000,
   on_change: 'restart',
 } as const;
-
-/**
- * The fields of a service that make up its definition_hash: everything that changes what the
- * supervised process is or how s6 runs it. Left out: name, address, description, essential, the
- * dependency graph fields, sensitive_paths, `down` (whether it is started, not what it is),
- * reload_signal and lifecycle (how apply reacts to a change, not the service itself).
- */
-export const LONGRUN_HASHED_FIELDS = ['type', 'run', 'finish', 'env', 'working_dir', 'user', 'group', 'notification_fd', 'lock_fd', 'timeouts', 'down_signal', 'max_death_tally', 'data', 'producer_for', 'consumer_for', 'pipeline_name'] as const;
-export const ONESHOT_HASHED_FIELDS = ['type', 'up', 'down', 'env', 'user', 'group', 'timeouts', 'input'] as const;
 
 // Sorted, so that the picked object is canonical as built (canonical-json.ts).
 const LONGRUN_PICK = [...LONGRUN_HASHED_FIELDS].sort();

@@ -3,9 +3,19 @@
 // modified. Keys are sorted and nothing time-dependent is stored, so the same source always
 // compiles to the same bytes and `hash` identifies a database.
 
+import type { FormatVersion } from '../format-version.js';
 import type { ClosureItem } from './closures.js';
 
-export const COMPILED_FORMAT_VERSION = '1';
+export const COMPILED_FORMAT_VERSION = '1' satisfies FormatVersion;
+
+/**
+ * The fields of a service that make up its definition_hash: everything that changes what the
+ * supervised process is or how s6 runs it. Left out: name, address, description, essential, the
+ * dependency graph fields, sensitive_paths, `down` (whether it is started, not what it is),
+ * reload_signal and lifecycle (how apply reacts to a change, not the service itself).
+ */
+export const LONGRUN_HASHED_FIELDS = ['type', 'run', 'finish', 'env', 'working_dir', 'user', 'group', 'notification_fd', 'lock_fd', 'timeouts', 'down_signal', 'max_death_tally', 'data', 'producer_for', 'consumer_for', 'pipeline_name'] as const;
+export const ONESHOT_HASHED_FIELDS = ['type', 'up', 'down', 'env', 'user', 'group', 'timeouts', 'input'] as const;
 
 /** argv (from an HCL list) or a script with its own shebang (from an HCL string). */
 export type Command = { argv: string[] } | { script: string };

@@ -1,6 +1,6 @@
 import { expect, test } from '@jest/globals';
 import { parsePlanFile } from '../../cli/plan-file-io.js';
-import { encodePlanFile, planFileChecksum, touchedServices, type PlanFile } from '../../planner/plan-file.js';
+import { PLAN_FILE_FORMAT_VERSION, encodePlanFile, planFileChecksum, touchedServices, type PlanFile } from '../../planner/plan-file.js';
 import { db, longrun } from '../support/compiled-fixture.js';
 import { planned, stateOf } from '../support/plan-fixtures.js';
 
@@ -12,7 +12,7 @@ function planFile(): PlanFile {
   const compiled = db([longrun('web'), longrun('api', { dependencies: ['web'] })]);
   const plan = planned({ compiled, state: stateOf(db([])), observed: null, options: {} });
   return {
-    format_version: '1',
+    format_version: PLAN_FILE_FORMAT_VERSION,
     kind: 'rcform-plan',
     rcform_version: '0.1.0',
     created_at: '2026-01-01T00:00:00.000Z',

@@ -1,11 +1,11 @@
 import { expect, test } from '@jest/globals';
-import { decodePlanFile, encodePlanFile, encodePlanFileBytes, PlanFileError, touchedServices, type PlanFile } from '../../planner/plan-file.js';
+import { PLAN_FILE_FORMAT_VERSION, decodePlanFile, encodePlanFile, encodePlanFileBytes, PlanFileError, touchedServices, type PlanFile } from '../../planner/plan-file.js';
 import { everyKindOfChange } from '../support/plan-scenario.js';
 
 function sample(): PlanFile {
   const plan = everyKindOfChange();
   return {
-    format_version: '1',
+    format_version: PLAN_FILE_FORMAT_VERSION,
     kind: 'rcform-plan',
     rcform_version: '0.1.0',
     created_at: '2026-01-01T00:00:00.000Z',

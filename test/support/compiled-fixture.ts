@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closuresByName } from '../../lang/compile/closures.js';
 import { compiledSchemaDigest } from '../../lang/compile/compile.js';
-import type { CompiledBundle, CompiledDb, CompiledLongrun, CompiledOneshot, CompiledService, MovedEntry } from '../../lang/compile/compiled-db.js';
+import { COMPILED_FORMAT_VERSION, type CompiledBundle, type CompiledDb, type CompiledLongrun, type CompiledOneshot, type CompiledService, type MovedEntry } from '../../lang/compile/compiled-db.js';
 
 // Hand-built compiled databases for tests of the readers of the format (planner, engines, apply,
 // show compiled, graph) without going through the compiler. Tests say only what matters to them;
@@ -70,7 +70,7 @@ export function db(services: CompiledService[], moved: MovedEntry[] = [], bundle
     const { definition_hash: _h, ...rest } = s;
     s.definition_hash = sha(JSON.stringify(rest));
   }
-  const out: CompiledDb = { format_version: '1', schema: compiledSchemaDigest(), hash: '', services: byName, ...closuresByName(byName), bundles, moved };
+  const out: CompiledDb = { format_version: COMPILED_FORMAT_VERSION, schema: compiledSchemaDigest(), hash: '', services: byName, ...closuresByName(byName), bundles, moved };
   out.hash = sha(JSON.stringify(out));
   return out;
 }

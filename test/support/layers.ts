@@ -401,3 +401,25 @@ export function readSourceTree(root: string): Map<string, string> {
 export function formatViolations(vs: readonly Violation[]): string {
   return vs.map((v) => `${v.file}:${v.line}: ${v.message}`).join('\n');
 }
+
+/**
+ * `format_version` given, typed or compared as a literal in source: each artefact's version is a
+ * constant of the module that owns its format (lang/format-version.ts), so a bump is one edit.
+ */
+export function formatVersionLiterals(files: ReadonlyMap<string, string>): Violation[] {
+  const out: Violation[] = [];
+  for (const [file, src] of files) {
+    const tokens = tokenize(src);
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i] as Token;
+      if (!((t.kind === 'ident' || t.kind === 'string') && t.text === 'format_version')) continue;
+      const op = tokens[i + 1];
+      const value = tokens[i + 2];
+      if (!op || op.kind !== 'punct' || ![':', '=', '===', '!==', '==', '!='].includes(op.text) || !value) continue;
+      if (value.kind === 'string' || value.kind === 'template' || value.text === '<number>') {
+        out.push({ file, line: t.line, message: 'format_version as a literal: use the constant of the module that owns the format' });
+      }
+    }
+  }
+  return out;
+}

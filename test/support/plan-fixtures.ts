@@ -2,7 +2,7 @@ import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { plan, type PlanInput } from '../../planner/plan/plan.js';
 import type { Plan } from '../../planner/plan-types.js';
 import type { ServiceStatus } from '../../engine/engine.js';
-import type { State } from '../../state/state-types.js';
+import { STATE_FORMAT_VERSION, type State } from '../../state/state-types.js';
 
 // Live states and engine reports for planner tests, built from the compiled databases of
 // compiled-fixture.ts (re-exported here, so a planner test imports one module).
@@ -30,7 +30,7 @@ export function stateOf(compiled: CompiledDb, o: { down?: string[]; serial?: num
     };
   }
   return {
-    format_version: 2,
+    format_version: STATE_FORMAT_VERSION,
     lineage: '6f1c2d0e-0000-4000-8000-000000000001',
     serial: o.serial ?? 7,
     engine: { kind: 'embedded' },
