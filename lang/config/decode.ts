@@ -1,4 +1,4 @@
-import type { Attribute, Block, Body, Expression, File, TemplatePart } from '../hcl/ast.js';
+import { childrenOf, type AstNode, type Attribute, type Block, type Body, type Expression, type File } from '../hcl/ast.js';
 import { rangeBetween, type Range } from '../hcl/range.js';
 import { errorDiag, warningDiag, type Diagnostic } from '../diagnostic.js';
 import { Evaluator, type EvalEnv } from '../eval/evaluate.js';
@@ -737,36 +737,19 @@ export class Decoder {
 /** The names of the locals an expression refers to as local.NAME, found without recursion. */
 function localRefs(root: Expression): string[] {
   const out: string[] = [];
-  const stack: (Expression | TemplatePart)[] = [root];
+  const stack: AstNode[] = [root];
   while (stack.length > 0) {
-    const n = stack.pop() as Expression | TemplatePart;
-    const kids: (Expression | TemplatePart | undefined)[] = [];
-    switch (n.kind) {
-      case 'GetAttr':
-        if (n.object.kind === 'Variable' && n.object.name === 'local') out.push(n.name);
-        else kids.push(n.object);
-        break;
-      case 'Template': append(kids, n.parts); break;
-      case 'TemplateInterp': kids.push(n.expr); break;
-      case 'TemplateIf': kids.push(n.cond); append(kids, n.then); append(kids, n.else ?? []); break;
-      // A for that names its variable "local" hides the locals inside it.
-      case 'TemplateFor': kids.push(n.collection); if (n.valVar !== 'local' && n.keyVar !== 'local') append(kids, n.body); break;
-      case 'For':
-        kids.push(n.collection);
-        if (n.valVar !== 'local' && n.keyVar !== 'local') kids.push(n.keyExpr, n.valExpr, n.cond);
-        break;
-      case 'Index': kids.push(n.collection, n.key); break;
-      case 'Splat': kids.push(n.source, n.each); break;
-      case 'FunctionCall': append(kids, n.args); break;
-      case 'Tuple': append(kids, n.items); break;
-      case 'Object': for (const it of n.items) kids.push(it.key.expr, it.value); break;
-      case 'Binary': kids.push(n.left, n.right); break;
-      case 'Unary': kids.push(n.operand); break;
-      case 'Conditional': kids.push(n.cond, n.then, n.else); break;
-      case 'Parens': kids.push(n.expr); break;
-      default: break;
+    const n = stack.pop() as AstNode;
+    if (n.kind === 'GetAttr' && n.object.kind === 'Variable' && n.object.name === 'local') {
+      out.push(n.name);
+      continue;
     }
-    for (const k of kids) if (k) stack.push(k);
+    // A for that names its variable "local" hides the locals inside it.
+    if ((n.kind === 'For' || n.kind === 'TemplateFor') && (n.valVar === 'local' || n.keyVar === 'local')) {
+      stack.push(n.collection);
+      continue;
+    }
+    append(stack, childrenOf(n));
   }
   return out;
 }

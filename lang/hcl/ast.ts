@@ -226,3 +226,71 @@ export interface ParensExpr extends Node {
   kind: 'Parens';
   expr: Expression;
 }
+
+/** Every kind of node the tree has. */
+export type AstNode = Body | Attribute | Block | Expression | TemplatePart | ObjectKeyExpr;
+
+/**
+ * A node's children in source order: the one place that knows the tree's shape, so that every
+ * walker (depth limits, reference scans) reaches every node, and a new kind of node fails to
+ * compile here until its children are listed.
+ */
+export function childrenOf(n: AstNode): AstNode[] {
+  switch (n.kind) {
+    case 'Body':
+      return [...n.items];
+    case 'Attribute':
+      return [n.expr];
+    case 'Block':
+      return [n.body];
+    case 'Literal':
+    case 'Number':
+    case 'Variable':
+    case 'SplatItem':
+    case 'TemplateLiteral':
+      return [];
+    case 'Template':
+      return [...n.parts];
+    case 'TemplateInterp':
+      return [n.expr];
+    case 'TemplateIf':
+      return [n.cond, ...n.then, ...(n.else ?? [])];
+    case 'TemplateFor':
+      return [n.collection, ...n.body];
+    case 'GetAttr':
+      return [n.object];
+    case 'Index':
+      return [n.collection, n.key];
+    case 'Splat':
+      return [n.source, n.each];
+    case 'FunctionCall':
+      return [...n.args];
+    case 'Tuple':
+      return [...n.items];
+    case 'Object':
+      return n.items.flatMap((it) => [it.key, it.value]);
+    case 'ObjectKey':
+      return [n.expr];
+    case 'Binary':
+      return [n.left, n.right];
+    case 'Unary':
+      return [n.operand];
+    case 'Conditional':
+      return [n.cond, n.then, n.else];
+    case 'For': {
+      const out: AstNode[] = [n.collection];
+      if (n.keyExpr) out.push(n.keyExpr);
+      out.push(n.valExpr);
+      if (n.cond) out.push(n.cond);
+      return out;
+    }
+    case 'Parens':
+      return [n.expr];
+    default:
+      return unreachable(n);
+  }
+}
+
+function unreachable(n: never): never {
+  throw new Error(`unknown syntax tree node ${JSON.stringify((n as { kind?: unknown }).kind)}`);
+}

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostic.js';
-import type {
-  Attribute, BinaryOp, Block, Body, Expression, File, ObjectItem, ObjectKeyExpr, TemplateExpr, TemplatePart,
+import {
+  childrenOf, type AstNode, type Attribute, type BinaryOp, type Block, type Body, type Expression, type File, type ObjectItem, type TemplateExpr,
+  type TemplatePart,
 } from './ast.js';
 import type { Range } from './range.js';
 import { LineIndex } from './line-index.js';
@@ -1525,41 +1526,17 @@ class Parser {
   }
 }
 
-type Node = Expression | TemplatePart | ObjectKeyExpr;
-
 /** The range of a node more than `budget` levels below `root` and above, found without recursion. */
 function nodeDeeperThan(root: Expression, budget: number): Range | undefined {
-  const nodes: Node[] = [root];
+  const nodes: AstNode[] = [root];
   const depths: number[] = [1];
   while (nodes.length > 0) {
     const n = nodes.pop()!;
     const d = depths.pop()!;
     if (d > budget) return n.range;
-    const children: (Node | undefined)[] = [];
-    switch (n.kind) {
-      case 'Template': append(children, n.parts); break;
-      case 'TemplateInterp': children.push(n.expr); break;
-      case 'TemplateIf': children.push(n.cond); append(children, n.then); append(children, n.else ?? []); break;
-      case 'TemplateFor': children.push(n.collection); append(children, n.body); break;
-      case 'GetAttr': children.push(n.object); break;
-      case 'Index': children.push(n.collection, n.key); break;
-      case 'Splat': children.push(n.source, n.each); break;
-      case 'FunctionCall': append(children, n.args); break;
-      case 'Tuple': append(children, n.items); break;
-      case 'Object': for (const it of n.items) children.push(it.key, it.value); break;
-      case 'ObjectKey': children.push(n.expr); break;
-      case 'Binary': children.push(n.left, n.right); break;
-      case 'Unary': children.push(n.operand); break;
-      case 'Conditional': children.push(n.cond, n.then, n.else); break;
-      case 'For': children.push(n.collection, n.keyExpr, n.valExpr, n.cond); break;
-      case 'Parens': children.push(n.expr); break;
-      default: break;
-    }
-    for (const c of children) {
-      if (c) {
-        nodes.push(c);
-        depths.push(d + 1);
-      }
+    for (const c of childrenOf(n)) {
+      nodes.push(c);
+      depths.push(d + 1);
     }
   }
   return undefined;
