@@ -78,14 +78,19 @@ export function compileSources(files: readonly SourceFile[], opts: CompileSource
   const early = new Map<string, File>();
   for (const f of sorted) if (Decoder.mayDeclare(f.source)) early.set(f.filename, parse(f));
   // Nothing is decoded from a half-parsed file: after a syntax error the rest is only parsed.
-  if (!hasErrors(syntax)) for (const file of early.values()) decoder.declare(file);
-  decoder.endDeclarations();
+  // Each phase's diagnostics are reported together, files in name order within a phase, whatever
+  // order the files were decoded in: each file's structure, the declarations, each file's
+  // services, the moved blocks.
+  const structure = new Map<string, Diagnostic[]>();
+  const services = new Map<string, Diagnostic[]>();
+  if (!hasErrors(syntax)) for (const file of early.values()) structure.set(file.filename, decoder.declare(file));
+  const declarations = decoder.endDeclarations();
   for (const f of sorted) {
     const ahead = early.get(f.filename);
     const file = ahead ?? parse(f);
     if (hasErrors(syntax)) continue;
-    if (!ahead) decoder.declare(file);
-    decoder.decodeFile(file);
+    if (!ahead) structure.set(file.filename, decoder.declare(file));
+    services.set(file.filename, decoder.decodeFile(file));
   }
   early.clear();
   // Syntax errors first and alone: evaluating a half-parsed file would only add noise. Parse
@@ -94,8 +99,9 @@ export function compileSources(files: readonly SourceFile[], opts: CompileSource
   const bySource = (d: Diagnostic): number => (d.subject ? (order.get(d.subject.filename) ?? -1) : -1);
   syntax.sort((a, b) => bySource(a) - bySource(b));
   if (hasErrors(syntax)) return { diagnostics: syntax, sources };
-  const model = decoder.finish();
-  const r = compileModel(model, decoder.diagnostics());
+  const { model, diagnostics: moved } = decoder.finish();
+  const byFile = (m: Map<string, Diagnostic[]>): Diagnostic[] => [...m.keys()].sort().flatMap((k) => m.get(k) as Diagnostic[]);
+  const r = compileModel(model, [...byFile(structure), ...declarations, ...byFile(services), ...moved]);
   const out: CompileSourcesResult = { diagnostics: [...syntax, ...r.diagnostics], sources, model };
   if (r.db && r.chunks) {
     out.db = r.db;

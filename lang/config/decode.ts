@@ -57,15 +57,11 @@ interface DecodedBody {
 
 export class Decoder {
   /**
-   * Where diagnostics go now. decode() reports them in a fixed order whatever order the files
-   * arrive in (see decodeFile): each file's structure, then variables and locals, then each file's
-   * services, then moved blocks; each phase, and each file within one, has its own list.
+   * The running phase's diagnostics, which that phase returns. Each phase (a file's structure, the
+   * declarations, a file's services, the moved blocks) has its own, so the caller can report them
+   * in a fixed order whatever order the files arrive in.
    */
   private diags: Diagnostic[] = [];
-  private readonly structureDiags = new Map<string, Diagnostic[]>();
-  private readonly declarationDiags: Diagnostic[] = [];
-  private readonly serviceDiags = new Map<string, Diagnostic[]>();
-  private readonly movedDiags: Diagnostic[] = [];
   private readonly variableBlocks: Block[] = [];
   private readonly movedBlocks: Block[] = [];
   private readonly services: ServiceDecl[] = [];
@@ -96,8 +92,11 @@ export class Decoder {
    * finish). Every file that declares variables or locals (mayDeclare) must come before
    * endDeclarations(); others may come at any time before their decodeFile.
    */
-  declare(f: File): void {
-    this.diags = this.listFor(this.structureDiags, f.filename);
+  declare(f: File): Diagnostic[] {
+    return this.phase(() => this.declareTopLevel(f));
+  }
+
+  private declareTopLevel(f: File): void {
     for (const a of f.body.attributes) {
       this.diags.push(errorDiag('Unsupported argument', `An argument named "${a.name}" is not expected at the top level of a file: put it in a block (longrun, oneshot, bundle, moved, variable, locals).`, a.nameRange));
     }
@@ -110,42 +109,50 @@ export class Decoder {
   }
 
   /** Variables and locals get their values; from now on services can be decoded. */
-  endDeclarations(): void {
-    this.diags = this.declarationDiags;
-    this.declareVariables(this.variableBlocks);
-    this.evaluateLocals();
-    this.declared = true;
+  endDeclarations(): Diagnostic[] {
+    return this.phase(() => {
+      this.declareVariables(this.variableBlocks);
+      this.evaluateLocals();
+      this.declared = true;
+    });
   }
 
-  /** The service blocks of one declared file. The file's tree is not needed afterwards. */
-  decodeFile(f: File): void {
-    if (!this.declared) this.endDeclarations();
-    this.diags = this.listFor(this.serviceDiags, f.filename);
-    for (const b of f.body.blocks) if (SERVICE_TYPES.has(b.type)) append(this.services, this.decodeService(b));
+  /** The service blocks of one declared file, after endDeclarations. The file's tree is not needed afterwards. */
+  decodeFile(f: File): Diagnostic[] {
+    this.mustBeDeclared();
+    return this.phase(() => {
+      for (const b of f.body.blocks) if (SERVICE_TYPES.has(b.type)) append(this.services, this.decodeService(b));
+    });
   }
 
-  /** The model, once every file has been declared and decoded. */
-  finish(): Model {
-    if (!this.declared) this.endDeclarations();
-    this.diags = this.movedDiags;
+  /** The model, once every file has been declared and decoded, and the moved blocks' diagnostics. */
+  finish(): { model: Model; diagnostics: Diagnostic[] } {
+    this.mustBeDeclared();
     const moved: MovedDecl[] = [];
-    for (const b of this.movedBlocks) {
-      const m = this.decodeMoved(b);
-      if (m) moved.push(m);
+    const diagnostics = this.phase(() => {
+      for (const b of this.movedBlocks) {
+        const m = this.decodeMoved(b);
+        if (m) moved.push(m);
+      }
+    });
+    return { model: { services: this.services, moved, failedBlocks: this.failedBlocks }, diagnostics };
+  }
+
+  /** Runs one phase with a list of its own, and returns that list. */
+  private phase(run: () => void): Diagnostic[] {
+    const diags: Diagnostic[] = [];
+    this.diags = diags;
+    try {
+      run();
+    } finally {
+      this.diags = [];
     }
-    return { services: this.services, moved, failedBlocks: this.failedBlocks };
+    return diags;
   }
 
-  /** Every diagnostic so far, files in name order within each phase (see `diags`). */
-  diagnostics(): Diagnostic[] {
-    const byFile = (m: Map<string, Diagnostic[]>): Diagnostic[] => [...m.keys()].sort().flatMap((k) => m.get(k) as Diagnostic[]);
-    return [...byFile(this.structureDiags), ...this.declarationDiags, ...byFile(this.serviceDiags), ...this.movedDiags];
-  }
-
-  private listFor(m: Map<string, Diagnostic[]>, filename: string): Diagnostic[] {
-    let l = m.get(filename);
-    if (!l) m.set(filename, (l = []));
-    return l;
+  private mustBeDeclared(): void {
+    // Services may refer to any variable or local, so none is decoded before all are known.
+    if (!this.declared) throw new Error('Decoder: endDeclarations() must come before decoding services');
   }
 
   // ---- variables and locals ------------------------------------------------------------------
