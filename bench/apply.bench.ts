@@ -17,8 +17,8 @@ import { createStateFile, newState } from '../state/state-file.js';
 // as a chain (every start waits for the previous one: per-transition overhead is what shows) and
 // as a wide DAG (ten layers: the critical path, not rcform, should bound it), and a restart of one
 // service with 100 dependents. Services are `sleep`, up as soon as spawned, so the time is rcform's
-// and the supervisor's. Target: under 2 ms of rcform overhead per serial transition (s6-rc with s6
-// takes about 5.5 ms per transition on a 1,000-long chain here).
+// and the supervisor's. Target: under 2 ms of rcform overhead per serial transition (s6-rc's own
+// figure beside it: docs/benchmarks.md).
 
 const N = Number(process.env['BENCH_SERVICES'] ?? 1000);
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');

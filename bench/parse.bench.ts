@@ -55,7 +55,7 @@ const gc = vm.runInNewContext('gc') as () => void;
 /**
  * What this machine charges for memory a program keeps: the time to build and hold a million
  * small objects. A parse tree is hundreds of thousands of objects, so this figure bounds how fast
- * any tree-building parser can be here (on a typical laptop it is 50-100 ms).
+ * any tree-building parser can be here (a typical laptop's figure: docs/benchmarks.md, "The machine").
  */
 function retainCalibration(): number {
   const t0 = process.hrtime.bigint();

@@ -34,8 +34,8 @@ import { UserError } from '../lang/user-error.js';
 /**
  * How often the journal is folded into state.json while steps run (and once at the end): every
  * 2 seconds at most, and never more than 1/FOLD_SHARE of the time. A fold rewrites the whole
- * state (about 70–100 ms for 1,000 services on this project's VMs) with the event loop blocked,
- * so with a fixed interval a long dependency chain waited that long every 2 seconds. The journal
+ * state with the event loop blocked (docs/benchmarks.md, "Figures behind the code"), so with a
+ * fixed interval a long dependency chain would wait that long every 2 seconds. The journal
  * holds every record meanwhile; the fold only keeps state.json close behind it.
  */
 const FOLD_INTERVAL_MS = 2000;

@@ -33,8 +33,8 @@ export function parsePlanFile(text: string, file: string, bytes?: Uint8Array): P
   if (pf.compiled !== null) {
     // As for a compiled database file (compiled-db-file.ts): a plan file exactly as `rcform plan`
     // wrote it holds a database that plan read trusted or validated, or compiled itself; with this
-    // rcform's schema it needs no second validation (about 0.5 s of apply's start for 10,000
-    // services). Anything else, a re-indented or hand-edited file included, is checked in full.
+    // rcform's schema it needs no second validation, which would be most of a large apply's start.
+    // Anything else, a re-indented or hand-edited file included, is checked in full.
     const trusted = asWritten && pf.compiled.schema === compiledSchemaDigest();
     const problem = trusted ? undefined : compiledDbProblem(pf.compiled);
     if (problem) throw new PlanFileError(`${file}: the compiled database in the plan is not valid: ${problem}`);

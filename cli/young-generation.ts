@@ -2,11 +2,11 @@ import v8 from 'node:v8';
 
 // Most of what a plan allocates is data parsed from JSON (the compiled database, the state) that
 // lives until the process ends. V8 meets such an allocation rate by doubling its young generation
-// up to two 16-MB semi-spaces, and every page of those is fresh memory, which on the machines
-// rcform is built on costs about 5 ms per MB to touch; the data is copied out of them anyway. Held
-// at 2 MB (one step from its initial 1 MB) the young generation reuses the same pages: a plan of
-// 10,000 services takes about a sixth less CPU time and 20 MB less memory (docs/benchmarks.md). Of the heap flags, only
-// the growth factor is read after start-up (the semi-space limits are fixed when the heap is made).
+// up to two 16-MB semi-spaces, and every page of those is fresh memory, which is slow to touch
+// (docs/benchmarks.md, "The machine"); the data is copied out of them anyway. Held at 2 MB (one
+// step from its initial 1 MB) the young generation reuses the same pages, and a large plan takes
+// less CPU time and memory (docs/benchmarks.md). Of the heap flags, only the growth factor is
+// read after start-up (the semi-space limits are fixed when the heap is made).
 
 const FLAG = 'semi-space-growth-factor';
 const DEFAULT_FACTOR = 2;

@@ -79,7 +79,7 @@ export function planFileChecksum(content: PlanFile): string {
 /**
  * The same bytes as encodePlanFile, for writing: the JSON is encoded to UTF-8 once, into the buffer
  * that is hashed and written, instead of joined as a string, hashed (another encoding) and encoded
- * again by the write — a plan file of 10,000 services is 7 MB, and fresh memory is slow to touch.
+ * again by the write: a large plan's file is megabytes, and fresh memory is slow to touch.
  */
 export function encodePlanFileBytes(content: PlanFile): Uint8Array {
   const { checksum: _drop, ...rest } = content as PlanFile & { checksum?: string };
@@ -100,8 +100,8 @@ function checksumTail(hex: string): string {
 /**
  * A plan file in pieces, for writing one after another, with the compiled database given as the
  * JSON it was read from (`compiledJson`: compact, as `rcform compile` wrote it, without the final
- * newline) instead of serialised again: that is most of a large plan file, and copying the bytes
- * costs nothing where encoding 6 MB of objects costs a tenth of a second. The checksum covers the
+ * newline) instead of serialised again: that is most of a large plan file, and copying its bytes
+ * costs next to nothing where encoding it again does not. The checksum covers the
  * bytes as written, which decodePlanFile verifies over the file's own bytes.
  */
 export function encodePlanFilePieces(content: PlanFile, compiledJson: Uint8Array): Uint8Array[] {

@@ -10,7 +10,7 @@ import { liveLayout } from './live-dir.js';
 // resolves, which is all a crash of rcform itself needs (the kernel has the bytes). A durable
 // record is also fsync'd: one that describes something a machine crash leaves behind (files
 // installed, a oneshot's effects). A record of a process started or stopped need not be: after
-// a machine crash no process is left to describe, and an fsync per transition was most of
+// a machine crash no process is left to describe, and an fsync per transition would be most of
 // apply's own time on a long dependency chain. Later fsyncs and close() cover such records too.
 // Every append is written at once; appends made while an fsync is in flight share the next one
 // (group commit).

@@ -16,8 +16,8 @@ export interface FileText {
 }
 
 /**
- * readTextFile, keeping the bytes: hashing them is ten times cheaper than hashing the decoded
- * string, which Node encodes back to UTF-8 first (48 ms against 5 for a 7-MB state here).
+ * readTextFile, keeping the bytes: hashing them is much cheaper than hashing the decoded string,
+ * which Node encodes back to UTF-8 first (docs/benchmarks.md, "Figures behind the code").
  */
 export function readFileText(file: string): FileText {
   const bytes = fs.readFileSync(file);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 
 // State files and plan files end in their own checksum: `sha256:HEX` of the file as written with
 // the checksum member left out and the object closed right after the member before it. A reader
-// that finds that tail checks it over the bytes it read, which is a tenth of the cost of
-// re-serialising the parsed content, and works for any writer that wrote exactly those bytes.
+// that finds that tail checks it over the bytes it read, which costs far less than re-serialising
+// the parsed content, and works for any writer that wrote exactly those bytes.
 // Pure: a hash over data the caller already holds.
 
 /**

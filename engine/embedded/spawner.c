@@ -3,9 +3,9 @@
  *
  * Node's spawn() forks the whole supervisor: the kernel copies its page tables, the child's
  * exec tears them down again, and afterwards every page the supervisor writes takes a
- * copy-on-write fault. On the VMs rcform is built on that is 10 ms and more per service, and it
- * blocks the supervisor's event loop throughout. vfork shares the memory until exec, so a start
- * costs a few hundred microseconds plus the exec itself, and the supervisor never waits for it.
+ * copy-on-write fault, and it blocks the supervisor's event loop throughout (docs/benchmarks.md,
+ * "Spawning: what was measured"). vfork shares the memory until exec, so a start costs little
+ * more than the exec itself, and the supervisor never waits for it.
  *
  * The services are this program's children: it reports their pids, their readiness (a newline
  * on their notification fd) and their deaths, in that order for any one process. It exits at

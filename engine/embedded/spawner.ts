@@ -4,8 +4,8 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 // The supervisor's side of rcform-spawner (spawner.c): services are started by that small helper
-// with vfork, not by Node's spawn(), which forks the whole supervisor (10 ms and more per process
-// on this project's VMs, with the event loop blocked throughout; see docs/engine.md#spawning).
+// with vfork, not by Node's spawn(), which forks the whole supervisor with the event loop blocked
+// throughout (docs/engine.md#spawning, and the figures in docs/benchmarks.md).
 // Requests and replies are pipelined; a supervisor keeps a few helpers (one per core), so that
 // a layer of starts has several vforks and execs under way at once.
 

@@ -393,8 +393,8 @@ export class SupervisedService {
     this.adopted = false;
     this.ready = false;
     // The start time that tells this process from a later one with the same pid comes from
-    // /proc/PID/stat, and reading that file blocks until the new process's exec has completed:
-    // 1.3 ms median right after the launch against 0.3 ms once it is done (measured here). It is
+    // /proc/PID/stat, and reading that file blocks until the new process's exec has completed
+    // (docs/benchmarks.md, "The start time of a new process"). It is
     // read a little later instead, off the path of the reply; until then the status file has the
     // pid alone, which is all an adopting supervisor needs unless the pid is reused that soon.
     // Bookkeeping only: it does not keep a supervisor that is stopping alive.

@@ -3,8 +3,8 @@
  * clone, on its main thread, and watch them through libuv.
  *
  * rcform-spawner (spawner.c) already avoids Node's fork, but every start through it is a round
- * trip to another process: two more wake-ups, each 0.1-0.5 ms on this project's VMs and more
- * under load, on every serial transition. Here the start is a plain function call: the
+ * trip to another process: two more wake-ups on every serial transition, which grow under load
+ * (docs/benchmarks.md, "Spawning: what was measured"). Here the start is a plain function call: the
  * supervisor's thread is suspended only from the clone until the child's exec, and nothing else
  * wakes up. Same semantics as spawner.c, so the services cannot tell the difference.
  *

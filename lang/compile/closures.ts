@@ -2,7 +2,7 @@
 // `order`). A closure is listed in `order`, a topological order of all services, and a run of
 // MIN_RUN or more services that are consecutive in `order` is written as the pair [first, last].
 // Written out name by name, closures are quadratic in size on a long chain (10,000 services in a
-// line: 50 million names, a 394 MB file that took 48 s and 2.9 GB to compile); with runs, each
+// line: 50 million names; docs/benchmarks.md has what that costs); with runs, each
 // closure of a chain is one pair, while the closures of wide, shallow trees, where runs are rare,
 // stay plain lists of names.
 //

@@ -71,9 +71,9 @@ export function compileSources(files: readonly SourceFile[], opts: CompileSource
     return r.file;
   };
   // Files are decoded one at a time and their trees dropped, so that a large tree never holds all
-  // its syntax trees at once (they were most of compile's memory and, through the garbage
-  // collector, of its time). Only files that may declare variables or locals, which any service
-  // can use, are parsed first and kept until the end of the declarations.
+  // its syntax trees at once (together they would be most of compile's memory and, through the
+  // garbage collector, of its time). Only files that may declare variables or locals, which any
+  // service can use, are parsed first and kept until the end of the declarations.
   const sorted = [...files].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
   const early = new Map<string, File>();
   for (const f of sorted) if (Decoder.mayDeclare(f.source)) early.set(f.filename, parse(f));

@@ -60,7 +60,7 @@ const HASH_MEMBER = Buffer.from(`"format_version":${JSON.stringify(COMPILED_FORM
  * The hash a compiled database file was written with, if its bytes are exactly what encodeDb
  * writes for it: the file without the `hash` member (and the final newline) hashes to that
  * member's value. Otherwise (edited, reformatted, truncated, another writer) undefined. Hashing
- * the bytes is a tenth of what validating the parsed database against its schema costs.
+ * the bytes costs far less than validating the parsed database against its schema.
  */
 export function verifiedHash(bytes: Uint8Array): string | undefined {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -79,15 +79,14 @@ export function verifiedHash(bytes: Uint8Array): string | undefined {
 /**
  * The database with its hash, and the bytes of its file, from one serialisation. The hash is over
  * the canonical JSON without `hash` and the file is the canonical JSON with it: they differ only
- * by that member, so every other member is serialised once and both are made from the same text
- * (serialising a 10,000-service database twice was a tenth of compile's time).
+ * by that member, so every other member is serialised once and both are made from the same text.
  *
  * The text comes in pieces of about PIECE characters: the large members (services, closures) are
  * serialised entry by entry, which is the same canonical text as the whole object (its keys are
  * sorted here), so no multi-megabyte string is built, and hashing and writing each piece converts
- * it to UTF-8 in a small buffer the allocator reuses. Whole members, several megabytes each, took
- * fresh memory three times over (the text, and its UTF-8 for the hash and for the write), and
- * fresh memory is what costs most on the machines rcform is built on.
+ * it to UTF-8 in a small buffer the allocator reuses. Whole members, several megabytes each, would
+ * take fresh memory three times over (the text, and its UTF-8 for the hash and for the write), and
+ * fresh memory is what costs most (docs/benchmarks.md, "The machine").
  */
 export function encodeDb(body: Omit<CompiledDb, 'hash'>): { db: CompiledDb; text: string; chunks: string[] } {
   const keys = [...Object.keys(body), 'hash'].sort() as (keyof CompiledDb)[];

@@ -18,9 +18,9 @@ export interface Range {
 
 /**
  * The range the parser gives every node: two offsets into the parsed source, with positions
- * worked out only when asked for. A tree for a large file holds hundreds of thousands of ranges;
- * as plain objects (a range and two positions each) they were most of the tree's memory and of
- * its build time. It serialises (toJSON) to the plain Range shape.
+ * worked out only when asked for. A tree for a large file holds hundreds of thousands of ranges,
+ * and as plain objects (a range and two positions each) they would be most of the tree's memory
+ * and of its build time. It serialises (toJSON) to the plain Range shape.
  */
 export class SourceRange implements Range {
   readonly #lines: LineIndex;
