@@ -1,6 +1,6 @@
-// The canonical JSON of state checksums before state.json had its own layout (state-file.ts): keys
-// sorted at every level as plain objects order them, no whitespace. Kept exactly as it was so that
-// older files' checksums still verify; lang/compile/canonical-json.ts is the general one.
+// The canonical JSON a state file's checksum is checked against when its bytes are not as rcform
+// writes them (state-file.ts): keys sorted at every level as plain objects order them, no
+// whitespace. It must not change, or such files' checksums would no longer verify; lang/compile/canonical-json.ts is the general one.
 
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));

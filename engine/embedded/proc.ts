@@ -17,8 +17,8 @@ export interface ProcInfo {
 }
 
 // /proc files report a size of 0, so readFileSync reads them through a fresh 64 KiB buffer each
-// time; on a VM where touching new memory is slow that was a third of a supervisor's time per
-// start. A stat line is a few hundred bytes: one small buffer, reused.
+// time, and touching new memory is slow (docs/benchmarks.md, "The machine"), once per start. A
+// stat line is a few hundred bytes: one small buffer, reused.
 const statBuf = Buffer.allocUnsafe(4096);
 
 function readProcStat(pid: number): string | undefined {

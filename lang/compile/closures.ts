@@ -27,9 +27,8 @@ export interface ClosureIntervals {
  * `depsAt[p]` are the positions (in a topological order) of the direct dependencies of the
  * service at position p, all smaller than p. Returns each position's closure as intervals.
  *
- * All closures live in one typed array: as an array of number arrays per service they were the
- * largest single allocation of compile (tens of MB for 10,000 services, all of it copied by the
- * garbage collector). An interval is packed into one double (start * 2^22 + end, exact for
+ * All closures live in one typed array: as an array of number arrays per service they would be
+ * the largest single allocation of compile, all of it copied by the garbage collector. An interval is packed into one double (start * 2^22 + end, exact for
  * positions below 2^22), so a plain numeric sort of a Float64Array orders them, with no
  * comparator called back from the sort.
  */
