@@ -73,7 +73,7 @@ describe('the checker', () => {
     ]);
   });
 
-  test('the process, the clock and timers in code are violations; in comments, strings and members they are not', () => {
+  test('the process, the clock, timers, the console and randomness in code are violations; in comments, strings and members they are not', () => {
     const out = messages({
       'lang/clock.ts': [
         '// process.env and Date.now() in a comment',
@@ -86,14 +86,19 @@ describe('the checker', () => {
         'export const env = process.env.HOME;',
         'setTimeout(() => {}, 1);',
         'export const r = /process/.test(m) ? performance.now() : t.length + q + parsed;',
+        "console.log(r); export const g = globalThis['process'];",
+        'export const n = Math.random();',
       ].join('\n'),
     });
     expect(out).toEqual([
-      'lang/clock.ts:6: uses Date.now() in a pure module: lang/ and planner/ read no process or clock',
-      'lang/clock.ts:7: uses new Date() in a pure module: lang/ and planner/ read no process or clock',
-      'lang/clock.ts:8: uses process in a pure module: lang/ and planner/ read no process or clock',
-      'lang/clock.ts:9: uses setTimeout in a pure module: lang/ and planner/ read no process or clock',
-      'lang/clock.ts:10: uses performance in a pure module: lang/ and planner/ read no process or clock',
+      'lang/clock.ts:6: uses Date.now() in a pure module: lang/ and planner/ touch no process, clock, console or randomness',
+      'lang/clock.ts:7: uses new Date() in a pure module: lang/ and planner/ touch no process, clock, console or randomness',
+      'lang/clock.ts:8: uses process in a pure module: lang/ and planner/ touch no process, clock, console or randomness',
+      'lang/clock.ts:9: uses setTimeout in a pure module: lang/ and planner/ touch no process, clock, console or randomness',
+      'lang/clock.ts:10: uses performance in a pure module: lang/ and planner/ touch no process, clock, console or randomness',
+      'lang/clock.ts:11: uses console in a pure module: lang/ and planner/ touch no process, clock, console or randomness',
+      'lang/clock.ts:11: uses globalThis in a pure module: lang/ and planner/ touch no process, clock, console or randomness',
+      'lang/clock.ts:12: uses Math.random() in a pure module: lang/ and planner/ touch no process, clock, console or randomness',
     ]);
   });
 
