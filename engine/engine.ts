@@ -13,7 +13,8 @@ import { UserError } from '../lang/user-error.js';
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 // The observed status is plain data below the planner, which reads it.
-export type { RunState, ServiceStatus } from '../state/service-status.js';
+export type { ServiceStatus } from '../state/service-status.js';
+export type { RunState } from '../state/run-state.js';
 
 export interface TransitionOptions {
   /** Milliseconds; 0 = no limit. */

@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { CompiledDb, CompiledOneshot, CompiledService } from '../lang/compile/compiled-db.js';
-import { RUNNING } from '../state/service-status.js';
 import type { DriftEntry, Plan, PlanStep, ResourceChange } from '../planner/plan-types.js';
 import type { JournalWriter } from '../state/journal.js';
 import type { JournalEntry, JournalRecord, ServiceChange } from '../state/journal-types.js';
-import type { ObservedState, ServiceState, State } from '../state/state-types.js';
+import type { ServiceState, State } from '../state/state-types.js';
+import { isRunning, observedStateOf } from '../state/run-state.js';
 import type { ApplyEvent, ApplyResult, StepOutcome } from './apply-events.js';
 import type { Engine } from './engine.js';
 import { procInfo } from './embedded/proc.js';
@@ -387,11 +387,7 @@ export class StepExecutor {
 
 /** The state a drifted service really is in, as the plan's refresh saw it (checked fresh by apply). */
 function refreshOf(d: DriftEntry): JournalEntry {
-  const running = RUNNING.has(d.observed);
-  // `starting` stays what it is: "up" would promise a ready service that may never be.
-  const state: ObservedState =
-    d.observed === 'ready' || d.observed === 'starting' || d.observed === 'down' || d.observed === 'failed' || d.observed === 'absent' ? d.observed : running ? 'up' : 'down';
-  return { type: 'refresh', service: d.name, change: { op: 'observe', observed: { state, at: now() }, desired: desiredAfterRefresh(d) } };
+  return { type: 'refresh', service: d.name, change: { op: 'observe', observed: { state: observedStateOf(d.observed), at: now() }, desired: desiredAfterRefresh(d) } };
 }
 
 /**
@@ -401,7 +397,7 @@ function refreshOf(d: DriftEntry): JournalEntry {
  */
 function desiredAfterRefresh(d: DriftEntry): 'up' | 'down' {
   if (d.observed === 'starting') return d.recorded;
-  return RUNNING.has(d.observed) ? 'up' : 'down';
+  return isRunning(d.observed) ? 'up' : 'down';
 }
 
 function insertSorted(list: number[], value: number): void {

@@ -6,6 +6,7 @@ import type { FormatVersion } from '../lang/format-version.js';
 import type { Plan } from './plan-types.js';
 import { trailingChecksumOk } from '../state/trailing-checksum.js';
 import { UserError } from '../lang/user-error.js';
+import { runClass } from '../state/run-state.js';
 
 // A saved plan (`rcform plan --out FILE`): everything apply needs to execute exactly what the
 // reviewer saw, without the source — the compiled database, the live lineage and serial it was
@@ -191,12 +192,6 @@ export function planStaleness(pf: PlanFile, live: { lineage: string; serial: num
     return `Saved plan is stale: the live state changed after this plan was made (plan made at journal record ${pf.live.journal_seq}, the journal is now at ${live.journal_seq}); make a new plan`;
   }
   return null;
-}
-
-/** Collapses run states to what a plan depends on: whether a service is running, not running, or not installed. */
-export function runClass(state: string): 'running' | 'stopped' | 'absent' {
-  if (state === 'absent') return 'absent';
-  return state === 'up' || state === 'ready' || state === 'starting' || state === 'stopping' ? 'running' : 'stopped';
 }
 
 /**

@@ -1,7 +1,10 @@
+import type { RunState } from './run-state.js';
+
 // What an engine observes of a service: plain data. Engines produce it, refresh records it, and
 // the pure planner reads it to find drift, so it sits below all three.
 
-export type RunState = 'down' | 'starting' | 'up' | 'ready' | 'stopping' | 'failed';
+// The run-state words are state/run-state.ts's.
+export type { RunState };
 
 export interface ServiceStatus {
   name: string;
@@ -22,6 +25,3 @@ export interface ServiceStatus {
    */
   restartedOnRecovery?: boolean;
 }
-
-/** Engine states that count as running: a drift check, and what apply records of a drifted service. */
-export const RUNNING: ReadonlySet<string> = new Set<RunState>(['up', 'ready', 'starting', 'stopping']);

@@ -1,4 +1,5 @@
 import type { CompiledService } from '../lang/compile/compiled-db.js';
+import type { ObservedState } from './run-state.js';
 
 // state.json: the tiny read-write record of what is installed, as s6-rc's live directory is.
 // Plain data with a format version, described by schemas/state.schema.json.
@@ -13,8 +14,7 @@ export interface EngineConfig {
   scandir?: string;
 }
 
-/** `starting`: wanted up, not ready yet (readiness notification), as a refresh saw it. */
-export type ObservedState = 'up' | 'ready' | 'starting' | 'down' | 'failed' | 'absent';
+export type { ObservedState } from './run-state.js';
 
 export interface Observation {
   state: ObservedState;

@@ -4,6 +4,7 @@ import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { CompiledService } from '../../lang/compile/compiled-db.js';
 import { findService, parseAddress } from '../../state/address.js';
+import { isUp } from '../../state/run-state.js';
 import { writeState } from '../../state/state-file.js';
 import type { ServiceState, State } from '../../state/state-types.js';
 
@@ -53,7 +54,7 @@ export const stateMvCommand: Command = {
           if (moved.definition.type === 'longrun') {
             await engine.rename(from, target.name, moved.definition);
           } else {
-            const up = running.state === 'up' || running.state === 'ready';
+            const up = isUp(running.state);
             await engine.setOneshotState(moved.definition, up);
             await engine.setOneshotState(entry.definition, false);
           }

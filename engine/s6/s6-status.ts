@@ -1,4 +1,4 @@
-import type { RunState } from '../engine.js';
+import type { RunState } from '../../state/run-state.js';
 import { signalName } from '../signals.js';
 
 // s6-svstat's machine-readable output (-o with the fields below) mapped onto the engine's

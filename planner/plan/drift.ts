@@ -1,5 +1,6 @@
 import { elapsedText } from '../../lang/compile/duration.js';
-import { RUNNING, type ServiceStatus } from '../../state/service-status.js';
+import type { ServiceStatus } from '../../state/service-status.js';
+import { isRunning } from '../../state/run-state.js';
 import type { State } from '../../state/state-types.js';
 import type { DriftEntry } from '../plan-types.js';
 
@@ -24,7 +25,7 @@ export function observe(name: string, ss: Recorded, observed: Record<string, Ser
   // Only readiness makes "starting" last: without notification_fd a longrun is up once spawned,
   // and "starting" is the moment before that (or s6-supervise between two spawns).
   const notReady = st.state === 'starting' && ss.definition.type === 'longrun' && ss.definition.notification_fd !== undefined;
-  return { running: RUNNING.has(st.state), absent: false, notReady, obs: st.state, ...(notReady && st.since ? { since: st.since } : {}) };
+  return { running: isRunning(st.state), absent: false, notReady, obs: st.state, ...(notReady && st.since ? { since: st.since } : {}) };
 }
 
 /** Whether the state shows a start of it that never completed, rather than a ready service the supervisor is respawning. */
