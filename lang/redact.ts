@@ -4,7 +4,7 @@ import type { Value } from './eval/value.js';
 // Redaction, in one place: what every view, message and diagnostic shows instead of a value
 // derived from a `sensitive` variable. A compiled definition lists the paths holding such values
 // (sensitive_paths: `env.PGPASSWORD`, or `env` when a key itself came from a sensitive value);
-// the plan views (human, JSON, Markdown), `state show`, apply's errors and validate's
+// the plan views (human, JSON, Markdown), `show compiled` (human and JSON), `state show`, apply's errors and validate's
 // diagnostics all go through these functions, so a new view cannot forget a case.
 
 export const SENSITIVE = '(sensitive value)';

@@ -23,12 +23,14 @@ import {
   type Direction,
   type ListKind,
 } from '../../lang/compile/db-query.js';
+import { SENSITIVE_SHORT, isSensitivePath, redactDefinition } from '../../lang/redact.js';
 import { renderBundleDetail, renderCommand, renderDbSummary, renderNames, renderServiceDetail } from '../views/compiled-view.js';
 
 // `rcform show compiled` is s6-rc-db for rcform's compiled database: the same questions, the same
 // vocabulary (-u/-d pick the direction), the same exit codes for a missing name (3), a corrupt
 // database (4) and a name of the wrong type (5), and answers one name per line so they feed
-// shell loops. --json gives the same answers as data.
+// shell loops. --json gives the same answers as data, with values that came from sensitive
+// variables masked as the human view masks them, unless --show-sensitive asks for them.
 
 const EXIT_NOT_FOUND = 3;
 const EXIT_WRONG_TYPE = 5;
@@ -60,7 +62,10 @@ of the live directory (--live, else $RCFORM_LIVE, else the default) installed, a
 reads a live directory's; every argument is then a SERVICE.
 
 Exit status: 0 on success, 1 on a usage error, 3 when a name is not in the database, 4 when the
-file is not a valid compiled database, 5 when a name has the wrong type for the query.`,
+file is not a valid compiled database, 5 when a name has the wrong type for the query.
+
+Values that came from sensitive variables print as "(sensitive)", in the JSON view and in --script
+too; --show-sensitive prints them in --json and --script answers (the tables stay masked).`,
   args: [{ name: 'FILE', optional: true }, { name: 'SERVICE', variadic: true, optional: true }],
   flags: [
     { name: 'list', type: 'string', valueName: 'KIND', description: 'List names of a kind: all, services, longruns, oneshots, bundles' },
@@ -75,6 +80,7 @@ file is not a valid compiled database, 5 when a name has the wrong type for the 
     { name: 'up', short: 'u', type: 'boolean', description: 'Answer for bringing services up (the default)' },
     { name: 'down', short: 'd', type: 'boolean', description: 'Answer for bringing services down' },
     { name: 'json', type: 'boolean', description: 'Print the answer as JSON' },
+    { name: 'show-sensitive', type: 'boolean', description: 'Print values from sensitive variables in --json and --script answers instead of masking them' },
     { ...LIVE_FLAG, description: 'Read the database live in this live directory (the default when no FILE is given)' },
   ],
   async run(ctx) {
@@ -87,7 +93,7 @@ file is not a valid compiled database, 5 when a name has the wrong type for the 
     const db = fromLive ? readLiveDb(ctx) : readCompiledDb(path.resolve(ctx.io.cwd, file));
     const json = flagBool(ctx, 'json');
     try {
-      const out = answer(db, query, names, direction, json, flagString(ctx, 'list'));
+      const out = answer(db, query, names, direction, json, flagString(ctx, 'list'), flagBool(ctx, 'show-sensitive'));
       ctx.io.stdout.write(out);
       return 0;
     } catch (err) {
@@ -124,7 +130,7 @@ function selectedQuery(ctx: CommandContext): Query | undefined {
   return chosen[0];
 }
 
-function answer(db: CompiledDb, query: Query | undefined, names: string[], direction: Direction, json: boolean, listKind: string | undefined): string {
+function answer(db: CompiledDb, query: Query | undefined, names: string[], direction: Direction, json: boolean, listKind: string | undefined, showSensitive: boolean): string {
   const needs = (count: 'one' | 'some' | 'none'): void => {
     const label = query ? `--${query}` : 'show compiled';
     if (count === 'none' && names.length > 0) throw new CliError(`${label} takes no SERVICE argument`);
@@ -140,7 +146,11 @@ function answer(db: CompiledDb, query: Query | undefined, names: string[], direc
       needs('one');
       const found = lookup(db, names[0] as string);
       // The stored service plus its closure, which the database does not store (db-query.ts).
-      if (json) return JSON.stringify(found.kind === 'bundle' ? found.bundle : { ...found.service, closure: closure(db, found.service.name) }, null, 2) + '\n';
+      if (json) {
+        if (found.kind === 'bundle') return JSON.stringify(found.bundle, null, 2) + '\n';
+        const svc = showSensitive ? found.service : redactDefinition(found.service, SENSITIVE_SHORT);
+        return JSON.stringify({ ...svc, closure: closure(db, found.service.name) }, null, 2) + '\n';
+      }
       return found.kind === 'bundle' ? renderBundleDetail(db, found.bundle) : renderServiceDetail(db, found.service);
     }
     case 'list': {
@@ -187,6 +197,8 @@ function answer(db: CompiledDb, query: Query | undefined, names: string[], direc
     case 'script': {
       needs('one');
       const r = oneshotScript(db, names[0] as string, direction);
+      const svc = db.services[names[0] as string];
+      if (r && svc && !showSensitive && isSensitivePath(direction, svc.sensitive_paths)) return result(SENSITIVE_SHORT, SENSITIVE_SHORT + '\n');
       return result(r ?? null, renderCommand(r));
     }
   }

@@ -73,3 +73,44 @@ test("a step's error does not name a sensitive program, in the plain or JSON vie
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   }
 });
+
+// Terraform's human views mask sensitive values and its `-json` prints them; here the JSON view
+// masks them too (it is read in CI logs) and only --show-sensitive prints the database's own data.
+test('show compiled --json masks sensitive env and data values and keys, --show-sensitive prints them', () => {
+  const dir = source('show-json', [
+    'longrun "a" {',
+    '  run  = ["sleep", "100"]',
+    '  env  = { PASSWORD = var.x, PLAIN = "visible" }',
+    '  data = { "secret.conf" = "pw=${var.x}\\n", "plain.conf" = "x\\n" }',
+    '}',
+    'oneshot "b" {',
+    '  up = ["echo", var.x]',
+    '}',
+    'longrun "c" {',
+    '  run  = ["sleep", "100"]',
+    '  env  = { (var.x) = "v" }',
+    '}',
+    '',
+  ].join('\n'));
+  const db = path.join(fx.root, 'show-json.json');
+  expect(fx.rc(['compile', dir, '--out', db]).code).toBe(0);
+  for (const args of [['a', '--json'], ['c', '--json'], ['b', '--script', '--json'], ['b', '--script'], ['b', '--json']]) {
+    const r = fx.rc(['show', 'compiled', db, ...args]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain(SECRET);
+    expect(r.stdout).toContain('(sensitive)');
+  }
+  const a = JSON.parse(fx.rc(['show', 'compiled', db, 'a', '--json']).stdout);
+  expect(a.env).toEqual({ PASSWORD: '(sensitive)', PLAIN: 'visible' });
+  expect(a.data).toEqual({ 'secret.conf': '(sensitive)', 'plain.conf': 'x\n' });
+  expect(a.sensitive_paths).toEqual(['data.secret.conf', 'env.PASSWORD']);
+  expect(JSON.parse(fx.rc(['show', 'compiled', db, 'c', '--json']).stdout).env).toBe('(sensitive)');
+
+  const raw = JSON.parse(fx.rc(['show', 'compiled', db, 'a', '--json', '--show-sensitive']).stdout);
+  expect(raw.env.PASSWORD).toBe(SECRET);
+  expect(raw.data['secret.conf']).toBe(`pw=${SECRET}\n`);
+  expect(fx.rc(['show', 'compiled', db, 'b', '--script', '--show-sensitive']).stdout).toBe(`echo ${SECRET}\n`);
+  expect(JSON.parse(fx.rc(['show', 'compiled', db, 'b', '--script', '--json', '--show-sensitive']).stdout).result).toEqual({ argv: ['echo', SECRET] });
+  // The human view stays masked whatever the flag: it is what a person's terminal shows.
+  expect(fx.rc(['show', 'compiled', db, 'a', '--show-sensitive']).stdout).not.toContain(SECRET);
+});
