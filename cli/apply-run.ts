@@ -173,7 +173,7 @@ function recordLiveDb(liveDir: string, compiled: CompiledDb, partial: boolean): 
   const file = liveLayout(liveDir).compiled;
   if (partial && fs.existsSync(file)) return;
   const bytes = compiledJsonOf(compiled);
-  atomicWriteFileSync(file, bytes ? [bytes, '\n'] : serializeDb(compiled));
+  atomicWriteFileSync(file, bytes ? [bytes, '\n'] : serializeDb(compiled), { policy: 'durable' });
 }
 
 function serviceOf(pf: PlanFile, name: string): CompiledService | undefined {

@@ -16,7 +16,7 @@ import { readNamedFile } from './read-named-file.js';
 export function writePlanFile(file: string, content: PlanFile, compiledJson?: Uint8Array): void {
   try {
     const data = content.compiled && compiledJson ? encodePlanFilePieces(content, compiledJson) : encodePlanFileBytes(content);
-    atomicWriteFileSync(file, data, { mode: 0o600 });
+    atomicWriteFileSync(file, data, { policy: 'durable', mode: 0o600 });
   } catch (err) {
     throw new CliError(`cannot write the plan to ${file}: ${(err as Error).message}`);
   }

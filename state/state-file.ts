@@ -183,7 +183,7 @@ function backupHint(liveDir: string): string {
 export function createStateFile(liveDir: string, state: State): void {
   const file = liveLayout(liveDir).state;
   if (fs.existsSync(file)) throw new StateFileError(file, 'already exists; a live directory is initialised once');
-  atomicWriteFileSync(file, serializeState({ ...state, serial: 0 }));
+  atomicWriteFileSync(file, serializeState({ ...state, serial: 0 }), { policy: 'durable' });
 }
 
 /**
@@ -213,7 +213,7 @@ export function writeState(liveDir: string, next: State): State {
     fs.copyFileSync(file, linkTmp);
   }
   fs.renameSync(linkTmp, backup);
-  atomicWriteFileSync(file, serializeState(written));
+  atomicWriteFileSync(file, serializeState(written), { policy: 'durable' });
   return written;
 }
 

@@ -26,7 +26,7 @@ Nothing is written when there is an error. Exit status: 0 on success, 1 otherwis
     const file = path.resolve(ctx.io.cwd, out);
     try {
       // Owner-only: a compiled database holds every env value and data file, sensitive ones too.
-      atomicWriteFileSync(file, r.chunks, { mode: 0o600 });
+      atomicWriteFileSync(file, r.chunks, { policy: 'durable', mode: 0o600 });
     } catch (err) {
       throw new CliError(`cannot write ${out}: ${(err as Error).message}`);
     }

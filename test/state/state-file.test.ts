@@ -56,8 +56,8 @@ describe('live directory location', () => {
 describe('atomic write', () => {
   test('replaces content, sets the mode, leaves no temp file', () => {
     const file = path.join(dir, 'f.json');
-    atomicWriteFileSync(file, 'one');
-    atomicWriteFileSync(file, 'two', { mode: 0o640 });
+    atomicWriteFileSync(file, 'one', { policy: 'durable' });
+    atomicWriteFileSync(file, 'two', { policy: 'durable', mode: 0o640 });
     expect(fs.readFileSync(file, 'utf8')).toBe('two');
     expect(fs.statSync(file).mode & 0o777).toBe(0o640);
     expect(fs.readdirSync(dir)).toEqual(['f.json']);
@@ -67,7 +67,7 @@ describe('atomic write', () => {
 describe('state.json', () => {
   test('format 1 (before holds and source) is read as format 2 and written back as 2; holds and source round-trip', () => {
     const v1 = { ...newState({ kind: 'embedded' }), format_version: 1, services: { web: sampleEntry('web') } } as unknown as State;
-    atomicWriteFileSync(liveLayout(dir).state, serializeState(v1));
+    atomicWriteFileSync(liveLayout(dir).state, serializeState(v1), { policy: 'durable' });
     expect(fs.readFileSync(liveLayout(dir).state, 'utf8')).toContain('"format_version": 1,');
     const read = readState(dir);
     expect(read.format_version).toBe(2);
