@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { atomicWriteFileSync } from '../state/atomic-write.js';
 
 // The parts of a service directory both engines write the same way, as s6-rc's compiled service
 // directories have them: env/, the envdir that `s6-envdir env` reads, and data/, a tree of files.
@@ -75,9 +76,11 @@ export function writeTree(root: string, files: Readonly<Record<string, string>>,
       dirs.push(full);
       continue;
     }
-    const tmp = fresh ? full : path.join(path.dirname(full), `.${path.basename(full)}.rcform-tmp`);
-    if (!fresh) fs.rmSync(tmp, { force: true });
-    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, modes.file);
+    if (!fresh) {
+      atomicWriteFileSync(full, files[p] as string, { policy: 'replace-only', mode: modes.file, ...(owner ? { owner } : {}) });
+      continue;
+    }
+    const fd = fs.openSync(full, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, modes.file);
     try {
       fs.writeFileSync(fd, files[p] as string);
       fs.fchmodSync(fd, modes.file);
@@ -85,7 +88,6 @@ export function writeTree(root: string, files: Readonly<Record<string, string>>,
     } finally {
       fs.closeSync(fd);
     }
-    if (!fresh) fs.renameSync(tmp, full);
   }
   // Deepest first, the root last: a directory is given away once nothing more is written in it.
   if (owner) for (const d of dirs.reverse()) fs.lchownSync(d, owner.uid ?? -1, owner.gid ?? -1);

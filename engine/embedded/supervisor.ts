@@ -19,7 +19,8 @@ import { SupervisedService, type PersistedStatus } from './supervised-service.js
 import { loadPeerCredAddon, peerCredOf } from './peer-cred.js';
 import { servicePathProblems } from '../safe-names.js';
 import { checkLiveDir } from '../../state/live-trust.js';
-import { readOwnFile, writeFileAtomic } from './write-file.js';
+import { readOwnFile } from './write-file.js';
+import { atomicWriteFileSync } from '../../state/atomic-write.js';
 import { UserError } from '../../lang/user-error.js';
 
 // The embedded supervisor: one per live directory, s6-svscan and every s6-supervise in one Node
@@ -433,9 +434,9 @@ export class Supervisor {
         throw new EngineError(def.name, (err as Error).message);
       }
     }
-    if ('script' in def.run) writeFileAtomic(paths.runScript, def.run.script, 0o700, owner);
+    if ('script' in def.run) atomicWriteFileSync(paths.runScript, def.run.script, { policy: 'replace-only', mode: 0o700, owner });
     else fs.rmSync(paths.runScript, { force: true });
-    if (def.finish && 'script' in def.finish) writeFileAtomic(paths.finishScript, def.finish.script, 0o700, owner);
+    if (def.finish && 'script' in def.finish) atomicWriteFileSync(paths.finishScript, def.finish.script, { policy: 'replace-only', mode: 0o700, owner });
     else fs.rmSync(paths.finishScript, { force: true });
     if (owner) {
       const own = (p: string): void => fs.chownSync(p, owner.uid ?? -1, owner.gid ?? -1);
@@ -444,7 +445,7 @@ export class Supervisor {
     // Written last: a service directory with a definition is an installed service.
     const text = JSON.stringify(def, null, 2) + '\n';
     if (fresh && !owner) fs.writeFileSync(paths.definition, text, { mode: 0o600 });
-    else writeFileAtomic(paths.definition, text);
+    else atomicWriteFileSync(paths.definition, text, { policy: 'replace-only' });
   }
 
   private install(def: CompiledLongrun): void {
@@ -545,7 +546,7 @@ export class Supervisor {
     const prev = this.oneshots[svc.name];
     this.oneshots[svc.name] = { up, since: prev && prev.up === up ? prev.since : new Date().toISOString() };
     if (!up) delete this.oneshots[svc.name];
-    writeFileAtomic(this.layout.oneshotState, JSON.stringify(this.oneshots) + '\n');
+    atomicWriteFileSync(this.layout.oneshotState, JSON.stringify(this.oneshots) + '\n', { policy: 'replace-only' });
   }
 
   status(): Record<string, ServiceStatus> {

@@ -1,35 +1,11 @@
 import fs from 'node:fs';
+import { atomicWriteFileSync } from '../../state/atomic-write.js';
 
-// The supervisor's small files are replaced whole, never seen half-written by a supervisor that
-// restarts after being killed mid-write. No fsync: they describe processes, which do not survive
-// a machine crash either.
-
-const CREATE_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
-
-/**
- * `owner`: the service's account, given the file through its descriptor. A service directory
- * belongs to the service's account when it has one (Supervisor.writeDefinition), which can plant a
- * symlink at any name in it: the temp file is always a new file, a name found there is removed
- * (never followed), and no path is chowned after the rename.
- */
-export function writeFileAtomic(file: string, content: string, mode = 0o600, owner?: { uid?: number; gid?: number }): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  let fd: number;
-  try {
-    fd = fs.openSync(tmp, CREATE_NEW, mode);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    fs.rmSync(tmp, { recursive: true, force: true });
-    fd = fs.openSync(tmp, CREATE_NEW, mode);
-  }
-  try {
-    fs.writeFileSync(fd, content);
-    if (owner && (owner.uid !== undefined || owner.gid !== undefined)) fs.fchownSync(fd, owner.uid ?? -1, owner.gid ?? -1);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
+// The supervisor's own files in directories a service's account may write to (its service
+// directory belongs to it when it has one), which can plant a symlink or a hard link at any name:
+// what is read must be this process's own plain file, and what is replaced is replaced, never
+// written through. Whole replacements go through state/atomic-write.ts, `replace-only` (no fsync:
+// they describe processes, which do not survive a machine crash either).
 
 /** Whether `fd` is a plain file of this process's user with no other name: one it wrote itself. */
 export function isOwnFile(fd: number): boolean {
@@ -60,12 +36,12 @@ export function overwriteInPlace(file: string, content: string): void {
     fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
-    writeFileAtomic(file, content); // a symlink put in its place: replaced, not followed
+    atomicWriteFileSync(file, content, { policy: 'replace-only' }); // a symlink put in its place: replaced, not followed
     return;
   }
   if (!isOwnFile(fd)) {
     fs.closeSync(fd);
-    writeFileAtomic(file, content);
+    atomicWriteFileSync(file, content, { policy: 'replace-only' });
     return;
   }
   try {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../engine.js';
+import { atomicWriteFileSync } from '../../state/atomic-write.js';
 import { runTool } from './s6-tools.js';
 
 // Pipelines on s6 the way s6-rc runs them: an s6-fdholder-daemon, supervised by the same
@@ -52,10 +53,7 @@ function writeIfChanged(file: string, content: string, mode: number): void {
   } catch {
     // absent: written below
   }
-  const tmp = `${file}.rcform-tmp`;
-  fs.writeFileSync(tmp, content, { mode });
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
+  atomicWriteFileSync(file, content, { policy: 'replace-only', mode });
 }
 
 /** Writes the holder's service directory (idempotent; `pipelines` is left as it is). */

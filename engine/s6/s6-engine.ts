@@ -8,6 +8,7 @@ import type { CompiledLongrun, CompiledService } from '../../lang/compile/compil
 import { liveLayout } from '../../state/live-dir.js';
 import { checkLiveDir, checkPathTo, LiveDirTrustError } from '../../state/live-trust.js';
 import type { EngineConfig } from '../../state/state-types.js';
+import { atomicWriteFileSync } from '../../state/atomic-write.js';
 import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { capacityOf, findScanner, sizedMaxServices, type Capacity } from './capacity.js';
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
@@ -68,16 +69,9 @@ interface OneshotRecord {
   since: string;
 }
 
+/** The engine's own record (its config, the definitions it installed, which oneshots are up): durable, as state.json is. */
 function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  atomicWriteFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { policy: 'durable' });
 }
 
 export class S6Engine implements Engine {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command, CompiledLongrun } from '../../lang/compile/compiled-db.js';
 import { DEFAULT_PATH } from '../engine.js';
 import { envdirFiles, writeTree } from '../service-files.js';
+import { atomicWriteFileSync } from '../../state/atomic-write.js';
 import { pipeIds, SOCKET_FROM_SERVICE } from './fdholder.js';
 
 // One real s6 service directory per longrun. The files follow s6's servicedir format, so that
@@ -146,11 +147,9 @@ export function controlFiles(svc: CompiledLongrun): Record<string, string | null
 }
 
 function writeAtomic(file: string, content: string, mode: number): void {
-  // s6-supervise may exec `run` at any moment (a crash restart): never let it see a half-written file.
-  const tmp = `${file}.rcform-tmp`;
-  fs.writeFileSync(tmp, content, { mode });
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
+  // s6-supervise may exec `run` at any moment (a crash restart): never let it see a half-written
+  // file. No fsync: the directory describes a process, which a machine crash ends too.
+  atomicWriteFileSync(file, content, { policy: 'replace-only', mode });
 }
 
 /**
