@@ -7,6 +7,7 @@ import { decodeUtf8 } from '../../lang/hcl/utf8.js';
 import type { Diagnostic } from '../../lang/diagnostic.js';
 import { colorFor, renderDiagnostics } from '../views/diagnostics-human.js';
 import { append } from '../../lang/append.js';
+import { atomicWriteFileSync } from '../../state/atomic-write.js';
 
 // `rcform fmt` behaves as `terraform fmt` does, flag for flag and exit code for exit code, so that
 // CI scripts written for one work for the other: exit 0 when done, 3 when `--check` finds files to
@@ -195,19 +196,14 @@ function processSource(shown: string, source: string, opts: Options, outcome: Ou
   return out;
 }
 
-/** Replaces the file through a rename so an interrupted fmt never leaves a half-written file. */
+/**
+ * Replaces the file through a rename so an interrupted fmt never leaves a half-written file; a
+ * source file reached through a symlink is formatted where it is, keeping its mode. No fsync, as
+ * an editor saving it would not.
+ */
 function writeInPlace(abs: string, text: string): void {
   const target = fs.realpathSync(abs);
-  const mode = fs.statSync(target).mode & 0o7777;
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.rcform-fmt-${process.pid}`);
-  try {
-    fs.writeFileSync(tmp, text, { mode });
-    fs.chmodSync(tmp, mode);
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  atomicWriteFileSync(target, text, { policy: 'replace-only', mode: fs.statSync(target).mode & 0o7777 });
 }
 
 function unifiedDiff(shown: string, before: string, after: string): string {
