@@ -2,6 +2,7 @@ import { expandClosure } from './closures.js';
 import type { Command, CompiledBundle, CompiledDb, CompiledService, ServiceType } from './compiled-db.js';
 import { suggest } from '../eval/suggest.js';
 import { UserError } from '../user-error.js';
+import { blockAddress } from '../address.js';
 
 // Read-only questions about a compiled database, the ones s6-rc-db answers for s6-rc: lists by
 // type, bundle contents, direct and transitive dependencies in either direction, pipelines,
@@ -53,7 +54,7 @@ export function lookup(db: CompiledDb, name: string): DbLookup {
   if (byAddress) return { kind: 'service', service: byAddress };
   const bundleByAddress = Object.values(db.bundles).find((b) => b.address === name);
   if (bundleByAddress) return { kind: 'bundle', bundle: bundleByAddress };
-  const instances = Object.values(db.services).filter((s) => s.address.startsWith(name + '['));
+  const instances = Object.values(db.services).filter((s) => blockAddress(s.address) === name);
   if (instances.length > 0) {
     const shown = instances.map((s) => s.address).sort(byName);
     throw new DbQueryError(`"${name}" is a for_each block of ${shown.length} instance(s), not one service: name one, such as ${shown[0]}`, 'not-found');

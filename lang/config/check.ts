@@ -3,7 +3,7 @@ import { errorDiag, type Diagnostic } from '../diagnostic.js';
 import { suggest } from '../eval/suggest.js';
 import type { ServiceKind } from '../eval/value.js';
 import type { Model, RefUse, ServiceDecl } from './model.js';
-import { instanceAddress, instanceName } from './names.js';
+import { formatAddress, instanceName } from '../address.js';
 import { checkServiceDirectories } from './check-service-dir.js';
 
 // Semantic checks over the decoded model: every reference resolves, names are unique, no cycles,
@@ -55,7 +55,7 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
       continue;
     }
     byName.set(s.name, s);
-    const bkey = `${s.type}.${s.label}`;
+    const bkey = formatAddress(s.type, s.label);
     let b = blocks.get(bkey);
     if (!b) {
       b = { type: s.type, label: s.label, hasForEach: s.hasForEach, instances: new Map() };
@@ -78,7 +78,7 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
       type: 'bundle',
       label: pn,
       name: pn,
-      address: instanceAddress('bundle', pn, undefined),
+      address: formatAddress('bundle', pn, undefined),
       hasForEach: false,
       labelRange: range,
       headerRange: range,
@@ -92,7 +92,7 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
   }
 
   const resolve = (ref: RefUse, allowed: readonly ServiceKind[]): string[] | undefined => {
-    let b = blocks.get(`${ref.type}.${ref.label}`);
+    let b = blocks.get(formatAddress(ref.type, ref.label));
     // longrun["getty@tty1"]: an instance by its exact s6-rc name.
     const at = ref.label.indexOf('@');
     if (!b && ref.key === undefined && at > 0) {
@@ -101,12 +101,12 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
     }
     if (!b) {
       // A block whose for_each or name was wrong has its own diagnostic; "undeclared" would be noise.
-      if (failed.has(`${ref.type}.${ref.label}`)) return undefined;
-      const others = (['longrun', 'oneshot', 'bundle'] as const).filter((t) => t !== ref.type && blocks.has(`${t}.${ref.label}`));
+      if (failed.has(formatAddress(ref.type, ref.label))) return undefined;
+      const others = (['longrun', 'oneshot', 'bundle'] as const).filter((t) => t !== ref.type && blocks.has(formatAddress(t, ref.label)));
       let hint = '';
       if (others.length) hint = ` "${ref.label}" is ${ARTICLE[others[0] as ServiceKind]}: did you mean ${others[0]}.${ref.label}?`;
       else {
-        const s = suggest(`${ref.type}.${ref.label}`, blocks.keys());
+        const s = suggest(formatAddress(ref.type, ref.label), blocks.keys());
         if (s) hint = ` Did you mean ${s}?`;
       }
       diags.push(errorDiag('Reference to undeclared service', `${ref.address} is not declared.${hint}`, ref.range));
@@ -124,7 +124,7 @@ export function checkModel(model: Model): { checked: CheckedModel; diagnostics: 
     }
     if (!b.instances.has(ref.key)) {
       const s = suggest(ref.key, b.instances.keys());
-      diags.push(errorDiag('Reference to undeclared instance', `${ref.type}.${ref.label} has no instance with the key "${ref.key}".${s ? ` Did you mean ${instanceAddress(ref.type, ref.label, s)}?` : ` Its keys are: ${[...b.instances.keys()].sort().join(', ') || '(none)'}.`}`, ref.range));
+      diags.push(errorDiag('Reference to undeclared instance', `${ref.type}.${ref.label} has no instance with the key "${ref.key}".${s ? ` Did you mean ${formatAddress(ref.type, ref.label, s)}?` : ` Its keys are: ${[...b.instances.keys()].sort().join(', ') || '(none)'}.`}`, ref.range));
       return undefined;
     }
     return [instanceName(b.label, ref.key)];
@@ -410,7 +410,7 @@ function checkMoved(model: Model, blocks: Map<string, BlockEntry>, diags: Diagno
   const out: { from: string; to: string }[] = [];
   const fromAddrs = new Map<string, RefUse>();
   const toAddrs = new Map<string, RefUse>();
-  const canonical = (r: RefUse): string => instanceAddress(r.type, r.label, r.key);
+  const canonical = (r: RefUse): string => formatAddress(r.type, r.label, r.key);
   const chained = new Set<string>(model.moved.map((m) => canonical(m.from)));
   for (const m of model.moved) {
     const from = canonical(m.from);
@@ -439,20 +439,20 @@ function checkMoved(model: Model, blocks: Map<string, BlockEntry>, diags: Diagno
       diags.push(errorDiag('Chained moved blocks', `${to} is itself moved elsewhere by another moved block: write one moved block from ${from} straight to the final address.`, m.to.range));
       continue;
     }
-    const fb = blocks.get(`${m.from.type}.${m.from.label}`);
+    const fb = blocks.get(formatAddress(m.from.type, m.from.label));
     const fromPresent = fb && (m.from.key === undefined ? !fb.hasForEach || fb.instances.size > 0 : fb.instances.has(m.from.key));
     if (fromPresent) {
       diags.push(errorDiag('Moved object still exists', `${from} is still declared. A moved block says it was renamed to ${to}: remove its block, or remove the moved block.`, m.from.range));
       continue;
     }
-    const tb = blocks.get(`${m.to.type}.${m.to.label}`);
+    const tb = blocks.get(formatAddress(m.to.type, m.to.label));
     if (!tb) {
-      const s = suggest(`${m.to.type}.${m.to.label}`, blocks.keys());
+      const s = suggest(formatAddress(m.to.type, m.to.label), blocks.keys());
       diags.push(errorDiag('Moved to an undeclared service', `${to} is not declared, so there is nothing to move ${from} to.${s ? ` Did you mean ${s}?` : ''}`, m.to.range));
       continue;
     }
     if (tb.hasForEach && m.to.key === undefined) {
-      diags.push(errorDiag('Moved to an undeclared service', `${m.to.type}.${m.to.label} uses for_each: name one instance, as in ${instanceAddress(m.to.type, m.to.label, [...tb.instances.keys()][0] ?? 'KEY')}.`, m.to.range));
+      diags.push(errorDiag('Moved to an undeclared service', `${m.to.type}.${m.to.label} uses for_each: name one instance, as in ${formatAddress(m.to.type, m.to.label, [...tb.instances.keys()][0] ?? 'KEY')}.`, m.to.range));
       continue;
     }
     if (m.to.key !== undefined && !tb.instances.has(m.to.key)) {

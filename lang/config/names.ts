@@ -1,3 +1,5 @@
+import { instanceName } from '../address.js';
+
 // Service names become directory names in the live directory and in s6's scan directory, so the
 // rules are s6-rc's (no `/`, no newline, no reserved prefix) narrowed to a safe character set:
 // letters, digits, `_`, `.` and `-`, not starting with `.` or `-` (no `..`, no option-like names).
@@ -30,12 +32,4 @@ export function keyProblem(key: string, label: string): string | undefined {
   const length = instanceName(label, key).length;
   if (length > MAX_NAME_LENGTH) return `The instance name ${label}@KEY would be ${length} characters long; a service name can be at most ${MAX_NAME_LENGTH}.`;
   return undefined;
-}
-
-export function instanceName(label: string, key: string | undefined): string {
-  return key === undefined ? label : `${label}@${key}`;
-}
-
-export function instanceAddress(type: string, label: string, key: string | undefined): string {
-  return key === undefined ? `${type}.${label}` : `${type}.${label}[${JSON.stringify(key)}]`;
 }

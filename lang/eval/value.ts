@@ -1,5 +1,6 @@
 import type { Range } from '../hcl/range.js';
 import { numCmp, numToString, type Num } from './number.js';
+import { formatAddress } from '../address.js';
 
 // Values of the service language, a small subset of cty: lists and tuples are one kind (a
 // sequence), maps and objects another (a string-keyed record); sets are lists without duplicates.
@@ -78,10 +79,7 @@ export function typeName(v: Value): string {
 }
 
 export function refAddress(v: ValueOf<'ref'>): string {
-  let s = v.type;
-  if (v.name !== undefined) s += '.' + v.name;
-  if (v.key !== undefined) s += `[${JSON.stringify(v.key)}]`;
-  return s;
+  return formatAddress(v.type, v.name, v.key);
 }
 
 /** The string form used by templates and tostring; undefined for values that have none. */
