@@ -7,7 +7,8 @@ import { ANY, convert, isPrimitive, parseTypeExpr, typeString, type TypeConstrai
 import { ERROR, NULL, containsError, deepSensitive, mark, refAddress, str, toStringValue, typeName, type ServiceKind, type Value } from '../eval/value.js';
 import { blockSchema, type BlockType, type ErrorObject, type PropertySchema } from './block-schema.js';
 import type { Model, MovedDecl, RefUse, ServiceDecl } from './model.js';
-import { instanceAddress, instanceName, keyProblem, labelProblem } from './names.js';
+import { keyProblem, labelProblem } from './names.js';
+import { formatAddress, instanceName } from '../address.js';
 import { MAX_NESTING } from '../hcl/parser.js';
 import { append } from '../append.js';
 import { EvalBudget } from '../eval/budget.js';
@@ -364,7 +365,7 @@ export class Decoder {
     const problem = labelProblem(label);
     if (problem) {
       this.diags.push(errorDiag('Invalid service name', problem, labelRange));
-      this.failedBlocks.push(`${type}.${label}`);
+      this.failedBlocks.push(formatAddress(type, label));
       return [];
     }
     const headerRange = rangeBetween(b.typeRange, labelRange);
@@ -374,7 +375,7 @@ export class Decoder {
     else {
       const entries = this.forEachEntries(forEachAttr, label);
       if (!entries) {
-        this.failedBlocks.push(`${type}.${label}`);
+        this.failedBlocks.push(formatAddress(type, label));
         return [];
       }
       for (const [key, value] of entries) instances.push({ key, each: { key: str(key), value } });
@@ -389,7 +390,7 @@ export class Decoder {
         label,
         ...(inst.key !== undefined ? { key: inst.key } : {}),
         name: instanceName(label, inst.key),
-        address: instanceAddress(type, label, inst.key),
+        address: formatAddress(type, label, inst.key),
         hasForEach: !!forEachAttr,
         labelRange,
         headerRange,
