@@ -1,4 +1,5 @@
 import type { CompiledDb, CompiledService } from '../../lang/compile/compiled-db.js';
+import { blockAddress, meansService } from '../../lang/address.js';
 import { didYouMean } from '../../lang/eval/suggest.js';
 import type { State } from '../../state/state-types.js';
 
@@ -14,17 +15,10 @@ export function resolveAddress(
   oldSvcs: State['services'],
 ): string[] {
   const out = new Set<string>();
-  const means = (address: string, name: string): boolean => address === target || name === target || blockAddress(address) === target;
-  for (const s of Object.values(newSvcs)) if (means(s.address, s.name)) out.add(s.name);
-  for (const [n, s] of Object.entries(oldSvcs)) if (means(s.address, n)) out.add(n);
-  for (const b of Object.values(compiled?.bundles ?? {})) if (means(b.address, b.name)) for (const m of b.members) out.add(m);
+  for (const s of Object.values(newSvcs)) if (meansService(target, s)) out.add(s.name);
+  for (const [n, s] of Object.entries(oldSvcs)) if (meansService(target, { address: s.address, name: n })) out.add(n);
+  for (const b of Object.values(compiled?.bundles ?? {})) if (meansService(target, b)) for (const m of b.members) out.add(m);
   return [...out];
-}
-
-/** `longrun.getty` for `longrun.getty["tty1"]`; undefined for an address without a key. */
-function blockAddress(address: string): string | undefined {
-  const i = address.indexOf('[');
-  return i < 0 ? undefined : address.slice(0, i);
 }
 
 /** ` Did you mean "..."?` for an address that matched nothing: among every address and name the plan knows. */
