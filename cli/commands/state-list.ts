@@ -1,7 +1,7 @@
 import { flagBool, write, type Command } from '../command.js';
 import { JSON_FLAG, LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, readLiveState } from '../live-flags.js';
 import { renderStateList, stateListJson } from '../views/state-view.js';
-import { addressMatches } from '../../state/address.js';
+import { matchesFilter } from '../../lang/address.js';
 
 export const stateListCommand: Command = {
   name: 'state list',
@@ -18,7 +18,7 @@ export const stateListCommand: Command = {
     const state = await readLiveState(ctx, 'state list');
     const filters = ctx.positionals;
     const entries = Object.values(state.services)
-      .filter((e) => filters.length === 0 || filters.some((f) => addressMatches(e, f)))
+      .filter((e) => filters.length === 0 || filters.some((f) => matchesFilter(f, { address: e.address, name: e.definition.name })))
       .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
     if (flagBool(ctx, 'json')) write(ctx.io.stdout, JSON.stringify(stateListJson(state, entries), null, 2));
     else ctx.io.stdout.write(renderStateList(entries));

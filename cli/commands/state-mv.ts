@@ -3,7 +3,7 @@ import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, withLockedState } from '../liv
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { CompiledService } from '../../lang/compile/compiled-db.js';
-import { findService, parseAddress } from '../../state/address.js';
+import { findByAddress, formatAddress, parseAddress } from '../../lang/address.js';
 import { isUp } from '../../state/run-state.js';
 import { writeState } from '../../state/state-file.js';
 import type { ServiceState, State } from '../../state/state-types.js';
@@ -25,7 +25,7 @@ export const stateMvCommand: Command = {
   async run(ctx) {
     const [fromText, toText] = ctx.positionals as [string, string];
     return withLockedState(ctx, 'state mv', async (state, liveDir) => {
-      const entry = findService(state, fromText);
+      const entry = findByAddress(state.services, fromText);
       if (!entry) throw new CliError(`no service "${fromText}" in the live state at ${liveDir}; nothing was moved`);
       const from = entry.definition.name;
       const target = resolveTarget(toText, entry.type);
@@ -70,7 +70,7 @@ export const stateMvCommand: Command = {
 };
 
 function resolveTarget(text: string, type: ServiceState['type']): { name: string; address: string } {
-  const parsed = parseAddress(text);
+  const parsed = parseAddress(text, ['longrun', 'oneshot']);
   if (parsed) {
     if (parsed.type !== type) throw new CliError(`cannot move a ${type} to ${text}: the type cannot change; nothing was moved`);
     return { name: parsed.name, address: parsed.address };
@@ -78,7 +78,7 @@ function resolveTarget(text: string, type: ServiceState['type']): { name: string
   const m = NAME_RE.exec(text);
   if (!m) throw new CliError(`"${text}" is neither an address (${type}.NAME or ${type}.NAME["KEY"]) nor a service name; nothing was moved`);
   const [, base, key] = m as unknown as [string, string, string | undefined];
-  return { name: text, address: key === undefined ? `${type}.${base}` : `${type}.${base}["${key}"]` };
+  return { name: text, address: formatAddress(type, base, key) };
 }
 
 /** The state with `from` renamed, including the names other entries use for it. */

@@ -1,6 +1,6 @@
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, withLockedState } from '../live-flags.js';
-import { findService } from '../../state/address.js';
+import { findByAddress } from '../../lang/address.js';
 import { writeState } from '../../state/state-file.js';
 
 export const stateRmCommand: Command = {
@@ -16,7 +16,7 @@ export const stateRmCommand: Command = {
   async run(ctx) {
     return withLockedState(ctx, 'state rm', (state, liveDir) => {
       const found = ctx.positionals.map((a) => {
-        const e = findService(state, a);
+        const e = findByAddress(state.services, a);
         if (!e) throw new CliError(`no service "${a}" in the live state at ${liveDir}; nothing was removed`);
         return e;
       });
