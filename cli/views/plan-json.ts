@@ -1,8 +1,6 @@
 import type { Plan, ResourceChange } from '../../planner/plan-types.js';
 import { redactDefinition, redactPaths } from '../../lang/redact.js';
 
-export { redactDefinition };
-
 // `rcform plan --json` / `rcform show PLANFILE --json`: the plan as schemas/plan.schema.json
 // describes it. Values at a definition's sensitive_paths are replaced by "(sensitive value)" and
 // listed in before_sensitive / after_sensitive, so the output can go to a CI log or a PR.
