@@ -16,6 +16,7 @@ import { liveLayout } from '../../state/live-dir.js';
 import { readState } from '../../state/state-file.js';
 import type { State } from '../../state/state-types.js';
 import type { FormatVersion } from '../../lang/format-version.js';
+import { RUN_STATES } from '../../state/run-state.js';
 
 /** The version of `status --json`'s output. */
 export const STATUS_FORMAT_VERSION = '1' satisfies FormatVersion;
@@ -26,7 +27,7 @@ export const statusCommand: Command = {
   summary: 'Show what the engine is running: per service wanted state, state, pid, restarts, holds',
   description: [
     'Asks the live directory\'s engine (not state.json) for every service it knows: what it wants',
-    '(up or down), what the service is (down, starting, up, ready, stopping, failed), its pid, since',
+    `(up or down), what the service is (${RUN_STATES.join(', ')}), its pid, since`,
     'when, how many times it was restarted, how it last exited, and whether a restarted supervisor',
     'adopted it. A oneshot whose last run failed is listed as failed, with its error (oneshots run in',
     'the applying process, so the engine only knows the ones that succeeded). Operator holds',
