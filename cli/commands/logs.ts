@@ -4,7 +4,7 @@ import { serviceLogFile } from '../../engine/open-engine.js';
 import { serviceNameProblem } from '../../engine/safe-names.js';
 import { logGenerations, tailLinesTimed } from '../../engine/embedded/log-file.js';
 import { engineConfigOf } from '../engine-config.js';
-import { LogFollower } from '../log-follower.js';
+import { LogFollower } from '../../engine/log-follower.js';
 
 export const logsCommand: Command = {
   name: 'logs',
