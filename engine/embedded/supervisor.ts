@@ -13,6 +13,7 @@ import { LaunchGuardTimeout, takeLaunchGuard } from './launch-guard.js';
 import { LogClock } from './log-times.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, PROTOCOL_VERSION, type Reply, type Request } from './protocol.js';
+import { isServiceSideRequest, ServiceSideRequests } from '../service-side-requests.js';
 import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.js';
 import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
@@ -297,6 +298,8 @@ export class Supervisor {
     conn.on('close', () => this.conns.delete(conn));
     conn.on('error', () => {});
     let agreed = false;
+    // A oneshot's output goes where a longrun's does: engine/logs/<name>/current.
+    const serviceSide = new ServiceSideRequests((m) => reply(conn, m as Reply), (name) => ({ logFile: currentLog(this.layout, name) }));
     onLines(conn, (line) => {
       let req: Request;
       try {
@@ -314,6 +317,11 @@ export class Supervisor {
       // Read as this version means it, a request of another version could do something else.
       if (!agreed) {
         reply(conn, { id: req.id, ok: false, protocol: PROTOCOL_VERSION, pid: process.pid, error: `this supervisor (pid ${process.pid}) speaks protocol ${PROTOCOL_VERSION} and reads a request only after a hello naming it; nothing was done` });
+        return;
+      }
+      if (isServiceSideRequest(req)) {
+        if (this.shuttingDown && req.op === 'run-oneshot') reply(conn, { id: req.id, ok: false, error: 'the supervisor is shutting down' });
+        else serviceSide.handle(req);
         return;
       }
       const t0 = performance.now();

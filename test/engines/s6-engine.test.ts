@@ -7,7 +7,7 @@ import { EngineError } from '../../engine/engine.js';
 import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engine/s6/scanner.js';
 import { S6Engine } from '../../engine/s6/s6-engine.js';
 import type { SvStat } from '../../engine/s6/s6-status.js';
-import { openEngine, serviceLogFile } from '../../engine/open-engine.js';
+import { openEngine } from '../../engine/open-engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { runInProcess } from '../support/cli-harness.js';
 import { readState } from '../../state/state-file.js';
@@ -22,7 +22,7 @@ const suite = S6_MISSING ? describe.skip : describe;
 warnS6Missing('s6 engine tests');
 if (S6_MISSING) test.skip(`s6 engine tests skipped: ${S6_MISSING}`, () => {});
 
-const openEngineLogFile = (live: string, name: string): string => serviceLogFile(live, { kind: 's6' }, name);
+const openEngineLogFile = (live: string, name: string): string => S6Engine.logFileOf(live, name);
 const sh = (body: string) => ({ script: `#!/bin/sh\n${body}\n` });
 const T = { timeoutMs: 20000 };
 
@@ -149,7 +149,11 @@ suite('s6 engine', () => {
     const log = engine.logFile('talker');
     expect(log).toBe(openEngineLogFile(live, 'talker'));
     await eventually('both lines in the log', () => (fs.existsSync(log) && /to-stderr/.test(fs.readFileSync(log, 'utf8')) ? true : undefined));
-    expect(fs.readFileSync(log, 'utf8')).toBe('to-stdout\nto-stderr\n');
+    // s6-log stamps each line (TAI64N); the log source takes the stamp off and gives its time.
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/^@[0-9a-f]{24} to-stdout\n@[0-9a-f]{24} to-stderr\n$/);
+    const lines = await engine.log('talker').tail(10);
+    expect(lines.map((l) => l.text)).toEqual(['to-stdout', 'to-stderr']);
+    for (const l of lines) expect(Math.abs(Date.parse(l.at as string) - Date.now())).toBeLessThan(60_000);
     await engine.rename('talker', 'speaker', longrun('speaker', { run: sh('echo to-stdout; echo to-stderr >&2; exec sleep 1000') }));
     expect(engine.logFile('speaker')).toBe(log);
     await engine.uninstall('speaker');
