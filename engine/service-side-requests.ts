@@ -2,6 +2,7 @@ import type { CompiledOneshot } from '../lang/compile/compiled-db.js';
 import { AccountError, checkAccount } from './accounts.js';
 import { EngineError, type AccountRef } from './engine.js';
 import { runOneshot, type OneshotOptions } from './oneshot-runner.js';
+import { servicePathProblems } from './safe-names.js';
 
 // The requests about what runs on the services' side, served the same by the embedded
 // supervisor (on its socket) and by the s6 engine's oneshot runner (engine/s6/oneshot-runner.ts),
@@ -72,6 +73,8 @@ export class ServiceSideRequests {
   constructor(
     private readonly send: (message: object) => void,
     private readonly outputOf: OutputOf,
+    /** After each run, before its answer: the embedded supervisor samples (and rotates) its log. */
+    private readonly afterRun?: (name: string) => void,
   ) {}
 
   handle(req: ServiceSideRequest): void {
@@ -103,12 +106,22 @@ export class ServiceSideRequests {
     } catch (err) {
       run = Promise.reject(err);
     }
-    run.then(
-      (result) => this.send({ id: req.id, ok: true, result }),
-      (err: Error) => {
-        if (err instanceof EngineError) this.send({ id: req.id, ok: false, error: err.detail, ...(err.service !== undefined ? { service: err.service } : {}) });
-        else this.send({ id: req.id, ok: false, service: String(svc?.name), error: err.message });
-      },
-    ).finally(() => this.runs.delete(req.id));
+    run
+      .finally(() => {
+        try {
+          // Never for a name that would lead its log's path out of its directory (refused by runOneshot).
+          if (servicePathProblems(svc).length === 0) this.afterRun?.(svc.name);
+        } catch {
+          // The log's clock is a nicety: never the run's outcome.
+        }
+      })
+      .then(
+        (result) => this.send({ id: req.id, ok: true, result }),
+        (err: Error) => {
+          if (err instanceof EngineError) this.send({ id: req.id, ok: false, error: err.detail, ...(err.service !== undefined ? { service: err.service } : {}) });
+          else this.send({ id: req.id, ok: false, service: String(svc?.name), error: err.message });
+        },
+      )
+      .finally(() => this.runs.delete(req.id));
   }
 }

@@ -299,7 +299,16 @@ export class Supervisor {
     conn.on('error', () => {});
     let agreed = false;
     // A oneshot's output goes where a longrun's does: engine/logs/<name>/current.
-    const serviceSide = new ServiceSideRequests((m) => reply(conn, m as Reply), (name) => ({ logFile: currentLog(this.layout, name) }));
+    // Its log is sampled at the run's end, so that `rcform logs -t` knows when its lines were written.
+    const serviceSide = new ServiceSideRequests(
+      (m) => reply(conn, m as Reply),
+      (name) => ({ logFile: currentLog(this.layout, name) }),
+      (name) => {
+        const file = currentLog(this.layout, name);
+        this.logClock.sample(file, fs.statSync(file).size, new Date(), true);
+        rotateIfNeeded(file, this.logPolicy, this.logClock);
+      },
+    );
     onLines(conn, (line) => {
       let req: Request;
       try {
