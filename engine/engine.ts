@@ -68,6 +68,12 @@ export interface ServiceLog {
   follow(n: number, onTail: (lines: LogLine[]) => void, opts: LogFollowOptions): Promise<void>;
 }
 
+/** What was found of a cut-off oneshot run, and the pid of the group that was killed or looked for. */
+export interface CutOffRun {
+  found: 'running' | 'ended' | 'unknown';
+  pid?: number;
+}
+
 /** A user and group a service runs as (either may be absent). */
 export interface AccountRef {
   user?: string;
@@ -112,6 +118,12 @@ export interface Engine {
    * goes on to its end (docs/engine.md, "Oneshots").
    */
   runOneshot(svc: CompiledOneshot, direction: 'up' | 'down', opts: OneshotRunOptions): Promise<OneshotRunResult>;
+  /**
+   * Before an apply runs anything: stops what is left of a oneshot run a crashed apply asked for
+   * (its process group, by the pid and start time the journal kept, or a run of that service the
+   * engine's side still holds when the journal had no pid yet), and says what it found.
+   */
+  stopCutOffRun(name: string, run: { pid?: number; starttime?: number }): Promise<CutOffRun>;
   /** Record that a oneshot is now up or down (after its run, or a state mv). */
   setOneshotState(svc: CompiledService, up: boolean): Promise<void>;
   /** A service's log: its output (a longrun's, or a oneshot's runs), read where the engine keeps it. */

@@ -1,6 +1,7 @@
 import type { CompiledOneshot } from '../lang/compile/compiled-db.js';
 import { AccountError, checkAccount } from './accounts.js';
-import { EngineError, type AccountRef } from './engine.js';
+import { stopRunGroup } from './cut-off-run.js';
+import { EngineError, type AccountRef, type CutOffRun } from './engine.js';
 import { runOneshot, type OneshotOptions } from './oneshot-runner.js';
 import { servicePathProblems } from './safe-names.js';
 
@@ -44,10 +45,47 @@ export interface CheckAccountsRequest {
   accounts: AccountRef[];
 }
 
-export type ServiceSideRequest = RunOneshotRequest | CancelRequest | CheckAccountsRequest;
+/** Answered with a CutOffRun once what is left of the run is gone. */
+export interface StopCutOffRequest {
+  id: number;
+  op: 'stop-cut-off';
+  service: string;
+  pid?: number;
+  starttime?: number;
+}
+
+export type ServiceSideRequest = RunOneshotRequest | CancelRequest | CheckAccountsRequest | StopCutOffRequest;
 
 export function isServiceSideRequest(req: { op: string }): req is ServiceSideRequest {
-  return req.op === 'run-oneshot' || req.op === 'cancel' || req.op === 'check-accounts';
+  return req.op === 'run-oneshot' || req.op === 'cancel' || req.op === 'check-accounts' || req.op === 'stop-cut-off';
+}
+
+/**
+ * The runs in flight on this side, by service, whichever connection asked for them: a run whose
+ * asker died is still known here, pid and all, even if its pid never reached the asker's journal.
+ */
+export class RunsInFlight {
+  private readonly byService = new Map<string, { pid: number; starttime?: number }>();
+  started(service: string, pid: number, starttime: number | undefined): void {
+    this.byService.set(service, starttime !== undefined ? { pid, starttime } : { pid });
+  }
+  ended(service: string, pid: number | undefined): void {
+    if (pid !== undefined && this.byService.get(service)?.pid === pid) this.byService.delete(service);
+  }
+  of(service: string): { pid: number; starttime?: number } | undefined {
+    return this.byService.get(service);
+  }
+}
+
+/** What stop-cut-off answers: the recorded run's group killed, else one still in flight here. */
+export async function stopCutOff(req: Omit<StopCutOffRequest, 'id' | 'op'>, runs: RunsInFlight): Promise<CutOffRun> {
+  if (req.pid !== undefined) {
+    const found = await stopRunGroup(req.pid, req.starttime);
+    return { found, pid: req.pid };
+  }
+  const held = runs.of(req.service);
+  if (held) return { found: await stopRunGroup(held.pid, held.starttime), pid: held.pid };
+  return { found: 'unknown' };
 }
 
 /** Whether this process could run a service as each account: what check-accounts answers. */
@@ -73,6 +111,8 @@ export class ServiceSideRequests {
   constructor(
     private readonly send: (message: object) => void,
     private readonly outputOf: OutputOf,
+    /** Shared by every connection of the server. */
+    private readonly inFlight: RunsInFlight,
     /** After each run, before its answer: the embedded supervisor samples (and rotates) its log. */
     private readonly afterRun?: (name: string) => void,
   ) {}
@@ -86,6 +126,13 @@ export class ServiceSideRequests {
       }
       return;
     }
+    if (req.op === 'stop-cut-off') {
+      stopCutOff(req, this.inFlight).then(
+        (result) => this.send({ id: req.id, ok: true, result }),
+        (err: Error) => this.send({ id: req.id, ok: false, error: err.message }),
+      );
+      return;
+    }
     if (req.op === 'cancel') {
       this.runs.get(req.ref)?.abort();
       this.send({ id: req.id, ok: true });
@@ -94,6 +141,7 @@ export class ServiceSideRequests {
     const abort = new AbortController();
     this.runs.set(req.id, abort);
     const { svc, direction } = req;
+    let pid: number | undefined;
     let run: Promise<unknown>;
     try {
       run = runOneshot(svc, direction, {
@@ -101,13 +149,18 @@ export class ServiceSideRequests {
         timeoutMs: req.timeoutMs,
         signal: abort.signal,
         ...(req.input !== undefined ? { input: Buffer.from(req.input, 'base64') } : {}),
-        onSpawned: (pid, starttime) => this.send({ id: req.id, spawned: { pid, ...(starttime !== undefined ? { starttime } : {}) } } satisfies SpawnedMessage),
+        onSpawned: (p, starttime) => {
+          pid = p;
+          this.inFlight.started(svc.name, p, starttime);
+          this.send({ id: req.id, spawned: { pid: p, ...(starttime !== undefined ? { starttime } : {}) } } satisfies SpawnedMessage);
+        },
       });
     } catch (err) {
       run = Promise.reject(err);
     }
     run
       .finally(() => {
+        this.inFlight.ended(svc?.name, pid);
         try {
           // Never for a name that would lead its log's path out of its directory (refused by runOneshot).
           if (servicePathProblems(svc).length === 0) this.afterRun?.(svc.name);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { CompiledLongrun, CompiledOneshot, CompiledService } from '../../lang/compile/compiled-db.js';
-import { EngineError, type AccountRef, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { EngineError, type AccountRef, type CutOffRun, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { fileLog } from '../file-log.js';
 import type { SpawnedMessage } from '../service-side-requests.js';
 import { currentLog, engineLayout } from './layout.js';
@@ -238,6 +238,10 @@ export class EmbeddedEngine implements Engine {
       if (opts.signal?.aborted) cancel();
       else opts.signal?.addEventListener('abort', cancel, { once: true });
     });
+  }
+  /** The supervisor ran it: it stops what is left of it. */
+  async stopCutOffRun(name: string, run: { pid?: number; starttime?: number }): Promise<CutOffRun> {
+    return (await this.request({ op: 'stop-cut-off', service: name, ...run })) as CutOffRun;
   }
   /** Asked of the supervisor: it runs the services, as its own user. */
   async checkAccounts(accounts: AccountRef[]): Promise<(string | null)[]> {

@@ -13,7 +13,7 @@ import { LaunchGuardTimeout, takeLaunchGuard } from './launch-guard.js';
 import { LogClock } from './log-times.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, PROTOCOL_VERSION, type Reply, type Request } from './protocol.js';
-import { isServiceSideRequest, ServiceSideRequests } from '../service-side-requests.js';
+import { isServiceSideRequest, RunsInFlight, ServiceSideRequests } from '../service-side-requests.js';
 import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.js';
 import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
@@ -49,6 +49,8 @@ export class Supervisor {
   readonly layout: EngineLayout;
   private readonly services = new Map<string, SupervisedService>();
   private oneshots: Record<string, OneshotRecord> = {};
+  /** The oneshot runs under way, whichever connection asked for them (service-side-requests.ts). */
+  private readonly oneshotRuns = new RunsInFlight();
   private readonly pipeFds = new Map<string, number>();
   /** Spawns through Node's spawn(): the time inside it (fork and exec, blocking the loop). */
   readonly spawnStats = { count: 0, ms: 0 };
@@ -303,6 +305,7 @@ export class Supervisor {
     const serviceSide = new ServiceSideRequests(
       (m) => reply(conn, m as Reply),
       (name) => ({ logFile: currentLog(this.layout, name) }),
+      this.oneshotRuns,
       (name) => {
         const file = currentLog(this.layout, name);
         this.logClock.sample(file, fs.statSync(file).size, new Date(), true);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { onLines } from '../embedded/protocol.js';
-import { isServiceSideRequest, ServiceSideRequests } from '../service-side-requests.js';
+import { isServiceSideRequest, RunsInFlight, ServiceSideRequests } from '../service-side-requests.js';
 
 // The s6 oneshot runner's process (oneshot-runner.ts), run by s6-supervise in its service
 // directory: argv[2] is the engine's area relative to it. Listens on `s`, says it is ready on
@@ -12,6 +12,7 @@ import { isServiceSideRequest, ServiceSideRequests } from '../service-side-reque
 const area = path.resolve(process.argv[2] ?? '..');
 const socket = 's';
 fs.rmSync(socket, { force: true });
+const inFlight = new RunsInFlight();
 const server = net.createServer((conn) => {
   conn.on('error', () => {});
   const requests = new ServiceSideRequests(
@@ -19,6 +20,7 @@ const server = net.createServer((conn) => {
       if (!conn.destroyed) conn.write(JSON.stringify(m) + '\n');
     },
     (name) => ({ logFile: path.join(area, 'logs', name, 'current'), s6LogDir: path.join(area, 'logs', name) }),
+    inFlight,
   );
   onLines(conn, (line) => {
     let req: { id: number; op: string };

@@ -8,7 +8,7 @@ import type { CompiledLongrun, CompiledOneshot, CompiledService } from '../../la
 import { liveLayout } from '../../state/live-dir.js';
 import { checkLiveDir, checkPathTo, LiveDirTrustError } from '../../state/live-trust.js';
 import type { EngineConfig } from '../../state/state-types.js';
-import { EngineError, type AccountRef, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { EngineError, type AccountRef, type CutOffRun, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { askRunner, RUNNER_DIR, runnerEntryName, runnerSocket, writeRunnerDir } from './oneshot-runner.js';
 import { s6Log } from './s6-log-source.js';
 import { capacityOf, findScanner, sizedMaxServices, type Capacity } from './capacity.js';
@@ -645,6 +645,12 @@ export class S6Engine implements Engine {
       ...(opts.signal ? { signal: opts.signal } : {}),
       onSpawned: (m) => opts.onSpawned?.(m.pid, m.starttime),
     })) as OneshotRunResult;
+  }
+
+  /** The oneshot runner ran it (a restarted runner still kills by the recorded pid). */
+  async stopCutOffRun(name: string, run: { pid?: number; starttime?: number }): Promise<CutOffRun> {
+    await this.ensureRunner(name);
+    return (await askRunner(runnerSocket(this.area), name, { op: 'stop-cut-off', service: name, ...run })) as CutOffRun;
   }
 
   /**

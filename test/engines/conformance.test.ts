@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EngineError, type Engine, type ServiceStatus } from '../../engine/engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
@@ -20,6 +21,7 @@ import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 type Stoppable = Engine & { shutdown(): Promise<void> };
 
 const sh = (body: string) => ({ script: `#!/bin/sh\n${body}\n` });
+const OPEN_ENGINE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../engine/open-engine.js');
 const T = { timeoutMs: 20000 };
 
 async function eventually<V>(what: string, fn: () => Promise<V | undefined>, timeoutMs = 20000): Promise<V> {
@@ -34,6 +36,7 @@ async function eventually<V>(what: string, fn: () => Promise<V | undefined>, tim
 
 interface Ctx {
   engine: Engine;
+  kind: EngineKind;
   tmp: string;
   st(name: string): Promise<ServiceStatus | undefined>;
 }
@@ -305,6 +308,46 @@ const rootScenarios: [string, (c: Ctx) => Promise<void>][] = [
     expect(seq).toEqual(Array.from({ length: 7 }, (_, k) => (seq[0] as number) + k));
     await engine.uninstall('talker');
     expect(await engine.log('nobody-wrote-this').exists()).toBe(false);
+  }],
+  ['a oneshot run outlives its asker; stopCutOffRun stops what is left of it, with or without the pid the asker recorded', async ({ engine, kind, tmp }) => {
+    const live = path.join(tmp, 'live');
+    // The asker, in a process of its own, SIGKILLed as an apply can be once the run has begun.
+    const asker = (name: string): { child: ReturnType<typeof spawn>; pid: Promise<number> } => {
+      const code = `const { openEngine } = await import(${JSON.stringify(OPEN_ENGINE)});
+        const e = await openEngine(process.argv[1], { kind: process.argv[2] });
+        await e.runOneshot(JSON.parse(process.argv[3]), 'up', { timeoutMs: 0, onSpawned: (pid) => console.log(pid) });`;
+      const svc = oneshot(name, { up: sh('exec sleep 1000') });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code, live, kind, JSON.stringify(svc)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      const pid = new Promise<number>((resolve, reject) => {
+        child.stdout?.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        child.on('exit', () => reject(new Error(`the asker exited before the run began: ${out}`)));
+      });
+      return { child, pid };
+    };
+    const kill = async (child: ReturnType<typeof spawn>): Promise<void> => {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    };
+    const first = asker('orphan');
+    const pid = await first.pid;
+    await kill(first.child);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alive(pid)).toBe(true);
+    // No pid recorded (the asker died before its journal had it): the engine's side knows the run.
+    expect(await engine.stopCutOffRun('orphan', {})).toEqual({ found: 'running', pid });
+    expect(alive(pid)).toBe(false);
+    expect(await engine.stopCutOffRun('orphan', { pid })).toEqual({ found: 'ended', pid });
+    expect(await engine.stopCutOffRun('never-ran', {})).toEqual({ found: 'unknown' });
+    const second = asker('orphan2');
+    const pid2 = await second.pid;
+    await kill(second.child);
+    expect(await engine.stopCutOffRun('orphan2', { pid: pid2 })).toEqual({ found: 'running', pid: pid2 });
+    expect(alive(pid2)).toBe(false);
   }],
   ['accounts are checked where the services run: a known one passes, an unknown user or group is named', async ({ engine }) => {
     const problems = await engine.checkAccounts([{}, { user: 'root' }, { user: 'no-such-user-rcform' }, { group: 'no-such-group-rcform' }]);
@@ -706,6 +749,7 @@ for (const { kind, missing } of ENGINE_KINDS) {
     const ctx = {} as Ctx;
     beforeAll(async () => {
       ctx.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+      ctx.kind = kind;
       ctx.engine = await openEngine(path.join(ctx.tmp, 'live'), { kind }, { autostart: true });
       ctx.st = async (name) => (await ctx.engine.status())[name];
     }, 30000);
