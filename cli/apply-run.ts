@@ -110,7 +110,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     schedule(FOLD_INTERVAL_MS);
 
     // Before any step: what a crashed apply left of its oneshots' runs is stopped, and recorded.
-    const cutOff = await stopCutOffOneshots(state, journal.applyId);
+    const cutOff = await stopCutOffOneshots(state, journal.applyId, engine);
     if (cutOff.length > 0) {
       pending.push(...(await journal.appendMany(cutOff)));
       for (const e of cutOff) if (e.type === 'oneshot-recovered') write(o.ctx.io.stderr, `Note: ${cutOffText(e, state.services[e.service]?.address ?? e.service)}`);
