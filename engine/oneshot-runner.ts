@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { CompiledOneshot } from '../lang/compile/compiled-db.js';
-import { s6LogDirectives } from './s6/service-dir.js';
 import { AccountError, checkAccount } from './accounts.js';
 import { servicePathProblems } from './safe-names.js';
 import { DEFAULT_PATH, EngineError } from './engine.js';
@@ -22,10 +21,11 @@ export interface OneshotOptions {
   /** Where stdout and stderr are appended. */
   logFile: string;
   /**
-   * s6: stdout and stderr go through `s6-log t` into this directory instead, so each line carries
-   * its TAI64N stamp like a longrun's (logFile is then its `current`).
+   * A logger that stdout and stderr go through instead, reading them on its stdin for the run (s6:
+   * `s6-log ... t DIR`, so each line carries its TAI64N stamp like a longrun's; logFile is then the
+   * `current` it writes).
    */
-  s6LogDir?: string;
+  logger?: string[];
   /** Milliseconds; 0 = no limit. */
   timeoutMs: number;
   /** The operator's answer, for a definition with `input`. */
@@ -62,7 +62,7 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
     scriptFd = unnamedScript(command.script, account);
     argv = [`/proc/self/fd/${SCRIPT_FD}`];
   }
-  const logger = opts.s6LogDir !== undefined ? startS6Log(opts.s6LogDir) : undefined;
+  const logger = opts.logger !== undefined ? startLogger(opts.logger) : undefined;
   const logFd = logger ? undefined : openLogFd(opts.logFile);
   const out = logger ? logger.input : (logFd as number);
   const feedsInput = direction === 'up' && opts.input !== undefined;
@@ -117,13 +117,10 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
   }
 }
 
-/**
- * s6-log on the oneshot's log directory for one run, stamping each line (`t`) and rotating as a
- * longrun's logger does. It ends at end of file: once the oneshot's group is gone.
- */
-function startS6Log(dir: string): { input: Writable; done(): Promise<void> } {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const child = spawn('s6-log', ['-b', '--', ...s6LogDirectives(process.env), dir], { stdio: ['pipe', 'ignore', 'inherit'] });
+/** The logger of one run. It ends at end of file: once the oneshot's group is gone. */
+function startLogger(argv: string[]): { input: Writable; done(): Promise<void> } {
+  const [file, ...args] = argv;
+  const child = spawn(file as string, args, { stdio: ['pipe', 'ignore', 'inherit'] });
   const exited = new Promise<void>((r) => child.on('close', () => r()));
   child.on('error', () => undefined);
   const input = child.stdin as Writable;

@@ -101,8 +101,8 @@ export function accountProblems(accounts: AccountRef[]): (string | null)[] {
   });
 }
 
-/** Where the service's output goes on this side: a log file, or s6-log's directory. */
-export type OutputOf = (name: string) => Pick<OneshotOptions, 'logFile' | 's6LogDir'>;
+/** Where the service's output goes on this side: a log file, or a logger writing it. */
+export type OutputOf = (name: string) => Pick<OneshotOptions, 'logFile' | 'logger'>;
 
 /** The requests of one connection. */
 export class ServiceSideRequests {

@@ -5,11 +5,13 @@ import { onLines } from '../embedded/protocol.js';
 import { isServiceSideRequest, RunsInFlight, ServiceSideRequests } from '../service-side-requests.js';
 
 // The s6 oneshot runner's process (oneshot-runner.ts), run by s6-supervise in its service
-// directory: argv[2] is the engine's area relative to it. Listens on `s`, says it is ready on
+// directory: argv[2] is the engine's area relative to it, the rest s6-log's directives for each
+// oneshot's log (as the engine's install wrote them for its longruns' loggers). Listens on `s`, says it is ready on
 // fd 3, and serves until s6-supervise's SIGTERM. Runs in flight go on after it exits: each is a
 // process group of its own, its s6-log reading until the group is gone.
 
 const area = path.resolve(process.argv[2] ?? '..');
+const directives = process.argv.slice(3);
 const socket = 's';
 fs.rmSync(socket, { force: true });
 const inFlight = new RunsInFlight();
@@ -19,7 +21,11 @@ const server = net.createServer((conn) => {
     (m) => {
       if (!conn.destroyed) conn.write(JSON.stringify(m) + '\n');
     },
-    (name) => ({ logFile: path.join(area, 'logs', name, 'current'), s6LogDir: path.join(area, 'logs', name) }),
+    (name) => {
+      const dir = path.join(area, 'logs', name);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return { logFile: path.join(dir, 'current'), logger: ['s6-log', '-b', '--', ...directives, dir] };
+    },
     inFlight,
   );
   onLines(conn, (line) => {

@@ -687,7 +687,9 @@ export class S6Engine implements Engine {
   private ensureRunner(service: string): Promise<void> {
     this.runnerUp ??= (async () => {
       const dir = this.runnerDir;
-      writeRunnerDir(dir);
+      const changed = writeRunnerDir(dir);
+      // A runner of another `run` is started again on the new one (runs in flight go on without their asker).
+      if (changed && fifoHasReader(path.join(dir, 'supervise', 'control'))) await transition(service, dir, 'd', 'down', SUPERVISOR_WAIT_MS);
       if (!lstatOrNull(this.runnerLink)) {
         this.checkCapacity(service);
         fs.symlinkSync(dir, this.runnerLink);
