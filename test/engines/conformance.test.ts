@@ -277,6 +277,9 @@ const rootScenarios: [string, (c: Ctx) => Promise<void>][] = [
     const interrupted = engine.runOneshot(oneshot('stuck', { up: sh('exec sleep 1000') }), 'up', { timeoutMs: 0, signal: abort.signal, onSpawned: (p) => (started.push(p), abort.abort()) }).catch((e: unknown) => e);
     expect(((await interrupted) as Error).message).toBe('stuck: up interrupted');
     expect(alive(started[0])).toBe(false);
+    // A name that would lead its log's path out of the engine's directory is refused on the engine's side too.
+    await expect(engine.runOneshot(oneshot('../../../escape-oneshot', { up: { argv: ['true'] } }), 'up', { timeoutMs: 5000 })).rejects.toThrow(/refused before anything was run: "\.\.\/\.\.\/\.\.\/escape-oneshot" is not a valid service name/);
+    expect(fs.existsSync(path.join(tmp, '..', 'escape-oneshot'))).toBe(false);
   }],
   ['a longrun\'s log: tail with times, and follow from where the tail ended', async ({ engine }) => {
     await engine.install(longrun('talker', { run: sh('echo one; echo two >&2; i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.1; done') }));
