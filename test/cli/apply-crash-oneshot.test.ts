@@ -84,77 +84,77 @@ function parentCommand(pid: number): string {
 const RUNS_UNDER: Record<EngineKind, RegExp> = { embedded: /cli\/main\.js supervise /, s6: /engine\/s6\/oneshot-runner-main\.js/ };
 
 for (const { kind, missing } of ENGINE_KINDS) {
-if (missing) {
-  test.skip(`apply killed during a oneshot on ${kind}: skipped, ${missing}`, () => {});
-  continue;
-}
-describe(`apply killed during a oneshot: ${kind}`, () => {
-  beforeEach(() => {
-    o = cliOperator(kind, 'rcform-oneshot-crash-');
-  });
+  if (missing) {
+    test.skip(`apply killed during a oneshot on ${kind}: skipped, ${missing}`, () => {});
+    continue;
+  }
+  describe(`apply killed during a oneshot: ${kind}`, () => {
+    beforeEach(() => {
+      o = cliOperator(kind, 'rcform-oneshot-crash-');
+    });
 
-  afterEach(() => {
-    const first = runLines().find((l) => l.startsWith('start '));
-    if (first) o.pids.add(Number(first.split(' ')[1]));
-    endCliOperator(o);
-  }, 120_000);
+    afterEach(() => {
+      const first = runLines().find((l) => l.startsWith('start '));
+      if (first) o.pids.add(Number(first.split(' ')[1]));
+      endCliOperator(o);
+    }, 120_000);
 
-  test('still running: the plan says it may have run partly and runs again; apply kills the cut-off run first, records it, and runs it once more', async () => {
-    write(600);
-    const { pid, applyPid } = await crashDuringOneshot(kind);
-    expect(alive(pid)).toBe(true);
-    // It ran on the engine's side, which still holds it: not a child of the apply that died.
-    expect(parentCommand(pid)).toMatch(RUNS_UNDER[kind]);
-    expect(parentCommand(pid)).not.toContain(String(applyPid));
+    test('still running: the plan says it may have run partly and runs again; apply kills the cut-off run first, records it, and runs it once more', async () => {
+      write(600);
+      const { pid, applyPid } = await crashDuringOneshot(kind);
+      expect(alive(pid)).toBe(true);
+      // It ran on the engine's side, which still holds it: not a child of the apply that died.
+      expect(parentCommand(pid)).toMatch(RUNS_UNDER[kind]);
+      expect(parentCommand(pid)).not.toContain(String(applyPid));
 
-    // The journal (folded into the state) says which oneshot may have run partly, and its process.
-    const spawned = records().find((r) => r.type === 'oneshot-spawned');
-    expect(spawned).toMatchObject({ service: 'migrate', direction: 'up', step_id: 'oneshot_up:migrate' });
-    let r = ok(o.rc(['plan', 'src', '--out', 'p.plan']));
-    const crashed = spawned?.apply_id as string;
-    expect(planLines(r.stdout)).toContainEqual(
-      expect.stringMatching(
-        new RegExp(
-          `^# oneshot\\.migrate will be started because its up \\(oneshot_up:migrate\\) was cut off by a crash of apply ${crashed} at \\S+, so it may have run partly; oneshots run at least once across a crash: apply stops what is left of that run, then runs up again$`,
+      // The journal (folded into the state) says which oneshot may have run partly, and its process.
+      const spawned = records().find((r) => r.type === 'oneshot-spawned');
+      expect(spawned).toMatchObject({ service: 'migrate', direction: 'up', step_id: 'oneshot_up:migrate' });
+      let r = ok(o.rc(['plan', 'src', '--out', 'p.plan']));
+      const crashed = spawned?.apply_id as string;
+      expect(planLines(r.stdout)).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^# oneshot\\.migrate will be started because its up \\(oneshot_up:migrate\\) was cut off by a crash of apply ${crashed} at \\S+, so it may have run partly; oneshots run at least once across a crash: apply stops what is left of that run, then runs up again$`,
+          ),
         ),
-      ),
-    );
-    r = ok(o.rc(['show', 'p.plan', '--json']));
-    expect((JSON.parse(r.stdout) as { resource_changes: { name: string; action_reason: string }[] }).resource_changes.find((c) => c.name === 'migrate')?.action_reason).toBe('interrupted_run');
+      );
+      r = ok(o.rc(['show', 'p.plan', '--json']));
+      expect((JSON.parse(r.stdout) as { resource_changes: { name: string; action_reason: string }[] }).resource_changes.find((c) => c.name === 'migrate')?.action_reason).toBe('interrupted_run');
 
-    // The apply stops the cut-off run before anything else, says so, and runs up again, once.
-    r = ok(o.rc(['apply', 'p.plan']));
-    expect(r.stderr).toContain(`Note: oneshot.migrate: its up was cut off by a crash of apply ${crashed} and was still running (process group ${pid}): killed; it may have run partly`);
-    expect(alive(pid)).toBe(false);
-    const lines = runLines();
-    expect(lines[0]).toBe(`start ${pid}`);
-    expect(lines).not.toContain(`end ${pid}`);
-    expect(lines.slice(1)).toHaveLength(2);
-    expect(lines[1]).toMatch(/^start \d+$/);
-    expect(lines[2]).toBe(`end ${(lines[1] as string).split(' ')[1]}`);
-    expect(records().filter((x) => x.type === 'oneshot-recovered')).toEqual([
-      expect.objectContaining({ service: 'migrate', direction: 'up', interrupted_apply: crashed, pid, found: 'running' }),
-    ]);
-    const st = stateOf().services['migrate'];
-    expect(st?.desired).toBe('up');
-    expect(st?.partial_run).toBeUndefined();
-    expect(o.status()['app']?.state).toBe('up');
+      // The apply stops the cut-off run before anything else, says so, and runs up again, once.
+      r = ok(o.rc(['apply', 'p.plan']));
+      expect(r.stderr).toContain(`Note: oneshot.migrate: its up was cut off by a crash of apply ${crashed} and was still running (process group ${pid}): killed; it may have run partly`);
+      expect(alive(pid)).toBe(false);
+      const lines = runLines();
+      expect(lines[0]).toBe(`start ${pid}`);
+      expect(lines).not.toContain(`end ${pid}`);
+      expect(lines.slice(1)).toHaveLength(2);
+      expect(lines[1]).toMatch(/^start \d+$/);
+      expect(lines[2]).toBe(`end ${(lines[1] as string).split(' ')[1]}`);
+      expect(records().filter((x) => x.type === 'oneshot-recovered')).toEqual([
+        expect.objectContaining({ service: 'migrate', direction: 'up', interrupted_apply: crashed, pid, found: 'running' }),
+      ]);
+      const st = stateOf().services['migrate'];
+      expect(st?.desired).toBe('up');
+      expect(st?.partial_run).toBeUndefined();
+      expect(o.status()['app']?.state).toBe('up');
 
-    r = o.rc(['plan', 'src', '-detailed-exitcode']);
-    expect(both(r)).toMatch(/^No changes\./);
-  }, 300_000);
+      r = o.rc(['plan', 'src', '-detailed-exitcode']);
+      expect(both(r)).toMatch(/^No changes\./);
+    }, 300_000);
 
-  test('ended by itself before the next apply: at least once, so it runs a second time, and the journal says its first outcome is unknown', async () => {
-    write(1);
-    const { pid } = await crashDuringOneshot(kind);
-    await waitFor('the cut-off run ended', () => runLines().includes(`end ${pid}`) && !alive(pid), 30_000);
+    test('ended by itself before the next apply: at least once, so it runs a second time, and the journal says its first outcome is unknown', async () => {
+      write(1);
+      const { pid } = await crashDuringOneshot(kind);
+      await waitFor('the cut-off run ended', () => runLines().includes(`end ${pid}`) && !alive(pid), 30_000);
 
-    const r = ok(o.rc(['apply', 'src', '--auto-approve']));
-    expect(r.stderr).toContain('Note: oneshot.migrate: its up was cut off by a crash of apply');
-    expect(r.stderr).toContain('had ended, with an outcome nobody saw; it may have run partly');
-    expect(runLines().filter((l) => l.startsWith('end '))).toHaveLength(2);
-    expect(records().find((x) => x.type === 'oneshot-recovered')).toMatchObject({ service: 'migrate', pid, found: 'ended' });
-    expect(stateOf().services['migrate']?.partial_run).toBeUndefined();
-  }, 300_000);
-});
+      const r = ok(o.rc(['apply', 'src', '--auto-approve']));
+      expect(r.stderr).toContain('Note: oneshot.migrate: its up was cut off by a crash of apply');
+      expect(r.stderr).toContain('had ended, with an outcome nobody saw; it may have run partly');
+      expect(runLines().filter((l) => l.startsWith('end '))).toHaveLength(2);
+      expect(records().find((x) => x.type === 'oneshot-recovered')).toMatchObject({ service: 'migrate', pid, found: 'ended' });
+      expect(stateOf().services['migrate']?.partial_run).toBeUndefined();
+    }, 300_000);
+  });
 }
