@@ -10,8 +10,11 @@ import type { ServiceSideRequest, SpawnedMessage } from '../service-side-request
 // answers it with its own and its pid, and refuses every other request on a connection that has
 // not agreed. A supervisor from before versions answers `hello` as an unknown request.
 
-/** Bumped whenever a request or reply changes shape or meaning. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped whenever a request or reply changes shape or meaning, the service-side requests
+ * (engine/service-side-requests.ts) included: the s6 oneshot runner serves them too.
+ */
+export const PROTOCOL_VERSION = 2;
 
 export type Request =
   | { id: number; op: 'hello'; protocol: number }

@@ -659,8 +659,8 @@ export class S6Engine implements Engine {
    */
   async checkAccounts(accounts: AccountRef[]): Promise<(string | null)[]> {
     if (accounts.every((a) => a.user === undefined && a.group === undefined)) return accounts.map(() => null);
-    await this.ensureRunner('<accounts>');
-    return (await askRunner(runnerSocket(this.area), '<accounts>', { op: 'check-accounts', accounts })) as (string | null)[];
+    await this.ensureRunner(RUNNER_DIR);
+    return (await askRunner(runnerSocket(this.area), undefined, { op: 'check-accounts', accounts })) as (string | null)[];
   }
 
   /** s6-log's files, each line stamped (`t`): the stamp is taken off and gives the line's time. */
@@ -711,10 +711,10 @@ export class S6Engine implements Engine {
   private async removeRunner(): Promise<void> {
     const dir = this.runnerDir;
     if (!lstatOrNull(this.runnerLink)) return;
-    if (fifoHasReader(path.join(dir, 'supervise', 'control'))) await transition('<oneshot-runner>', dir, 'd', 'finished', SUPERVISOR_WAIT_MS).catch(() => undefined);
+    if (fifoHasReader(path.join(dir, 'supervise', 'control'))) await transition(RUNNER_DIR, dir, 'd', 'finished', SUPERVISOR_WAIT_MS).catch(() => undefined);
     fs.rmSync(this.runnerLink, { force: true });
     if (this.scanEntries !== undefined) this.scanEntries--;
-    await this.rescan('<oneshot-runner>', true);
+    await this.rescan(RUNNER_DIR, true);
     this.runnerUp = undefined;
   }
 
