@@ -5,15 +5,13 @@ import { serializeDb } from '../lang/compile/compile.js';
 import { engineNotRunning } from './refresh.js';
 import type { ApplyView } from './views/apply-view.js';
 import { stepVerb } from './views/apply-words.js';
-import { AccountError, checkAccount } from '../engine/accounts.js';
 import { redactMessage } from '../lang/redact.js';
 import type { ApplyEvent, ApplyResult } from '../engine/apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
 import type { CompiledDb, CompiledLongrun, CompiledService } from '../lang/compile/compiled-db.js';
 import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
-import { openEngine, serviceLogFile } from '../engine/open-engine.js';
-import { tailLines } from '../engine/embedded/log-file.js';
+import { openEngine, serviceLog } from '../engine/open-engine.js';
 import { StepExecutor } from '../engine/step-executor.js';
 import type { PlanFile } from '../planner/plan-file.js';
 import { observedMismatches, planStaleness } from '../planner/plan-file.js';
@@ -65,7 +63,6 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     throw new CliError(`the plan was made for the ${pf.engine.kind} engine, but ${liveDir} uses ${state.engine.kind}; make a new plan`);
   }
   preflightPaths(pf);
-  preflightAccounts(pf);
 
   let engine: Engine;
   // A fresh live directory's engine is started here: it has nothing to bring back. One whose state
@@ -82,6 +79,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
   }
   try {
     if (o.checkFresh && pf.observed.source === 'engine') checkObserved(pf, await engine.status());
+    await preflightAccounts(pf, engine);
     await reserveRoom(pf, engine);
 
     // Recorded before any step: after a partial apply the live directory already holds services
@@ -112,7 +110,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     schedule(FOLD_INTERVAL_MS);
 
     // Before any step: what a crashed apply left of its oneshots' runs is stopped, and recorded.
-    const cutOff = await stopCutOffOneshots(state, journal.applyId);
+    const cutOff = await stopCutOffOneshots(state, journal.applyId, engine);
     if (cutOff.length > 0) {
       pending.push(...(await journal.appendMany(cutOff)));
       for (const e of cutOff) if (e.type === 'oneshot-recovered') write(o.ctx.io.stderr, `Note: ${cutOffText(e, state.services[e.service]?.address ?? e.service)}`);
@@ -125,7 +123,6 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
       engine,
       journal,
       parallelism: o.parallelism,
-      logFileOf: (name) => serviceLogFile(liveDir, state.engine, name),
       input: {
         // An answer is a line, as typed at a terminal: `read` in the oneshot needs its newline.
         answer: async (svc, step) => asLine(o.answers.get(svc.name) ?? (await o.view.ask(svc, step))),
@@ -243,27 +240,31 @@ function preflightPaths(pf: PlanFile): void {
   if (problems.size > 0) throw new CliError(`nothing was started: ${[...problems].join('; ')}`);
 }
 
-function preflightAccounts(pf: PlanFile): void {
+/** Checked by the engine, where the services run (not against this machine's passwd). */
+async function preflightAccounts(pf: PlanFile, engine: Engine): Promise<void> {
   // Once per service, at its first step: install and start share the same account.
-  const problems = new Map<string, string>();
+  const checked: { svc: CompiledService; step: PlanFile['plan']['steps'][number] }[] = [];
+  const seen = new Set<string>();
   for (const step of pf.plan.steps) {
     if (!['install', 'update', 'rename', 'start', 'oneshot_up', 'oneshot_down'].includes(step.action)) continue;
     const svc = pf.plan.resource_changes.find((c) => c.name === step.service)?.after ?? pf.compiled?.services[step.service];
-    if (!svc || (svc.user === undefined && svc.group === undefined) || problems.has(svc.name)) continue;
-    try {
-      checkAccount(svc.user, svc.group);
-    } catch (err) {
-      if (err instanceof AccountError) problems.set(svc.name, `${svc.address} (step ${stepVerb(step)}): ${redactMessage(err.message, svc)}`);
-      else throw err;
-    }
+    if (!svc || (svc.user === undefined && svc.group === undefined) || seen.has(svc.name)) continue;
+    seen.add(svc.name);
+    checked.push({ svc, step });
   }
-  if (problems.size > 0) throw new CliError(`nothing was started: ${[...problems.values()].join('; ')}`);
+  if (checked.length === 0) return;
+  const answers = await engine.checkAccounts(checked.map(({ svc }) => ({ ...(svc.user !== undefined ? { user: svc.user } : {}), ...(svc.group !== undefined ? { group: svc.group } : {}) })));
+  const problems = checked.flatMap(({ svc, step }, i) => {
+    const why = answers[i];
+    return why ? [`${svc.address} (step ${stepVerb(step)}): ${redactMessage(why, svc)}`] : [];
+  });
+  if (problems.length > 0) throw new CliError(`nothing was started: ${problems.join('; ')}`);
 }
 
 /** The last lines a failed service wrote, for the summary. */
-export function lastLogLines(liveDir: string, state: State, name: string, n = 10): string[] {
+export async function lastLogLines(liveDir: string, state: State, name: string, n = 10): Promise<string[]> {
   try {
-    return tailLines(serviceLogFile(liveDir, state.engine, name), n);
+    return (await serviceLog(liveDir, state.engine, name).tail(n)).map((l) => l.text);
   } catch {
     return [];
   }

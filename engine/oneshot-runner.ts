@@ -2,28 +2,37 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import type { CompiledOneshot } from '../lang/compile/compiled-db.js';
 import { AccountError, checkAccount } from './accounts.js';
 import { servicePathProblems } from './safe-names.js';
 import { DEFAULT_PATH, EngineError } from './engine.js';
 import { openLogFd } from './embedded/log-file.js';
-import { signalGroup } from './embedded/proc.js';
+import { procInfo, signalGroup } from './embedded/proc.js';
 
-// Oneshots run from the applying process, as s6-rc runs them (through its oneshot runner), not
-// under the supervisor: up or down, with a clean environment plus the definition's `env`, in
-// their own process group so a timeout kills everything they started. The operator's answer to
-// `input` reaches the process through its stdin only: never argv, environment or the log.
+// A oneshot's process, on the supervised side: the embedded supervisor and the s6 engine's
+// oneshot runner (engine/s6/oneshot-runner.ts) call this when asked over their socket, as
+// s6-rc's s6rc-oneshot-runner runs s6-rc-oneshot-run under s6-sudod. Up or down, with a clean
+// environment plus the definition's `env`, in their own process group so a timeout kills
+// everything they started. The operator's answer to `input` reaches the process through its
+// stdin only: never argv, environment or the log.
 
 export interface OneshotOptions {
-  /** Where stdout and stderr are appended (serviceLogFile in engine/open-engine.ts). */
+  /** Where stdout and stderr are appended. */
   logFile: string;
+  /**
+   * A logger that stdout and stderr go through instead, reading them on its stdin for the run (s6:
+   * `s6-log ... t DIR`, so each line carries its TAI64N stamp like a longrun's; logFile is then the
+   * `current` it writes).
+   */
+  logger?: string[];
   /** Milliseconds; 0 = no limit. */
   timeoutMs: number;
   /** The operator's answer, for a definition with `input`. */
   input?: string | Buffer;
   signal?: AbortSignal;
-  /** Told the pid (its process group's id) as soon as it runs: the journal keeps it for a crash. */
-  onSpawned?(pid: number): void;
+  /** Told the pid (its process group's id) and its start time as soon as it runs: the journal keeps them for a crash. */
+  onSpawned?(pid: number, starttime?: number): void;
 }
 
 export interface OneshotResult {
@@ -53,19 +62,21 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
     scriptFd = unnamedScript(command.script, account);
     argv = [`/proc/self/fd/${SCRIPT_FD}`];
   }
-  const logFd = openLogFd(opts.logFile);
+  const logger = opts.logger !== undefined ? startLogger(opts.logger) : undefined;
+  const logFd = logger ? undefined : openLogFd(opts.logFile);
+  const out = logger ? logger.input : (logFd as number);
   const feedsInput = direction === 'up' && opts.input !== undefined;
   try {
-    return await new Promise<OneshotResult>((resolve, reject) => {
+    const result = new Promise<OneshotResult>((resolve, reject) => {
       const [file, ...args] = argv;
       const child = spawn(file as string, args, {
         env: { PATH: DEFAULT_PATH, ...svc.env },
-        stdio: [feedsInput ? 'pipe' : 'ignore', logFd, logFd, ...(scriptFd !== undefined ? [scriptFd] : [])],
+        stdio: [feedsInput ? 'pipe' : 'ignore', out, out, ...(scriptFd !== undefined ? [scriptFd] : [])],
         detached: true,
         ...(account.uid !== undefined ? { uid: account.uid } : {}),
         ...(account.gid !== undefined ? { gid: account.gid } : {}),
       });
-      if (child.pid !== undefined) opts.onSpawned?.(child.pid);
+      if (child.pid !== undefined) opts.onSpawned?.(child.pid, procInfo(child.pid)?.starttime);
       let why: string | undefined;
       const kill = (reason: string): void => {
         why ??= reason;
@@ -96,10 +107,31 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
         else reject(new EngineError(svc.name, `${direction} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`));
       });
     });
+    // Whatever the outcome, its output is in the log before the step ends (apply's failure summary reads it).
+    await result.catch(() => undefined);
+    if (logger) await logger.done();
+    return await result;
   } finally {
-    fs.closeSync(logFd);
+    if (logFd !== undefined) fs.closeSync(logFd);
     if (scriptFd !== undefined) fs.closeSync(scriptFd);
   }
+}
+
+/** The logger of one run. It ends at end of file: once the oneshot's group is gone. */
+function startLogger(argv: string[]): { input: Writable; done(): Promise<void> } {
+  const [file, ...args] = argv;
+  const child = spawn(file as string, args, { stdio: ['pipe', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((r) => child.on('close', () => r()));
+  child.on('error', () => undefined);
+  const input = child.stdin as Writable;
+  input.on('error', () => undefined);
+  return {
+    input,
+    done: async () => {
+      input.destroy();
+      await exited;
+    },
+  };
 }
 
 /** The descriptor the oneshot's script is on in its process, executed through /proc/self/fd. */

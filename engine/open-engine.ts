@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineConfig } from '../state/state-types.js';
-import type { Engine } from './engine.js';
+import type { Engine, ServiceLog } from './engine.js';
 import { EmbeddedEngine, SupervisorUnavailableError } from './embedded/client.js';
 import { engineLayout } from './embedded/layout.js';
 import { tailLines } from './embedded/log-file.js';
@@ -151,13 +151,16 @@ export async function openEngine(liveDir: string, config: EngineConfig, opts: Op
   }
 }
 
-/** The file a service's output goes to, for `rcform logs` and apply's failure summary. */
-export function serviceLogFile(liveDir: string, config: EngineConfig, name: string): string {
+/**
+ * A service's log, as Engine.log gives it, without a running engine: `rcform logs` reads what a
+ * stopped supervisor's services wrote.
+ */
+export function serviceLog(liveDir: string, config: EngineConfig, name: string): ServiceLog {
   switch (config.kind) {
     case 'embedded':
-      return path.join(engineLayout(liveDir).logs, name, 'current');
+      return EmbeddedEngine.logOf(liveDir, name);
     case 's6':
-      return S6Engine.logFileOf(liveDir, name);
+      return S6Engine.logOf(liveDir, name);
     default:
       throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
   }

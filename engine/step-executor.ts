@@ -7,8 +7,6 @@ import type { ServiceState, State } from '../state/state-types.js';
 import { isRunning, observedStateOf } from '../state/run-state.js';
 import type { ApplyEvent, ApplyResult, StepOutcome } from './apply-events.js';
 import type { Engine } from './engine.js';
-import { procInfo } from './embedded/proc.js';
-import { runOneshot } from './oneshot-runner.js';
 
 // Runs a plan's steps through an engine, exactly as planned: a step starts once every step it
 // depends on has completed, up to `parallelism` at a time, as s6-rc runs transitions. Each step's
@@ -41,8 +39,6 @@ export interface ExecutorOptions {
   engine: Engine;
   journal: JournalWriter;
   parallelism: number;
-  /** Where a oneshot's output goes. */
-  logFileOf(name: string): string;
   input: OperatorInput;
   onEvent(event: ApplyEvent): void;
   /** Every journal record once durable, in order; the caller folds them into state.json. */
@@ -298,14 +294,14 @@ export class StepExecutor {
         const svc = this.after(step);
         if (svc.type !== 'oneshot') throw new Error(`${step.id}: ${svc.address} is not a oneshot`);
         const input = svc.input ? await this.o.input.answer(svc, step) : undefined;
-        await runOneshot(svc, 'up', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal, onSpawned: this.recordSpawn(step, 'up'), ...(input !== undefined ? { input } : {}) });
+        await engine.runOneshot(svc, 'up', { timeoutMs: step.timeout_ms, signal, onSpawned: this.recordSpawn(step, 'up'), ...(input !== undefined ? { input } : {}) });
         await engine.setOneshotState(svc, true);
         return { op: 'observe', observed: { state: 'up', at: now() }, desired: 'up' };
       }
       case 'oneshot_down': {
         const svc = this.before(step);
         if (svc.type !== 'oneshot') throw new Error(`${step.id}: ${svc.address} is not a oneshot`);
-        await runOneshot(svc, 'down', { logFile: this.o.logFileOf(svc.name), timeoutMs: step.timeout_ms, signal, onSpawned: this.recordSpawn(step, 'down') });
+        await engine.runOneshot(svc, 'down', { timeoutMs: step.timeout_ms, signal, onSpawned: this.recordSpawn(step, 'down') });
         await engine.setOneshotState(svc, false);
         return { op: 'observe', observed: { state: 'down', at: now() }, desired: 'down' };
       }
@@ -317,9 +313,8 @@ export class StepExecutor {
    * stop what is left of it before it runs it again. Not waited for: the step's end record
    * follows it in seq order, and a crash before either leaves the run recorded as begun.
    */
-  private recordSpawn(step: PlanStep, direction: 'up' | 'down'): (pid: number) => void {
-    return (pid) => {
-      const starttime = procInfo(pid)?.starttime;
+  private recordSpawn(step: PlanStep, direction: 'up' | 'down'): (pid: number, starttime?: number) => void {
+    return (pid, starttime) => {
       this.record([{ type: 'oneshot-spawned', step_id: step.id, service: step.from ?? step.service, direction, pid, ...(starttime !== undefined ? { starttime } : {}) }], false).catch(() => undefined);
     };
   }

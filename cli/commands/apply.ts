@@ -143,7 +143,7 @@ async function run(ctx: CommandContext, liveDir: string, pf: PlanFile, checkFres
     await view.close('');
     throw err;
   }
-  const summary = summaryOf(liveDir, pf, result, Date.now() - started, painter(ctx.io.color));
+  const summary = await summaryOf(liveDir, pf, result, Date.now() - started, painter(ctx.io.color));
   await view.close(flagBool(ctx, 'json') ? '' : summary);
   return result.outcome === 'ok' ? 0 : 1;
 }
@@ -178,7 +178,7 @@ async function chooseView(ctx: CommandContext, pf: PlanFile): Promise<ApplyView>
  * one service done): a service failed when one of its steps failed, was interrupted when one was,
  * did not start when one did not, and is done when all its steps are.
  */
-function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult, ms: number, paint: Paint): string {
+async function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult, ms: number, paint: Paint): Promise<string> {
   const what = pf.plan.options.destroy ? 'Destroy' : 'Apply';
   const took = `Took ${formatMs(ms)}.`;
   if (r.outcome === 'ok') {
@@ -202,7 +202,7 @@ function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult, ms: number, pa
   }
   for (const f of r.failed) {
     lines.push('', `${paint('red', 'Error:')} ${stepLabel(f.step)} failed: ${f.error}`);
-    const log = state ? lastLogLines(liveDir, state, f.step.service) : [];
+    const log = state ? await lastLogLines(liveDir, state, f.step.service) : [];
     if (log.length > 0) lines.push(`  Last lines of ${f.step.service}'s log:`, ...log.map((l) => `    ${l}`));
   }
   for (const s of r.interrupted) lines.push(`  interrupted: ${stepLabel(s)}`);

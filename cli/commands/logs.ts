@@ -1,10 +1,8 @@
 import { CliError, flagBool, flagNumber, write, type Command, type CommandContext } from '../command.js';
 import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
-import { serviceLogFile } from '../../engine/open-engine.js';
+import { serviceLog } from '../../engine/open-engine.js';
 import { serviceNameProblem } from '../../engine/safe-names.js';
-import { logGenerations, tailLinesTimed } from '../../engine/embedded/log-file.js';
 import { engineConfigOf } from '../engine-config.js';
-import { LogFollower } from '../log-follower.js';
 
 export const logsCommand: Command = {
   name: 'logs',
@@ -16,8 +14,8 @@ export const logsCommand: Command = {
     'With -f, keeps printing what the services write, through rotations, as it arrives, until',
     'interrupted. --timestamps (-t) starts each line with when it was written: a followed line',
     'with the time it was read (within the 0.2 s poll), a line already in the log with the time by',
-    'which the embedded supervisor saw the log hold it (its size is checked every second). Lines',
-    'the supervisor has not seen yet, and the s6 engine\'s logs, show "-".',
+    'which the embedded supervisor saw the log hold it (its size is checked every second), or on',
+    'the s6 engine the time s6-log stamped it with. Lines the supervisor has not seen yet show "-".',
   ].join('\n'),
   args: [{ name: 'SERVICE', variadic: true }],
   flags: [
@@ -39,25 +37,36 @@ export const logsCommand: Command = {
     const n = flagNumber(ctx, 'lines') ?? 50;
     if (!Number.isInteger(n) || n < 0) throw new CliError(`--lines takes a whole number, not ${n}`);
     const following = flagBool(ctx, 'follow');
-    const files = names.map((name) => ({ name, file: serviceLogFile(liveDir, config, name) }));
-    const missing = files.filter((f) => logGenerations(f.file).length === 0).map((f) => `"${f.name}"`);
+    const logs = names.map((name) => ({ name, log: serviceLog(liveDir, config, name) }));
+    const missing: string[] = [];
+    for (const l of logs) if (!(await l.log.exists())) missing.push(`"${l.name}"`);
     if (missing.length > 0 && !following) throw new CliError(`no log for service ${missing.join(', ')} in ${liveDir}`);
     const fmt = lineFormat(ctx, names);
     if (!following) {
-      for (const f of files) for (const l of tailLinesTimed(f.file, n)) write(ctx.io.stdout, fmt(f.name, l.line, l.at));
+      for (const l of logs) for (const line of await l.log.tail(n)) write(ctx.io.stdout, fmt(l.name, line.text, line.at));
       return 0;
     }
-    // Each tail ends exactly where its follow begins: a line written in between is neither skipped
-    // nor printed twice.
-    // One service without times: its bytes as they come, a line still being written included.
+    // One service without times: its text as it comes, a line still being written included.
     const raw = names.length === 1 && !flagBool(ctx, 'timestamps');
-    const followers = files.map((f) => {
-      const lines = new LineSplitter((line) => ctx.io.stdout.write(fmt(f.name, line, new Date().toISOString()) + '\n'));
-      const follower = new LogFollower(f.file, raw ? (chunk) => ctx.io.stdout.write(chunk) : (chunk) => lines.push(chunk));
-      return { ...f, follower, head: follower.start() };
-    });
-    for (const f of followers) for (const l of tailLinesTimed(f.file, n, f.head)) write(ctx.io.stdout, fmt(f.name, l.line, l.at));
-    await follow(followers.map((f) => f.follower));
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      // Each tail ends exactly where its follow begins (ServiceLog.follow); tails come one service after another.
+      await Promise.all(
+        logs.map((l) =>
+          l.log.follow(n, (tail) => tail.forEach((line) => write(ctx.io.stdout, fmt(l.name, line.text, line.at))), {
+            signal: stop.signal,
+            onLine: (line) => ctx.io.stdout.write(fmt(l.name, line.text, line.at ?? new Date().toISOString()) + '\n'),
+            ...(raw ? { onText: (text: string) => ctx.io.stdout.write(text) } : {}),
+          }),
+        ),
+      );
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     return 0;
   },
 };
@@ -72,36 +81,4 @@ function lineFormat(ctx: CommandContext, names: readonly string[]): (name: strin
     const time = stamps ? `${at ?? blank} ` : '';
     return several ? `${time}${name.padEnd(width)} | ${line}` : `${time}${line}`;
   };
-}
-
-/** Chunks to whole lines; a line still being written waits for its newline. */
-class LineSplitter {
-  private rest = '';
-  constructor(private readonly out: (line: string) => void) {}
-  push(chunk: Buffer): void {
-    const text = this.rest + chunk.toString('utf8');
-    const parts = text.split('\n');
-    this.rest = parts.pop() ?? '';
-    for (const p of parts) this.out(p);
-  }
-}
-
-/** Polls every 200 ms until interrupted; rotations are followed by LogFollower. */
-async function follow(followers: LogFollower[]): Promise<void> {
-  let stop = false;
-  const onSignal = (): void => {
-    stop = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    while (!stop) {
-      await new Promise((r) => setTimeout(r, 200));
-      for (const f of followers) await f.poll();
-    }
-  } finally {
-    for (const f of followers) f.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
 }

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
-import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
-import { engineLayout } from './layout.js';
+import type { CompiledLongrun, CompiledOneshot, CompiledService } from '../../lang/compile/compiled-db.js';
+import { EngineError, type AccountRef, type CutOffRun, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { fileLog } from '../file-log.js';
+import type { SpawnedMessage } from '../service-side-requests.js';
+import { currentLog, engineLayout } from './layout.js';
 import { onLines, PROTOCOL_VERSION, UNVERSIONED_HELLO_ERROR, type Hello, type Reply } from './protocol.js';
 import { peerCredOf } from './peer-cred.js';
 import { userLabel } from '../../state/account-name.js';
@@ -69,10 +71,13 @@ type Body = Record<string, unknown> & { op: string };
 export class EmbeddedEngine implements Engine {
   readonly kind = 'embedded' as const;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; spawned?(m: SpawnedMessage['spawned']): void }>();
   private closedError?: Error;
 
-  private constructor(private readonly sock: net.Socket) {
+  private constructor(
+    private readonly sock: net.Socket,
+    private readonly liveDir: string,
+  ) {
     onLines(sock, (line) => {
       let r: Reply;
       try {
@@ -82,6 +87,10 @@ export class EmbeddedEngine implements Engine {
       }
       const p = this.pending.get(r.id);
       if (!p) return;
+      if ('spawned' in r) {
+        p.spawned?.(r.spawned);
+        return;
+      }
       this.pending.delete(r.id);
       if (r.ok) p.resolve(r.result);
       else if (r.protocol !== undefined && r.protocol !== PROTOCOL_VERSION) p.reject(new ProtocolRefusal(r.protocol, r.pid, r.error));
@@ -121,7 +130,7 @@ export class EmbeddedEngine implements Engine {
           reject(new SupervisorUntrustedError(`${socket} is served by pid ${peer.cred.pid} running as ${who(peer.cred.uid)}, not by the supervisor of ${who(uid)}; nothing was sent to it`));
           return;
         }
-        const engine = new EmbeddedEngine(sock);
+        const engine = new EmbeddedEngine(sock, liveDir);
         engine.hello(liveDir).then(
           () => resolve(engine),
           (err: unknown) => {
@@ -202,6 +211,51 @@ export class EmbeddedEngine implements Engine {
   }
   async reload(name: string): Promise<void> {
     await this.request({ op: 'reload', name });
+  }
+  /**
+   * The supervisor runs it. An abort asks it to kill the run and still waits for the answer, so
+   * the step ends only once the run's process group is gone.
+   */
+  runOneshot(svc: CompiledOneshot, direction: 'up' | 'down', opts: OneshotRunOptions): Promise<OneshotRunResult> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const cancel = (): void => void this.request({ op: 'cancel', ref: id }).catch(() => undefined);
+      const done = (): void => opts.signal?.removeEventListener('abort', cancel);
+      this.pending.set(id, {
+        resolve: (v) => {
+          done();
+          resolve(v as OneshotRunResult);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+        spawned: (m) => opts.onSpawned?.(m.pid, m.starttime),
+      });
+      const input = opts.input === undefined ? undefined : Buffer.from(opts.input).toString('base64');
+      this.sock.write(JSON.stringify({ id, op: 'run-oneshot', svc, direction, timeoutMs: opts.timeoutMs, ...(input !== undefined ? { input } : {}) }) + '\n');
+      if (opts.signal?.aborted) cancel();
+      else opts.signal?.addEventListener('abort', cancel, { once: true });
+    });
+  }
+  /** The supervisor ran it: it stops what is left of it. */
+  async stopCutOffRun(name: string, run: { pid?: number; starttime?: number }): Promise<CutOffRun> {
+    return (await this.request({ op: 'stop-cut-off', service: name, ...run })) as CutOffRun;
+  }
+  /** Asked of the supervisor: it runs the services, as its own user. */
+  async checkAccounts(accounts: AccountRef[]): Promise<(string | null)[]> {
+    return (await this.request({ op: 'check-accounts', accounts })) as (string | null)[];
+  }
+  log(name: string): ServiceLog {
+    return EmbeddedEngine.logOf(this.liveDir, name);
+  }
+  /**
+   * The supervisor's log files (engine/logs/<name>/), on this machine as the supervisor is: read
+   * without it too, so that a log still explains what happened after it stopped.
+   */
+  static logOf(liveDir: string, name: string): ServiceLog {
+    return fileLog(currentLog(engineLayout(liveDir), name));
   }
   async setOneshotState(svc: CompiledService, up: boolean): Promise<void> {
     await this.request({ op: 'oneshot', svc: { name: svc.name, type: svc.type }, up });

@@ -22,11 +22,14 @@ export function timesFileOf(generation: string): string {
 export class LogClock {
   private readonly last = new Map<string, { size: number; at: number }>();
 
-  /** Called with a log's size as the supervisor sees it; appends a sample when it is worth one. */
-  sample(file: string, size: number, now = new Date()): void {
+  /**
+   * Called with a log's size as the supervisor sees it; appends a sample when it is worth one, or
+   * whenever it grew with `always` (a oneshot's run has ended: its lines were written by now).
+   */
+  sample(file: string, size: number, now = new Date(), always = false): void {
     const prev = this.last.get(file);
     if (prev && size === prev.size) return;
-    if (prev && size > prev.size && size - prev.size < MIN_GROWTH && now.getTime() - prev.at < LAZY_MS) return;
+    if (!always && prev && size > prev.size && size - prev.size < MIN_GROWTH && now.getTime() - prev.at < LAZY_MS) return;
     try {
       fs.appendFileSync(timesFileOf(file), `${size} ${now.toISOString()}\n`, { mode: 0o600 });
       this.last.set(file, { size, at: now.getTime() });

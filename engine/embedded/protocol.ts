@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { ServiceSideRequest, SpawnedMessage } from '../service-side-requests.js';
 
 // The control protocol on the supervisor's socket: one JSON object per line each way. Requests
 // carry an id; the reply to a transition comes when the transition is done, so several requests
@@ -9,8 +10,11 @@ import type { Socket } from 'node:net';
 // answers it with its own and its pid, and refuses every other request on a connection that has
 // not agreed. A supervisor from before versions answers `hello` as an unknown request.
 
-/** Bumped whenever a request or reply changes shape or meaning. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped whenever a request or reply changes shape or meaning, the service-side requests
+ * (engine/service-side-requests.ts) included: the s6 oneshot runner serves them too.
+ */
+export const PROTOCOL_VERSION = 2;
 
 export type Request =
   | { id: number; op: 'hello'; protocol: number }
@@ -22,9 +26,10 @@ export type Request =
   | { id: number; op: 'oneshot'; svc: unknown; up: boolean }
   | { id: number; op: 'status' }
   | { id: number; op: 'stats' }
-  | { id: number; op: 'shutdown' };
+  | { id: number; op: 'shutdown' }
+  | ServiceSideRequest;
 
-export type Reply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string; service?: string; protocol?: number; pid?: number };
+export type Reply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string; service?: string; protocol?: number; pid?: number } | SpawnedMessage;
 
 /** The answer to a `hello`; a refusal is `ok: false` with the supervisor's `protocol` and `pid`. */
 export interface Hello {

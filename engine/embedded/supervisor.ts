@@ -13,6 +13,7 @@ import { LaunchGuardTimeout, takeLaunchGuard } from './launch-guard.js';
 import { LogClock } from './log-times.js';
 import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, PROTOCOL_VERSION, type Reply, type Request } from './protocol.js';
+import { isServiceSideRequest, RunsInFlight, ServiceSideRequests } from '../service-side-requests.js';
 import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.js';
 import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
@@ -49,6 +50,8 @@ export class Supervisor {
   readonly layout: EngineLayout;
   private readonly services = new Map<string, SupervisedService>();
   private oneshots: Record<string, OneshotRecord> = {};
+  /** The oneshot runs under way, whichever connection asked for them (service-side-requests.ts). */
+  private readonly oneshotRuns = new RunsInFlight();
   private readonly pipeFds = new Map<string, number>();
   /** Spawns through Node's spawn(): the time inside it (fork and exec, blocking the loop). */
   readonly spawnStats = { count: 0, ms: 0 };
@@ -298,6 +301,18 @@ export class Supervisor {
     conn.on('close', () => this.conns.delete(conn));
     conn.on('error', () => {});
     let agreed = false;
+    // A oneshot's output goes where a longrun's does: engine/logs/<name>/current.
+    // Its log is sampled at the run's end, so that `rcform logs -t` knows when its lines were written.
+    const serviceSide = new ServiceSideRequests(
+      (m) => reply(conn, m as Reply),
+      (name) => ({ logFile: currentLog(this.layout, name) }),
+      this.oneshotRuns,
+      (name) => {
+        const file = currentLog(this.layout, name);
+        this.logClock.sample(file, fs.statSync(file).size, new Date(), true);
+        rotateIfNeeded(file, this.logPolicy, this.logClock);
+      },
+    );
     onLines(conn, (line) => {
       let req: Request;
       try {
@@ -315,6 +330,11 @@ export class Supervisor {
       // Read as this version means it, a request of another version could do something else.
       if (!agreed) {
         reply(conn, { id: req.id, ok: false, protocol: PROTOCOL_VERSION, pid: process.pid, error: `this supervisor (pid ${process.pid}) speaks protocol ${PROTOCOL_VERSION} and reads a request only after a hello naming it; nothing was done` });
+        return;
+      }
+      if (isServiceSideRequest(req)) {
+        if (this.shuttingDown && req.op === 'run-oneshot') reply(conn, { id: req.id, ok: false, error: 'the supervisor is shutting down' });
+        else serviceSide.handle(req);
         return;
       }
       const t0 = performance.now();

@@ -4,12 +4,14 @@ import path from 'node:path';
 import { AccountError, checkAccount } from '../accounts.js';
 import { servicePathProblems } from '../safe-names.js';
 import { canonicalJson } from '../../lang/compile/canonical-json.js';
-import type { CompiledLongrun, CompiledService } from '../../lang/compile/compiled-db.js';
+import type { CompiledLongrun, CompiledOneshot, CompiledService } from '../../lang/compile/compiled-db.js';
 import { liveLayout } from '../../state/live-dir.js';
 import { checkLiveDir, checkPathTo, LiveDirTrustError } from '../../state/live-trust.js';
 import type { EngineConfig } from '../../state/state-types.js';
 import { atomicWriteFileSync } from '../../state/atomic-write.js';
-import { EngineError, type Engine, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { EngineError, type AccountRef, type CutOffRun, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { askRunner, RUNNER_DIR, runnerEntryName, runnerSocket, writeRunnerDir } from './oneshot-runner.js';
+import { s6Log } from './s6-log-source.js';
 import { capacityOf, findScanner, sizedMaxServices, type Capacity } from './capacity.js';
 import { fifoHasReader, pollUntil, scannerRunning, sleep, startScanner, stopScanner } from './scanner.js';
 import { dropPipe, ensurePipe, FDHOLDER_DIR, fdholderEntryName, readPipelines, renamePipe, writeFdholderDir, writePipelines } from './fdholder.js';
@@ -24,8 +26,10 @@ import type { FormatVersion } from '../../lang/format-version.js';
 //   scan/            the scan directory, unless the operator gave --scandir
 //   sv/<id>/         one service directory per longrun, <id> = name at install + random suffix
 //   logs/<id>/       its logger's directory (s6-log: current + rotated files)
-//   logs/<name>/current  a oneshot's output (engine/oneshot-runner.ts appends to it)
-//   oneshots.json    which oneshots are up (they run in the applying process, not under s6)
+//   logs/<name>/     a oneshot's output, through s6-log as a longrun's (the runner's s6-log t)
+//   oneshots.json    which oneshots are up
+//   oneshot-runner/  the service that runs oneshots under s6-svscan (oneshot-runner.ts), linked
+//                    into the scan directory as rcform@oneshots-<hash> once a oneshot has run
 //   fdholder/        the s6-fdholder-daemon service holding the pipelines' pipes (fdholder.ts),
 //                    linked into the scan directory as rcform@fdholder-<hash> while any pipeline is installed
 //
@@ -624,6 +628,90 @@ export class S6Engine implements Engine {
     await sendControl(name, i.dir, flag);
   }
 
+  /** Through the oneshot runner under s6-svscan (oneshot-runner.ts), started on first use. */
+  async runOneshot(svc: CompiledOneshot, direction: 'up' | 'down', opts: OneshotRunOptions): Promise<OneshotRunResult> {
+    if ((direction === 'up' ? svc.up : svc.down) === undefined) return { code: 0, durationMs: 0 };
+    await this.ensureRunner(svc.name);
+    const input = opts.input === undefined ? undefined : Buffer.from(opts.input).toString('base64');
+    const body = { op: 'run-oneshot', svc, direction, timeoutMs: opts.timeoutMs, ...(input !== undefined ? { input } : {}) };
+    return (await askRunner(runnerSocket(this.area), svc.name, body, {
+      cancel: true,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onSpawned: (m) => opts.onSpawned?.(m.pid, m.starttime),
+    })) as OneshotRunResult;
+  }
+
+  /** The oneshot runner ran it (a restarted runner still kills by the recorded pid). */
+  async stopCutOffRun(name: string, run: { pid?: number; starttime?: number }): Promise<CutOffRun> {
+    await this.ensureRunner(name);
+    return (await askRunner(runnerSocket(this.area), name, { op: 'stop-cut-off', service: name, ...run })) as CutOffRun;
+  }
+
+  /**
+   * Asked of the oneshot runner, which runs as s6-svscan's user, as the services do; without an
+   * account to check, nothing is started for it.
+   */
+  async checkAccounts(accounts: AccountRef[]): Promise<(string | null)[]> {
+    if (accounts.every((a) => a.user === undefined && a.group === undefined)) return accounts.map(() => null);
+    await this.ensureRunner(RUNNER_DIR);
+    return (await askRunner(runnerSocket(this.area), undefined, { op: 'check-accounts', accounts })) as (string | null)[];
+  }
+
+  /** s6-log's files, each line stamped (`t`): the stamp is taken off and gives the line's time. */
+  log(name: string): ServiceLog {
+    return S6Engine.logOf(this.liveDir, name);
+  }
+
+  /** A service's log without opening the engine: it is read with s6-svscan stopped too. */
+  static logOf(liveDir: string, name: string): ServiceLog {
+    return s6Log(S6Engine.logFileOf(liveDir, name), taiOffset);
+  }
+
+  private get runnerDir(): string {
+    return path.join(this.area, RUNNER_DIR);
+  }
+
+  private get runnerLink(): string {
+    return path.join(this.scandir, runnerEntryName(this.area));
+  }
+
+  private runnerUp?: Promise<void>;
+
+  /** The oneshot runner installed in the scan directory, supervised, up and ready. */
+  private ensureRunner(service: string): Promise<void> {
+    this.runnerUp ??= (async () => {
+      const dir = this.runnerDir;
+      const changed = writeRunnerDir(dir);
+      // A runner of another `run` is started again on the new one (runs in flight go on without their asker).
+      if (changed && fifoHasReader(path.join(dir, 'supervise', 'control'))) await transition(service, dir, 'd', 'down', SUPERVISOR_WAIT_MS);
+      if (!lstatOrNull(this.runnerLink)) {
+        this.checkCapacity(service);
+        fs.symlinkSync(dir, this.runnerLink);
+        this.scanEntries = (this.scanEntries ?? 0) + 1;
+        await this.rescan(service);
+      }
+      if (!(await pollUntil(() => fifoHasReader(path.join(dir, 'supervise', 'control')), SUPERVISOR_WAIT_MS))) {
+        throw new EngineError(service, `s6-supervise did not start on the oneshot runner ${dir} within ${SUPERVISOR_WAIT_MS} ms`);
+      }
+      const st = await this.svstat(service, dir);
+      if (st?.up && st.ready) return;
+      if ((await transition(service, dir, 'u', 'ready', SUPERVISOR_WAIT_MS)) !== 'reached') throw new EngineError(service, `the oneshot runner ${dir} did not become ready within ${SUPERVISOR_WAIT_MS} ms (its messages go to s6-svscan's output)`);
+    })();
+    this.runnerUp.catch(() => (this.runnerUp = undefined));
+    return this.runnerUp;
+  }
+
+  /** Takes the runner out of the scan directory (a shutdown on an operator's s6-svscan). */
+  private async removeRunner(): Promise<void> {
+    const dir = this.runnerDir;
+    if (!lstatOrNull(this.runnerLink)) return;
+    if (fifoHasReader(path.join(dir, 'supervise', 'control'))) await transition(RUNNER_DIR, dir, 'd', 'finished', SUPERVISOR_WAIT_MS).catch(() => undefined);
+    fs.rmSync(this.runnerLink, { force: true });
+    if (this.scanEntries !== undefined) this.scanEntries--;
+    await this.rescan(RUNNER_DIR, true);
+    this.runnerUp = undefined;
+  }
+
   async setOneshotState(svc: CompiledService, up: boolean): Promise<void> {
     const records = this.readOneshots();
     // As the embedded engine: a oneshot that is down has no record (down is what an unknown oneshot is).
@@ -746,12 +834,14 @@ export class S6Engine implements Engine {
         }
       }),
     );
+    if (this.config.svscan_pid === undefined) await this.removeRunner();
     if (this.config.svscan_pid !== undefined) {
       // Supervisors orphaned by an s6-svscan that was killed still hold their services (a new
       // s6-svscan's own s6-supervise fails on their lock, and s6-svscanctl -t never reaches them):
       // with every service down, tell them to exit, loggers included, so the stop leaves nothing.
       const dirs = [...this.installed.values()].flatMap((i) => [i.dir, path.join(i.dir, 'log')]);
       if (lstatOrNull(this.fdholderLink)) dirs.push(this.fdholderDir);
+      if (lstatOrNull(this.runnerLink)) dirs.push(this.runnerDir);
       for (const dir of orphanSupervisors(dirs, this.config.svscan_pid)) await sendControl(path.basename(dir), dir, 'dx').catch(() => undefined);
       // Each supervisor exits on its own signal and s6-svscan reaps them all: thousands take a while on a small machine.
       await stopScanner(this.scandir, this.config.svscan_pid, Math.max(30000, 50 * dirs.length));

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, runProcess } from '../support/cli-harness.js';
 import { logGenerations } from '../../engine/embedded/log-file.js';
-import { serviceLogFile } from '../../engine/open-engine.js';
+import { currentLog, engineLayout } from '../../engine/embedded/layout.js';
+import { S6Engine } from '../../engine/s6/s6-engine.js';
 import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 
 // `rcform logs -f` through rotations, on both engines' ways of rotating (the embedded supervisor
@@ -38,9 +39,11 @@ async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Pro
   }
 }
 
+/** The numbers of the lines, s6-log's TAI64N stamp (in its files, not in rcform logs' output) taken off. */
 const numbers = (text: string): number[] =>
   text
     .split('\n')
+    .map((l) => l.replace(/^@[0-9a-f]{24} /, ''))
     .filter((l) => l.startsWith('line '))
     .map((l) => Number(l.split(' ')[1]));
 
@@ -64,7 +67,8 @@ describe('rcform logs -f', () => {
       const rc = (args: string[]) => runProcess([...args, '--live', live], { cwd: root, env: ENV, timeoutMs: 120_000 });
       expect(rc(['init', '--engine', kind])).toMatchObject({ code: 0 });
       expect(rc(['apply', 'src', '--auto-approve'])).toMatchObject({ code: 0 });
-      const current = serviceLogFile(live, { kind }, 'chatty');
+      // The files themselves: this is about how their rotations are followed.
+      const current = kind === 's6' ? S6Engine.logFileOf(live, 'chatty') : currentLog(engineLayout(live), 'chatty');
       await until('the first lines', () => fs.existsSync(current) && numbers(fs.readFileSync(current, 'utf8')).length > 0);
 
       follower = spawn(process.execPath, [CLI, 'logs', 'chatty', '-f', '-n', '1', '--live', live], { env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,14 +1,15 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Engine, ServiceStatus } from '../../engine/engine.js';
+import { fileURLToPath } from 'node:url';
+import { EngineError, type Engine, type ServiceStatus } from '../../engine/engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { EngineKind } from '../../state/state-types.js';
 import { planLines, type CliResult } from '../support/cli-harness.js';
-import { alive } from '../support/engine-harness.js';
+import { alive, oneshot } from '../support/engine-harness.js';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
@@ -20,6 +21,7 @@ import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 type Stoppable = Engine & { shutdown(): Promise<void> };
 
 const sh = (body: string) => ({ script: `#!/bin/sh\n${body}\n` });
+const OPEN_ENGINE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../engine/open-engine.js');
 const T = { timeoutMs: 20000 };
 
 async function eventually<V>(what: string, fn: () => Promise<V | undefined>, timeoutMs = 20000): Promise<V> {
@@ -34,6 +36,7 @@ async function eventually<V>(what: string, fn: () => Promise<V | undefined>, tim
 
 interface Ctx {
   engine: Engine;
+  kind: EngineKind;
   tmp: string;
   st(name: string): Promise<ServiceStatus | undefined>;
 }
@@ -228,6 +231,135 @@ const rootScenarios: [string, (c: Ctx) => Promise<void>][] = [
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
+  }],
+  ['a oneshot runs on the supervised side: up and down with its env and input, output in its log; a missing down does nothing', async ({ engine, tmp }) => {
+    const ppid = path.join(tmp, 'task.ppid');
+    const answer = path.join(tmp, 'task.answer');
+    const task = oneshot('task', {
+      env: { GREETING: 'hello' },
+      input: { prompt: 'Token', secret: true },
+      up: sh(`cut -d' ' -f4 /proc/$$/stat > ${ppid}; echo "up $GREETING"; IFS= read -r a; printf '%s' "$a" > ${answer}`),
+      down: sh('echo "down $GREETING" >&2'),
+    });
+    const spawned: number[] = [];
+    const r = await engine.runOneshot(task, 'up', { timeoutMs: 20000, input: 'sesame\n', onSpawned: (pid) => spawned.push(pid) });
+    expect(r.code).toBe(0);
+    // Its parent is the engine's side (the supervisor, or s6's oneshot runner), not this process.
+    expect(spawned).toHaveLength(1);
+    expect(Number(fs.readFileSync(ppid, 'utf8'))).not.toBe(process.pid);
+    expect(fs.readFileSync(answer, 'utf8')).toBe('sesame');
+    await engine.runOneshot(task, 'down', { timeoutMs: 20000 });
+    const lines = await engine.log('task').tail(10);
+    expect(lines.map((l) => l.text)).toEqual(['up hello', 'down hello']);
+    // Both engines know when: s6-log's stamp, the embedded supervisor's look at the log after the run.
+    for (const l of lines) expect(Math.abs(Date.parse(l.at ?? 'none') - Date.now())).toBeLessThan(60_000);
+    expect(await engine.log('task').exists()).toBe(true);
+    // The operator's answer reaches stdin only: never the log.
+    expect(lines.map((l) => l.text).join('\n')).not.toContain('sesame');
+    await expect(engine.runOneshot(oneshot('nodown', { up: { argv: ['true'] } }), 'down', { timeoutMs: 20000 })).resolves.toEqual({ code: 0, durationMs: 0 });
+  }],
+  ['a oneshot that fails, or outlives its timeout, rejects naming the service; its group is gone and its output is in the log', async ({ engine, tmp }) => {
+    const err = await engine.runOneshot(oneshot('broken', { up: sh('echo "cannot migrate: no database" >&2; exit 3') }), 'up', { timeoutMs: 20000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as Error).message).toBe('broken: up exited with code 3');
+    expect((await engine.log('broken').tail(5)).map((l) => l.text)).toEqual(['cannot migrate: no database']);
+    const child = path.join(tmp, 'slow.child');
+    const pids: number[] = [];
+    const slow = oneshot('slow', { up: sh(`sleep 1000 & echo $! > ${child}; echo waiting; wait`) });
+    const timedOut = await engine.runOneshot(slow, 'up', { timeoutMs: 700, onSpawned: (p) => pids.push(p) }).catch((e: unknown) => e);
+    expect((timedOut as Error).message).toBe('slow: up timed out after 700 ms; its process group was killed');
+    expect(alive(pids[0])).toBe(false);
+    expect(alive(Number(fs.readFileSync(child, 'utf8')))).toBe(false);
+    expect((await engine.log('slow').tail(5)).map((l) => l.text)).toEqual(['waiting']);
+    // An abort (Ctrl-C twice) kills the run too, and is answered once its group is gone.
+    const abort = new AbortController();
+    const started: number[] = [];
+    const interrupted = engine.runOneshot(oneshot('stuck', { up: sh('exec sleep 1000') }), 'up', { timeoutMs: 0, signal: abort.signal, onSpawned: (p) => (started.push(p), abort.abort()) }).catch((e: unknown) => e);
+    expect(((await interrupted) as Error).message).toBe('stuck: up interrupted');
+    expect(alive(started[0])).toBe(false);
+    // A name that would lead its log's path out of the engine's directory is refused on the engine's side too.
+    await expect(engine.runOneshot(oneshot('../../../escape-oneshot', { up: { argv: ['true'] } }), 'up', { timeoutMs: 5000 })).rejects.toThrow(/refused before anything was run: "\.\.\/\.\.\/\.\.\/escape-oneshot" is not a valid service name/);
+    expect(fs.existsSync(path.join(tmp, '..', 'escape-oneshot'))).toBe(false);
+  }],
+  ['a longrun\'s log: tail with times, and follow from where the tail ended', async ({ engine }) => {
+    await engine.install(longrun('talker', { run: sh('echo one; echo two >&2; i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.1; done') }));
+    await engine.start('talker', T);
+    const log = engine.log('talker');
+    // The embedded supervisor's clock looks at the log each second: give it one.
+    await eventually('timed lines', async () => {
+      const t = await log.tail(100);
+      return t.some((l) => l.text === 'tick 3') && t.every((l) => l.at !== undefined) ? t : undefined;
+    });
+    const tail = await log.tail(100);
+    expect(tail.slice(0, 2).map((l) => l.text)).toEqual(['one', 'two']);
+    for (const l of tail) expect(Math.abs(Date.parse(l.at as string) - Date.now())).toBeLessThan(60_000);
+    const stop = new AbortController();
+    let head: string[] = [];
+    const followed: string[] = [];
+    const following = log.follow(2, (t) => (head = t.map((l) => l.text)), {
+      signal: stop.signal,
+      onLine: (l) => {
+        followed.push(l.text);
+        if (followed.length >= 5) stop.abort();
+      },
+    });
+    await following;
+    expect(head).toHaveLength(2);
+    const n = (text: string): number => Number(text.split(' ')[1]);
+    // Every line once, in order, the first right after the tail's last.
+    const seq = [...head, ...followed].slice(0, 7).map(n);
+    expect(seq).toEqual(Array.from({ length: 7 }, (_, k) => (seq[0] as number) + k));
+    await engine.uninstall('talker');
+    expect(await engine.log('nobody-wrote-this').exists()).toBe(false);
+  }],
+  ['a oneshot run outlives its asker; stopCutOffRun stops what is left of it, with or without the pid the asker recorded', async ({ engine, kind, tmp }) => {
+    const live = path.join(tmp, 'live');
+    // The asker, in a process of its own, SIGKILLed as an apply can be once the run has begun.
+    const asker = (name: string): { child: ReturnType<typeof spawn>; pid: Promise<number> } => {
+      const code = `const { openEngine } = await import(${JSON.stringify(OPEN_ENGINE)});
+        const e = await openEngine(process.argv[1], { kind: process.argv[2] });
+        await e.runOneshot(JSON.parse(process.argv[3]), 'up', { timeoutMs: 0, onSpawned: (pid) => console.log(pid) });`;
+      const svc = oneshot(name, { up: sh('exec sleep 1000') });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code, live, kind, JSON.stringify(svc)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      const pid = new Promise<number>((resolve, reject) => {
+        child.stdout?.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        child.on('exit', () => reject(new Error(`the asker exited before the run began: ${out}`)));
+      });
+      return { child, pid };
+    };
+    const kill = async (child: ReturnType<typeof spawn>): Promise<void> => {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    };
+    const first = asker('orphan');
+    const pid = await first.pid;
+    await kill(first.child);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alive(pid)).toBe(true);
+    // No pid recorded (the asker died before its journal had it): the engine's side knows the run.
+    expect(await engine.stopCutOffRun('orphan', {})).toEqual({ found: 'running', pid });
+    expect(alive(pid)).toBe(false);
+    expect(await engine.stopCutOffRun('orphan', { pid })).toEqual({ found: 'ended', pid });
+    expect(await engine.stopCutOffRun('never-ran', {})).toEqual({ found: 'unknown' });
+    const second = asker('orphan2');
+    const pid2 = await second.pid;
+    await kill(second.child);
+    expect(await engine.stopCutOffRun('orphan2', { pid: pid2 })).toEqual({ found: 'running', pid: pid2 });
+    expect(alive(pid2)).toBe(false);
+  }],
+  ['accounts are checked where the services run: a known one passes, an unknown user or group is named', async ({ engine }) => {
+    const problems = await engine.checkAccounts([{}, { user: 'root' }, { user: 'no-such-user-rcform' }, { group: 'no-such-group-rcform' }]);
+    expect(problems[0]).toBeNull();
+    // root is known everywhere; switching to it needs root, which the engine's side may not have.
+    expect(problems[1] === null || /needs root/.test(problems[1] as string)).toBe(true);
+    expect(problems.slice(2)).toEqual(['unknown user "no-such-user-rcform"', 'unknown group "no-such-group-rcform"']);
+    // A oneshot run as an unknown account is refused before anything runs.
+    await expect(engine.runOneshot(oneshot('ghost', { user: 'no-such-user-rcform', up: { argv: ['true'] } }), 'up', { timeoutMs: 20000 })).rejects.toThrow('ghost: unknown user "no-such-user-rcform"');
   }],
 ];
 const asRoot = process.getuid?.() === 0;
@@ -620,6 +752,7 @@ for (const { kind, missing } of ENGINE_KINDS) {
     const ctx = {} as Ctx;
     beforeAll(async () => {
       ctx.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
+      ctx.kind = kind;
       ctx.engine = await openEngine(path.join(ctx.tmp, 'live'), { kind }, { autostart: true });
       ctx.st = async (name) => (await ctx.engine.status())[name];
     }, 30000);

@@ -7,12 +7,12 @@ import { EngineError } from '../../engine/engine.js';
 import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engine/s6/scanner.js';
 import { S6Engine } from '../../engine/s6/s6-engine.js';
 import type { SvStat } from '../../engine/s6/s6-status.js';
-import { openEngine, serviceLogFile } from '../../engine/open-engine.js';
+import { openEngine } from '../../engine/open-engine.js';
 import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { runInProcess } from '../support/cli-harness.js';
 import { readState } from '../../state/state-file.js';
 import type { CompiledLongrun } from '../../lang/compile/compiled-db.js';
-import { alive } from '../support/engine-harness.js';
+import { alive, oneshot } from '../support/engine-harness.js';
 import { longrun } from '../support/longrun-fixture.js';
 import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
 
@@ -22,7 +22,7 @@ const suite = S6_MISSING ? describe.skip : describe;
 warnS6Missing('s6 engine tests');
 if (S6_MISSING) test.skip(`s6 engine tests skipped: ${S6_MISSING}`, () => {});
 
-const openEngineLogFile = (live: string, name: string): string => serviceLogFile(live, { kind: 's6' }, name);
+const openEngineLogFile = (live: string, name: string): string => S6Engine.logFileOf(live, name);
 const sh = (body: string) => ({ script: `#!/bin/sh\n${body}\n` });
 const T = { timeoutMs: 20000 };
 
@@ -149,7 +149,11 @@ suite('s6 engine', () => {
     const log = engine.logFile('talker');
     expect(log).toBe(openEngineLogFile(live, 'talker'));
     await eventually('both lines in the log', () => (fs.existsSync(log) && /to-stderr/.test(fs.readFileSync(log, 'utf8')) ? true : undefined));
-    expect(fs.readFileSync(log, 'utf8')).toBe('to-stdout\nto-stderr\n');
+    // s6-log stamps each line (TAI64N); the log source takes the stamp off and gives its time.
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/^@[0-9a-f]{24} to-stdout\n@[0-9a-f]{24} to-stderr\n$/);
+    const lines = await engine.log('talker').tail(10);
+    expect(lines.map((l) => l.text)).toEqual(['to-stdout', 'to-stderr']);
+    for (const l of lines) expect(Math.abs(Date.parse(l.at as string) - Date.now())).toBeLessThan(60_000);
     await engine.rename('talker', 'speaker', longrun('speaker', { run: sh('echo to-stdout; echo to-stderr >&2; exec sleep 1000') }));
     expect(engine.logFile('speaker')).toBe(log);
     await engine.uninstall('speaker');
@@ -372,6 +376,42 @@ suite('s6 engine', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  test('oneshots run under s6-svscan through the oneshot runner: its own entry in the scan directory, not a service of the live directory, started again on a new run script', async () => {
+    const runnerPid = (): number | undefined => {
+      const r = spawnSync('s6-svstat', ['-o', 'pid', path.join(live, 'engine', 'oneshot-runner')], { encoding: 'utf8' });
+      const pid = Number(r.stdout.trim());
+      return r.status === 0 && pid > 0 ? pid : undefined;
+    };
+    const parentOf = (pid: number): number => {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    };
+    const out = path.join(tmp, 'runner-task.ppid');
+    const task = oneshot('runner-task', { up: sh(`cut -d' ' -f4 /proc/$$/stat > ${out}; echo ran`) });
+    await engine.runOneshot(task, 'up', T);
+    const first = runnerPid() as number;
+    expect(first).toBeGreaterThan(0);
+    expect(Number(fs.readFileSync(out, 'utf8'))).toBe(first);
+    // The runner is s6-svscan's service (its s6-supervise's child), and not one of ours.
+    expect(parentOf(parentOf(first))).toBe(svscanPid);
+    expect(fs.readdirSync(engine.scandir).filter((e) => e.startsWith('rcform@oneshots-'))).toHaveLength(1);
+    expect(Object.keys(await engine.status())).not.toContain(expect.stringMatching(/oneshot/));
+    expect(fs.readFileSync(path.join(live, 'engine', 'oneshot-runner', 'run'), 'utf8')).toContain("'n10' 's1000000' 't'");
+    // Other log sizes at the next install: a new run script, and the runner started again on it.
+    process.env['RCFORM_LOG_KEEP'] = '4';
+    try {
+      const reopened = await S6Engine.open(live);
+      await reopened.runOneshot(task, 'up', T);
+      expect(fs.readFileSync(path.join(live, 'engine', 'oneshot-runner', 'run'), 'utf8')).toContain("'n4' 's1000000' 't'");
+      expect(runnerPid()).not.toBe(first);
+      expect(alive(first)).toBe(false);
+      expect(Number(fs.readFileSync(out, 'utf8'))).toBe(runnerPid());
+    } finally {
+      delete process.env['RCFORM_LOG_KEEP'];
+    }
+    expect((await engine.log('runner-task').tail(5)).map((l) => l.text)).toEqual(['ran', 'ran']);
+  });
+
   test('oneshot state is recorded and reported', async () => {
     const db = longrun('x'); // only the name and type matter to setOneshotState
     await engine.setOneshotState({ ...db, name: 'migrate' } as never, true);
@@ -428,7 +468,11 @@ suite('s6 engine on an operator-run s6-svscan', () => {
         await engine.start('theirs-app', T);
         const pid = (await engine.status())['theirs-app']?.pid as number;
         expect(fs.lstatSync(path.join(scandir, 'theirs-app')).isSymbolicLink()).toBe(true);
+        await engine.runOneshot(oneshot('theirs-task', { up: { argv: ['true'] } }), 'up', T);
+        expect(fs.readdirSync(scandir).filter((e) => e.startsWith('rcform@oneshots-'))).toHaveLength(1);
         await engine.shutdown();
+        // The oneshot runner goes with our services; the operator's s6-svscan is left as it was.
+        expect(fs.readdirSync(scandir).filter((e) => e.startsWith('rcform@oneshots-'))).toEqual([]);
         expect(alive(pid)).toBe(false);
         expect(scannerRunning(scandir)).toBe(true);
         await engine.uninstall('theirs-app');

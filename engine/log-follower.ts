@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { logGenerations } from '../engine/embedded/log-file.js';
+import { logGenerations } from './embedded/log-file.js';
 
 // `rcform logs -f` across rotations, for both engines' ways of rotating:
 //  - s6-log renames `current` to an archive (@TAI64N.s) and starts a new `current`: the file we
