@@ -7,6 +7,7 @@ import { EngineError } from '../engine.js';
 import { onLines, PROTOCOL_VERSION } from '../embedded/protocol.js';
 import type { SpawnedMessage } from '../service-side-requests.js';
 import { s6LogDirectives } from './service-dir.js';
+import { atomicWriteFileSync } from '../../state/atomic-write.js';
 
 // The s6 engine's oneshot runner, as s6-rc's s6rc-oneshot-runner: a longrun of the engine's own
 // under the same s6-svscan, so that oneshots run on the supervised side, as its user, never in
@@ -96,10 +97,7 @@ function writeIfChanged(file: string, content: string, mode: number): boolean {
   } catch {
     // absent: written below
   }
-  const tmp = `${file}.rcform-tmp`;
-  fs.writeFileSync(tmp, content, { mode });
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
+  atomicWriteFileSync(file, content, { policy: 'replace-only', mode });
   return true;
 }
 
