@@ -16,8 +16,8 @@ import { generateS6rcTree, writeS6rcTree, type GeneratedService, type GeneratedT
 // before it exits. Both must respect every edge of the graph s6-rc-db reports, both ways: a
 // dependency is up before what needs it, and what needs it is down before it goes.
 
-warnS6rcMissing('s6-rc live test (test/s6rc/live.test.ts)');
-warnS6Missing('s6-rc live test (test/s6rc/live.test.ts)');
+warnS6rcMissing('s6-rc live test (test/engines/s6rc-live.test.ts)');
+warnS6Missing('s6-rc live test (test/engines/s6rc-live.test.ts)');
 const maybe = S6RC && !S6_MISSING ? describe : describe.skip;
 
 /** The first seed from here whose tree has two real pipelines, one of them named. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { evalText } from '../support/lang-harness.js';
-import { deepSensitive, str, list } from '../../lang/eval/value.js';
-import { parseNum, numToString, numDiv, numAdd } from '../../lang/eval/number.js';
+import { evalText } from '../../support/lang-harness.js';
+import { deepSensitive, str, list } from '../../../lang/eval/value.js';
+import { parseNum, numToString, numDiv, numAdd } from '../../../lang/eval/number.js';
 
 describe('numbers', () => {
   test('decimal arithmetic is exact', () => {

@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import { graphOrder } from '../../lang/compile/graph-order.js';
+import { graphOrder } from '../../../lang/compile/graph-order.js';
 
 test('orders dependencies first, ranks by the longest path, lists dependents in index order', () => {
   // 0 ← 2 ← 3, 1 ← 3, 4 alone

@@ -1,7 +1,7 @@
 import { expect, test } from '@jest/globals';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
-import { hclBlock, hclObject, hclString, hclText } from '../../lang/import/hcl-writer.js';
+import { hclBlock, hclObject, hclString, hclText } from '../../../lang/import/hcl-writer.js';
 
 // hashicorp/hcl itself (through hcl2-parser) decides what the written text means.
 const require = createRequire(import.meta.url);

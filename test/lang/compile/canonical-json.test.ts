@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { canonicalJson } from '../../lang/compile/canonical-json.js';
+import { canonicalJson } from '../../../lang/compile/canonical-json.js';
 
 // An obviously correct canonical writer to compare the fast one against.
 function reference(v: unknown): string {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { formatHcl } from '../../lang/hcl/format.js';
+import { formatHcl } from '../../../lang/hcl/format.js';
 
 describe('formatHcl', () => {
   test('formats a file the parser accepts', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import { layoutTokens } from '../../lang/hcl/format-layout.js';
-import { fmtTokens } from '../../lang/hcl/format-tokens.js';
-import { sharedDir } from '../support/shared-data.js';
+import { layoutTokens } from '../../../lang/hcl/format-layout.js';
+import { fmtTokens } from '../../../lang/hcl/format-tokens.js';
+import { sharedDir } from '../../support/shared-data.js';
 
 // Golden cases for each layout rule of terraform fmt, on the layout engine itself (formatHcl adds
 // the parse check, tested in format-hcl.test.ts). Inputs are written as arrays of lines so that

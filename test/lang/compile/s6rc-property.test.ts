@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runInProcess } from '../support/cli-harness.js';
-import { S6RC, s6rc, s6rcTry, warnS6rcMissing } from '../support/s6rc-oracle.js';
-import { FAULT_KINDS, makeS6rcTree, type FaultKind, type GeneratedTree } from '../support/s6rc-tree-gen.js';
-import { allDependencies, closure, contents, dependencies, listNames, pipeline } from '../../lang/compile/db-query.js';
-import type { CompiledDb } from '../../lang/compile/compiled-db.js';
+import { runInProcess } from '../../support/cli-harness.js';
+import { S6RC, s6rc, s6rcTry, warnS6rcMissing } from '../../support/s6rc-oracle.js';
+import { FAULT_KINDS, makeS6rcTree, type FaultKind, type GeneratedTree } from '../../support/s6rc-tree-gen.js';
+import { allDependencies, closure, contents, dependencies, listNames, pipeline } from '../../../lang/compile/db-query.js';
+import type { CompiledDb } from '../../../lang/compile/compiled-db.js';
 
 // s6-rc itself decides what rcform claims of it. Random source trees are compiled twice: by
 // s6-rc-compile, and by `rcform import s6-rc` + `rcform compile`; then every question s6-rc-db
@@ -19,7 +19,7 @@ const FAMILY_TREES = 16;
 const FAULTY_TREES = FAULT_KINDS.length * 2;
 const FIRST_SEED = 1500;
 
-warnS6rcMissing('s6-rc property test (test/s6rc/property.test.ts)');
+warnS6rcMissing('s6-rc property test (test/lang/compile/s6rc-property.test.ts)');
 const maybe = S6RC ? describe : describe.skip;
 
 let root: string;

@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import { at, compileText } from '../support/lang-harness.js';
+import { at, compileText } from '../../support/lang-harness.js';
 
 // What validate refuses so that what it accepts can run: env keys that are not environment
 // variable names (they are file names on the s6 engine), NUL bytes (a C string ends there),

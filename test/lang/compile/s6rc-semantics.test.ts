@@ -1,11 +1,11 @@
 import { expect, test } from '@jest/globals';
-import { importS6rc, type S6rcDefinition } from '../../lang/import/s6rc.js';
-import type { CompiledDb } from '../../lang/compile/compiled-db.js';
-import { compileText } from '../support/lang-harness.js';
+import { importS6rc, type S6rcDefinition } from '../../../lang/import/s6rc.js';
+import type { CompiledDb } from '../../../lang/compile/compiled-db.js';
+import { compileText } from '../../support/lang-harness.js';
 
 // What s6-rc means by a tree, carried through import and compile: names kept exactly, instance
 // families as one for_each block, pipeline bundles named, essential bundles. The property test
-// (test/s6rc/property.test.ts) checks the same against s6-rc-db on random trees; these are the
+// (test/lang/compile/s6rc-property.test.ts) checks the same against s6-rc-db on random trees; these are the
 // cases one by one, readable when one of them breaks.
 
 const enc = new TextEncoder();

@@ -1,12 +1,12 @@
 import { expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasErrors } from '../../lang/diagnostic.js';
-import { formatHcl } from '../../lang/hcl/format.js';
-import { parseHcl } from '../../lang/hcl/parser.js';
-import { HclJsonConversionError, toHclJson } from '../../lang/hcl/to-json.js';
-import type { File } from '../../lang/hcl/ast.js';
-import { sharedDir } from '../support/shared-data.js';
+import { hasErrors } from '../../../lang/diagnostic.js';
+import { formatHcl } from '../../../lang/hcl/format.js';
+import { parseHcl } from '../../../lang/hcl/parser.js';
+import { HclJsonConversionError, toHclJson } from '../../../lang/hcl/to-json.js';
+import type { File } from '../../../lang/hcl/ast.js';
+import { sharedDir } from '../../support/shared-data.js';
 
 // fmt over every file of the real-world corpus: formatting twice changes nothing the second time,
 // and the formatted text parses to the same value as the original. "Same value" is checked two

@@ -1,6 +1,6 @@
 import { expect, test } from '@jest/globals';
-import { renderDot, renderMermaid } from '../../lang/compile/graph.js';
-import { buildDb } from '../support/compiled-fixture.js';
+import { renderDot, renderMermaid } from '../../../lang/compile/graph.js';
+import { buildDb } from '../../support/compiled-fixture.js';
 
 const db = buildDb(
   {

@@ -1,7 +1,7 @@
 import { expect, test } from '@jest/globals';
 import { createRequire } from 'node:module';
-import { importS6rc, type S6rcDefinition } from '../../lang/import/s6rc.js';
-import { durationText as duration } from '../../lang/compile/duration.js';
+import { importS6rc, type S6rcDefinition } from '../../../lang/import/s6rc.js';
+import { durationText as duration } from '../../../lang/compile/duration.js';
 
 const require = createRequire(import.meta.url);
 const hcl = require('hcl2-parser') as { parseToObject(input: string): [any, unknown] };

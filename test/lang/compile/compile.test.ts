@@ -1,12 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { at, compileText } from '../support/lang-harness.js';
-import { compiledSchemaDigest, dbHash, serializeDb, verifiedHash } from '../../lang/compile/compile.js';
-import { loadSchema } from '../../schemas/index.js';
-import type { CompiledDb } from '../../lang/compile/compiled-db.js';
-import { allDependencies, closure } from '../../lang/compile/db-query.js';
-import { MIN_RUN } from '../../lang/compile/closures.js';
-import { compileSources } from '../../lang/compile/compile-sources.js';
+import { at, compileText } from '../../support/lang-harness.js';
+import { compiledSchemaDigest, dbHash, serializeDb, verifiedHash } from '../../../lang/compile/compile.js';
+import { loadSchema } from '../../../schemas/index.js';
+import type { CompiledDb } from '../../../lang/compile/compiled-db.js';
+import { allDependencies, closure } from '../../../lang/compile/db-query.js';
+import { MIN_RUN } from '../../../lang/compile/closures.js';
+import { compileSources } from '../../../lang/compile/compile-sources.js';
 import fc from 'fast-check';
 
 const validateCompiled = new Ajv2020({ allErrors: true, strict: false }).compile(loadSchema('compiled.schema.json'));

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { MAX_NESTING } from '../../lang/hcl/parser.js';
-import { at, compileText } from '../support/lang-harness.js';
-import { compileSources } from '../../lang/compile/compile-sources.js';
+import { MAX_NESTING } from '../../../lang/hcl/parser.js';
+import { at, compileText } from '../../support/lang-harness.js';
+import { compileSources } from '../../../lang/compile/compile-sources.js';
 
 // Every diagnostic kind of the decoder and the semantic checks, each at its exact range.
 
