@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FlagSpec } from '../args.js';
-import { executePlan, lastLogLines } from '../apply-run.js';
+import { executePlan, lastLogLines } from '../../operation/apply.js';
 import { CliError, flagBool, flagList, flagNumber, flagString, write, type Command, type CommandContext } from '../command.js';
 import { canAsk, confirmYes } from '../confirm.js';
 import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive, trustedLiveDir } from '../live-flags.js';
@@ -13,7 +13,7 @@ import { JsonApplyView, PlainApplyView, type ApplyView } from '../views/apply-vi
 import { formatMs } from '../views/apply-plain.js';
 import { servicesOf, stepLabel } from '../views/apply-words.js';
 import { desiredDb, planCommand, planFileOf, planFromFlags, readLiveLocked, sourceOf } from './plan.js';
-import type { ApplyResult } from '../../engine/apply-events.js';
+import type { ApplyResult } from '../../operation/apply-events.js';
 import type { PlanFile } from '../../planner/plan-file.js';
 import type { PlanSummary } from '../../planner/plan-types.js';
 import { readState } from '../../state/state-file.js';

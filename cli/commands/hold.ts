@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { executePlan } from '../apply-run.js';
+import { executePlan } from '../../operation/apply.js';
 import { CliError, flagBool, write, type Command, type CommandContext } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { canAsk } from '../confirm.js';

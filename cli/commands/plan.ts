@@ -235,7 +235,7 @@ export async function readLiveLocked(ctx: CommandContext, liveDir: string, refre
   const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
   for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
   const state = foldJournal(onDisk, records);
-  const observed = refresh ? await (await import('../refresh.js')).observeEngine(liveDir, state, command) : null;
+  const observed = refresh ? await (await import('../../operation/refresh.js')).observeEngine(liveDir, state, command) : null;
   return {
     state,
     observed,

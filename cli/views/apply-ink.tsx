@@ -5,7 +5,7 @@ import type { ApplyView } from './apply-view.js';
 import { formatMs } from './apply-plain.js';
 import { stepLabel } from './apply-words.js';
 import { painter, type Paint } from './plan-human.js';
-import type { ApplyEvent } from '../../engine/apply-events.js';
+import type { ApplyEvent } from '../../operation/apply-events.js';
 import type { CompiledOneshot } from '../../lang/compile/compiled-db.js';
 import type { PlanStep } from '../../planner/plan-types.js';
 

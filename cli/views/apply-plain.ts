@@ -1,4 +1,4 @@
-import type { ApplyEvent } from '../../engine/apply-events.js';
+import type { ApplyEvent } from '../../operation/apply-events.js';
 import { stepLabel } from './apply-words.js';
 
 // Apply without a terminal (CI, pipes): one line per event, each with its timestamp, so a log read

@@ -1,7 +1,7 @@
 import type { Io } from '../command.js';
 import { askOnTerminal } from '../prompt.js';
 import { plainEventLine } from './apply-plain.js';
-import type { ApplyEvent } from '../../engine/apply-events.js';
+import type { ApplyEvent } from '../../operation/apply-events.js';
 import type { CompiledOneshot } from '../../lang/compile/compiled-db.js';
 import type { PlanStep } from '../../planner/plan-types.js';
 
@@ -73,7 +73,7 @@ export class PlainApplyView extends LineApplyView {
   }
 }
 
-/** `--json`: one object per line, the events of engine/apply-events.ts (docs/apply.md); no summary. */
+/** `--json`: one object per line, the events of operation/apply-events.ts (docs/apply.md); no summary. */
 export class JsonApplyView extends LineApplyView {
   protected line(ev: ApplyEvent): string {
     return JSON.stringify(ev);

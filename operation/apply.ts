@@ -1,18 +1,18 @@
 import fs from 'node:fs';
-import { CliError, write, type CommandContext } from './command.js';
-import { compiledJsonOf } from './compiled-db-file.js';
+import { CliError, write, type CommandContext } from '../cli/command.js';
+import { compiledJsonOf } from '../cli/compiled-db-file.js';
 import { serializeDb } from '../lang/compile/compile.js';
 import { engineNotRunning } from './refresh.js';
-import type { ApplyView } from './views/apply-view.js';
-import { stepVerb } from './views/apply-words.js';
+import type { ApplyView } from '../cli/views/apply-view.js';
+import { stepVerb } from '../cli/views/apply-words.js';
 import { redactMessage } from '../lang/redact.js';
-import type { ApplyEvent, ApplyResult } from '../engine/apply-events.js';
+import type { ApplyEvent, ApplyResult } from './apply-events.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
 import type { CompiledDb, CompiledLongrun, CompiledService } from '../lang/compile/compiled-db.js';
 import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { openEngine, serviceLog } from '../engine/open-engine.js';
-import { StepExecutor } from '../engine/step-executor.js';
+import { StepExecutor } from './step-executor.js';
 import type { PlanFile } from '../planner/plan-file.js';
 import { observedMismatches, planStaleness } from '../planner/plan-file.js';
 import { readJournal, JournalWriter } from '../state/journal.js';
@@ -21,7 +21,7 @@ import type { JournalRecord } from '../state/journal-types.js';
 import { recoverState } from '../state/recover.js';
 import { atomicWriteFileSync } from '../state/atomic-write.js';
 import { liveLayout } from '../state/live-dir.js';
-import { cutOffText, stopCutOffOneshots } from '../engine/oneshot-recovery.js';
+import { cutOffText, stopCutOffOneshots } from './oneshot-recovery.js';
 import { readState, writeState } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
 import { UserError } from '../lang/user-error.js';
@@ -67,7 +67,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
   let engine: Engine;
   // A fresh live directory's engine is started here: it has nothing to bring back. One whose state
   // holds services is not: started now, it would bring back every service that was up, behind a
-  // plan that was made without knowing (refresh refuses then too, see cli/refresh.ts).
+  // plan that was made without knowing (refresh refuses then too, see operation/refresh.ts).
   const fresh = Object.keys(state.services).length === 0;
   try {
     engine = await openEngine(liveDir, state.engine, { autostart: fresh });

@@ -6,7 +6,7 @@ import type { JournalEntry, JournalRecord, ServiceChange } from '../state/journa
 import type { ServiceState, State } from '../state/state-types.js';
 import { isRunning, observedStateOf } from '../state/run-state.js';
 import type { ApplyEvent, ApplyResult, StepOutcome } from './apply-events.js';
-import type { Engine } from './engine.js';
+import type { Engine } from '../engine/engine.js';
 
 // Runs a plan's steps through an engine, exactly as planned: a step starts once every step it
 // depends on has completed, up to `parallelism` at a time, as s6-rc runs transitions. Each step's

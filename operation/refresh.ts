@@ -1,9 +1,9 @@
-import { CliError } from './command.js';
+import { CliError } from '../cli/command.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { engineProcessOf, openEngine } from '../engine/open-engine.js';
 import type { State } from '../state/state-types.js';
-import { logInfo } from './log.js';
+import { logInfo } from '../cli/log.js';
 import { UserError } from '../lang/user-error.js';
 
 // Refresh: ask the live directory's engine what runs, for the planner to compare with the state.

@@ -1,6 +1,6 @@
 import type { JournalEntry } from '../state/journal-types.js';
 import type { State } from '../state/state-types.js';
-import type { Engine } from './engine.js';
+import type { Engine } from '../engine/engine.js';
 
 // A oneshot runs in its own process group, on the engine's side: when the apply that asked for
 // it is killed, the oneshot runs on, and its end is never recorded. So oneshots run at least once
