@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fsyncDirectorySync } from './atomic-write.js';
 import type { JournalEntry, JournalRecord } from './journal-types.js';
-import { liveLayout } from './live-dir.js';
+import { liveLayout } from './live-layout.js';
 
 // The journal: append-only JSON lines, one file per apply under journal/, so that after a crash
 // state.json plus the journal tell exactly what was done. A record is written before its promise

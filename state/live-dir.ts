@@ -1,47 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../lang/user-error.js';
+import { atomicWriteFileSync } from './atomic-write.js';
+import { JournalWriter, readJournal, type JournalProblem, type JournalRead, type OpenJournalOptions } from './journal.js';
+import { foldJournal } from './journal-fold.js';
+import { liveLayout, type LiveLayout } from './live-layout.js';
+import { fileLocker, type HeldLock, type Locker, type LockRequest } from './locker.js';
+import { readState, stateExists, writeState } from './state-file.js';
+import type { State } from './state-types.js';
+
+export { LIVE_ENTRIES, liveLayout, type LiveLayout } from './live-layout.js';
 
 // Where the live directory is and what lives in it (docs/live.md). Like s6-rc's live directory it
 // is small, read-write, and belongs to one machine: the default sits on a tmpfs-like runtime
 // directory, so a reboot starts from a clean slate, as the supervised processes do.
-
-export interface LiveLayout {
-  /** The live directory itself. */
-  root: string;
-  /** state.json: what is installed, with lineage, serial and checksum. */
-  state: string;
-  /** The previous state.json, kept by every write (a hard link, so it costs no copy). */
-  stateBackup: string;
-  /** The file the state's kernel lock is taken on, holding its holder's info (state/lock.ts). */
-  lock: string;
-  /** One JSON-lines file per apply, the last few kept. */
-  journal: string;
-  /**
-   * The compiled database last applied completely (as s6-rc's live directory points at its
-   * compiled database): what `rcform show compiled --live` reads, and where `rcform up` and
-   * `rcform down` find bundles. Its hash is state.json's compiled_hash when the two agree.
-   */
-  compiled: string;
-  /** Owned by the engine (supervisor socket, service directories, logs); rcform's state code never looks inside. */
-  engine: string;
-}
-
-export function liveLayout(root: string): LiveLayout {
-  const abs = path.resolve(root);
-  return {
-    root: abs,
-    state: path.join(abs, 'state.json'),
-    stateBackup: path.join(abs, 'state.json.backup'),
-    lock: path.join(abs, 'state.lock'),
-    journal: path.join(abs, 'journal'),
-    compiled: path.join(abs, 'compiled.json'),
-    engine: path.join(abs, 'engine'),
-  };
-}
-
-/** Names that may exist in a live directory; anything else means the directory is not ours. */
-export const LIVE_ENTRIES: readonly string[] = ['state.json', 'state.json.backup', 'state.lock', 'journal', 'engine', 'compiled.json'];
 
 export interface LiveDirSource {
   /** The `--live DIR` flag, when given. */
@@ -100,5 +72,104 @@ function isDirectory(p: string): boolean {
     return fs.statSync(p).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/** The state as the live directory holds it now: state.json with the journal folded in. */
+export interface CurrentState {
+  state: State;
+  /** state.json's serial on disk: the fold changes what it records, not its serial. */
+  serial: number;
+  /** Journal records state.json does not show yet (0 when it is up to date). */
+  folded: number;
+  /** Torn or unreadable journal lines, for the operator. */
+  problems: JournalProblem[];
+}
+
+/**
+ * One live directory: its layout, its lock (through a Locker), the current state, persisting it,
+ * and its journal. Every reader and writer of a live directory comes through one, so "the current
+ * state" is computed in one place: state.json lags the journal by whatever an apply did since its
+ * last fold, or everything a crashed one did.
+ */
+export class LiveDir {
+  readonly layout: LiveLayout;
+  readonly locker: Locker;
+
+  constructor(root: string, locker?: Locker) {
+    this.layout = liveLayout(root);
+    this.locker = locker ?? fileLocker(this.layout.root);
+  }
+
+  get root(): string {
+    return this.layout.root;
+  }
+
+  lock(req: LockRequest): Promise<HeldLock> {
+    return this.locker.acquire(req);
+  }
+
+  /** Runs `fn` holding the lock (none when `req` is null: -lock=false); released however `fn` ends. */
+  async withLock<T>(req: LockRequest | null, fn: (lock: HeldLock | undefined) => Promise<T> | T): Promise<T> {
+    const lock = req ? await this.lock(req) : undefined;
+    try {
+      return await fn(lock);
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  hasState(): boolean {
+    return stateExists(this.root);
+  }
+
+  /** state.json as written, without the journal: what a write must be derived from. */
+  readState(): State {
+    return readState(this.root);
+  }
+
+  /** The current state, in memory: nothing is written (plan, the state commands that only read, status). */
+  current(): CurrentState {
+    const onDisk = readState(this.root);
+    const { records, problems } = readJournal(this.root, onDisk.journal_seq ?? 0);
+    const state = foldJournal(onDisk, records);
+    return { state, serial: onDisk.serial, folded: state === onDisk ? 0 : records.length, problems };
+  }
+
+  /**
+   * The current state, written to state.json when the journal held records it did not show. Call
+   * with the lock held, before changing anything: a write must start from the state as it is.
+   */
+  recover(): CurrentState {
+    const now = this.current();
+    if (now.folded === 0) return now;
+    const written = writeState(this.root, now.state);
+    return { ...now, state: written, serial: written.serial };
+  }
+
+  /** Writes `next`, derived from the state on disk; returns it as written (serial + 1). */
+  writeState(next: State): State {
+    return writeState(this.root, next);
+  }
+
+  hasCompiled(): boolean {
+    return fs.existsSync(this.layout.compiled);
+  }
+
+  /** Makes `bytes` the live compiled database (docs/live.md). */
+  recordCompiled(bytes: string | Uint8Array | readonly (string | Uint8Array)[]): void {
+    atomicWriteFileSync(this.layout.compiled, bytes);
+  }
+
+  removeCompiled(): void {
+    fs.rmSync(this.layout.compiled, { force: true });
+  }
+
+  openJournal(opts: OpenJournalOptions): Promise<JournalWriter> {
+    return JournalWriter.open(this.root, opts);
+  }
+
+  readJournal(sinceSeq = 0): JournalRead {
+    return readJournal(this.root, sinceSeq);
   }
 }

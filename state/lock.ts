@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { UserError, type UserErrorKind } from '../lang/user-error.js';
 import { fsyncDirectorySync } from './atomic-write.js';
-import { liveLayout } from './live-dir.js';
+import { liveLayout } from './live-layout.js';
 
 // The state lock: a kernel lock (fcntl(2) open file description lock, state/lock.c) on the live
 // directory's state.lock. The kernel ends it with its holder however the holder ends (exit,

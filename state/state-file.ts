@@ -4,7 +4,7 @@ import { schemaValidator } from '../schemas/validators.js';
 import { atomicWriteFileSync } from './atomic-write.js';
 import { canonicalJson } from './canonical-json.js';
 import { sha256Hex } from '../lang/sha256.js';
-import { liveLayout } from './live-dir.js';
+import { liveLayout } from './live-layout.js';
 import { STATE_FORMAT_VERSION, type EngineConfig, type State } from './state-types.js';
 import { readFileText, readTextFile } from './read-text.js';
 import { trailingChecksumOk } from './trailing-checksum.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { journalFiles, JournalWriter, readJournal } from '../../state/journal.js';
 import { foldJournal } from '../../state/journal-fold.js';
 import type { JournalEntry } from '../../state/journal-types.js';
-import { recoverState } from '../../state/recover.js';
+import { LiveDir } from '../../state/live-dir.js';
 import { createStateFile, newState, readState } from '../../state/state-file.js';
 import type { ServiceState } from '../../state/state-types.js';
 
@@ -181,12 +181,12 @@ describe('journal', () => {
     await j.append({ type: 'step-start', step_id: 's1', action: 'install', service: 'web' });
     await j.append(stepEnd('s1', 'web', { op: 'put', entry: entry('web') }));
     // The process dies here: no close, no fold.
-    const r = recoverState(dir);
+    const r = new LiveDir(dir).recover();
     expect(r.folded).toBe(2);
     expect(r.state.serial).toBe(1);
     expect(readState(dir).services['web']?.address).toBe('longrun.web');
     expect(readState(dir).journal_seq).toBe(2);
-    expect(recoverState(dir).folded).toBe(0);
+    expect(new LiveDir(dir).recover().folded).toBe(0);
     await j.close();
   });
 });
