@@ -1,19 +1,16 @@
 import { parseDurationMs, type FlagSpec } from './args.js';
 import { CliError, flagString, write, type CommandContext } from './command.js';
-import { chooseLiveDir } from '../state/live-dir.js';
+import { chooseLiveDir, LiveDir } from '../state/live-dir.js';
 import { checkLiveDir } from '../state/live-trust.js';
-import { acquireLock, describeAbandonedLock, type StateLock } from '../state/lock.js';
-import { readJournal } from '../state/journal.js';
-import { foldJournal } from '../state/journal-fold.js';
-import { recoverState } from '../state/recover.js';
-import { readState } from '../state/state-file.js';
+import { describeAbandonedLock } from '../state/lock.js';
+import type { HeldLock } from '../state/locker.js';
 import type { State } from '../state/state-types.js';
+import { readCurrentState, takeLock, withRecoveredState, type LockChoice } from '../operation/lock.js';
 import { rcformVersion } from './version.js';
-import { logDebug, logInfo } from './log.js';
+import { log, logInfo } from './log.js';
 
-// Flags and helpers shared by every command that touches the live directory: where it is, and
-// taking its lock the same way everywhere, so `--lock-timeout` and the held-lock message are
-// identical across plan, apply and the state commands.
+// The flags of every command that touches the live directory, read the same way everywhere:
+// where it is, and how its lock is taken (operation/lock.ts takes it).
 
 export const LIVE_FLAG: FlagSpec = {
   name: 'live',
@@ -66,18 +63,30 @@ export function lockTimeoutOf(ctx: CommandContext): number {
   return ms;
 }
 
+/** The live directory a command uses, as an object (state/live-dir.ts), checked as liveDirOf checks it. */
+export function openLiveDir(ctx: CommandContext): LiveDir {
+  return new LiveDir(liveDirOf(ctx));
+}
+
+/** The operations' log: RCFORM_LOG's. */
+export const operationLog = (level: 'debug' | 'info', message: string): void => log(level, message);
+
+/** How `operation` takes the lock, from --lock-timeout and -lock (lockDisabled says what -lock=false means). */
+export function lockChoiceOf(ctx: CommandContext, operation: string, info?: string): LockChoice {
+  const enabled = !lockDisabled(ctx, operation);
+  return { enabled, timeoutMs: enabled ? lockTimeoutOf(ctx) : 0, version: rcformVersion(), ...(info !== undefined ? { info } : {}) };
+}
+
 /**
  * Takes the state lock for `operation`, honouring --lock-timeout; with -lock=false, as
  * Terraform's, takes none (and says so on stderr where the operation changes things).
  */
-export async function lockLive(ctx: CommandContext, liveDir: string, operation: string, info?: string): Promise<StateLock | undefined> {
-  if (lockDisabled(ctx, operation)) return undefined;
-  const timeoutMs = lockTimeoutOf(ctx);
-  const started = performance.now();
-  const lock = logged(await acquireLock(liveDir, { operation, timeoutMs, version: rcformVersion(), ...(info ? { info } : {}) }), liveDir, started);
+export async function lockLive(ctx: CommandContext, liveDir: LiveDir | string, operation: string, info?: string): Promise<HeldLock | undefined> {
+  const live = typeof liveDir === 'string' ? new LiveDir(liveDir) : liveDir;
+  const lock = await takeLock(live, operation, lockChoiceOf(ctx, operation, info), operationLog);
   // The lock ended with its holder; what that holder did is in the state and journal, which the
   // command reads next, so this is news, not a reason to stop.
-  if (lock.abandoned) write(ctx.io.stderr, `Warning: ${describeAbandonedLock(lock.abandoned, lock.file)}\n`);
+  if (lock?.abandoned) write(ctx.io.stderr, `Warning: ${describeAbandonedLock(lock.abandoned, lock.where)}\n`);
   return lock;
 }
 
@@ -90,33 +99,23 @@ function lockDisabled(ctx: CommandContext, operation: string): boolean {
   return true;
 }
 
-function logged(lock: StateLock, liveDir: string, started: number): StateLock {
-  logInfo(`state lock ${lock.info.ID} taken for ${lock.info.Operation} in ${liveDir} after ${(performance.now() - started).toFixed(0)} ms`);
-  return {
-    info: lock.info,
-    file: lock.file,
-    ...(lock.abandoned ? { abandoned: lock.abandoned } : {}),
-    release() {
-      lock.release();
-      logDebug(`state lock ${lock.info.ID} released`);
-    },
-  };
+/** Journal lines the state could not use, on stderr. */
+export function warnOn(ctx: CommandContext): (message: string) => void {
+  return (message) => write(ctx.io.stderr, `Warning: ${message}`);
+}
+
+/** What the state operations need of the command: its lock, its warnings. */
+function stateOperation(ctx: CommandContext, operation: string) {
+  return { live: openLiveDir(ctx), operation, lock: (live: LiveDir, op: string) => lockLive(ctx, live, op), onWarning: warnOn(ctx) };
 }
 
 /**
  * Runs `fn` with the lock held and the state brought up to date with the journal (a crashed
  * apply's records folded in and written). The lock is released however `fn` ends.
  */
-export async function withLockedState<T>(ctx: CommandContext, operation: string, fn: (state: State, liveDir: string) => Promise<T> | T): Promise<T> {
-  const liveDir = liveDirOf(ctx);
-  const lock = await lockLive(ctx, liveDir, operation);
-  try {
-    const { state, problems } = recoverState(liveDir);
-    for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
-    return await fn(state, liveDir);
-  } finally {
-    lock?.release();
-  }
+export async function withLockedState<T>(ctx: CommandContext, operation: string, fn: (state: State, live: LiveDir) => Promise<T> | T): Promise<T> {
+  const o = stateOperation(ctx, operation);
+  return withRecoveredState(o, (current) => fn(current.state, o.live));
 }
 
 /**
@@ -124,14 +123,5 @@ export async function withLockedState<T>(ctx: CommandContext, operation: string,
  * -lock=false. Never writes.
  */
 export async function readLiveState(ctx: CommandContext, operation: string): Promise<State> {
-  const liveDir = liveDirOf(ctx);
-  const lock = await lockLive(ctx, liveDir, operation);
-  try {
-    const state = readState(liveDir);
-    const { records, problems } = readJournal(liveDir, state.journal_seq ?? 0);
-    for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
-    return foldJournal(state, records);
-  } finally {
-    lock?.release();
-  }
+  return (await readCurrentState(stateOperation(ctx, operation))).state;
 }

@@ -4,11 +4,23 @@ import { DefaultLiveDirSymlinkError, LiveDirTrustError } from '../state/live-tru
 import { LockHeldByLiveProcessError, LockHeldError, NoLiveDirError } from '../state/lock.js';
 import { StateNotFoundError } from '../state/state-file.js';
 import { SupervisorProtocolError } from '../engine/embedded/client.js';
+import { NotALiveDirPlanError, PreflightError } from '../operation/apply.js';
+import { OtherSourceError } from '../operation/plan.js';
+import { EngineNotRunningError } from '../operation/refresh.js';
+import { stepVerb } from './views/apply-words.js';
 
 // The one place a user error becomes what the operator reads: the layer that found it states the
 // fact, and this adds which command or flag helps, where one does. cli/run.ts prints it.
 
 export function userErrorText(err: UserError): string {
+  if (err instanceof EngineNotRunningError) {
+    const start = `start it with ${err.start} (it brings back the services that were up)`;
+    return err.purpose === 'plan' ? `${err.message}; ${start}, then plan again; or plan from the state alone with --refresh=false` : `${err.message}; ${start}, then plan again; nothing was done`;
+  }
+  if (err instanceof OtherSourceError) return `${err.message}. Give this project a live directory of its own (--live DIR or RCFORM_LIVE), or pass --allow-other-source to plan it against this one anyway`;
+  if (err instanceof NotALiveDirPlanError) return `${err.message}: it can be reviewed with "rcform show", not applied`;
+  // The step as a person names it (apply's views say "up", not "oneshot_up").
+  if (err instanceof PreflightError) return `nothing was started: ${err.problems.map((p) => `${p.address} (step ${stepVerb(p.step)}): ${p.problem}`).join('; ')}`;
   if (err instanceof NoLiveDirError) return `${err.message}; run "rcform init --live ${err.dir}" first`;
   if (err instanceof StateNotFoundError) return `${err.message}; run "rcform init --live ${err.liveDir}" first`;
   if (err instanceof DefaultLiveDirSymlinkError) return `refusing the live directory: ${err.message}: remove it, or give the directory with --live`;

@@ -1,33 +1,27 @@
-import fs from 'node:fs';
-import { CliError, write, type CommandContext } from '../cli/command.js';
-import { compiledJsonOf } from '../cli/compiled-db-file.js';
 import { serializeDb } from '../lang/compile/compile.js';
-import { engineNotRunning } from './refresh.js';
-import type { ApplyView } from '../cli/views/apply-view.js';
-import { stepVerb } from '../cli/views/apply-words.js';
+import type { CompiledDb, CompiledLongrun, CompiledOneshot, CompiledService } from '../lang/compile/compiled-db.js';
 import { redactMessage } from '../lang/redact.js';
-import type { ApplyEvent, ApplyResult } from './apply-events.js';
-import type { Engine, ServiceStatus } from '../engine/engine.js';
-import type { CompiledDb, CompiledLongrun, CompiledService } from '../lang/compile/compiled-db.js';
-import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
+import { UserError } from '../lang/user-error.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
+import type { Engine, ServiceStatus } from '../engine/engine.js';
 import { openEngine, serviceLog } from '../engine/open-engine.js';
-import { StepExecutor } from './step-executor.js';
+import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
 import type { PlanFile } from '../planner/plan-file.js';
 import { observedMismatches, planStaleness } from '../planner/plan-file.js';
-import { readJournal, JournalWriter } from '../state/journal.js';
+import type { PlanStep } from '../planner/plan-types.js';
 import { foldJournal } from '../state/journal-fold.js';
-import type { JournalRecord } from '../state/journal-types.js';
-import { recoverState } from '../state/recover.js';
-import { atomicWriteFileSync } from '../state/atomic-write.js';
-import { liveLayout } from '../state/live-dir.js';
-import { cutOffText, stopCutOffOneshots } from './oneshot-recovery.js';
-import { readState, writeState } from '../state/state-file.js';
+import type { JournalEntry, JournalRecord } from '../state/journal-types.js';
+import type { LiveDir } from '../state/live-dir.js';
 import type { State } from '../state/state-types.js';
-import { UserError } from '../lang/user-error.js';
+import type { ApplyEvent, ApplyResult } from './apply-events.js';
+import { stopCutOffOneshots } from './oneshot-recovery.js';
+import { EngineNotRunningError } from './refresh.js';
+import { StepExecutor } from './step-executor.js';
 
-// The part of apply that runs with the state lock held: check that the plan still describes the
-// live directory, then execute exactly its steps and keep state.json in step with the journal.
+// Applying a plan as an operation, with the state lock held by the caller: check that the plan
+// still describes the live directory, then execute exactly its steps and keep state.json in step
+// with the journal. What happens is reported as events and notes; the caller decides what a
+// person sees, and turns Ctrl-C into the two signals.
 
 /**
  * How often the journal is folded into state.json while steps run (and once at the end): every
@@ -39,28 +33,43 @@ import { UserError } from '../lang/user-error.js';
 const FOLD_INTERVAL_MS = 2000;
 const FOLD_SHARE = 100;
 
-export interface ExecuteOptions {
-  ctx: CommandContext;
-  liveDir: string;
+/** What an apply tells besides its step events, for the caller to show. */
+export type ApplyNote =
+  /** A fold of the journal into state.json failed; the journal still holds every record. */
+  | { type: 'state_write_failed'; message: string }
+  /** What a crashed apply left of a oneshot's run was found (and stopped), before any step. */
+  | { type: 'oneshot_recovered'; entry: Extract<JournalEntry, { type: 'oneshot-recovered' }>; address: string };
+
+export interface ApplyOptions {
+  live: LiveDir;
   planFile: PlanFile;
   /** Refuse a plan whose lineage, serial or journal position no longer match (saved plans). */
   checkFresh: boolean;
-  view: ApplyView;
   parallelism: number;
-  answers: Map<string, Buffer>;
+  /** The answer for a oneshot with `input`, asked at its step (or read from a file); a line is made of it. */
+  answer(svc: CompiledOneshot, step: PlanStep): Promise<Buffer>;
+  onEvent(ev: ApplyEvent): void;
+  onNote?(note: ApplyNote): void;
+  /** Aborted: no new steps start; those in flight finish and are journalled. */
+  stop?: AbortSignal;
+  /** Aborted: the steps in flight are interrupted too. */
+  interrupt?: AbortSignal;
   /**
    * Make the plan's compiled database the live one (default; see recordLiveDb). Off for
    * `rcform up`/`down`, whose plans are made from the installed definitions, not from a database.
    */
   recordLiveDb?: boolean;
+  /** The bytes the compiled database was read from, written as they are instead of serialised again. */
+  compiledJson?: Uint8Array | undefined;
 }
 
-export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
-  const { planFile: pf, liveDir } = o;
-  if (o.checkFresh) checkFresh(pf, liveDir);
-  let state: State = recoverState(liveDir).state;
+export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
+  const { planFile: pf, live } = o;
+  const liveDir = live.root;
+  if (o.checkFresh) checkFresh(pf, live);
+  let state: State = live.recover().state;
   if (pf.engine && pf.engine.kind !== state.engine.kind) {
-    throw new CliError(`the plan was made for the ${pf.engine.kind} engine, but ${liveDir} uses ${state.engine.kind}; make a new plan`);
+    throw new UserError('conflict', `the plan was made for the ${pf.engine.kind} engine, but ${liveDir} uses ${state.engine.kind}; make a new plan`);
   }
   preflightPaths(pf);
 
@@ -72,10 +81,10 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
   try {
     engine = await openEngine(liveDir, state.engine, { autostart: fresh });
   } catch (err) {
-    if (err instanceof SupervisorUnavailableError && !fresh) throw engineNotRunning(liveDir, state, 'apply');
+    if (err instanceof SupervisorUnavailableError && !fresh) throw new EngineNotRunningError(liveDir, state.engine, 'apply');
     // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
     if (err instanceof UserError) throw err;
-    throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
+    throw new UserError('environment', `cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`, { cause: err });
   }
   try {
     if (o.checkFresh && pf.observed.source === 'engine') checkObserved(pf, await engine.status());
@@ -84,15 +93,15 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
 
     // Recorded before any step: after a partial apply the live directory already holds services
     // of this source, and the next plan of it must not need --allow-other-source.
-    if (pf.source && state.source?.dir !== pf.source.dir && pf.plan.resource_changes.length > 0) state = writeState(liveDir, { ...state, source: pf.source });
-    if (o.recordLiveDb !== false && pf.compiled) recordLiveDb(liveDir, pf.compiled, pf.plan.options.target.length > 0);
-    const journal = await JournalWriter.open(liveDir, { foldedSeq: state.journal_seq ?? 0 });
+    if (pf.source && state.source?.dir !== pf.source.dir && pf.plan.resource_changes.length > 0) state = live.writeState({ ...state, source: pf.source });
+    if (o.recordLiveDb !== false && pf.compiled) recordLiveDb(live, pf.compiled, o.compiledJson, pf.plan.options.target.length > 0);
+    const journal = await live.openJournal({ foldedSeq: state.journal_seq ?? 0 });
     let pending: JournalRecord[] = [];
     const fold = (): void => {
       if (pending.length === 0) return;
       const next = foldJournal(state, pending);
       pending = [];
-      state = writeState(liveDir, next);
+      state = live.writeState(next);
     };
     let timer: NodeJS.Timeout | undefined;
     const schedule = (after: number): void => {
@@ -102,7 +111,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
           fold();
         } catch (err) {
           // The journal still holds every record; the next fold (or recovery) catches up.
-          write(o.ctx.io.stderr, `Warning: could not update state.json: ${(err as Error).message}`);
+          o.onNote?.({ type: 'state_write_failed', message: (err as Error).message });
         }
         schedule(Math.max(FOLD_INTERVAL_MS, FOLD_SHARE * (performance.now() - t0)));
       }, after);
@@ -113,7 +122,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
     const cutOff = await stopCutOffOneshots(state, journal.applyId, engine);
     if (cutOff.length > 0) {
       pending.push(...(await journal.appendMany(cutOff)));
-      for (const e of cutOff) if (e.type === 'oneshot-recovered') write(o.ctx.io.stderr, `Note: ${cutOffText(e, state.services[e.service]?.address ?? e.service)}`);
+      for (const e of cutOff) if (e.type === 'oneshot-recovered') o.onNote?.({ type: 'oneshot_recovered', entry: e, address: state.services[e.service]?.address ?? e.service });
     }
 
     const executor = new StepExecutor({
@@ -125,34 +134,23 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
       parallelism: o.parallelism,
       input: {
         // An answer is a line, as typed at a terminal: `read` in the oneshot needs its newline.
-        answer: async (svc, step) => asLine(o.answers.get(svc.name) ?? (await o.view.ask(svc, step))),
+        answer: async (svc, step) => asLine(await o.answer(svc, step)),
       },
-      onEvent: (ev) => o.view.event(redactEvent(ev, pf)),
+      onEvent: (ev) => o.onEvent(redactEvent(ev, pf)),
       onRecords: (records) => pending.push(...records),
+      ...(o.stop ? { stop: o.stop } : {}),
+      ...(o.interrupt ? { interrupt: o.interrupt } : {}),
     });
 
-    // Ctrl-C once: start nothing new; twice: interrupt what runs. SIGTERM interrupts at once.
-    let interrupts = 0;
-    const onInt = (): void => {
-      interrupts++;
-      if (interrupts === 1) executor.stopStartingNew();
-      else executor.interruptInFlight();
-    };
-    const onTerm = (): void => executor.interruptInFlight();
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    o.view.onInterrupt?.(onInt);
     let result: ApplyResult;
     try {
       result = await executor.run();
     } finally {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
       clearTimeout(timer);
       await journal.close();
     }
     fold();
-    if (result.outcome === 'ok' && o.recordLiveDb !== false && !pf.compiled) fs.rmSync(liveLayout(liveDir).compiled, { force: true });
+    if (result.outcome === 'ok' && o.recordLiveDb !== false && !pf.compiled) live.removeCompiled();
     return { ...result, failed: result.failed.map((f) => ({ ...f, error: redactMessage(f.error, serviceOf(pf, f.step.service)) })) };
   } finally {
     await engine.close();
@@ -166,11 +164,9 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
  * it completed, so a reader can tell an apply that did not. A --target plan applies only part of
  * its database: the live one is replaced only when there is none yet.
  */
-function recordLiveDb(liveDir: string, compiled: CompiledDb, partial: boolean): void {
-  const file = liveLayout(liveDir).compiled;
-  if (partial && fs.existsSync(file)) return;
-  const bytes = compiledJsonOf(compiled);
-  atomicWriteFileSync(file, bytes ? [bytes, '\n'] : serializeDb(compiled), { policy: 'durable' });
+function recordLiveDb(live: LiveDir, compiled: CompiledDb, bytes: Uint8Array | undefined, partial: boolean): void {
+  if (partial && live.hasCompiled()) return;
+  live.recordCompiled(bytes ? [bytes, '\n'] : serializeDb(compiled));
 }
 
 function serviceOf(pf: PlanFile, name: string): CompiledService | undefined {
@@ -189,26 +185,31 @@ function asLine(answer: Buffer): Buffer {
 }
 
 /** A saved plan applies only to the exact live state it was made against. */
-function checkFresh(pf: PlanFile, liveDir: string): void {
-  if (pf.live.source !== 'live-dir') {
-    const what = pf.live.source === 'state-file' ? 'a state file' : 'a compiled database';
-    throw new CliError(`this plan was made against ${what} (${pf.live.file ?? '--live-from'}), not a live directory: it can be reviewed with "rcform show", not applied`);
+function checkFresh(pf: PlanFile, live: LiveDir): void {
+  if (pf.live.source !== 'live-dir') throw new NotALiveDirPlanError(pf.live.source, pf.live.file ?? '--live-from');
+  const { state, serial } = live.current();
+  const stale = planStaleness(pf, { lineage: state.lineage, serial, journal_seq: state.journal_seq ?? 0 });
+  if (stale) throw new UserError('conflict', stale);
+}
+
+/** A plan made against a file, not a live directory: there is nothing it could be applied to. */
+export class NotALiveDirPlanError extends UserError {
+  constructor(
+    readonly source: 'state-file' | 'compiled-file',
+    readonly file: string,
+  ) {
+    super('input', `this plan was made against ${source === 'state-file' ? 'a state file' : 'a compiled database'} (${file}), not a live directory`);
+    this.name = 'NotALiveDirPlanError';
   }
-  const onDisk = readState(liveDir);
-  const { records } = readJournal(liveDir, onDisk.journal_seq ?? 0);
-  const folded = foldJournal(onDisk, records);
-  const stale = planStaleness(pf, { lineage: onDisk.lineage, serial: onDisk.serial, journal_seq: folded.journal_seq ?? 0 });
-  if (stale) throw new CliError(stale);
 }
 
 function checkObserved(pf: PlanFile, now: Record<string, ServiceStatus>): void {
   const differences = observedMismatches(pf, now);
   if (differences.length > 0) {
-    throw new CliError(`Saved plan is stale: the engine reports services in another state than when the plan was made (${differences.join('; ')}); nothing was changed, make a new plan`);
+    throw new UserError('conflict', `Saved plan is stale: the engine reports services in another state than when the plan was made (${differences.join('; ')}); nothing was changed, make a new plan`);
   }
 }
 
-/** An unknown user or group is an error before anything starts, naming the service and step. */
 /** The engine's room for what the plan installs (s6-svscan's -c), checked before any step runs. */
 async function reserveRoom(pf: PlanFile, engine: Engine): Promise<void> {
   if (!engine.reserve) return;
@@ -220,7 +221,25 @@ async function reserveRoom(pf: PlanFile, engine: Engine): Promise<void> {
   try {
     await engine.reserve(installs);
   } catch (err) {
-    throw new CliError(`nothing was started: ${(err as Error).message}`);
+    throw new UserError('environment', `nothing was started: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Something about one step that refuses the whole plan before anything starts. */
+export interface StepProblem {
+  address: string;
+  step: PlanStep;
+  problem: string;
+}
+
+/** Nothing was started: each problem names the service and the step it stopped at. */
+export class PreflightError extends UserError {
+  constructor(
+    kind: 'input' | 'environment',
+    readonly problems: readonly StepProblem[],
+  ) {
+    super(kind, `nothing was started: ${problems.map((p) => `${p.address} (step ${p.step.action}): ${p.problem}`).join('; ')}`);
+    this.name = 'PreflightError';
   }
 }
 
@@ -229,21 +248,28 @@ async function reserveRoom(pf: PlanFile, engine: Engine): Promise<void> {
  * with its checksum recomputed: refused before the first step, on either engine, naming each.
  */
 function preflightPaths(pf: PlanFile): void {
-  const problems = new Set<string>();
+  const problems = new Map<string, StepProblem>();
+  const add = (p: StepProblem): void => {
+    const key = `${p.address}\0${p.step.action}\0${p.problem}`;
+    if (!problems.has(key)) problems.set(key, p);
+  };
   for (const step of pf.plan.steps) {
     const named = serviceNameProblem(step.service);
-    if (named) problems.add(`${step.address} (step ${stepVerb(step)}): ${named}`);
+    if (named) add({ address: step.address, step, problem: named });
     const svc = pf.plan.resource_changes.find((c) => c.name === step.service)?.after ?? pf.compiled?.services[step.service];
     if (!svc) continue;
-    for (const p of servicePathProblems(svc)) problems.add(`${svc.address ?? String(svc.name)} (step ${stepVerb(step)}): ${p}`);
+    for (const p of servicePathProblems(svc)) add({ address: svc.address ?? String(svc.name), step, problem: p });
   }
-  if (problems.size > 0) throw new CliError(`nothing was started: ${[...problems].join('; ')}`);
+  if (problems.size > 0) throw new PreflightError('input', [...problems.values()]);
 }
 
-/** Checked by the engine, where the services run (not against this machine's passwd). */
+/**
+ * An unknown user or group is an error before anything starts, naming the service and step;
+ * checked by the engine, where the services run (not against this machine's passwd).
+ */
 async function preflightAccounts(pf: PlanFile, engine: Engine): Promise<void> {
   // Once per service, at its first step: install and start share the same account.
-  const checked: { svc: CompiledService; step: PlanFile['plan']['steps'][number] }[] = [];
+  const checked: { svc: CompiledService; step: PlanStep }[] = [];
   const seen = new Set<string>();
   for (const step of pf.plan.steps) {
     if (!['install', 'update', 'rename', 'start', 'oneshot_up', 'oneshot_down'].includes(step.action)) continue;
@@ -254,17 +280,17 @@ async function preflightAccounts(pf: PlanFile, engine: Engine): Promise<void> {
   }
   if (checked.length === 0) return;
   const answers = await engine.checkAccounts(checked.map(({ svc }) => ({ ...(svc.user !== undefined ? { user: svc.user } : {}), ...(svc.group !== undefined ? { group: svc.group } : {}) })));
-  const problems = checked.flatMap(({ svc, step }, i) => {
+  const problems = checked.flatMap(({ svc, step }, i): StepProblem[] => {
     const why = answers[i];
-    return why ? [`${svc.address} (step ${stepVerb(step)}): ${redactMessage(why, svc)}`] : [];
+    return why ? [{ address: svc.address, step, problem: redactMessage(why, svc) }] : [];
   });
-  if (problems.length > 0) throw new CliError(`nothing was started: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new PreflightError('environment', problems);
 }
 
 /** The last lines a failed service wrote, for the summary. */
-export async function lastLogLines(liveDir: string, state: State, name: string, n = 10): Promise<string[]> {
+export async function lastLogLines(live: LiveDir, name: string, n = 10): Promise<string[]> {
   try {
-    return (await serviceLog(liveDir, state.engine, name).tail(n)).map((l) => l.text);
+    return (await serviceLog(live.root, live.readState().engine, name).tail(n)).map((l) => l.text);
   } catch {
     return [];
   }

@@ -19,9 +19,3 @@ export async function stopCutOffOneshots(state: State, applyId: string, engine: 
   }
   return out;
 }
-
-/** One line for the operator about a cut-off run, as apply prints it before its steps. */
-export function cutOffText(e: Extract<JournalEntry, { type: 'oneshot-recovered' }>, address: string): string {
-  const what = e.found === 'running' ? `was still running (process group ${e.pid}): killed` : e.found === 'ended' ? 'had ended, with an outcome nobody saw' : 'left no process to look for';
-  return `${address}: its ${e.direction} was cut off by a crash of apply ${e.interrupted_apply} and ${what}; it may have run partly, and runs again if the plan says so`;
-}

@@ -1,10 +1,9 @@
-import { CliError } from '../cli/command.js';
+import { UserError } from '../lang/user-error.js';
 import type { Engine, ServiceStatus } from '../engine/engine.js';
 import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { engineProcessOf, openEngine } from '../engine/open-engine.js';
-import type { State } from '../state/state-types.js';
-import { logInfo } from '../cli/log.js';
-import { UserError } from '../lang/user-error.js';
+import type { EngineConfig, State } from '../state/state-types.js';
+import type { OperationLog } from './log.js';
 
 // Refresh: ask the live directory's engine what runs, for the planner to compare with the state.
 // Called with the state lock held, so no apply changes the answer while it is read. Planning never
@@ -12,9 +11,20 @@ import { UserError } from '../lang/user-error.js';
 // gone either: the embedded supervisor and s6 both keep what each service wanted, and bring back
 // every service that was up when they start again. Planning as if they were absent would reinstall
 // and start what the engine is about to restart, and rerun oneshots that already ran; so with
-// services in the state, refresh refuses and says how to start the engine.
+// services in the state, refresh refuses.
 
-export async function observeEngine(liveDir: string, state: State, command: 'plan' | 'apply'): Promise<Record<string, ServiceStatus>> {
+/** A plan can go on from the state alone; an apply cannot act without the engine. */
+export type RefreshPurpose = 'plan' | 'apply';
+
+export interface ObserveOptions {
+  liveDir: string;
+  state: State;
+  purpose: RefreshPurpose;
+  log?: OperationLog;
+}
+
+export async function observeEngine(o: ObserveOptions): Promise<Record<string, ServiceStatus>> {
+  const { liveDir, state } = o;
   let engine: Engine;
   try {
     engine = await openEngine(liveDir, state.engine, { autostart: false });
@@ -22,34 +32,40 @@ export async function observeEngine(liveDir: string, state: State, command: 'pla
     if (err instanceof SupervisorUnavailableError) {
       // Nothing installed, nothing to bring back: an empty answer is the truth.
       if (Object.keys(state.services).length === 0) return {};
-      throw engineNotRunning(liveDir, state, command);
+      throw new EngineNotRunningError(liveDir, state.engine, o.purpose);
     }
     // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
     if (err instanceof UserError) throw err;
-    throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);
+    throw new UserError('environment', `cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`, { cause: err });
   }
   try {
     const started = performance.now();
     const status = await engine.status();
-    logInfo(`refresh: the ${state.engine.kind} engine reported ${Object.keys(status).length} services in ${(performance.now() - started).toFixed(0)} ms`);
+    o.log?.('info', `refresh: the ${state.engine.kind} engine reported ${Object.keys(status).length} services in ${(performance.now() - started).toFixed(0)} ms`);
     return status;
   } catch (err) {
-    throw new CliError(`the ${state.engine.kind} engine of ${liveDir} did not report its status: ${(err as Error).message}`);
+    throw new UserError('environment', `the ${state.engine.kind} engine of ${liveDir} did not report its status: ${(err as Error).message}`, { cause: err });
   } finally {
     await engine.close();
   }
 }
 
 /**
- * The error for a command that needs to know what runs while the engine is stopped and the state
- * holds services. `plan` can still go on from the state alone; apply cannot act without the engine.
+ * The engine is stopped while the state holds services, so what runs cannot be known; for an
+ * apply, nothing was done. The CLI adds how to start it and what to run then.
  */
-export function engineNotRunning(liveDir: string, state: State, command: 'plan' | 'apply'): CliError {
-  const engine = engineProcessOf(liveDir, state.engine);
-  const start = `start it with ${engine.start} (it brings back the services that were up)`;
-  return new CliError(
-    command === 'plan'
-      ? `${engine.name} is not running, so what runs cannot be known; ${start}, then plan again; or plan from the state alone with --refresh=false`
-      : `${engine.name} is not running, so what runs cannot be known and nothing can be changed; ${start}, then plan again; nothing was done`,
-  );
+export class EngineNotRunningError extends UserError {
+  constructor(
+    readonly liveDir: string,
+    readonly engine: EngineConfig,
+    readonly purpose: RefreshPurpose,
+  ) {
+    const { name, start } = engineProcessOf(liveDir, engine);
+    super('environment', purpose === 'plan' ? `${name} is not running, so what runs cannot be known` : `${name} is not running, so what runs cannot be known and nothing can be changed`);
+    this.name = 'EngineNotRunningError';
+    this.start = start;
+  }
+
+  /** The command that starts the engine again, as the engine's driver names it. */
+  readonly start: string;
 }

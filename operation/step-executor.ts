@@ -43,6 +43,10 @@ export interface ExecutorOptions {
   onEvent(event: ApplyEvent): void;
   /** Every journal record once durable, in order; the caller folds them into state.json. */
   onRecords?(records: JournalRecord[]): void;
+  /** Aborted: no new steps start; those in flight finish and are journalled (stopStartingNew). */
+  stop?: AbortSignal;
+  /** Aborted: the steps in flight are interrupted too (interruptInFlight). */
+  interrupt?: AbortSignal;
 }
 
 export class StepExecutor {
@@ -86,6 +90,22 @@ export class StepExecutor {
   }
 
   async run(): Promise<ApplyResult> {
+    // Either signal may have fired before the run began (a Ctrl-C at the confirmation's end).
+    const onStop = (): void => this.stopStartingNew();
+    const onInterrupt = (): void => this.interruptInFlight();
+    this.o.stop?.addEventListener('abort', onStop);
+    this.o.interrupt?.addEventListener('abort', onInterrupt);
+    try {
+      if (this.o.stop?.aborted) onStop();
+      if (this.o.interrupt?.aborted) onInterrupt();
+      return await this.runSteps();
+    } finally {
+      this.o.stop?.removeEventListener('abort', onStop);
+      this.o.interrupt?.removeEventListener('abort', onInterrupt);
+    }
+  }
+
+  private async runSteps(): Promise<ApplyResult> {
     const { plan, parallelism } = this.o;
     const steps = plan.steps;
     const index = new Map(steps.map((s, i) => [s.id, i]));

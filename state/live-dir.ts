@@ -156,9 +156,9 @@ export class LiveDir {
     return fs.existsSync(this.layout.compiled);
   }
 
-  /** Makes `bytes` the live compiled database (docs/live.md). */
+  /** Makes `bytes` the live compiled database (docs/live.md); durable, as the state that names it. */
   recordCompiled(bytes: string | Uint8Array | readonly (string | Uint8Array)[]): void {
-    atomicWriteFileSync(this.layout.compiled, bytes);
+    atomicWriteFileSync(this.layout.compiled, bytes, { policy: 'durable' });
   }
 
   removeCompiled(): void {

@@ -1,22 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FlagSpec } from '../args.js';
-import { executePlan, lastLogLines } from '../../operation/apply.js';
 import { CliError, flagBool, flagList, flagNumber, flagString, write, type Command, type CommandContext } from '../command.js';
+import { compiledJsonOf } from '../compiled-db-file.js';
 import { canAsk, confirmYes } from '../confirm.js';
-import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive, trustedLiveDir } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, lockLive, openLiveDir, trustedLiveDir } from '../live-flags.js';
 import { INPUT_FLAG, parseInputFlags, preflightInputs } from '../operator-input.js';
+import { desiredDb, planFileFor, planFromFlags, readLiveFor, sourceOf } from '../plan-inputs.js';
 import { readPlanFile } from '../plan-file-io.js';
 import { painter, renderHuman, type Paint } from '../views/plan-human.js';
 import { planForJson } from '../views/plan-json.js';
 import { JsonApplyView, PlainApplyView, type ApplyView } from '../views/apply-view.js';
 import { formatMs } from '../views/apply-plain.js';
 import { servicesOf, stepLabel } from '../views/apply-words.js';
-import { desiredDb, planCommand, planFileOf, planFromFlags, readLiveLocked, sourceOf } from './plan.js';
+import { planCommand } from './plan.js';
+import { executeWithView } from '../apply-with-view.js';
+import { lastLogLines } from '../../operation/apply.js';
 import type { ApplyResult } from '../../operation/apply-events.js';
 import type { PlanFile } from '../../planner/plan-file.js';
 import type { PlanSummary } from '../../planner/plan-types.js';
-import { readState } from '../../state/state-file.js';
+import { LiveDir } from '../../state/live-dir.js';
 import { logDebug, logEnabled } from '../log.js';
 
 // `rcform apply [PLANFILE | DIR]` and `rcform destroy`: execute exactly a plan, under the state lock.
@@ -76,29 +79,29 @@ async function runApply(ctx: CommandContext, destroy: boolean): Promise<number> 
 async function applySavedPlan(ctx: CommandContext, file: string): Promise<number> {
   const pf = readPlanFile(file);
   const flagged = flagString(ctx, 'live');
-  const liveDir = pf.live.live_dir !== undefined ? trustedLiveDir(pf.live.live_dir) : liveDirOf(ctx);
+  const live = pf.live.live_dir !== undefined ? new LiveDir(trustedLiveDir(pf.live.live_dir)) : openLiveDir(ctx);
+  const liveDir = live.root;
   if (flagged && path.resolve(ctx.io.cwd, flagged) !== liveDir) {
     throw new CliError(`the plan was made against the live directory ${liveDir}, not ${path.resolve(ctx.io.cwd, flagged)}`);
   }
   const answers = preflightInputs(pf.plan, parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd, ctx.io.env), canAsk(ctx.io));
-  const lock = await lockLive(ctx, liveDir, 'apply', file);
+  const lock = await lockLive(ctx, live, 'apply', file);
   try {
-    return await run(ctx, liveDir, pf, true, answers);
+    return await run(ctx, live, pf, true, answers);
   } finally {
-    lock?.release();
+    await lock?.release();
   }
 }
 
 async function applyInline(ctx: CommandContext, destroy: boolean): Promise<number> {
   const compiled = await desiredDb(ctx, destroy);
   const inputs = parseInputFlags(flagList(ctx, 'input'), ctx.io.cwd, ctx.io.env);
-  const liveDir = liveDirOf(ctx);
+  const liveDir = openLiveDir(ctx);
   const lock = await lockLive(ctx, liveDir, destroy ? 'destroy' : 'apply');
   try {
-    const refresh = ctx.flags['refresh'] !== false;
-    const live = await readLiveLocked(ctx, liveDir, refresh, 'apply');
+    const live = await readLiveFor(ctx, liveDir, 'apply');
     const plan = planFromFlags(ctx, compiled, live, destroy);
-    const pf = planFileOf(plan, compiled, live, sourceOf(ctx, destroy));
+    const pf = planFileFor(plan, compiled, live, sourceOf(ctx, destroy));
     const json = flagBool(ctx, 'json');
     if (json) write(ctx.io.stdout, JSON.stringify({ type: 'plan', time: new Date().toISOString(), plan: planForJson(plan) }));
     else ctx.io.stdout.write(renderHuman(plan, { color: ctx.io.color }));
@@ -128,22 +131,16 @@ async function applyInline(ctx: CommandContext, destroy: boolean): Promise<numbe
     }
     return await run(ctx, liveDir, pf, false, answers);
   } finally {
-    lock?.release();
+    await lock?.release();
   }
 }
 
-async function run(ctx: CommandContext, liveDir: string, pf: PlanFile, checkFresh: boolean, answers: Map<string, Buffer>): Promise<number> {
+async function run(ctx: CommandContext, live: LiveDir, pf: PlanFile, checkFresh: boolean, answers: Map<string, Buffer>): Promise<number> {
   const parallelism = flagNumber(ctx, 'parallelism') ?? 32;
   const view = await makeView(ctx, pf);
   const started = Date.now();
-  let result: ApplyResult;
-  try {
-    result = await executePlan({ ctx, liveDir, planFile: pf, checkFresh, view, parallelism, answers });
-  } catch (err) {
-    await view.close('');
-    throw err;
-  }
-  const summary = await summaryOf(liveDir, pf, result, Date.now() - started, painter(ctx.io.color));
+  const result = await executeWithView(ctx, view, { live, planFile: pf, checkFresh, parallelism, answers, compiledJson: compiledJsonOf(pf.compiled) });
+  const summary = await summaryOf(live, pf, result, Date.now() - started, painter(ctx.io.color));
   await view.close(flagBool(ctx, 'json') ? '' : summary);
   return result.outcome === 'ok' ? 0 : 1;
 }
@@ -178,7 +175,7 @@ async function chooseView(ctx: CommandContext, pf: PlanFile): Promise<ApplyView>
  * one service done): a service failed when one of its steps failed, was interrupted when one was,
  * did not start when one did not, and is done when all its steps are.
  */
-async function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult, ms: number, paint: Paint): Promise<string> {
+async function summaryOf(live: LiveDir, pf: PlanFile, r: ApplyResult, ms: number, paint: Paint): Promise<string> {
   const what = pf.plan.options.destroy ? 'Destroy' : 'Apply';
   const took = `Took ${formatMs(ms)}.`;
   if (r.outcome === 'ok') {
@@ -194,15 +191,9 @@ async function summaryOf(liveDir: string, pf: PlanFile, r: ApplyResult, ms: numb
     '',
     `${paint('bold', head)} ${done.length} done, ${failed.size} failed, ${interrupted.size} interrupted, ${notStarted.size} not started. ${total} service${total === 1 ? '' : 's'}; ${took.toLowerCase()}`,
   ];
-  let state;
-  try {
-    state = readState(liveDir);
-  } catch {
-    state = undefined;
-  }
   for (const f of r.failed) {
     lines.push('', `${paint('red', 'Error:')} ${stepLabel(f.step)} failed: ${f.error}`);
-    const log = state ? await lastLogLines(liveDir, state, f.step.service) : [];
+    const log = await lastLogLines(live, f.step.service);
     if (log.length > 0) lines.push(`  Last lines of ${f.step.service}'s log:`, ...log.map((l) => `    ${l}`));
   }
   for (const s of r.interrupted) lines.push(`  interrupted: ${stepLabel(s)}`);

@@ -1,20 +1,17 @@
-import fs from 'node:fs';
-import { executePlan } from '../../operation/apply.js';
 import { CliError, flagBool, write, type Command, type CommandContext } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { canAsk } from '../confirm.js';
-import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, lockLive, openLiveDir } from '../live-flags.js';
 import { parseInputFlags, preflightInputs } from '../operator-input.js';
 import { PlainApplyView } from '../views/apply-view.js';
 import { renderHuman } from '../views/plan-human.js';
-import { planFileOf, readLiveLocked } from './plan.js';
+import { planFileFor, readLiveFor } from '../plan-inputs.js';
+import { executeWithView } from '../apply-with-view.js';
 import { COMPILED_FORMAT_VERSION, type CompiledBundle, type CompiledDb, type CompiledService } from '../../lang/compile/compiled-db.js';
 import { didYouMean } from '../../lang/eval/suggest.js';
 import { resolveAddress } from '../../planner/plan/addresses.js';
 import { plan as makePlan } from '../../planner/plan/plan.js';
-import { liveLayout } from '../../state/live-dir.js';
-import { recoverState } from '../../state/recover.js';
-import { writeState } from '../../state/state-file.js';
+import type { LiveDir } from '../../state/live-dir.js';
 import type { Hold, State } from '../../state/state-types.js';
 
 // `rcform up` / `rcform down`: s6-rc's `-u change` / `-d change` on the live system, without
@@ -66,10 +63,10 @@ Nothing is started or stopped: run "rcform plan" to see what the source then cha
   async run(ctx) {
     const all = flagBool(ctx, 'all');
     if (all === ctx.positionals.length > 0) throw new CliError('give the addresses to release, or --all');
-    const liveDir = liveDirOf(ctx);
-    const lock = await lockLive(ctx, liveDir, 'release');
+    const live = openLiveDir(ctx);
+    const lock = await lockLive(ctx, live, 'release');
     try {
-      const { state } = recoverState(liveDir);
+      const { state } = live.recover();
       const holds = { ...liveHolds(state) };
       const released: string[] = [];
       for (const addr of ctx.positionals) {
@@ -82,7 +79,7 @@ Nothing is started or stopped: run "rcform plan" to see what the source then cha
       }
       if (all) released.push(...Object.keys(holds));
       for (const n of released) delete holds[n];
-      writeState(liveDir, withHolds(state, holds));
+      live.writeState(withHolds(state, holds));
       if (released.length === 0) write(ctx.io.stdout, 'No holds to release.');
       else {
         const names = released.map((n) => state.services[n]?.address ?? n).sort();
@@ -90,18 +87,18 @@ Nothing is started or stopped: run "rcform plan" to see what the source then cha
       }
       return 0;
     } finally {
-      lock?.release();
+      await lock?.release();
     }
   },
 };
 
 async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> {
   if (ctx.positionals.length === 0) throw new CliError(`rcform ${to} needs at least one ADDRESS`);
-  const liveDir = liveDirOf(ctx);
+  const liveDir = openLiveDir(ctx);
   const lock = await lockLive(ctx, liveDir, to);
   try {
-    const state: State = recoverState(liveDir).state;
-    if (Object.keys(state.services).length === 0) throw new CliError(`nothing is installed in ${liveDir}: apply a configuration first`);
+    const state: State = liveDir.recover().state;
+    if (Object.keys(state.services).length === 0) throw new CliError(`nothing is installed in ${liveDir.root}: apply a configuration first`);
     const installed = installedDb(liveDir, state);
     const selected = selection(ctx.positionals, installed, state, to);
     const at = new Date().toISOString();
@@ -110,7 +107,7 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
 
     // Everything that can refuse comes first (the engine not running, an essential service, an
     // input nobody can give), so that a refusal leaves the state as it was.
-    const live = await readLiveLocked(ctx, liveDir, true, 'apply');
+    const live = await readLiveFor(ctx, liveDir, 'apply', true);
     const { plan, diagnostics } = makePlan({
       compiled: installed,
       state: withHolds(live.state, holds),
@@ -122,7 +119,7 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
     const answers = preflightInputs(plan, parseInputFlags([], ctx.io.cwd), canAsk(ctx.io));
     // Recorded before anything runs: if a transition fails, the hold still says what the operator
     // asked for, and the next plan does not undo the part that was done.
-    writeState(liveDir, withHolds(state, holds));
+    liveDir.writeState(withHolds(state, holds));
 
     const names = [...selected.keys()].map((n) => state.services[n]?.address ?? n).sort();
     write(ctx.io.stdout, `Holding ${to}: ${names.join(', ')}.`);
@@ -133,15 +130,9 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
     // The holds being made are the line above; the plan shows the transitions they take.
     const { holds: _shown, ...transitions } = plan;
     ctx.io.stdout.write('\n' + renderHuman(transitions, { color: ctx.io.color }) + '\n');
-    const pf = planFileOf(plan, installed, live);
+    const pf = planFileFor(plan, installed, live);
     const view = new PlainApplyView(ctx.io);
-    let result;
-    try {
-      result = await executePlan({ ctx, liveDir, planFile: pf, checkFresh: false, view, parallelism: 32, answers, recordLiveDb: false });
-    } catch (err) {
-      await view.close('');
-      throw err;
-    }
+    const result = await executeWithView(ctx, view, { live: liveDir, planFile: pf, checkFresh: false, parallelism: 32, answers, recordLiveDb: false });
     if (result.outcome === 'ok') {
       await view.close(`\n${to === 'up' ? 'Up' : 'Down'} complete! ${names.length === 1 ? '1 service' : `${names.length} services`} held ${to}; "rcform release" ends the hold.`);
       return 0;
@@ -150,7 +141,7 @@ async function runHold(ctx: CommandContext, to: 'up' | 'down'): Promise<number> 
     await view.close(`\n${to === 'up' ? 'Up' : 'Down'} ${result.outcome}: ${failed.join('; ') || `${result.notStarted.length} steps not started`}. The hold stays recorded; "rcform plan" shows what remains.`);
     return 1;
   } finally {
-    lock?.release();
+    await lock?.release();
   }
 }
 
@@ -171,13 +162,12 @@ function withHolds(state: State, holds: Record<string, Hold>): State {
  * their run state can change), with the bundles of the database last applied whose members are
  * all still installed.
  */
-function installedDb(liveDir: string, state: State): CompiledDb {
+function installedDb(live: LiveDir, state: State): CompiledDb {
   const services: Record<string, CompiledService> = {};
   for (const [n, s] of Object.entries(state.services)) services[n] = s.definition;
   const bundles: Record<string, CompiledBundle> = {};
-  const file = liveLayout(liveDir).compiled;
-  if (fs.existsSync(file)) {
-    for (const [n, b] of Object.entries(readCompiledDb(file).bundles)) if (b.members.every((m) => m in services)) bundles[n] = b;
+  if (live.hasCompiled()) {
+    for (const [n, b] of Object.entries(readCompiledDb(live.layout.compiled).bundles)) if (b.members.every((m) => m in services)) bundles[n] = b;
   }
   return { format_version: COMPILED_FORMAT_VERSION, hash: state.compiled_hash ?? '', services, bundles, moved: [] } as unknown as CompiledDb;
 }

@@ -1,31 +1,21 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { FlagSpec } from '../args.js';
 import { CliError, flagBool, flagList, flagString, write, type Command, type CommandContext } from '../command.js';
 import { SOURCE_FLAGS } from '../source-flags.js';
-import { compiledJsonOf, readCompiledDb } from '../compiled-db-file.js';
-import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, liveDirOf, lockLive } from '../live-flags.js';
+import { compiledJsonOf } from '../compiled-db-file.js';
+import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, lockLive, openLiveDir } from '../live-flags.js';
 import { readLiveFrom } from '../live-from.js';
 import { INPUT_ACCEPTED_FLAG } from '../operator-input.js';
+import { desiredDb, planFileFor, planFromFlags, readLiveFor, sourceOf } from '../plan-inputs.js';
 import { renderPlan, VIEW_FLAGS } from '../plan-flags.js';
 import { writePlanFile } from '../plan-file-io.js';
-import { rcformVersion } from '../version.js';
-import { logInfo } from '../log.js';
 import { holdYoungGeneration } from '../young-generation.js';
-import type { CompiledDb } from '../../lang/compile/compiled-db.js';
-import type { ServiceStatus } from '../../engine/engine.js';
-import { DiagnosticsError } from '../../lang/diagnostic.js';
-import { plan as makePlan } from '../../planner/plan/plan.js';
-import { PLAN_FILE_FORMAT_VERSION, touchedServices, type LiveRef, type PlanFile } from '../../planner/plan-file.js';
+import { liveFromFile, type LiveRead } from '../../operation/plan.js';
 import type { Plan } from '../../planner/plan-types.js';
 import { totalChanges } from '../../planner/summary.js';
-import { readJournal } from '../../state/journal.js';
-import { foldJournal } from '../../state/journal-fold.js';
-import { readState } from '../../state/state-file.js';
-import type { EngineConfig, SourceIdentity, State } from '../../state/state-types.js';
 
 // `rcform plan`: compile (or read) the desired database, read the live state under the lock —
-// refreshed from the engine, so drift shows — and print the plan. With --out the plan is saved for
+// refreshed from the engine, so drift shows — and print the plan (operation/plan.ts makes it). With --out the plan is saved for
 // `rcform apply FILE`, which executes exactly it.
 
 export const ALLOW_OTHER_SOURCE_FLAG: FlagSpec = {
@@ -93,7 +83,7 @@ async function planRun(ctx: CommandContext): Promise<number> {
   if (refreshOnly) refreshOnlyAllowed(ctx);
   const compiled = await desiredDb(ctx, destroy);
   const refresh = ctx.flags['refresh'] !== false;
-  const live = await readLive(ctx, refresh);
+  const live = await readLiveForPlan(ctx, refresh);
 
   const full = planFromFlags(ctx, compiled, live, destroy);
   const plan = refreshOnly ? driftOnly(full) : full;
@@ -109,7 +99,7 @@ async function planRun(ctx: CommandContext): Promise<number> {
   }
   if (out) {
     const file = path.resolve(ctx.io.cwd, out);
-    writePlanFile(file, planFileOf(plan, compiled, live, sourceOf(ctx, destroy)), compiledJsonOf(compiled));
+    writePlanFile(file, planFileFor(plan, compiled, live, sourceOf(ctx, destroy)), compiledJsonOf(compiled));
     if (!flagBool(ctx, 'json') && !flagBool(ctx, 'markdown')) {
       write(ctx.io.stdout, `\nSaved the plan to: ${out}\n\nTo perform exactly these actions, run:\n    rcform apply ${out}`);
     }
@@ -135,144 +125,20 @@ function driftOnly(plan: Plan): Plan {
   return { ...plan, resource_changes: [], summary, steps: [], edges: [] };
 }
 
-/** The source directory the command plans, as recorded in the state; undefined for --compiled and a destroy without DIR. */
-export function sourceOf(ctx: CommandContext, destroy: boolean): SourceIdentity | undefined {
-  if (flagString(ctx, 'compiled') !== undefined) return undefined;
-  const dir = ctx.positionals[0];
-  if (destroy && dir === undefined) return undefined;
-  const abs = path.resolve(ctx.io.cwd, dir ?? '.');
-  try {
-    return { dir: fs.realpathSync(abs) };
-  } catch {
-    return { dir: abs };
-  }
-}
-
-/**
- * Two projects on one machine share the default live directory unless told otherwise; the plan of
- * one against the other's would remove every service the other installed. A live directory that
- * records another source, and still has services, is refused unless the operator asks for it.
- */
-function checkSource(ctx: CommandContext, live: LiveRead, source: SourceIdentity | undefined): void {
-  const recorded = live.state.source;
-  if (!source || !recorded || recorded.dir === source.dir || live.ref.source !== 'live-dir') return;
-  if (Object.keys(live.state.services).length === 0 || flagBool(ctx, 'allow-other-source')) return;
-  const n = Object.keys(live.state.services).length;
-  throw new CliError(
-    `the live directory ${live.ref.live_dir} was applied from ${recorded.dir}, not from ${source.dir}: planning this source against it would ` +
-      `treat its ${n === 1 ? 'service' : `${n} services`} as yours. Give this project a live directory of its own (--live DIR or RCFORM_LIVE), ` +
-      'or pass --allow-other-source to plan it against this one anyway',
-  );
-}
-
-/** The plan for `compiled` against `live`, with the options the command's flags give (plan, apply, destroy). */
-export function planFromFlags(ctx: CommandContext, compiled: CompiledDb | null, live: LiveRead, destroy: boolean): Plan {
-  checkSource(ctx, live, sourceOf(ctx, destroy));
-  const refresh = ctx.flags['refresh'] !== false;
-  const started = performance.now();
-  const { plan, diagnostics } = makePlan({
-    compiled,
-    state: live.state,
-    observed: live.observed,
-    now: new Date().toISOString(),
-    options: {
-      replace: flagList(ctx, 'replace'),
-      target: flagList(ctx, 'target'),
-      destroy,
-      refresh: refresh && live.observed !== null,
-      allow_essential: flagBool(ctx, 'allow-essential'),
-    },
-  });
-  if (!plan) throw new DiagnosticsError(diagnostics);
-  logInfo(`planned ${plan.resource_changes.length} changes in ${plan.steps.length} steps, ${plan.drift.length} drifted, in ${(performance.now() - started).toFixed(0)} ms`);
-  return plan;
-}
-
-export async function desiredDb(ctx: CommandContext, destroy: boolean): Promise<CompiledDb | null> {
-  const file = flagString(ctx, 'compiled');
-  const dir = ctx.positionals[0];
-  if (file && dir) throw new CliError('give either DIR or --compiled FILE, not both');
-  if (file) return readCompiledDb(path.resolve(ctx.io.cwd, file));
-  if (destroy && !dir) return null;
-  // The language and the engines are loaded when used: a plan from a compiled database against a
-  // pulled state (a CI review) needs neither, and they are half the modules plan would load.
-  const { compileDir } = await import('../compile-source.js');
-  return compileDir(ctx, path.resolve(ctx.io.cwd, dir ?? '.'));
-}
-
-export interface LiveRead {
-  state: State;
-  observed: Record<string, ServiceStatus> | null;
-  ref: LiveRef;
-  engine: EngineConfig | null;
-}
-
 /** The live state, read under the lock; the engine is asked while the lock is held so the two agree. */
-async function readLive(ctx: CommandContext, refresh: boolean): Promise<LiveRead> {
+async function readLiveForPlan(ctx: CommandContext, refresh: boolean): Promise<LiveRead> {
   const from = flagString(ctx, 'live-from');
   if (from) {
     if (flagString(ctx, 'live')) throw new CliError('give either --live DIR or --live-from FILE, not both');
     const file = path.resolve(ctx.io.cwd, from);
     const { state, kind } = readLiveFrom(file);
-    return { state, observed: null, engine: null, ref: { source: kind, file, lineage: state.lineage, serial: state.serial, compiled_hash: state.compiled_hash } };
+    return liveFromFile(state, kind, file);
   }
-  const liveDir = liveDirOf(ctx);
-  const lock = await lockLive(ctx, liveDir, 'plan');
+  const live = openLiveDir(ctx);
+  const lock = await lockLive(ctx, live, 'plan');
   try {
-    return await readLiveLocked(ctx, liveDir, refresh);
+    return await readLiveFor(ctx, live, 'plan', refresh);
   } finally {
-    lock?.release();
+    await lock?.release();
   }
 }
-
-/**
- * The live state of `liveDir`, for a caller that holds its lock: state.json with any journal
- * records it does not show yet folded in (in memory: plan never writes), and the engine's status.
- * The plan records the serial and the journal position it saw, so apply can tell it is fresh.
- */
-export async function readLiveLocked(ctx: CommandContext, liveDir: string, refresh: boolean, command: 'plan' | 'apply' = 'plan'): Promise<LiveRead> {
-  const onDisk = readState(liveDir);
-  const { records, problems } = readJournal(liveDir, onDisk.journal_seq ?? 0);
-  for (const p of problems) write(ctx.io.stderr, `Warning: ${p.message}`);
-  const state = foldJournal(onDisk, records);
-  const observed = refresh ? await (await import('../../operation/refresh.js')).observeEngine(liveDir, state, command) : null;
-  return {
-    state,
-    observed,
-    engine: state.engine,
-    ref: {
-      source: 'live-dir',
-      live_dir: liveDir,
-      lineage: state.lineage,
-      serial: onDisk.serial,
-      journal_seq: state.journal_seq ?? 0,
-      compiled_hash: state.compiled_hash,
-    },
-  };
-}
-
-export function planFileOf(plan: Plan, compiled: CompiledDb | null, live: LiveRead, source?: SourceIdentity): PlanFile {
-  const services: PlanFile['observed']['services'] = {};
-  for (const name of touchedServices(plan)) {
-    if (live.observed) {
-      const st = live.observed[name];
-      services[name] = st ? { state: st.state, ...(st.pid !== undefined ? { pid: st.pid } : {}) } : { state: 'absent' };
-    } else {
-      const ss = live.state.services[name];
-      services[name] = { state: ss ? ss.desired : 'absent' };
-    }
-  }
-  return {
-    format_version: PLAN_FILE_FORMAT_VERSION,
-    kind: 'rcform-plan',
-    rcform_version: rcformVersion(),
-    created_at: new Date().toISOString(),
-    compiled,
-    live: live.ref,
-    engine: live.engine,
-    observed: { source: live.observed ? 'engine' : 'state', services },
-    ...(source ? { source } : {}),
-    plan,
-  };
-}
-

@@ -5,7 +5,6 @@ import { openEngine } from '../../engine/open-engine.js';
 import type { CompiledService } from '../../lang/compile/compiled-db.js';
 import { findByAddress, formatAddress, parseAddress } from '../../lang/address.js';
 import { isUp } from '../../state/run-state.js';
-import { writeState } from '../../state/state-file.js';
 import type { ServiceState, State } from '../../state/state-types.js';
 
 const NAME_RE = /^([A-Za-z_][A-Za-z0-9_-]*)(?:@([^"\\/]+))?$/;
@@ -24,9 +23,9 @@ export const stateMvCommand: Command = {
   flags: [LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, { name: 'dry-run', type: 'boolean', description: 'Show what would be moved, change nothing' }],
   async run(ctx) {
     const [fromText, toText] = ctx.positionals as [string, string];
-    return withLockedState(ctx, 'state mv', async (state, liveDir) => {
+    return withLockedState(ctx, 'state mv', async (state, live) => {
       const entry = findByAddress(state.services, fromText);
-      if (!entry) throw new CliError(`no service "${fromText}" in the live state at ${liveDir}; nothing was moved`);
+      if (!entry) throw new CliError(`no service "${fromText}" in the live state at ${live.root}; nothing was moved`);
       const from = entry.definition.name;
       const target = resolveTarget(toText, entry.type);
       if (target.name === from) throw new CliError(`"${fromText}" and "${toText}" are the same service; nothing was moved`);
@@ -40,12 +39,12 @@ export const stateMvCommand: Command = {
       const moved = next.services[target.name] as ServiceState;
       let engine;
       try {
-        engine = await openEngine(liveDir, state.engine);
+        engine = await openEngine(live.root, state.engine);
       } catch (err) {
         if (!(err instanceof SupervisorUnavailableError)) throw err;
         // Its services may still run, to be adopted under their old names: renaming only the
         // state would leave the two disagreeing.
-        throw new CliError(`the ${state.engine.kind} engine of ${liveDir} is not running, so the service cannot be renamed in it (${err.message}); start it with "rcform init --live ${liveDir}", then retry; nothing was moved`);
+        throw new CliError(`the ${state.engine.kind} engine of ${live.root} is not running, so the service cannot be renamed in it (${err.message}); start it with "rcform init --live ${live.root}", then retry; nothing was moved`);
       }
       try {
         const status = await engine.status();
@@ -62,7 +61,7 @@ export const stateMvCommand: Command = {
       } finally {
         await engine.close();
       }
-      const written = writeState(liveDir, next);
+      const written = live.writeState(next);
       write(ctx.io.stdout, `Successfully moved 1 service (serial ${written.serial}).`);
       return 0;
     });

@@ -1,7 +1,6 @@
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, withLockedState } from '../live-flags.js';
 import { findByAddress } from '../../lang/address.js';
-import { writeState } from '../../state/state-file.js';
 
 export const stateRmCommand: Command = {
   name: 'state rm',
@@ -14,10 +13,10 @@ export const stateRmCommand: Command = {
   args: [{ name: 'ADDRESS' }, { name: 'MORE', variadic: true }],
   flags: [LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, { name: 'dry-run', type: 'boolean', description: 'Show what would be removed, change nothing' }],
   async run(ctx) {
-    return withLockedState(ctx, 'state rm', (state, liveDir) => {
+    return withLockedState(ctx, 'state rm', (state, live) => {
       const found = ctx.positionals.map((a) => {
         const e = findByAddress(state.services, a);
-        if (!e) throw new CliError(`no service "${a}" in the live state at ${liveDir}; nothing was removed`);
+        if (!e) throw new CliError(`no service "${a}" in the live state at ${live.root}; nothing was removed`);
         return e;
       });
       const entries = [...new Set(found)];
@@ -26,7 +25,7 @@ export const stateRmCommand: Command = {
       if (dry) return 0;
       const services = { ...state.services };
       for (const e of entries) delete services[e.definition.name];
-      const written = writeState(liveDir, { ...state, services });
+      const written = live.writeState({ ...state, services });
       write(ctx.io.stdout, `Successfully removed ${entries.length} service${entries.length === 1 ? '' : 's'} from the state (serial ${written.serial}).`);
       return 0;
     });

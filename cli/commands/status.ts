@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { JSON_FLAG, LIVE_FLAG, liveDirOf } from '../live-flags.js';
@@ -10,10 +9,7 @@ import { renderStatus, type StatusRow } from '../views/status-view.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { didYouMean } from '../../lang/eval/suggest.js';
 import { resolveAddress } from '../../planner/plan/addresses.js';
-import { readJournal } from '../../state/journal.js';
-import { foldJournal } from '../../state/journal-fold.js';
-import { liveLayout } from '../../state/live-dir.js';
-import { readState } from '../../state/state-file.js';
+import { LiveDir } from '../../state/live-dir.js';
 import type { State } from '../../state/state-types.js';
 import type { FormatVersion } from '../../lang/format-version.js';
 import { RUN_STATES } from '../../state/run-state.js';
@@ -67,17 +63,16 @@ export const statusCommand: Command = {
 /** state.json with the journal folded in (in memory), or null when there is none to read. */
 function currentState(liveDir: string): State | null {
   try {
-    const onDisk = readState(liveDir);
-    return foldJournal(onDisk, readJournal(liveDir, onDisk.journal_seq ?? 0).records);
+    return new LiveDir(liveDir).current().state;
   } catch {
     return null;
   }
 }
 
 function liveDb(liveDir: string): CompiledDb | null {
-  const file = liveLayout(liveDir).compiled;
+  const live = new LiveDir(liveDir);
   try {
-    return fs.existsSync(file) ? readCompiledDb(file) : null;
+    return live.hasCompiled() ? readCompiledDb(live.layout.compiled) : null;
   } catch {
     return null;
   }
@@ -92,7 +87,7 @@ function rowsOf(status: Record<string, ServiceStatus>, state: State | null, live
   if (!state) return rows;
   const byName = new Map(rows.map((r) => [r.name, r]));
   const lastOneshotUp = new Map<string, { time: string; outcome: string; error?: string }>();
-  for (const rec of readJournal(liveDir).records) {
+  for (const rec of new LiveDir(liveDir).readJournal().records) {
     if (rec.type === 'step-end' && rec.action === 'oneshot_up') lastOneshotUp.set(rec.service, { time: rec.time, outcome: rec.outcome, ...(rec.error ? { error: rec.error } : {}) });
   }
   for (const [name, ss] of Object.entries(state.services)) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { liveLayout } from '../../state/live-dir.js';
+import { liveLayout } from '../../state/live-layout.js';
 
 // Where the embedded supervisor keeps things, all under the live directory's engine area
 // (docs/engine.md). The whole area is 0700: the socket in it is the supervisor's control plane.

@@ -5,7 +5,7 @@ import { AccountError, checkAccount } from '../accounts.js';
 import { servicePathProblems } from '../safe-names.js';
 import { canonicalJson } from '../../lang/compile/canonical-json.js';
 import type { CompiledLongrun, CompiledOneshot, CompiledService } from '../../lang/compile/compiled-db.js';
-import { liveLayout } from '../../state/live-dir.js';
+import { liveLayout } from '../../state/live-layout.js';
 import { checkLiveDir, checkPathTo, LiveDirTrustError } from '../../state/live-trust.js';
 import type { EngineConfig } from '../../state/state-types.js';
 import { atomicWriteFileSync } from '../../state/atomic-write.js';
