@@ -1,8 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
-import { liveLayout } from '../../state/live-dir.js';
-import { readState } from '../../state/state-file.js';
+import { LIVE_FLAG, openLiveDir } from '../live-flags.js';
 import { CliError, flagBool, flagString, write, type Command, type CommandContext } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
@@ -108,13 +105,13 @@ too; --show-sensitive prints them in --json and --script answers (the tables sta
 
 /** The database apply keeps in the live directory (state/live-dir.ts), with a note when its apply did not complete. */
 function readLiveDb(ctx: CommandContext): CompiledDb {
-  const liveDir = liveDirOf(ctx);
-  const file = liveLayout(liveDir).compiled;
-  if (!fs.existsSync(file)) throw new CliError(`no database is live in ${liveLayout(liveDir).root}: nothing was applied there yet (give a compiled FILE, or --live DIR)`);
-  const db = readCompiledDb(file);
+  const live = openLiveDir(ctx);
+  if (!live.hasCompiled()) throw new CliError(`no database is live in ${live.root}: nothing was applied there yet (give a compiled FILE, or --live DIR)`);
+  const db = readCompiledDb(live.layout.compiled);
   let recorded: string | null | undefined;
   try {
-    recorded = readState(liveDir).compiled_hash;
+    // With the journal folded in: an apply that completed is complete, even before its last fold.
+    recorded = live.current().state.compiled_hash;
   } catch {
     recorded = undefined;
   }
