@@ -95,6 +95,15 @@ describe('rcform state list / show', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/none: no (such live directory|live state here); run "rcform init --live .*none" first/);
   }, 60_000);
+
+  test('a live directory without state.json: the error says which init to run', () => {
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty, { mode: 0o700 });
+    for (const args of [['state', 'list'], ['state', 'rm', 'web']]) {
+      const r = runProcess([...args, '--live', empty]);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 1, stderr: `Error: ${empty}/state.json: no live state here; run "rcform init --live ${empty}" first\n` });
+    }
+  }, 60_000);
 });
 
 describe('rcform state rm', () => {
