@@ -7,10 +7,9 @@ import type { ApplyView } from './views/apply-view.js';
 import { stepVerb } from './views/apply-words.js';
 import { redactMessage } from '../lang/redact.js';
 import type { ApplyEvent, ApplyResult } from '../engine/apply-events.js';
-import type { Engine, ServiceStatus } from '../engine/engine.js';
+import { EngineNotRunningError, type Engine, type ServiceStatus } from '../engine/engine.js';
 import type { CompiledDb, CompiledLongrun, CompiledService } from '../lang/compile/compiled-db.js';
 import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
-import { SupervisorUnavailableError } from '../engine/embedded/client.js';
 import { openEngine, serviceLog } from '../engine/open-engine.js';
 import { StepExecutor } from '../engine/step-executor.js';
 import type { PlanFile } from '../planner/plan-file.js';
@@ -72,7 +71,7 @@ export async function executePlan(o: ExecuteOptions): Promise<ApplyResult> {
   try {
     engine = await openEngine(liveDir, state.engine, { autostart: fresh });
   } catch (err) {
-    if (err instanceof SupervisorUnavailableError && !fresh) throw engineNotRunning(liveDir, state, 'apply');
+    if (err instanceof EngineNotRunningError && !fresh) throw engineNotRunning(liveDir, state, 'apply');
     // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
     if (err instanceof UserError) throw err;
     throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);

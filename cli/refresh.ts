@@ -1,6 +1,5 @@
 import { CliError } from './command.js';
-import type { Engine, ServiceStatus } from '../engine/engine.js';
-import { SupervisorUnavailableError } from '../engine/embedded/client.js';
+import { EngineNotRunningError, type Engine, type ServiceStatus } from '../engine/engine.js';
 import { engineProcessOf, openEngine } from '../engine/open-engine.js';
 import type { State } from '../state/state-types.js';
 import { logInfo } from './log.js';
@@ -19,7 +18,7 @@ export async function observeEngine(liveDir: string, state: State, command: 'pla
   try {
     engine = await openEngine(liveDir, state.engine, { autostart: false });
   } catch (err) {
-    if (err instanceof SupervisorUnavailableError) {
+    if (err instanceof EngineNotRunningError) {
       // Nothing installed, nothing to bring back: an empty answer is the truth.
       if (Object.keys(state.services).length === 0) return {};
       throw engineNotRunning(liveDir, state, command);

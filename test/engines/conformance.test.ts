@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EngineError, type Engine, type ServiceStatus } from '../../engine/engine.js';
-import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
+import { EngineError, EngineNotRunningError, type Engine, type ServiceStatus } from '../../engine/engine.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { EngineKind } from '../../state/state-types.js';
 import { planLines, type CliResult } from '../support/cli-harness.js';
@@ -759,7 +758,7 @@ for (const { kind, missing } of ENGINE_KINDS) {
     afterAll(async () => {
       // The embedded supervisor may drop the connection as it exits, before answering the shutdown.
       await (ctx.engine as Stoppable | undefined)?.shutdown().catch((e: unknown) => {
-        if (!(e instanceof SupervisorUnavailableError)) throw e;
+        if (!(e instanceof EngineNotRunningError)) throw e;
       });
       await ctx.engine?.close();
       fs.rmSync(ctx.tmp, { recursive: true, force: true });
