@@ -47,7 +47,12 @@ export const embeddedDriver: EngineDriver<NoOptions, undefined> = {
       if (err instanceof EngineNotRunningError) return `No supervisor is running for ${liveDir}.`;
       throw err;
     }
-    await engine.shutdown();
+    try {
+      await engine.shutdown();
+    } catch (err) {
+      // It may drop the connection as it exits, before the answer is read.
+      if (!(err instanceof EngineNotRunningError)) throw err;
+    }
     return `Supervisor for ${liveDir} stopped; every service is down.`;
   },
   async foreground(liveDir, env) {
