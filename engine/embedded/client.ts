@@ -32,7 +32,7 @@ export interface SupervisorStats {
   /** Of spawnMs, the kernel's share: fork/vfork and exec. */
   execMs: number;
   /** What starts services: the in-process addon, with helpers for bursts or alone; the helpers alone; Node's spawn() (docs/engine.md#spawning). */
-  launcher: 'vfork+helper' | 'vfork' | 'helper' | 'node';
+  launcher: 'helper' | 'node';
   /** The pids of the vfork helpers that spawn services; none unless the launcher is `helper`. */
   spawners: number[];
   /** The supervisor's CPU time so far, user and system. */
