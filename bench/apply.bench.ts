@@ -217,7 +217,7 @@ await scenario('wide', async (dir, live) => {
     `wide DAG of ${N} (${depth} layers): apply ${f(r.wallMs)} wall; the installs done after ${f(r.installsDoneMs)}; starts spanned ${f(r.startSpanMs)} = ` +
       `${(r.startSpanMs / depth).toFixed(1)} ms per layer of the critical path, ${(r.startSpanMs / r.starts).toFixed(2)} ms per start; ` +
       `the kernel's vfork + exec of the ${r.starts} starts: ${f(r.execMs)} in all, ` +
-      (r.launcher === 'vfork' ? 'one at a time in the supervisor' : `at least ${f(r.execMs / Math.max(1, r.spawners))} of wall over ${r.spawners} helper(s)`) +
+      `at least ${f(r.execMs / Math.max(1, r.spawners))} of wall over ${r.spawners} helper(s)` +
       `\n  ${cpu(r)}\n`,
   );
 });

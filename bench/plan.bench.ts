@@ -68,7 +68,7 @@ try {
   const newDb = database(N / CHANGED);
   const stateFile = path.join(dir, 'state.json');
   const compiledFile = path.join(dir, 'compiled.json');
-  fs.writeFileSync(stateFile, serializeState({ ...stateFromCompiled(oldDb), lineage: '0b5e1a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b', serial: 42 }));
+  fs.writeFileSync(stateFile, serializeState({ ...stateFromCompiled(oldDb, { kind: 'embedded' }), lineage: '0b5e1a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b', serial: 42 }));
   fs.writeFileSync(compiledFile, newDb.text);
   const usageFile = path.join(dir, 'usage.json');
 

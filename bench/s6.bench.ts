@@ -145,7 +145,7 @@ let bare: { up: number; down: number };
 const s6Load = load();
 {
   const before = pssKb((_, c) => S6_COMMS.has(c));
-  const engine = await S6Engine.start(path.join(s6Tmp, 'live'), { kind: 's6' });
+  const engine = await S6Engine.start(path.join(s6Tmp, 'live'), {});
   try {
     console.log(`${N} longruns (sleep infinity, each with its log), ${CONCURRENCY} at a time; serial transitions: mean of ${SAMPLE}`);
     s6 = await workload(engine, names, () => {

@@ -86,12 +86,7 @@ try {
   const handlePer = (after.startMs - before.startMs) / (after.starts - before.starts);
   await Promise.all(serial.map((n) => engine.stop(n, { timeoutMs: 60_000 })));
   const bare = await bareSpawnMs(SERIAL);
-  const how =
-    after.launcher === 'vfork'
-      ? 'the supervisor itself (rcform-vfork.node)'
-      : after.launcher === 'helper'
-        ? `rcform-spawner (vfork; ${after.spawners.length} helpers; RCFORM_SPAWNER=helper)`
-        : "Node's spawn() (RCFORM_SPAWNER=node or nothing built)";
+  const how = after.launcher === 'helper' ? `rcform-spawner (vfork; ${after.spawners.length} helpers)` : "Node's spawn() (RCFORM_SPAWNER=node or nothing built)";
   console.log(`serial up, ${SERIAL} one at a time, spawned by ${how}:`);
   console.log(`  per transition, from the client:   ${perUp.toFixed(2)} ms`);
   console.log(`  of which fork/vfork + exec:        ${execPer.toFixed(2)} ms (the kernel's; the supervisor waits ${spawnPer.toFixed(2)} ms from asking to pid)`);

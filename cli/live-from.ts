@@ -3,6 +3,7 @@ import { compiledDbProblem } from './compiled-db-file.js';
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
 import { parseState, StateFileError } from '../state/state-file.js';
 import type { State } from '../state/state-types.js';
+import { defaultEngineConfig } from '../engine/open-engine.js';
 import { stateFromCompiled } from '../planner/state-from-compiled.js';
 import { readNamedFile } from './read-named-file.js';
 
@@ -45,7 +46,7 @@ export function readLiveFrom(file: string): LiveFrom {
   if ('hash' in obj && 'services' in obj) {
     const problem = compiledDbProblem(data);
     if (problem) throw new CliError(`--live-from: ${file} is not a valid compiled database: ${problem}`);
-    return { state: stateFromCompiled(data as CompiledDb), kind: 'compiled-file' };
+    return { state: stateFromCompiled(data as CompiledDb, defaultEngineConfig()), kind: 'compiled-file' };
   }
   throw new CliError(`--live-from: ${file} is neither a state (from "rcform state pull") nor a compiled database`);
 }

@@ -6,14 +6,14 @@ import { StateNotFoundError } from '../state/state-file.js';
 import { SupervisorProtocolError } from '../engine/embedded/client.js';
 import { NotALiveDirPlanError, PreflightError } from '../operation/apply.js';
 import { OtherSourceError } from '../operation/plan.js';
-import { EngineNotRunningError } from '../operation/refresh.js';
+import { LiveUnknownError } from '../operation/refresh.js';
 import { stepVerb } from './views/apply-words.js';
 
 // The one place a user error becomes what the operator reads: the layer that found it states the
 // fact, and this adds which command or flag helps, where one does. cli/run.ts prints it.
 
 export function userErrorText(err: UserError): string {
-  if (err instanceof EngineNotRunningError) {
+  if (err instanceof LiveUnknownError) {
     const start = `start it with ${err.start} (it brings back the services that were up)`;
     return err.purpose === 'plan' ? `${err.message}; ${start}, then plan again; or plan from the state alone with --refresh=false` : `${err.message}; ${start}, then plan again; nothing was done`;
   }

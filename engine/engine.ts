@@ -1,7 +1,7 @@
 import type { CompiledLongrun, CompiledOneshot, CompiledService } from '../lang/compile/compiled-db.js';
 import type { ServiceStatus } from '../state/service-status.js';
-import type { EngineKind } from '../state/state-types.js';
 import { UserError } from '../lang/user-error.js';
+import type { EngineKind } from '../state/state-types.js';
 
 // The engine interface: what apply and refresh need from a supervisor. Two implementations:
 // the embedded supervisor (Node only, the default) and s6. Both must pass test/engines/.
@@ -95,6 +95,18 @@ export class EngineError extends UserError {
     super('environment', service !== undefined ? `${service}: ${detail}` : detail);
     this.service = service;
     this.name = 'EngineError';
+  }
+}
+
+/**
+ * The engine of a live directory is not running (or went away mid-conversation), whichever kind
+ * it is: the one error callers catch to say "start it" or to go on without it. Every driver
+ * throws this, and only this, for that case (engine/open-engine.ts).
+ */
+export class EngineNotRunningError extends UserError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('environment', message, options);
+    this.name = 'EngineNotRunningError';
   }
 }
 

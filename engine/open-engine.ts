@@ -1,88 +1,96 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { EngineConfig } from '../state/state-types.js';
-import type { Engine, ServiceLog } from './engine.js';
-import { EmbeddedEngine, SupervisorUnavailableError } from './embedded/client.js';
-import { engineLayout } from './embedded/layout.js';
-import { tailLines } from './embedded/log-file.js';
-import { S6Engine } from './s6/s6-engine.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { UserError } from '../lang/user-error.js';
+import { ajv2020 } from '../schemas/validators.js';
+import type { EngineConfig, EngineKind, EngineOptions } from '../state/state-types.js';
+import type { AnyEngineDriver, EngineDescription, EngineFlag, EngineFlagValues, ForegroundEngine } from './driver.js';
+import { EngineNotRunningError, type Engine, type ServiceLog } from './engine.js';
+import { embeddedDriver } from './embedded/driver.js';
+import { s6Driver } from './s6/driver.js';
 
-// The one place that knows which engines exist: everything else talks to an Engine.
+// The registry of engine drivers: the one place that knows which engines exist and the only
+// lookup on an engine's kind. Everything else holds an EngineConfig and asks here; a new engine is
+// a folder with a driver (engine/driver.ts) and one line below (docs/engine.md, "Adding an engine").
 
-const CLI_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
-const START_TIMEOUT_MS = 15_000;
+const DRIVERS = new Map<EngineKind, AnyEngineDriver>();
 
-export class EngineStartError extends UserError {
-  constructor(message: string) {
-    super('environment', message);
-    this.name = 'EngineStartError';
-  }
+/** Adds a driver. Production ones are registered below; a test may add its own before it opens one. */
+export function registerEngineDriver(driver: AnyEngineDriver): void {
+  if (DRIVERS.has(driver.kind)) throw new Error(`an engine driver "${driver.kind}" is registered already`);
+  DRIVERS.set(driver.kind, driver);
 }
 
-export interface StartEngineOptions {
-  /** s6 only: -c of the s6-svscan rcform starts (engine/s6/capacity.ts). */
-  maxServices?: number;
+registerEngineDriver(embeddedDriver);
+registerEngineDriver(s6Driver);
+
+/** What `rcform init` uses without --engine, and what a live directory without state.json is taken to use. */
+export const DEFAULT_ENGINE_KIND: EngineKind = embeddedDriver.kind;
+
+export function defaultEngineConfig(): EngineConfig {
+  return { kind: DEFAULT_ENGINE_KIND };
 }
 
-/** Makes sure the live directory's engine is running (starting the embedded supervisor detached if needed). Idempotent. */
-export async function startEngine(liveDir: string, config: EngineConfig, opts: StartEngineOptions = {}): Promise<void> {
-  switch (config.kind) {
-    case 'embedded': {
-      if (await supervisorAnswers(liveDir)) return;
-      const layout = engineLayout(liveDir);
-      fs.mkdirSync(layout.root, { recursive: true, mode: 0o700 });
-      const out = fs.openSync(layout.supervisorLog, 'a', 0o600);
-      // Detached in its own session, stdio to its log: it outlives the command that started it.
-      const child = spawn(process.execPath, [CLI_MAIN, 'supervise', '--live', path.resolve(liveDir)], { detached: true, stdio: ['ignore', out, out], env: process.env });
-      fs.closeSync(out);
-      let exited: number | null | undefined;
-      child.on('exit', (code) => (exited = code));
-      child.unref();
-      const deadline = Date.now() + START_TIMEOUT_MS;
-      for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
-        if (await supervisorAnswers(liveDir).catch(() => false)) return;
-        if (exited !== undefined) break;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-      const tail = tailLines(layout.supervisorLog, 5).join('\n  ');
-      throw new EngineStartError(`the supervisor for ${liveDir} did not start${tail ? `:\n  ${tail}` : ''}`);
-    }
-    case 's6': {
-      // Uses the s6-svscan on config.scandir, or starts one for the live directory (engine/s6/).
-      const e = await S6Engine.start(liveDir, config, opts.maxServices !== undefined ? { maxServices: opts.maxServices } : {});
-      await e.close();
-      return;
-    }
-    default:
-      throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
-  }
+/** Every registered driver, the default first. */
+export function engineDrivers(): readonly AnyEngineDriver[] {
+  return [...DRIVERS.values()];
 }
+
+export function isEngineKind(kind: string): boolean {
+  return DRIVERS.has(kind);
+}
+
+function driverOf(config: EngineConfig): AnyEngineDriver {
+  const d = DRIVERS.get(config.kind);
+  if (!d) throw new UserError('environment', `the ${config.kind} engine is not available in this build`);
+  return d;
+}
+
+const optionChecks = new Map<EngineKind, ValidateFunction>();
 
 /**
- * A supervisor answers a ping on the socket. A connection alone proves nothing: a killed
- * supervisor's listening socket lives on in a child it was starting until that child's exec, and
- * accepts connections nobody will ever answer.
+ * The options state.json records, checked against their driver's schema. Only options that are
+ * there are checked: ajv is loaded for an engine that has some, never on the default's path.
  */
-async function supervisorAnswers(liveDir: string): Promise<boolean> {
-  let e: EmbeddedEngine;
-  try {
-    e = await EmbeddedEngine.connect(liveDir);
-  } catch (err) {
-    if (err instanceof SupervisorUnavailableError) return false;
-    throw err;
+function optionsOf(config: EngineConfig): EngineOptions {
+  const options = config.options ?? {};
+  if (Object.keys(options).length === 0) return options;
+  const driver = driverOf(config);
+  let check = optionChecks.get(driver.kind);
+  if (!check) {
+    check = new (ajv2020())({ allErrors: true, strict: true }).compile(driver.optionsSchema);
+    optionChecks.set(driver.kind, check);
   }
-  try {
-    await e.request({ op: 'ping' });
-    return true;
-  } catch (err) {
-    if (err instanceof SupervisorUnavailableError) return false;
-    throw err;
-  } finally {
-    await e.close();
+  if (!check(options)) {
+    const problems = (check.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
+    throw new UserError('input', `the ${config.kind} engine's options in the state do not match its driver's schema: ${problems}`);
   }
+  return options;
+}
+
+/** Every driver's init flags, each with the kind it belongs to (cli/commands/init.ts declares them). */
+export function engineInitFlags(): readonly { kind: EngineKind; flag: EngineFlag }[] {
+  return engineDrivers().flatMap((d) => d.initFlags.map((flag: EngineFlag) => ({ kind: d.kind, flag })));
+}
+
+/** What init starts a new live directory's engine with: the config to record, and the rest. */
+export interface EngineInit {
+  config: EngineConfig;
+  start: unknown;
+}
+
+/** A new live directory of `kind`, from its driver's init flags (the flags' own checks included). */
+export function configureEngine(kind: EngineKind, flags: EngineFlagValues): EngineInit {
+  const { options, start } = driverOf({ kind }).configure(flags);
+  return { config: Object.keys(options as object).length > 0 ? { kind, options } : { kind }, start };
+}
+
+/** An initialised live directory's engine, with the init flags given again (checked against what it records). */
+export function reconfigureEngine(root: string, config: EngineConfig, flags: EngineFlagValues): EngineInit {
+  return { config, start: driverOf(config).reconfigure(root, optionsOf(config), flags) };
+}
+
+/** Makes sure the live directory's engine is running. Idempotent. `start`: from configureEngine or reconfigureEngine. */
+export async function startEngine(liveDir: string, config: EngineConfig, start?: unknown): Promise<void> {
+  await driverOf(config).start(liveDir, optionsOf(config), start);
 }
 
 export interface OpenEngineOptions {
@@ -93,6 +101,12 @@ export interface OpenEngineOptions {
   autostart?: boolean;
 }
 
+/** Connects to the live directory's engine; rejects with EngineNotRunningError when it is not running. */
+export async function openEngine(liveDir: string, config: EngineConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
+  const driver = driverOf(config);
+  return opts.autostart === true ? driver.openStarted(liveDir, optionsOf(config)) : driver.open(liveDir, optionsOf(config));
+}
+
 /** Whether the live directory's engine runs, without starting it. */
 export async function engineRunning(liveDir: string, config: EngineConfig): Promise<boolean> {
   try {
@@ -100,7 +114,7 @@ export async function engineRunning(liveDir: string, config: EngineConfig): Prom
     await e.close();
     return true;
   } catch (err) {
-    if (err instanceof SupervisorUnavailableError) return false;
+    if (err instanceof EngineNotRunningError) return false;
     throw err;
   }
 }
@@ -109,46 +123,24 @@ export async function engineRunning(liveDir: string, config: EngineConfig): Prom
  * The process that must run for the engine to supervise anything, as an operator knows it
  * ("the embedded supervisor of /run/rcform"), and how to start it again.
  */
-export function engineProcessOf(liveDir: string, config: EngineConfig): { name: string; short: string; start: string } {
-  const init = `"rcform init --live ${liveDir}"`;
-  switch (config.kind) {
-    case 'embedded':
-      return { name: `the embedded supervisor of ${liveDir}`, short: 'embedded supervisor', start: init };
-    case 's6':
-      // A scan directory of the operator's own is theirs to start; rcform only starts its own.
-      return config.scandir
-        ? { name: `the s6-svscan on ${config.scandir} (the s6 engine of ${liveDir})`, short: `s6-svscan on ${config.scandir}`, start: `"s6-svscan ${config.scandir}"` }
-        : { name: `the s6-svscan of ${liveDir} (the s6 engine)`, short: 's6-svscan', start: init };
-    default:
-      return { name: `the ${String(config.kind)} engine of ${liveDir}`, short: `${String(config.kind)} engine`, start: init };
-  }
+export function engineProcessOf(liveDir: string, config: EngineConfig): EngineDescription {
+  return driverOf(config).describe(liveDir, optionsOf(config));
 }
 
-/**
- * The hint after "not running": how engineProcessOf says to start it, and for the embedded
- * supervisor also in the foreground (`rcform supervise` refuses an s6 live directory).
- */
+/** The hint after "not running": how to start it. */
 export function engineStartHint(liveDir: string, config: EngineConfig): string {
-  const { start } = engineProcessOf(liveDir, config);
-  if (config.kind === 'embedded') return `start it with ${start} (detached) or "rcform supervise --live ${liveDir}" (in the foreground)`;
-  return `start it with ${start}`;
+  return engineProcessOf(liveDir, config).hint;
 }
 
-/** Connects to the live directory's engine; rejects with SupervisorUnavailableError when it is not running. */
-export async function openEngine(liveDir: string, config: EngineConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
-  switch (config.kind) {
-    case 'embedded':
-      if (opts.autostart === true) await startEngine(liveDir, config);
-      return EmbeddedEngine.connect(liveDir);
-    case 's6': {
-      if (opts.autostart === true) return S6Engine.start(liveDir, config);
-      const down = S6Engine.unavailable(liveDir);
-      if (down) throw new SupervisorUnavailableError(down);
-      return S6Engine.open(liveDir, config);
-    }
-    default:
-      throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
-  }
+/** `rcform supervise --stop`: every service down, the engine's processes gone; what was done, as a sentence. */
+export function shutdownEngine(liveDir: string, config: EngineConfig): Promise<string> {
+  return driverOf(config).shutdown(liveDir, optionsOf(config));
+}
+
+/** `rcform supervise`: the engine run in this process, or null for an engine rcform does not run itself. */
+export function foregroundEngine(liveDir: string, config: EngineConfig, env: NodeJS.ProcessEnv): Promise<ForegroundEngine> | null {
+  const driver = driverOf(config);
+  return driver.foreground ? driver.foreground(liveDir, env) : null;
 }
 
 /**
@@ -156,12 +148,7 @@ export async function openEngine(liveDir: string, config: EngineConfig, opts: Op
  * stopped supervisor's services wrote.
  */
 export function serviceLog(liveDir: string, config: EngineConfig, name: string): ServiceLog {
-  switch (config.kind) {
-    case 'embedded':
-      return EmbeddedEngine.logOf(liveDir, name);
-    case 's6':
-      return S6Engine.logOf(liveDir, name);
-    default:
-      throw new EngineStartError(`the ${config.kind} engine is not available in this build`);
-  }
+  return driverOf(config).log(liveDir, optionsOf(config), name);
 }
+
+export type { EngineDescription, EngineFlag, ForegroundEngine };

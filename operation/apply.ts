@@ -2,8 +2,7 @@ import { serializeDb } from '../lang/compile/compile.js';
 import type { CompiledDb, CompiledLongrun, CompiledOneshot, CompiledService } from '../lang/compile/compiled-db.js';
 import { redactMessage } from '../lang/redact.js';
 import { UserError } from '../lang/user-error.js';
-import { SupervisorUnavailableError } from '../engine/embedded/client.js';
-import type { Engine, ServiceStatus } from '../engine/engine.js';
+import { EngineNotRunningError, type Engine, type ServiceStatus } from '../engine/engine.js';
 import { openEngine, serviceLog } from '../engine/open-engine.js';
 import { serviceNameProblem, servicePathProblems } from '../engine/safe-names.js';
 import type { PlanFile } from '../planner/plan-file.js';
@@ -15,7 +14,7 @@ import type { LiveDir } from '../state/live-dir.js';
 import type { State } from '../state/state-types.js';
 import type { ApplyEvent, ApplyResult } from './apply-events.js';
 import { stopCutOffOneshots } from './oneshot-recovery.js';
-import { EngineNotRunningError } from './refresh.js';
+import { LiveUnknownError } from './refresh.js';
 import { StepExecutor } from './step-executor.js';
 
 // Applying a plan as an operation, with the state lock held by the caller: check that the plan
@@ -81,7 +80,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   try {
     engine = await openEngine(liveDir, state.engine, { autostart: fresh });
   } catch (err) {
-    if (err instanceof SupervisorUnavailableError && !fresh) throw new EngineNotRunningError(liveDir, state.engine, 'apply');
+    if (err instanceof EngineNotRunningError && !fresh) throw new LiveUnknownError(liveDir, state.engine, 'apply', { cause: err });
     // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
     if (err instanceof UserError) throw err;
     throw new UserError('environment', `cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`, { cause: err });

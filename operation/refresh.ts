@@ -1,6 +1,5 @@
 import { UserError } from '../lang/user-error.js';
-import type { Engine, ServiceStatus } from '../engine/engine.js';
-import { SupervisorUnavailableError } from '../engine/embedded/client.js';
+import { EngineNotRunningError, type Engine, type ServiceStatus } from '../engine/engine.js';
 import { engineProcessOf, openEngine } from '../engine/open-engine.js';
 import type { EngineConfig, State } from '../state/state-types.js';
 import type { OperationLog } from './log.js';
@@ -29,10 +28,10 @@ export async function observeEngine(o: ObserveOptions): Promise<Record<string, S
   try {
     engine = await openEngine(liveDir, state.engine, { autostart: false });
   } catch (err) {
-    if (err instanceof SupervisorUnavailableError) {
+    if (err instanceof EngineNotRunningError) {
       // Nothing installed, nothing to bring back: an empty answer is the truth.
       if (Object.keys(state.services).length === 0) return {};
-      throw new EngineNotRunningError(liveDir, state.engine, o.purpose);
+      throw new LiveUnknownError(liveDir, state.engine, o.purpose, { cause: err });
     }
     // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
     if (err instanceof UserError) throw err;
@@ -54,15 +53,16 @@ export async function observeEngine(o: ObserveOptions): Promise<Record<string, S
  * The engine is stopped while the state holds services, so what runs cannot be known; for an
  * apply, nothing was done. The CLI adds how to start it and what to run then.
  */
-export class EngineNotRunningError extends UserError {
+export class LiveUnknownError extends UserError {
   constructor(
     readonly liveDir: string,
     readonly engine: EngineConfig,
     readonly purpose: RefreshPurpose,
+    options?: { cause?: unknown },
   ) {
     const { name, start } = engineProcessOf(liveDir, engine);
-    super('environment', purpose === 'plan' ? `${name} is not running, so what runs cannot be known` : `${name} is not running, so what runs cannot be known and nothing can be changed`);
-    this.name = 'EngineNotRunningError';
+    super('environment', purpose === 'plan' ? `${name} is not running, so what runs cannot be known` : `${name} is not running, so what runs cannot be known and nothing can be changed`, options);
+    this.name = 'LiveUnknownError';
     this.start = start;
   }
 

@@ -1,11 +1,12 @@
 import type { CompiledDb } from '../lang/compile/compiled-db.js';
-import { STATE_FORMAT_VERSION, type State } from '../state/state-types.js';
+import { STATE_FORMAT_VERSION, type EngineConfig, type State } from '../state/state-types.js';
 
 // `--live-from OLD.json` with a compiled database means "live is exactly that": every service of
 // the old database installed, and up unless `down` (with the dependencies of what is up), as
-// s6-rc-update sees an old compiled database next to a new one. No engine is involved.
+// s6-rc-update sees an old compiled database next to a new one. No engine is involved: `engine` is
+// only what the state records, given by the caller.
 
-export function stateFromCompiled(db: CompiledDb): State {
+export function stateFromCompiled(db: CompiledDb, engine: EngineConfig): State {
   const up = new Set<string>();
   const stack: string[] = [];
   for (const s of Object.values(db.services)) {
@@ -30,7 +31,7 @@ export function stateFromCompiled(db: CompiledDb): State {
     format_version: STATE_FORMAT_VERSION,
     lineage: `compiled:${db.hash}`,
     serial: 0,
-    engine: { kind: 'embedded' },
+    engine,
     compiled_hash: db.hash,
     services,
   };

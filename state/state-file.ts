@@ -119,18 +119,32 @@ export function parseState(text: string, file: string, bytes?: Uint8Array): Stat
 
 /** The format before holds and source, which a read upgrades. */
 const STATE_FORMAT_VERSION_BEFORE_HOLDS = 1;
+/** The format with s6's scan directory at the top of `engine`, which a read upgrades. */
+const STATE_FORMAT_VERSION_ENGINE_AT_TOP = 2;
 
 /** Every format this rcform reads; the schema accepts each of them. */
-type StateOnDisk = Omit<State, 'format_version'> & { format_version: typeof STATE_FORMAT_VERSION_BEFORE_HOLDS | typeof STATE_FORMAT_VERSION };
+type StateOnDisk = Omit<State, 'format_version' | 'engine'> & {
+  format_version: typeof STATE_FORMAT_VERSION_BEFORE_HOLDS | typeof STATE_FORMAT_VERSION_ENGINE_AT_TOP | typeof STATE_FORMAT_VERSION;
+  /** Formats before options kept s6's scan directory at the top of `engine`. */
+  engine: EngineConfig & { scandir?: string };
+};
 
 /**
- * Format 1 → 2: format 2 only adds the optional `holds` and `source`, so a format-1 state is a
- * format-2 state without holds and with its source unknown. The next write saves it as format 2;
- * an older rcform then refuses the file by its format version instead of dropping the holds.
+ * Format 1 → 2 only adds the optional `holds` and `source`: a format-1 state is a format-2 state
+ * without holds and with its source unknown. Format 2 → 3 moves what only one engine needs into
+ * the engine's `options`, which its driver owns: `{ kind: 's6', scandir }` becomes
+ * `{ kind: 's6', options: { scandir } }`. The next write saves format 3; an older rcform then
+ * refuses the file by its format version instead of starting an s6-svscan of its own beside the
+ * operator's.
  */
 export function upgradeState(state: StateOnDisk): State {
   if (state.format_version === STATE_FORMAT_VERSION) return state as State;
-  return { ...state, format_version: STATE_FORMAT_VERSION };
+  const { scandir, ...engine } = state.engine;
+  return {
+    ...state,
+    format_version: STATE_FORMAT_VERSION,
+    engine: scandir !== undefined ? { ...engine, options: { ...engine.options, scandir } } : engine,
+  };
 }
 
 function jsonErrorWhere(text: string, message: string): string {

@@ -4,15 +4,22 @@ import type { ObservedState } from './run-state.js';
 // state.json: the tiny read-write record of what is installed, as s6-rc's live directory is.
 // Plain data with a format version, described by schemas/state.schema.json.
 
-export const STATE_FORMAT_VERSION = 2;
+export const STATE_FORMAT_VERSION = 3;
 
-export type EngineKind = 'embedded' | 's6';
+/** The name an engine's driver is registered under (engine/open-engine.ts): `embedded`, `s6`. */
+export type EngineKind = string;
 
+/**
+ * Which engine runs a live directory's services. What `options` holds is the driver's business:
+ * its driver declares their schema and reads them (engine/open-engine.ts); nothing else looks inside.
+ */
 export interface EngineConfig {
   kind: EngineKind;
-  /** s6 only: the scan directory. */
-  scandir?: string;
+  /** Absent when the engine takes none (the embedded supervisor). */
+  options?: EngineOptions;
 }
+
+export type EngineOptions = Readonly<Record<string, unknown>>;
 
 export type { ObservedState } from './run-state.js';
 

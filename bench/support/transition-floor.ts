@@ -4,29 +4,27 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PATH } from '../../engine/engine.js';
-import { loadVforkAddon } from '../../engine/embedded/vfork-launcher.js';
+import { Spawner, spawnerBinary } from '../../engine/embedded/spawner.js';
 
 // The least a serial transition costs on this machine in any design that meets issue 6: a
 // supervisor process that outlives apply and is the parent of the services, and an apply process
 // that appends a step's record to its journal before anything that depends on it starts. Two
-// Node processes and nothing else: the "supervisor" vforks and execs each service with rcform's
-// own addon, replies one JSON line, and rewrites a status file; the "apply" sends one JSON line
+// Node processes and nothing else: the "supervisor" has each service vforked and execed by
+// rcform's own helper (rcform-spawner, as the embedded supervisor does), replies one JSON line, and rewrites a status file; the "apply" sends one JSON line
 // per start, one at a time, and writes a journal line before and after each. No plan, no state,
 // no views, no checks: what rcform does on top of this is what apply.bench.ts's chain shows
 // beyond it.
 //
 // Usage: node transition-floor.js DIR COUNT PROGRAM [ARG...]   (DIR: made, and removed after)
 //   prints one JSON line: { perTransitionMs, execMs } (execMs: the kernel's vfork + exec per start,
-//   as the addon times it, the same figure the chain benchmark subtracts)
+//   as the helper times it, the same figure the chain benchmark subtracts)
 
 const me = fileURLToPath(import.meta.url);
 
 function serve(sock: string, dir: string, argv: string[]): void {
-  const { addon, error } = loadVforkAddon();
-  if (!addon) throw new Error(`the vfork addon is not available: ${error}`);
-  addon.setup(() => {});
-  let execUs = 0;
-  let starts = 0;
+  const binary = spawnerBinary();
+  if (!binary) throw new Error('rcform-spawner is not built (npm run build)');
+  const spawner = new Spawner(binary, () => {});
   const server = net.createServer((conn) => {
     let buf = '';
     conn.setEncoding('utf8');
@@ -36,17 +34,24 @@ function serve(sock: string, dir: string, argv: string[]): void {
         const req = JSON.parse(buf.slice(0, nl)) as { id: number; op: 'start' | 'stats'; name: string };
         buf = buf.slice(nl + 1);
         if (req.op === 'stats') {
-          conn.write(`${JSON.stringify({ id: req.id, execMs: execUs / 1000 / Math.max(1, starts) })}\n`);
+          conn.write(`${JSON.stringify({ id: req.id, execMs: spawner.stats.execMs / Math.max(1, spawner.stats.count) })}\n`);
           continue;
         }
         const log = path.join(dir, `${req.name}.log`);
         // The environment the embedded supervisor gives a service with no `env` of its own.
-        const [pid, detail] = addon.launch(argv[0] as string, argv, '/', [`PATH=${DEFAULT_PATH}`], ['0', 'r', '/dev/null', '1', 'a', log, '2', 'a', log], -1, -1);
-        if (pid <= 0) throw new Error(`launch failed: ${String(detail)}`);
-        execUs += detail as number;
-        starts++;
-        conn.write(`${JSON.stringify({ id: req.id, pid })}\n`);
-        setImmediate(() => fs.writeFileSync(path.join(dir, `${req.name}.status`), JSON.stringify({ pid, state: 'up' })));
+        const spec = { file: argv[0] as string, args: argv.slice(1), cwd: '/', env: { PATH: DEFAULT_PATH }, stdio: [{ kind: 'r' as const, path: '/dev/null' }, { kind: 'a' as const, path: log }, { kind: 'a' as const, path: log }] };
+        spawner.launch(spec, {
+          spawned(pid) {
+            conn.write(`${JSON.stringify({ id: req.id, pid })}\n`);
+            setImmediate(() => fs.writeFileSync(path.join(dir, `${req.name}.status`), JSON.stringify({ pid, state: 'up' })));
+          },
+          failed(message) {
+            throw new Error(`launch failed: ${message}`);
+          },
+          ready() {},
+          exited() {},
+          orphaned() {},
+        });
       }
     });
   });

@@ -10,9 +10,8 @@ import type { CompiledDb } from '../../lang/compile/compiled-db.js';
 import { DiagnosticsError } from '../../lang/diagnostic.js';
 import { plan as makePlan, type PlanInput } from '../../planner/plan/plan.js';
 import type { DriftEntry, Plan, ResourceChange } from '../../planner/plan-types.js';
-import type { ServiceStatus } from '../../engine/engine.js';
-import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
-import { engineProcessOf, openEngine } from '../../engine/open-engine.js';
+import { EngineNotRunningError, type ServiceStatus } from '../../engine/engine.js';
+import { defaultEngineConfig, engineProcessOf, openEngine } from '../../engine/open-engine.js';
 import { stateFromCompiled } from '../../planner/state-from-compiled.js';
 import type { State } from '../../state/state-types.js';
 import { append } from '../../lang/append.js';
@@ -57,7 +56,7 @@ reported, since the live state does not match while services differ.
     let differs = false;
 
     if (fileDb && srcDb) {
-      const changes = definitionChanges(srcDb, stateFromCompiled(fileDb));
+      const changes = definitionChanges(srcDb, stateFromCompiled(fileDb, defaultEngineConfig()));
       if (srcDb.hash === fileDb.hash || changes.length === 0) {
         out.push(`${file} is current with ${dir} (hash ${fileDb.hash.slice(0, 12)}).`);
       } else {
@@ -122,7 +121,7 @@ async function liveSide(ctx: CommandContext): Promise<LiveSide> {
   try {
     engine = await openEngine(liveDir, state.engine, { autostart: false });
   } catch (err) {
-    if (err instanceof SupervisorUnavailableError) return { state, name, observed: null, unobserved: `${engineProcessOf(liveDir, state.engine).name} is not running` };
+    if (err instanceof EngineNotRunningError) return { state, name, observed: null, unobserved: `${engineProcessOf(liveDir, state.engine).name} is not running` };
     // An engine's own error states its fact, and the CLI's hint for it is added where it is printed.
     if (err instanceof UserError) throw err;
     throw new CliError(`cannot reach the ${state.engine.kind} engine of ${liveDir}: ${(err as Error).message}`);

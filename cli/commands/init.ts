@@ -3,14 +3,29 @@ import path from 'node:path';
 import { CliError, flagString, write, type Command } from '../command.js';
 import { LIVE_FLAG, liveDirOf, lockLive, LOCK_FLAG, LOCK_TIMEOUT_FLAG } from '../live-flags.js';
 import { INPUT_ACCEPTED_FLAG } from '../operator-input.js';
-import { engineProcessOf, engineRunning, startEngine, type StartEngineOptions } from '../../engine/open-engine.js';
+import {
+  configureEngine,
+  DEFAULT_ENGINE_KIND,
+  engineDrivers,
+  engineInitFlags,
+  engineProcessOf,
+  engineRunning,
+  isEngineKind,
+  reconfigureEngine,
+  startEngine,
+} from '../../engine/open-engine.js';
 import { LIVE_ENTRIES, liveLayout } from '../../state/live-dir.js';
 import { checkLiveDir } from '../../state/live-trust.js';
 import { createStateFile, newState, readState, stateExists } from '../../state/state-file.js';
-import type { EngineConfig, EngineKind } from '../../state/state-types.js';
-import { MIN_SIZED_MAX_SERVICES, S6_MAX_SERVICES_CEILING, S6_MAX_SERVICES_FLOOR } from '../../engine/s6/capacity.js';
+import type { EngineKind } from '../../state/state-types.js';
 
-const ENGINES: readonly EngineKind[] = ['embedded', 's6'];
+// The engines and their own flags come from the registry, so --help lists what this build has.
+const ENGINES: readonly EngineKind[] = engineDrivers().map((d) => d.kind);
+const ENGINE_FLAGS = engineInitFlags();
+
+function orList(words: readonly string[]): string {
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
 
 export const initCommand: Command = {
   name: 'init',
@@ -31,14 +46,8 @@ export const initCommand: Command = {
   flags: [
     LIVE_FLAG,
     // No declared default: an existing live directory must tell an explicit --engine from none.
-    { name: 'engine', type: 'string', valueName: 'KIND', values: ['embedded', 's6'], description: 'The engine: embedded (Node only, the default) or s6' },
-    { name: 'scandir', type: 'string', valueName: 'DIR', description: 's6 only: the scan directory of a running s6-svscan' },
-    {
-      name: 'max-services',
-      type: 'string',
-      valueName: 'N',
-      description: `s6 only: -c of the s6-svscan rcform starts, the most services it can supervise (${S6_MAX_SERVICES_FLOOR}–${S6_MAX_SERVICES_CEILING}; default: twice what is installed, at least ${MIN_SIZED_MAX_SERVICES})`,
-    },
+    { name: 'engine', type: 'string', valueName: 'KIND', values: ENGINES, description: `The engine: ${orList(engineDrivers().map((d) => d.summary))}` },
+    ...ENGINE_FLAGS.map(({ flag }) => ({ name: flag.name, type: 'string' as const, valueName: flag.valueName, description: flag.description })),
     LOCK_FLAG,
     LOCK_TIMEOUT_FLAG,
     INPUT_ACCEPTED_FLAG,
@@ -46,17 +55,15 @@ export const initCommand: Command = {
   async run(ctx) {
     const liveDir = liveDirOf(ctx);
     const layout = liveLayout(liveDir);
-    const asked = flagString(ctx, 'engine') as EngineKind | undefined;
-    const kind = asked ?? 'embedded';
-    if (!ENGINES.includes(kind)) throw new CliError(`--engine takes ${ENGINES.join(' or ')}, not "${kind}"`);
-    const scandir = flagString(ctx, 'scandir');
-    if (scandir !== undefined && kind !== 's6') throw new CliError('--scandir is for --engine=s6 only');
-    const config: EngineConfig = { kind, ...(scandir !== undefined ? { scandir: scandirOf(scandir) } : {}) };
-    const maxServices = maxServicesOf(flagString(ctx, 'max-services'), scandir);
-    const startOpts = maxServices !== undefined ? { maxServices } : {};
+    const asked = flagString(ctx, 'engine');
+    if (asked !== undefined && !isEngineKind(asked)) throw new CliError(`--engine takes ${ENGINES.join(' or ')}, not "${asked}"`);
+    const given = engineFlagsGiven(ctx);
+    if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked, given);
+    const kind = asked ?? DEFAULT_ENGINE_KIND;
+    const other = given.find((g) => g.kind !== kind);
+    if (other) throw new CliError(`--${other.name} is for --engine=${other.kind} only`);
+    const init = configureEngine(kind, valuesOf(given));
 
-    if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked, startOpts);
-    if (maxServices !== undefined && kind !== 's6') throw new CliError('--max-services is for --engine=s6 only');
     if (fs.existsSync(layout.root)) {
       if (!fs.statSync(layout.root).isDirectory()) throw new CliError(`${layout.root} exists and is not a directory`);
       const foreign = fs.readdirSync(layout.root).filter((n) => !LIVE_ENTRIES.includes(n) && !n.startsWith('.'));
@@ -84,14 +91,13 @@ export const initCommand: Command = {
     const lock = await lockLive(ctx, liveDir, 'init');
     try {
       // Another init may have finished while we waited for the lock.
-      if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked, startOpts);
+      if (stateExists(liveDir)) return await alreadyInitialised(ctx, liveDir, asked, given);
       try {
-        await startEngine(layout.root, config, startOpts);
+        await startEngine(layout.root, init.config, init.start);
       } catch (err) {
-        if (err instanceof CliError) throw err;
         throw new CliError(`the ${kind} engine could not be started in ${layout.engine}: ${(err as Error).message}; nothing was initialised`);
       }
-      const state = newState(config);
+      const state = newState(init.config);
       createStateFile(liveDir, state);
       write(ctx.io.stdout, `Initialised the live directory ${layout.root} (lineage ${state.lineage}, engine ${kind}).`);
       return 0;
@@ -101,25 +107,25 @@ export const initCommand: Command = {
   },
 };
 
-function maxServicesOf(value: string | undefined, scandir: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (scandir !== undefined) throw new CliError('--max-services is for an s6-svscan rcform starts; with --scandir, give your s6-svscan -c instead');
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= S6_MAX_SERVICES_FLOOR && n <= S6_MAX_SERVICES_CEILING)) {
-    throw new CliError(`--max-services takes a whole number from ${S6_MAX_SERVICES_FLOOR} to ${S6_MAX_SERVICES_CEILING} (s6-svscan's bounds for -c), not "${value}"`);
-  }
-  return n;
+interface EngineFlagGiven {
+  kind: EngineKind;
+  name: string;
+  value: string;
 }
 
-function scandirOf(scandir: string): string {
-  try {
-    return fs.realpathSync.native(scandir);
-  } catch (err) {
-    throw new CliError(`--scandir ${scandir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}; give the scan directory of a running s6-svscan`);
-  }
+/** The engines' own flags on this command line, each with the engine it belongs to. */
+function engineFlagsGiven(ctx: Parameters<Command['run']>[0]): EngineFlagGiven[] {
+  return ENGINE_FLAGS.flatMap(({ kind, flag }) => {
+    const value = flagString(ctx, flag.name);
+    return value !== undefined ? [{ kind, name: flag.name, value }] : [];
+  });
 }
 
-async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string, asked: EngineKind | undefined, startOpts: StartEngineOptions): Promise<number> {
+function valuesOf(given: readonly EngineFlagGiven[]): Record<string, string> {
+  return Object.fromEntries(given.map((g) => [g.name, g.value]));
+}
+
+async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: string, asked: EngineKind | undefined, given: readonly EngineFlagGiven[]): Promise<number> {
   const state = readState(liveDir);
   const root = liveLayout(liveDir).root;
   // Its services live in that engine: switching would orphan them, so say so instead of ignoring the flag.
@@ -127,10 +133,9 @@ async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: s
     throw new CliError(`${root} is already initialised with the ${state.engine.kind} engine, which cannot be changed to ${asked}; to use ${asked}, initialise another live directory (--live)`);
   }
   const what = `${root} is already initialised (lineage ${state.lineage}, serial ${state.serial}, engine ${state.engine.kind})`;
-  if (startOpts.maxServices !== undefined) {
-    if (state.engine.kind !== 's6') throw new CliError(`--max-services is for the s6 engine; ${root} uses the ${state.engine.kind} engine`);
-    if (state.engine.scandir !== undefined) throw new CliError(`--max-services is for an s6-svscan rcform starts; ${root} uses yours on ${state.engine.scandir}: give it -c instead`);
-  }
+  const other = given.find((g) => g.kind !== state.engine.kind);
+  if (other) throw new CliError(`--${other.name} is for the ${other.kind} engine; ${root} uses the ${state.engine.kind} engine`);
+  const { start } = reconfigureEngine(root, state.engine, valuesOf(given));
   // Starting a stopped engine changes no state, and both engines refuse a second instance, so
   // this needs no lock: an apply holding it could not be using an engine that is not running.
   let running: boolean;
@@ -140,10 +145,10 @@ async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: s
     throw new CliError(`${root}: ${(err as Error).message}`);
   }
   if (running) {
-    // Asked for a limit: the running s6-svscan must already have it (it cannot change while it runs).
-    if (startOpts.maxServices !== undefined) {
+    // Given its flags again: the running engine must agree with them (s6-svscan's -c cannot change while it runs).
+    if (given.length > 0) {
       try {
-        await startEngine(root, state.engine, startOpts);
+        await startEngine(root, state.engine, start);
       } catch (err) {
         throw new CliError(`${what}: ${(err as Error).message}`);
       }
@@ -153,7 +158,7 @@ async function alreadyInitialised(ctx: Parameters<Command['run']>[0], liveDir: s
   }
   const engine = engineProcessOf(root, state.engine).short;
   try {
-    await startEngine(root, state.engine, startOpts);
+    await startEngine(root, state.engine, start);
   } catch (err) {
     throw new CliError(`${what}, but its ${engine} is not running and could not be started: ${(err as Error).message}`);
   }

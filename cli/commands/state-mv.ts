@@ -1,6 +1,6 @@
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { LIVE_FLAG, LOCK_FLAG, LOCK_TIMEOUT_FLAG, withLockedState } from '../live-flags.js';
-import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
+import { EngineNotRunningError } from '../../engine/engine.js';
 import { openEngine } from '../../engine/open-engine.js';
 import type { CompiledService } from '../../lang/compile/compiled-db.js';
 import { findByAddress, formatAddress, parseAddress } from '../../lang/address.js';
@@ -41,7 +41,7 @@ export const stateMvCommand: Command = {
       try {
         engine = await openEngine(live.root, state.engine);
       } catch (err) {
-        if (!(err instanceof SupervisorUnavailableError)) throw err;
+        if (!(err instanceof EngineNotRunningError)) throw err;
         // Its services may still run, to be adopted under their old names: renaming only the
         // state would leave the two disagreeing.
         throw new CliError(`the ${state.engine.kind} engine of ${live.root} is not running, so the service cannot be renamed in it (${err.message}); start it with "rcform init --live ${live.root}", then retry; nothing was moved`);

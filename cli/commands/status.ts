@@ -2,8 +2,7 @@ import { CliError, flagBool, write, type Command } from '../command.js';
 import { readCompiledDb } from '../compiled-db-file.js';
 import { JSON_FLAG, LIVE_FLAG, liveDirOf } from '../live-flags.js';
 import { engineStartHint, openEngine } from '../../engine/open-engine.js';
-import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
-import type { ServiceStatus } from '../../engine/engine.js';
+import { EngineNotRunningError, type ServiceStatus } from '../../engine/engine.js';
 import { engineConfigOf } from '../engine-config.js';
 import { renderStatus, type StatusRow } from '../views/status-view.js';
 import type { CompiledDb } from '../../lang/compile/compiled-db.js';
@@ -41,7 +40,7 @@ export const statusCommand: Command = {
     try {
       engine = await openEngine(liveDir, config);
     } catch (err) {
-      if (err instanceof SupervisorUnavailableError) throw new CliError(`${err.message}; ${engineStartHint(liveDir, config)}`);
+      if (err instanceof EngineNotRunningError) throw new CliError(`${err.message}; ${engineStartHint(liveDir, config)}`);
       throw err;
     }
     let status: Record<string, ServiceStatus>;

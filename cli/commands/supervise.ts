@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import { CliError, flagBool, write, type Command } from '../command.js';
 import { LIVE_FLAG, liveDirOf } from '../live-flags.js';
-import { EmbeddedEngine, SupervisorUnavailableError } from '../../engine/embedded/client.js';
-import { Supervisor } from '../../engine/embedded/supervisor.js';
+import { foregroundEngine, shutdownEngine } from '../../engine/open-engine.js';
 import { engineConfigOf } from '../engine-config.js';
-import { S6Engine } from '../../engine/s6/s6-engine.js';
 import { liveLayout } from '../../state/live-dir.js';
 
 export const superviseCommand: Command = {
@@ -23,38 +21,17 @@ export const superviseCommand: Command = {
   async run(ctx) {
     const liveDir = liveDirOf(ctx);
     const config = engineConfigOf(liveDir);
-    if (config.kind === 's6' && flagBool(ctx, 'stop')) {
-      // The s6 tree: every service down, then s6-svscan stopped if rcform started it (docs/engine-s6.md).
-      const why = S6Engine.unavailable(liveDir);
-      if (why) {
-        write(ctx.io.stdout, `Nothing to stop: ${why}.`);
-        return 0;
-      }
-      await (await S6Engine.open(liveDir)).shutdown();
-      write(ctx.io.stdout, `s6 services of ${liveDir} stopped; every service is down.`);
-      return 0;
-    }
-    if (config.kind !== 'embedded') throw new CliError(`${liveDir} uses the ${config.kind} engine, which rcform does not supervise itself (--stop stops it)`);
     if (flagBool(ctx, 'stop')) {
-      let engine: EmbeddedEngine;
-      try {
-        engine = await EmbeddedEngine.connect(liveDir);
-      } catch (err) {
-        if (err instanceof SupervisorUnavailableError) {
-          write(ctx.io.stdout, `No supervisor is running for ${liveDir}.`);
-          return 0;
-        }
-        throw err;
-      }
-      await engine.shutdown();
-      write(ctx.io.stdout, `Supervisor for ${liveDir} stopped; every service is down.`);
+      write(ctx.io.stdout, await shutdownEngine(liveDir, config));
       return 0;
     }
     // init makes engine/ before it starts the supervisor (and writes state.json last); with neither
     // this is no live directory, and a supervisor would make one up wherever a typo pointed.
     const layout = liveLayout(liveDir);
     if (!fs.existsSync(layout.engine) && !fs.existsSync(layout.state)) throw new CliError(`${layout.root}: no such live directory; run "rcform init --live ${layout.root}" first`);
-    const sup = await Supervisor.start(liveDir, ctx.io.env);
+    const starting = foregroundEngine(liveDir, config, ctx.io.env);
+    if (!starting) throw new CliError(`${liveDir} uses the ${config.kind} engine, which rcform does not supervise itself (--stop stops it)`);
+    const sup = await starting;
     const stop = (): void => void sup.shutdown();
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// `npm run build` compiles the embedded supervisor's two ways of starting services beside it:
-// rcform-vfork.node (vfork-launcher.c: in the supervisor's own process) and rcform-spawner
-// (spawner.c: a helper process, the fallback); the state lock's rcform-lock.node (state/lock.c: fcntl locks, required); and the s6 engine's rcform-s6.node (engine/s6/fifo.c:
+// `npm run build` compiles the embedded supervisor's way of starting services beside it,
+// rcform-spawner (spawner.c: a helper process that vforks them); the state lock's rcform-lock.node
+// (state/lock.c: fcntl locks, required); and the s6 engine's rcform-s6.node (engine/s6/fifo.c:
 // mkfifo, for listening to s6-supervise's events without a process per transition). Without a C compiler, or without Node's headers,
 // the build goes on and the supervisor falls back as far as it must, down to Node's spawn(),
 // correct but slower: the warnings say so. CI installs a compiler (.ci/run); Node's headers come
@@ -26,10 +26,9 @@ function compile(args: string[], out: string, consequence: string): boolean {
   return true;
 }
 
-compile([path.join(sources, 'spawner.c')], path.join(here, 'rcform-spawner'), "without it and the addon the embedded supervisor starts services with Node's spawn(), which is slower");
-// The addon's N-API and libuv symbols are Node's own: they resolve when Node loads it.
+compile([path.join(sources, 'spawner.c')], path.join(here, 'rcform-spawner'), "without it the embedded supervisor starts services with Node's spawn(), which is slower");
+// The addons' N-API symbols are Node's own: they resolve when Node loads them.
 const nodeInclude = path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node');
-compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.join(sources, 'vfork-launcher.c')], path.join(here, 'rcform-vfork.node'), 'the embedded supervisor starts services through rcform-spawner, one round trip more per start');
 compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.join(s6Sources, 'fifo.c')], path.resolve(here, '../s6/rcform-s6.node'), 'the s6 engine makes its event FIFOs with a mkfifo process, one fork more per transition');
 // The state lock has no fallback: without rcform-lock.node nothing can take it, so the build fails.
 if (!compile(['-shared', '-fPIC', `-I${nodeInclude}`, path.resolve(here, '../../../state/lock.c')], path.resolve(here, '../../state/rcform-lock.node'), 'no command can take the state lock')) process.exitCode = 1;

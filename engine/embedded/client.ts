@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { CompiledLongrun, CompiledOneshot, CompiledService } from '../../lang/compile/compiled-db.js';
-import { EngineError, type AccountRef, type CutOffRun, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { EngineError, EngineNotRunningError, type AccountRef, type CutOffRun, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { fileLog } from '../file-log.js';
 import type { SpawnedMessage } from '../service-side-requests.js';
 import { currentLog, engineLayout } from './layout.js';
@@ -13,8 +13,6 @@ import { UserError } from '../../lang/user-error.js';
 
 // The Engine interface over the embedded supervisor's socket. One connection, many requests in
 // flight: apply runs independent steps in parallel and each start or stop is answered when done.
-
-export class SupervisorUnavailableError extends Error {}
 
 /**
  * What answers on the socket is not this user's supervisor, or cannot be reached for lack of
@@ -34,7 +32,7 @@ export interface SupervisorStats {
   /** Of spawnMs, the kernel's share: fork/vfork and exec. */
   execMs: number;
   /** What starts services: the in-process addon, with helpers for bursts or alone; the helpers alone; Node's spawn() (docs/engine.md#spawning). */
-  launcher: 'vfork+helper' | 'vfork' | 'helper' | 'node';
+  launcher: 'helper' | 'node';
   /** The pids of the vfork helpers that spawn services; none unless the launcher is `helper`. */
   spawners: number[];
   /** The supervisor's CPU time so far, user and system. */
@@ -97,7 +95,7 @@ export class EmbeddedEngine implements Engine {
       else p.reject(new EngineError(r.service, r.error));
     });
     const fail = (): void => {
-      this.closedError ??= new SupervisorUnavailableError('the connection to the supervisor was closed');
+      this.closedError ??= new EngineNotRunningError('the connection to the supervisor was closed');
       for (const p of this.pending.values()) p.reject(this.closedError);
       this.pending.clear();
     };
@@ -106,7 +104,7 @@ export class EmbeddedEngine implements Engine {
   }
 
   /**
-   * Connects to the supervisor of `liveDir`; rejects with SupervisorUnavailableError when none
+   * Connects to the supervisor of `liveDir`; rejects with EngineNotRunningError when none
    * answers, SupervisorUntrustedError when the socket, its directory or the process listening on
    * it is not the invoking user's: a socket someone else planted there never receives a request.
    */
@@ -144,7 +142,7 @@ export class EmbeddedEngine implements Engine {
           reject(new SupervisorUntrustedError(`permission denied on ${socket}: the supervisor of ${liveDir} is not yours (you are ${who(uid)})`));
           return;
         }
-        reject(new SupervisorUnavailableError(`no supervisor is running for ${liveDir} (${err.code ?? err.message} on ${socket})`));
+        reject(new EngineNotRunningError(`no supervisor is running for ${liveDir} (${err.code ?? err.message} on ${socket})`));
       });
     });
   }
@@ -273,7 +271,7 @@ export class EmbeddedEngine implements Engine {
     await new Promise<void>((r) => (this.sock.destroyed ? r() : this.sock.once('close', () => r())));
   }
   async close(): Promise<void> {
-    this.closedError ??= new SupervisorUnavailableError('engine closed');
+    this.closedError ??= new EngineNotRunningError('engine closed');
     await new Promise<void>((r) => {
       if (this.sock.destroyed) r();
       else {

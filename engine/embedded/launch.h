@@ -1,8 +1,6 @@
 /*
- * What the embedded supervisor's two launchers share: rcform-spawner (spawner.c, a helper
- * process) and rcform-vfork.node (vfork-launcher.c, in the supervisor's own process) start a
- * service the same way, so that it cannot tell which one did. Included by both; every function
- * is static.
+ * How rcform-spawner (spawner.c, the embedded supervisor's helper process) starts a service,
+ * apart from its protocol with the supervisor. Every function is static.
  *
  * A start: the descriptors it asks for are opened here (launch_open_slots), moved above every
  * target (launch_lift_sources), the program's candidates found on its PATH (launch_candidates),

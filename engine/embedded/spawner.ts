@@ -39,7 +39,7 @@ export interface LaunchHandlers {
   orphaned(): void;
 }
 
-/** What starts the supervisor's services: the in-process vfork addon, a spawner helper, or Node itself. */
+/** What starts the supervisor's services: a spawner helper, or Node itself. */
 export interface Launcher {
   readonly alive: boolean;
   launch(spec: LaunchSpec, handlers: LaunchHandlers): void;
@@ -70,7 +70,7 @@ export function spawnerBinary(env: NodeJS.ProcessEnv = process.env): string | un
 const errnoNames = new Map(Object.entries(os.constants.errno as Record<string, number>).map(([k, v]) => [v, k]));
 const signalNames = new Map(Object.entries(os.constants.signals as Record<string, number>).map(([k, v]) => [v, k as NodeJS.Signals]));
 
-// What both vfork launchers (this helper and rcform-vfork.node) take and report, in one form.
+// What the helper takes and reports, in one form.
 
 /**
  * A launch as the C side takes it, C strings all: argv (the file first), the environment as

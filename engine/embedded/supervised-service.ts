@@ -47,7 +47,7 @@ export interface ServiceHost {
   spawnStats: { count: number; ms: number };
   /** The held-open FIFO a consumer reads from (opened on first use). */
   pipeFd(consumer: string): number;
-  /** What starts services with vfork: the in-process addon or a helper (docs/engine.md#spawning); none for Node's spawn(). */
+  /** What starts services with vfork: a helper (docs/engine.md#spawning); none for Node's spawn(). */
   readonly spawner: Launcher | undefined;
 }
 

@@ -15,7 +15,6 @@ import { isSameLiveProcess, procInfo } from './proc.js';
 import { onLines, PROTOCOL_VERSION, type Reply, type Request } from './protocol.js';
 import { isServiceSideRequest, RunsInFlight, ServiceSideRequests } from '../service-side-requests.js';
 import { Spawner, spawnerBinary, spawnerCount, type Launcher } from './spawner.js';
-import { loadVforkAddon, VforkLauncher } from './vfork-launcher.js';
 import { SupervisedService, type PersistedStatus } from './supervised-service.js';
 import { loadPeerCredAddon, peerCredOf } from './peer-cred.js';
 import { servicePathProblems } from '../safe-names.js';
@@ -56,9 +55,6 @@ export class Supervisor {
   /** Spawns through Node's spawn(): the time inside it (fork and exec, blocking the loop). */
   readonly spawnStats = { count: 0, ms: 0 };
   private spawners: Spawner[] = [];
-  /** The in-process launcher (rcform-vfork.node), when it is in use. */
-  private vfork?: VforkLauncher;
-  private vforksThisTurn = 0;
   /** From a start request's arrival to its reply: the supervisor's whole share of an up. */
   private readonly startStats = { count: 0, ms: 0 };
   private server?: net.Server;
@@ -143,19 +139,13 @@ export class Supervisor {
   }
 
   /**
-   * RCFORM_SPAWNER: unset, the addon and the helpers together (see `spawner`); `vfork`, the addon
-   * alone; `helper`, the helpers alone; `node`, Node's spawn(). Each falls back to what is left
-   * when its own cannot run; the last three are there to compare, and as ways out.
+   * RCFORM_SPAWNER: unset or `helper`, the helpers (Node's spawn() when none was built); `node`,
+   * Node's spawn() alone, to compare and as a way out (docs/engine.md#spawning).
    */
   private startSpawner(env: NodeJS.ProcessEnv): void {
     const choice = env['RCFORM_SPAWNER'] || undefined;
-    if (choice !== undefined && !['vfork', 'helper', 'node'].includes(choice)) {
-      process.stderr.write(`rcform supervise: RCFORM_SPAWNER=${choice} is not one of vfork, helper, node; using the default\n`);
-    }
-    if (choice !== 'helper' && choice !== 'node') {
-      this.vfork = VforkLauncher.open();
-      if (this.vfork && choice === 'vfork') return;
-      if (!this.vfork && choice === 'vfork') process.stderr.write(`rcform supervise: cannot load rcform-vfork.node (${loadVforkAddon().error}); services are started through rcform-spawner\n`);
+    if (choice !== undefined && !['helper', 'node'].includes(choice)) {
+      process.stderr.write(`rcform supervise: RCFORM_SPAWNER=${choice} is not one of helper, node; using the default\n`);
     }
     const binary = spawnerBinary(env);
     if (!binary) return;
@@ -165,26 +155,17 @@ export class Supervisor {
     }
   }
 
-  /**
-   * Who starts the next service. The first start of a turn of the event loop goes to the addon:
-   * a lone start (a chain's next step, a restart) then wakes no other process. The others of a
-   * burst (a layer of a wide DAG) go to the least busy helper: the addon's vforks are one at a
-   * time on this thread, while the helpers' proceed on other cores meanwhile.
-   */
+  /** Who starts the next service: the least busy helper, so that a burst's vforks proceed on every core. */
   get spawner(): Launcher | undefined {
     let best: Spawner | undefined;
     for (const s of this.spawners) if (s.alive && (!best || s.inFlight < best.inFlight)) best = s;
-    if (this.vfork && (this.vforksThisTurn === 0 || !best)) {
-      if (this.vforksThisTurn++ === 0) setImmediate(() => (this.vforksThisTurn = 0));
-      return this.vfork;
-    }
     return best;
   }
 
   /** A helper died under us (it should not): the others carry on, Node's spawn() once none is left. */
   private spawnerDied(sp: Spawner): void {
     this.spawners = this.spawners.filter((s) => s !== sp);
-    if (!this.shuttingDown) process.stderr.write(`rcform supervise: spawner ${sp.pid} died; ${this.spawners.length > 0 ? `${this.spawners.length} left` : this.vfork ? 'the supervisor starts every service itself from now on' : 'services are spawned by Node from now on'}\n`);
+    if (!this.shuttingDown) process.stderr.write(`rcform supervise: spawner ${sp.pid} died; ${this.spawners.length > 0 ? `${this.spawners.length} left` : 'services are spawned by Node from now on'}\n`);
   }
 
   private claimPidFile(): void {
@@ -380,11 +361,11 @@ export class Supervisor {
       case 'stats': {
         const cpu = process.cpuUsage();
         return {
-          spawns: this.spawnStats.count + sum(this.launchers().map((s) => s.stats.count)),
-          spawnMs: this.spawnStats.ms + sum(this.launchers().map((s) => s.stats.ms)),
+          spawns: this.spawnStats.count + sum(this.spawners.map((s) => s.stats.count)),
+          spawnMs: this.spawnStats.ms + sum(this.spawners.map((s) => s.stats.ms)),
           // Node's spawn() is fork and exec from end to end; the launchers time their vfork and exec themselves.
-          execMs: this.spawnStats.ms + sum(this.launchers().map((s) => s.stats.execMs)),
-          launcher: this.vfork ? (this.spawners.length > 0 ? 'vfork+helper' : 'vfork') : this.spawners.length > 0 ? 'helper' : 'node',
+          execMs: this.spawnStats.ms + sum(this.spawners.map((s) => s.stats.execMs)),
+          launcher: this.spawners.length > 0 ? 'helper' : 'node',
           spawners: this.spawners.map((s) => s.pid as number),
           cpuMs: (cpu.user + cpu.system) / 1000,
           starts: this.startStats.count, startMs: this.startStats.ms, rssBytes: process.memoryUsage().rss, services: this.services.size };
@@ -397,10 +378,6 @@ export class Supervisor {
       default:
         throw new SupervisorError(`unknown request ${(req as { op: string }).op}`);
     }
-  }
-
-  private launchers(): Launcher[] {
-    return this.vfork ? [this.vfork, ...this.spawners] : this.spawners;
   }
 
   private get(name: string): SupervisedService {
@@ -615,7 +592,6 @@ export class Supervisor {
       }
       this.timers.forEach((t) => clearInterval(t));
       await Promise.all(this.spawners.map((s) => s.close()));
-      this.vfork?.close();
       if (this.guardFd !== undefined) fs.closeSync(this.guardFd);
       this.guardFd = undefined;
       for (const fd of this.pipeFds.values()) fs.closeSync(fd);

@@ -7,9 +7,8 @@ import { canonicalJson } from '../../lang/compile/canonical-json.js';
 import type { CompiledLongrun, CompiledOneshot, CompiledService } from '../../lang/compile/compiled-db.js';
 import { liveLayout } from '../../state/live-layout.js';
 import { checkLiveDir, checkPathTo, LiveDirTrustError } from '../../state/live-trust.js';
-import type { EngineConfig } from '../../state/state-types.js';
 import { atomicWriteFileSync } from '../../state/atomic-write.js';
-import { EngineError, type AccountRef, type CutOffRun, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
+import { EngineError, EngineNotRunningError, type AccountRef, type CutOffRun, type Engine, type OneshotRunOptions, type OneshotRunResult, type ServiceLog, type ServiceStatus, type TransitionOptions } from '../engine.js';
 import { askRunner, RUNNER_DIR, runnerEntryName, runnerSocket, writeRunnerDir } from './oneshot-runner.js';
 import { s6Log } from './s6-log-source.js';
 import { capacityOf, findScanner, sizedMaxServices, type Capacity } from './capacity.js';
@@ -58,6 +57,12 @@ interface S6EngineFile {
   max_services?: number;
 }
 
+/** What state.json records for an s6 live directory (`engine.options`, checked by engine/s6/driver.ts). */
+export type S6Options = {
+  /** The scan directory of the operator's s6-svscan (`rcform init --scandir`); absent: rcform starts its own. */
+  scandir?: string;
+};
+
 export interface S6StartOptions {
   /** -c for an s6-svscan rcform starts (`rcform init --max-services`); sized from what is installed when absent. */
   maxServices?: number;
@@ -97,15 +102,15 @@ export class S6Engine implements Engine {
     return this.config.scandir;
   }
 
-  /** `rcform init --engine s6`: use the s6-svscan running on config.scandir, or start one for the live directory. */
-  static async start(liveDir: string, config: EngineConfig, opts: S6StartOptions = {}): Promise<S6Engine> {
+  /** `rcform init --engine s6`: use the s6-svscan running on options.scandir, or start one for the live directory. */
+  static async start(liveDir: string, options: S6Options, opts: S6StartOptions = {}): Promise<S6Engine> {
     // s6-svscan runs what its scan directory holds, as its own user: only that user's own.
     trusted('the live directory', () => checkLiveDir(liveDir));
     const area = liveLayout(liveDir).engine;
     fs.mkdirSync(path.join(area, 'sv'), { recursive: true, mode: 0o700 });
     let file: S6EngineFile;
-    if (config.scandir) {
-      const scandir = path.resolve(config.scandir);
+    if (options.scandir) {
+      const scandir = path.resolve(options.scandir);
       trusted('the scan directory', () => checkPathTo(scandir));
       if (!scannerRunning(scandir)) {
         throw new EngineError(undefined, `no s6-svscan is running on ${scandir} (start one, e.g. \`s6-svscan ${scandir}\`, or omit --scandir)`);
@@ -156,15 +161,15 @@ export class S6Engine implements Engine {
   }
 
   /** An engine for a live directory that `start` set up; fails if its s6-svscan is not running. */
-  static async open(liveDir: string, _config?: EngineConfig): Promise<S6Engine> {
+  static async open(liveDir: string): Promise<S6Engine> {
     const area = liveLayout(liveDir).engine;
     const file = readEngineFile(area);
-    if (!file) throw new EngineError(undefined, `${area} has no ${CONFIG_FILE}: run \`rcform init --engine s6\``);
+    if (!file) throw new EngineNotRunningError(`the s6 engine of ${liveDir} is not set up (run \`rcform init --engine s6\`)`);
     // Every install links into the scan directory: an operator's one is checked each time it is used.
     if (file.svscan_pid === undefined) trusted('the scan directory', () => checkPathTo(file.scandir));
     if (!scannerRunning(file.scandir)) {
       // `rcform init` on the existing live directory starts the one rcform started; an operator's is theirs to start.
-      throw new EngineError(undefined, `no s6-svscan is running on ${file.scandir}${file.svscan_pid ? ` (start it with \`rcform init --live ${path.resolve(liveDir)}\`)` : ''}`);
+      throw new EngineNotRunningError(`no s6-svscan is running on ${file.scandir}${file.svscan_pid ? ` (start it with \`rcform init --live ${path.resolve(liveDir)}\`)` : ''}`);
     }
     const engine = new S6Engine(liveDir, file);
     engine.load();

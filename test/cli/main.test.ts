@@ -16,7 +16,7 @@ import { AccountError } from '../../engine/accounts.js';
 import { EngineError } from '../../engine/engine.js';
 import { SupervisorProtocolError, SupervisorUntrustedError } from '../../engine/embedded/client.js';
 import { SupervisorError } from '../../engine/embedded/supervisor.js';
-import { EngineStartError } from '../../engine/open-engine.js';
+import { EngineStartError } from '../../engine/embedded/driver.js';
 
 test('--version prints the package version', () => {
   const r = runProcess(['--version']);

@@ -7,6 +7,7 @@ import { CLI } from '../support/cli-harness.js';
 import { alive, waitFor } from '../support/engine-harness.js';
 import type { ServiceSpec } from '../support/compiled-fixture.js';
 import { readState } from '../../state/state-file.js';
+import { STATE_FORMAT_VERSION } from '../../state/state-types.js';
 import { EmbeddedEngine } from '../../engine/embedded/client.js';
 
 // s6-rc habits. rcform up / down / release (s6-rc's -u change / -d change) against a real embedded supervisor:
@@ -53,7 +54,7 @@ test('rcform down BUNDLE stops it and what needs it, holds them down; plan keeps
   expect(st['db']?.state).toMatch(/up|ready/);
   expect(alive(before['web']?.pid)).toBe(false);
   const state = readState(fx.live);
-  expect(state.format_version).toBe(2);
+  expect(state.format_version).toBe(STATE_FORMAT_VERSION);
   expect(state.holds?.['web']).toMatchObject({ state: 'down', requested: 'bundle.frontend' });
   expect(Object.keys(state.holds ?? {}).sort()).toEqual(['proxy', 'web']);
 

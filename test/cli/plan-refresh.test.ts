@@ -42,7 +42,7 @@ test('plan refreshes from the engine: a stopped process and an unknown service a
   const dbFile = path.join(live, '..', `${path.basename(live)}-compiled.json`);
   fs.writeFileSync(dbFile, JSON.stringify(db));
   try {
-    createStateFile(live, { ...stateFromCompiled(db), lineage: '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b', journal_seq: 0 });
+    createStateFile(live, { ...stateFromCompiled(db, { kind: 'embedded' }), lineage: '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b', journal_seq: 0 });
     // With no supervisor running, what runs cannot be known (started, it would bring back what
     // was up): plan refuses, and says how to start it or to plan from the state alone.
     let r = await runInProcess(['plan', '--compiled', dbFile, '--live', live]);

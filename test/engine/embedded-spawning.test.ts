@@ -7,10 +7,9 @@ import { procInfo } from '../../engine/embedded/proc.js';
 import { openEngine, startEngine } from '../../engine/open-engine.js';
 import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, upAgain, waitFor } from '../support/engine-harness.js';
 
-// How the embedded supervisor starts processes: by default a lone start in its own process
-// through rcform-vfork.node and the rest of a burst through rcform-spawner helpers; the addon
-// alone (RCFORM_SPAWNER=vfork); the helpers alone (RCFORM_SPAWNER=helper, or when the addon cannot
-// load); Node's spawn() (RCFORM_SPAWNER=node, or when no helper is there). Real processes.
+// How the embedded supervisor starts processes: through rcform-spawner helpers (the default, or
+// RCFORM_SPAWNER=helper); Node's spawn() (RCFORM_SPAWNER=node, or when no helper is there). Real
+// processes.
 
 let live: string;
 let engine: EmbeddedEngine;
@@ -39,7 +38,6 @@ afterEach(() => endEmbedded(live, engine, seenPids));
 const ready = (name: string, marker: string): ReturnType<typeof longrun> => longrun(name, { notification_fd: 3, run: { script: `#!/bin/sh\necho >&3\nexec sleep ${marker}\n` } });
 
 const HELPER = { RCFORM_SPAWNER: 'helper' };
-const VFORK = { RCFORM_SPAWNER: 'vfork' };
 
 /**
  * Forty services started at once: each reaches ready in a session and process group of its own,
@@ -65,92 +63,27 @@ async function burstReady(prefix: string, marker: string, parents: number[]): Pr
   return { names, ppids };
 }
 
-describe('embedded supervisor: the default, the addon for lone starts and helpers for bursts', () => {
-  test('serial starts are children of the supervisor; a burst is shared with the helpers; all reach ready', async () => {
+describe('embedded supervisor: the default, rcform-spawner helpers for every start', () => {
+  test('serial starts and a burst are children of the helpers; all reach ready', async () => {
     await open();
     const { launcher, spawners } = await engine.stats();
-    expect(launcher).toBe('vfork+helper');
+    expect(launcher).toBe('helper');
     expect(spawners.length).toBeGreaterThan(0);
     const serial = ['one', 'two', 'three'];
     for (const n of serial) {
       await engine.install(ready(n, '3655'));
       await engine.start(n, { timeoutMs: 10_000 });
-      expect(procInfo((await status(n)).pid as number)?.ppid).toBe(supervisorPid());
+      expect(spawners).toContain(procInfo((await status(n)).pid as number)?.ppid);
     }
-    const { names, ppids } = await burstReady('burst', '3656', [supervisorPid(), ...spawners]);
-    expect(ppids.some((p) => spawners.includes(p))).toBe(true);
+    const { names } = await burstReady('burst', '3656', spawners);
     await Promise.all([...serial, ...names].map((n) => engine.stop(n, { timeoutMs: 60_000 })));
     expect(processesWith('sleep 365', live)).toEqual([]);
   });
-});
 
-describe('embedded supervisor: spawning in its own process alone (RCFORM_SPAWNER=vfork)', () => {
-  test('many starts at once all reach ready, each a child of the supervisor, in its own session', async () => {
-    await open(VFORK);
-    expect(await engine.stats()).toMatchObject({ launcher: 'vfork', spawners: [] });
-    const { names } = await burstReady('many', '3650', [supervisorPid()]);
-    const stats = await engine.stats();
-    expect(stats.spawns).toBeGreaterThanOrEqual(40);
-    expect(stats.execMs).toBeGreaterThan(0);
-    await Promise.all(names.map((n) => engine.stop(n, { timeoutMs: 60_000 })));
-    expect(processesWith('sleep 3650', live)).toEqual([]);
-  });
-
-  test("finish, deaths and restarts, beside a service Node spawns (another account) in the same supervisor", async () => {
-    await open(VFORK);
-    const out = path.join(live, 'finish.out');
-    await engine.install(
-      longrun('finishes', {
-        run: { script: '#!/bin/sh\nexec sleep 3651\n' },
-        finish: { script: `#!/bin/sh\necho "$PPID $1 $2" >> ${out}\n` },
-      }),
-    );
-    // An account, even our own, sends the start through Node's spawn() (setuid in the child).
-    const nodeSpawned = process.getuid?.() === 0;
-    await engine.install(longrun('bynode', { ...(nodeSpawned ? { user: 'root' } : {}), run: { argv: ['sleep', '3652'] } }));
-    await engine.start('finishes', { timeoutMs: 10_000 });
-    await engine.start('bynode', { timeoutMs: 10_000 });
-    const first = await status('finishes');
-    const other = await status('bynode');
-    process.kill(first.pid as number, 'SIGTERM');
-    process.kill(other.pid as number, 'SIGKILL');
-    const line = await waitFor('finish ran', () => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n')[0]);
-    const [ppid, code, sig] = (line as string).split(' ');
-    expect(Number(ppid)).toBe(supervisorPid());
-    expect([code, sig]).toEqual(['256', '15']);
-    const back = await upAgain(status, 'finishes', first.pid);
-    const otherBack = await upAgain(status, 'bynode', other.pid);
-    // Each death seen as it was, by whoever waits for that child.
-    expect(back).toMatchObject({ restarts: 1, lastExit: { code: null, signal: 'SIGTERM' } });
-    expect(otherBack).toMatchObject({ restarts: 1, lastExit: { code: null, signal: 'SIGKILL' } });
-    expect(procInfo(back.pid as number)?.ppid).toBe(supervisorPid());
-    await engine.stop('finishes', { timeoutMs: 10_000 });
-    await engine.stop('bynode', { timeoutMs: 10_000 });
-    expect(processesWith('sleep 3651', live)).toEqual([]);
-    expect(processesWith('sleep 3652', live)).toEqual([]);
-  });
-
-  test('a SIGKILLed supervisor leaves its services running; the next one adopts them and sees their deaths', async () => {
-    await open(VFORK);
-    await engine.install(ready('stays', '3653'));
-    await engine.install(longrun('plain', { run: { argv: ['sleep', '3654'] } }));
-    await engine.start('stays', { timeoutMs: 10_000 });
-    await engine.start('plain', { timeoutMs: 10_000 });
-    const st = await status('stays');
-    const plain = await status('plain');
-    const sup = supervisorPid();
-    process.kill(sup, 'SIGKILL');
-    await waitFor('supervisor gone', () => !alive(sup));
-    expect(alive(st.pid)).toBe(true);
-    expect(alive(plain.pid)).toBe(true);
-    await engine.close();
-    await open(VFORK);
-    expect(await status('stays')).toMatchObject({ pid: st.pid, state: 'ready', adopted: true });
-    expect(await status('plain')).toMatchObject({ pid: plain.pid, state: 'up', adopted: true });
-    process.kill(plain.pid as number, 'SIGKILL');
-    const back = await upAgain(status, 'plain', plain.pid);
-    expect(back.restarts).toBe(1);
-    expect(procInfo(back.pid as number)?.ppid).toBe(supervisorPid());
+  test('RCFORM_SPAWNER=vfork, the in-process addon that did not pay, is refused for the default', async () => {
+    await open({ RCFORM_SPAWNER: 'vfork' });
+    expect(await engine.stats()).toMatchObject({ launcher: 'helper' });
+    expect(fs.readFileSync(path.join(live, 'engine', 'supervisor.log'), 'utf8')).toContain('RCFORM_SPAWNER=vfork is not one of helper, node; using the default');
   });
 });
 

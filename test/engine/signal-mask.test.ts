@@ -6,7 +6,7 @@ import { openEngine } from '../../engine/open-engine.js';
 import { endEmbedded, longrun, supervisorPid, tempLive } from '../support/engine-harness.js';
 
 // Every service the embedded supervisor starts begins with no signal blocked and none ignored,
-// whichever launcher started it (the addon in the supervisor's thread, a helper, for a burst),
+// whichever helper started it,
 // however busy the machine: thousands of starts at once, a tenth of them dying and restarted
 // (their finish scripts launched the same way) while the supervisor is sent signals it handles.
 // A service with signals blocked would never act on its down_signal. The masks are read in

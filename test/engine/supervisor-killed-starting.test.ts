@@ -9,7 +9,7 @@ import { alive, endEmbedded, killGroups, longrun, processesWith, supervisorPid, 
 import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
 
 // The engine's supervisor SIGKILLed at random moments: in the middle of a burst of starts (on
-// the embedded engine the addon and three helpers at work), some services with readiness, of
+// the embedded engine three helpers at work), some services with readiness, of
 // stops, and while idle. The embedded supervisor is killed; on s6, the s6-svscan rcform started
 // (s6-supervise, which holds the processes, is s6's own: docs/security.md). After each kill the
 // engine is started again on the same live directory and everything is started again, as the

@@ -5,23 +5,43 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError, type Engine, type ServiceStatus } from '../../engine/engine.js';
-import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
-import { openEngine } from '../../engine/open-engine.js';
+import { engineDrivers, openEngine, registerEngineDriver, shutdownEngine } from '../../engine/open-engine.js';
 import type { EngineKind } from '../../state/state-types.js';
 import { planLines, type CliResult } from '../support/cli-harness.js';
 import { alive, oneshot } from '../support/engine-harness.js';
 import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { longrun } from '../support/longrun-fixture.js';
-import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
+import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
+import { inprocDriver } from '../support/engines/inproc/driver.js';
 
 // One table of scenarios, run unchanged against every engine: what apply relies on must behave the
 // same whether the supervisor is rcform's own or real s6. Engine-specific details (files, tools,
-// adoption) stay in each engine's own tests.
+// adoption) stay in each engine's own tests. The engines are the registry's: every driver it holds
+// runs the whole table, the test-only third one included.
 
-type Stoppable = Engine & { shutdown(): Promise<void> };
+// A third engine is one folder and this one line (docs/engine.md, "Adding an engine").
+registerEngineDriver(inprocDriver);
+
+/** Why an engine cannot run here (its programs are not installed), by kind. */
+const MISSING: Readonly<Record<EngineKind, string | null>> = { s6: S6_MISSING };
+/**
+ * Engines the CLI half cannot drive, and why. The inproc engine's supervisor lives in the process
+ * that started it, and each CLI command is a process of its own.
+ */
+const NO_CLI: Readonly<Record<EngineKind, string>> = { inproc: 'its supervisor lives in the process that starts it, and every CLI command is a process of its own' };
+const ENGINES = engineDrivers().map((d) => ({ kind: d.kind, missing: MISSING[d.kind] ?? null }));
+/**
+ * Scenarios an engine cannot pass by what it is, and why. The inproc engine's supervised side is
+ * the process that started it, here the test itself: that a oneshot's parent is not the asker is
+ * exactly what it does not give.
+ */
+const NOT_FOR: Readonly<Record<EngineKind, Readonly<Record<string, string>>>> = {
+  inproc: { 'a oneshot runs on the supervised side: up and down with its env and input, output in its log; a missing down does nothing': 'its supervised side is the process that started it' },
+};
 
 const sh = (body: string) => ({ script: `#!/bin/sh\n${body}\n` });
 const OPEN_ENGINE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../engine/open-engine.js');
+const INPROC_DRIVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../support/engines/inproc/driver.js');
 const T = { timeoutMs: 20000 };
 
 async function eventually<V>(what: string, fn: () => Promise<V | undefined>, timeoutMs = 20000): Promise<V> {
@@ -316,7 +336,9 @@ const rootScenarios: [string, (c: Ctx) => Promise<void>][] = [
     const live = path.join(tmp, 'live');
     // The asker, in a process of its own, SIGKILLed as an apply can be once the run has begun.
     const asker = (name: string): { child: ReturnType<typeof spawn>; pid: Promise<number> } => {
-      const code = `const { openEngine } = await import(${JSON.stringify(OPEN_ENGINE)});
+      // The registry of that process has the test-only engine only by the same one line.
+      const code = `const { openEngine, registerEngineDriver } = await import(${JSON.stringify(OPEN_ENGINE)});
+        registerEngineDriver((await import(${JSON.stringify(INPROC_DRIVER)})).inprocDriver);
         const e = await openEngine(process.argv[1], { kind: process.argv[2] });
         await e.runOneshot(JSON.parse(process.argv[3]), 'up', { timeoutMs: 0, onSpawned: (pid) => console.log(pid) });`;
       const svc = oneshot(name, { up: sh('exec sleep 1000') });
@@ -743,7 +765,11 @@ function operator(kind: EngineKind): Op {
 
 warnS6Missing('engine conformance suite (s6 half)');
 
-for (const { kind, missing } of ENGINE_KINDS) {
+test('the suite runs every engine the registry holds, the test-only one included', () => {
+  expect(ENGINES.map((e) => e.kind)).toEqual(['embedded', 's6', 'inproc']);
+});
+
+for (const { kind, missing } of ENGINES) {
   if (missing) {
     test.skip(`conformance on the ${kind} engine skipped: ${missing}`, () => {});
     continue;
@@ -757,24 +783,29 @@ for (const { kind, missing } of ENGINE_KINDS) {
       ctx.st = async (name) => (await ctx.engine.status())[name];
     }, 30000);
     afterAll(async () => {
-      // The embedded supervisor may drop the connection as it exits, before answering the shutdown.
-      await (ctx.engine as Stoppable | undefined)?.shutdown().catch((e: unknown) => {
-        if (!(e instanceof SupervisorUnavailableError)) throw e;
-      });
       await ctx.engine?.close();
+      // What `rcform supervise --stop` runs: every service down, the engine's processes gone.
+      if (ctx.tmp) await shutdownEngine(path.join(ctx.tmp, 'live'), { kind });
       fs.rmSync(ctx.tmp, { recursive: true, force: true });
     }, 60000);
-    for (const [name, run] of scenarios) test(name, () => run(ctx), 60000);
+    for (const [name, run] of scenarios) {
+      const why = NOT_FOR[kind]?.[name];
+      if (why) test.skip(`${name}: not for the ${kind} engine: ${why}`, () => {});
+      else test(name, () => run(ctx), 60000);
+    }
     for (const [name, run] of rootScenarios) {
-      if (asRoot) test(name, () => run(ctx), 60000);
+      const why = NOT_FOR[kind]?.[name];
+      if (why) test.skip(`${name}: not for the ${kind} engine: ${why}`, () => {});
+      else if (asRoot) test(name, () => run(ctx), 60000);
       else test.skip(`${name}: skipped, switching account needs root`, () => {});
     }
   });
 }
 
-for (const { kind, missing } of ENGINE_KINDS) {
-  if (missing) {
-    test.skip(`CLI conformance on the ${kind} engine skipped: ${missing}`, () => {});
+for (const { kind, missing } of ENGINES) {
+  const why = missing ?? NO_CLI[kind];
+  if (why) {
+    test.skip(`CLI conformance on the ${kind} engine skipped: ${why}`, () => {});
     continue;
   }
   describe(`CLI conformance: ${kind}`, () => {

@@ -45,7 +45,7 @@ suite('s6 engine capacity on a real s6-svscan', () => {
   test('rcform starts s6-svscan with the -c asked; an install past it is refused naming it, and fits again after an uninstall', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
     const live = path.join(tmp, 'live');
-    const engine = await S6Engine.start(live, { kind: 's6' }, { maxServices: 2 });
+    const engine = await S6Engine.start(live, {}, { maxServices: 2 });
     try {
       const file = JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8'));
       expect(file.max_services).toBe(2);
@@ -56,8 +56,8 @@ suite('s6 engine capacity on a real s6-svscan', () => {
       expect(fs.existsSync(path.join(engine.scandir, 'three'))).toBe(false);
       expect(fs.readdirSync(path.join(live, 'engine', 'sv')).some((d) => d.startsWith('three-'))).toBe(false);
       // A running s6-svscan cannot change its -c: asking for another is an error, the same one is not.
-      await expect(S6Engine.start(live, { kind: 's6' }, { maxServices: 5 })).rejects.toThrow(/already runs, supervising at most 2 services \(-c 2\)/);
-      await (await S6Engine.start(live, { kind: 's6' }, { maxServices: 2 })).close();
+      await expect(S6Engine.start(live, {}, { maxServices: 5 })).rejects.toThrow(/already runs, supervising at most 2 services \(-c 2\)/);
+      await (await S6Engine.start(live, {}, { maxServices: 2 })).close();
       await engine.uninstall('one');
       await engine.install(sleeper('three'));
       await engine.start('three', { timeoutMs: 20000 });
@@ -78,10 +78,10 @@ suite('s6 engine capacity on a real s6-svscan', () => {
       fs.writeFileSync(path.join(tmp, 'theirs', 'run'), '#!/bin/sh\nexec sleep 1000\n', { mode: 0o755 });
       fs.writeFileSync(path.join(tmp, 'theirs', 'down'), '');
       fs.symlinkSync(path.join(tmp, 'theirs'), path.join(scandir, 'theirs'));
-      const engine = await S6Engine.start(path.join(tmp, 'live'), { kind: 's6', scandir });
+      const engine = await S6Engine.start(path.join(tmp, 'live'), { scandir });
       await engine.install(sleeper('mine'));
       await expect(engine.install(sleeper('more'))).rejects.toThrow(/more: cannot install: .* at most 2 services \(-c 2\) and its scan directory has 2; to raise it, restart that s6-svscan with a larger -c/);
-      await expect(S6Engine.start(path.join(tmp, 'live'), { kind: 's6', scandir }, { maxServices: 9 })).rejects.toThrow(/--max-services is for an s6-svscan rcform starts/);
+      await expect(S6Engine.start(path.join(tmp, 'live'), { scandir }, { maxServices: 9 })).rejects.toThrow(/--max-services is for an s6-svscan rcform starts/);
       await engine.shutdown();
       await engine.uninstall('mine');
     } finally {
@@ -119,7 +119,7 @@ suite('an apply that needs more room than s6-svscan has', () => {
   test("with nothing running, rcform's own s6-svscan is started again with room; installed services stay supervised and down", async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
     const live = path.join(tmp, 'live');
-    const engine = await S6Engine.start(live, { kind: 's6' }, { maxServices: 2 });
+    const engine = await S6Engine.start(live, {}, { maxServices: 2 });
     try {
       await engine.install(sleeper('a'));
       const before = svscanPid(live);

@@ -3,12 +3,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineError } from '../../engine/engine.js';
+import { EngineError, EngineNotRunningError } from '../../engine/engine.js';
 import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engine/s6/scanner.js';
 import { S6Engine } from '../../engine/s6/s6-engine.js';
 import type { SvStat } from '../../engine/s6/s6-status.js';
 import { openEngine } from '../../engine/open-engine.js';
-import { SupervisorUnavailableError } from '../../engine/embedded/client.js';
 import { runInProcess } from '../support/cli-harness.js';
 import { readState } from '../../state/state-file.js';
 import type { CompiledLongrun } from '../../lang/compile/compiled-db.js';
@@ -45,7 +44,7 @@ suite('s6 engine', () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
     live = path.join(tmp, 'live');
-    engine = await S6Engine.start(live, { kind: 's6' });
+    engine = await S6Engine.start(live, {});
     svscanPid = JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8')).svscan_pid;
   });
 
@@ -58,7 +57,7 @@ suite('s6 engine', () => {
     expect(svscanPid).toBeGreaterThan(0);
     expect(alive(svscanPid as number)).toBe(true);
     expect(scannerRunning(engine.scandir)).toBe(true);
-    const again = await S6Engine.start(live, { kind: 's6' });
+    const again = await S6Engine.start(live, {});
     expect(JSON.parse(fs.readFileSync(path.join(live, 'engine', 's6.json'), 'utf8')).svscan_pid).toBe(svscanPid);
     await again.close();
   });
@@ -432,7 +431,7 @@ suite('s6 engine pipelines across a restart of s6-svscan', () => {
     const out = path.join(tmp, 'out');
     const holder = path.join(live, 'engine', 'fdholder');
     const held = (): string => spawnSync('s6-fdholder-list', ['s'], { cwd: holder, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort().join(' ');
-    let engine = await S6Engine.start(live, { kind: 's6' });
+    let engine = await S6Engine.start(live, {});
     try {
       const run = async (): Promise<void> => {
         await engine.start('dst', T);
@@ -445,7 +444,7 @@ suite('s6 engine pipelines across a restart of s6-svscan', () => {
       await run();
       await engine.shutdown();
       expect(scannerRunning(engine.scandir)).toBe(false);
-      engine = await S6Engine.start(live, { kind: 's6' });
+      engine = await S6Engine.start(live, {});
       await eventually('the holder refilled', () => held() === 'pipe:rcform-r-dst pipe:rcform-w-dst');
       await run();
     } finally {
@@ -460,10 +459,10 @@ suite('s6 engine on an operator-run s6-svscan', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcform-'));
     const scandir = path.join(tmp, 'service');
     try {
-      await expect(S6Engine.start(path.join(tmp, 'live'), { kind: 's6', scandir })).rejects.toThrow(/no s6-svscan is running on/);
+      await expect(S6Engine.start(path.join(tmp, 'live'), { scandir })).rejects.toThrow(/no s6-svscan is running on/);
       const scanner = await startScanner(scandir, path.join(tmp, 'svscan.log'), 100);
       try {
-        const engine = await S6Engine.start(path.join(tmp, 'live'), { kind: 's6', scandir });
+        const engine = await S6Engine.start(path.join(tmp, 'live'), { scandir });
         await engine.install(longrun('theirs-app', { run: { argv: ['sleep', '1000'] } }));
         await engine.start('theirs-app', T);
         const pid = (await engine.status())['theirs-app']?.pid as number;
@@ -481,8 +480,8 @@ suite('s6 engine on an operator-run s6-svscan', () => {
       }
       expect(alive(scanner.pid)).toBe(false);
       await expect(S6Engine.open(path.join(tmp, 'live'))).rejects.toThrow(/no s6-svscan is running on/);
-      // What plan's refresh relies on: "not running" is SupervisorUnavailableError, not a crash.
-      await expect(openEngine(path.join(tmp, 'live'), { kind: 's6', scandir })).rejects.toBeInstanceOf(SupervisorUnavailableError);
+      // What plan's refresh relies on: "not running" is EngineNotRunningError, not a crash.
+      await expect(openEngine(path.join(tmp, 'live'), { kind: 's6', options: { scandir } })).rejects.toBeInstanceOf(EngineNotRunningError);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
@@ -520,7 +519,7 @@ suite('s6 engine through the CLI', () => {
 
       // What apply (or init) does to a dead engine: a new s6-svscan over the same scan directory.
       // The services were there all along, and are found again.
-      const engine = await S6Engine.start(live, { kind: 's6' });
+      const engine = await S6Engine.start(live, {});
       expect(await engine.status()).toEqual({ www: expect.objectContaining({ state: 'up', pid: before }) });
       // A plan made while s6-svscan was down said "1 to install": install adopts the service as it
       // is, and a changed definition updates it in place; the process is not touched either way.

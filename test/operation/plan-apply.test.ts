@@ -3,7 +3,7 @@ import { UserError } from '../../lang/user-error.js';
 import type { ApplyEvent } from '../../operation/apply-events.js';
 import { applyPlan } from '../../operation/apply.js';
 import { makePlan, planFileOf, readLive } from '../../operation/plan.js';
-import { EngineNotRunningError } from '../../operation/refresh.js';
+import { LiveUnknownError } from '../../operation/refresh.js';
 import type { PlanFile } from '../../planner/plan-file.js';
 import { LiveDir } from '../../state/live-dir.js';
 import { hashed, liveFixture, type LiveFixture } from '../support/apply-harness.js';
@@ -104,7 +104,7 @@ test('a stopped engine is a typed error that names it, for the caller to add how
   await e.close();
 
   const read = readLive({ live, refresh: true, purpose: 'plan' });
-  await expect(read).rejects.toBeInstanceOf(EngineNotRunningError);
+  await expect(read).rejects.toBeInstanceOf(LiveUnknownError);
   await expect(read).rejects.toMatchObject({ kind: 'environment', purpose: 'plan', message: `the embedded supervisor of ${fx.live} is not running, so what runs cannot be known` });
   // From the state alone, planning still works.
   const fromState = await readLive({ live, refresh: false, purpose: 'plan' });

@@ -3,10 +3,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { atomicWriteFileSync } from '../../state/atomic-write.js';
 import { defaultLiveDir, liveLayout, resolveLiveDir } from '../../state/live-dir.js';
 import { canonicalStateChecksum, createStateFile, newState, readState, serializeState, StateFileError, StateNotFoundError, writeState } from '../../state/state-file.js';
-import type { ServiceState, State } from '../../state/state-types.js';
+import { STATE_FORMAT_VERSION, type ServiceState, type State } from '../../state/state-types.js';
+import { engineProcessOf } from '../../engine/open-engine.js';
 import { userErrorText } from '../../cli/user-errors.js';
 import { UserError } from '../../lang/user-error.js';
 
@@ -65,19 +67,48 @@ describe('atomic write', () => {
 });
 
 describe('state.json', () => {
-  test('format 1 (before holds and source) is read as format 2 and written back as 2; holds and source round-trip', () => {
+  test('format 1 (before holds and source) is read as the current format and written back as it; holds and source round-trip', () => {
     const v1 = { ...newState({ kind: 'embedded' }), format_version: 1, services: { web: sampleEntry('web') } } as unknown as State;
     atomicWriteFileSync(liveLayout(dir).state, serializeState(v1), { policy: 'durable' });
     expect(fs.readFileSync(liveLayout(dir).state, 'utf8')).toContain('"format_version": 1,');
     const read = readState(dir);
-    expect(read.format_version).toBe(2);
+    expect(read.format_version).toBe(STATE_FORMAT_VERSION);
     expect(read.holds).toBeUndefined();
     expect(read.services['web']).toEqual(sampleEntry('web'));
     writeState(dir, { ...read, holds: { web: { state: 'down', requested: 'bundle.front', at: '2026-01-01T00:00:00.000Z' } }, source: { dir: '/srv/services' } });
-    expect(fs.readFileSync(liveLayout(dir).state, 'utf8')).toContain('"format_version": 2,');
+    expect(fs.readFileSync(liveLayout(dir).state, 'utf8')).toContain(`"format_version": ${STATE_FORMAT_VERSION},`);
     const again = readState(dir);
     expect(again.holds?.['web']?.requested).toBe('bundle.front');
     expect(again.source).toEqual({ dir: '/srv/services' });
+  });
+
+  test('format 2, as the previous rcform wrote it for s6 on an operator\'s scan directory, is read as format 3 with the scan directory in the s6 options', () => {
+    // Written by \`rcform init --engine s6 --scandir DIR\` and an apply of examples/hello, before format 3.
+    const old = fs.readFileSync(fileURLToPath(new URL('../../../test/state/fixtures/state-format-2-s6-scandir.json', import.meta.url)), 'utf8');
+    expect(old).toContain('"format_version": 2,');
+    expect(JSON.parse(old).engine).toEqual({ kind: 's6', scandir: '/tmp/rcform-fixture-uwmS/scan' });
+    fs.writeFileSync(liveLayout(dir).state, old);
+    const read = readState(dir);
+    expect(STATE_FORMAT_VERSION).toBe(3);
+    expect(read.format_version).toBe(3);
+    expect(read.engine).toEqual({ kind: 's6', options: { scandir: '/tmp/rcform-fixture-uwmS/scan' } });
+    expect(read.services['hello']?.address).toBe('longrun.hello');
+    // The s6 driver reads its options from there: the operator's s6-svscan is named, not one of rcform's.
+    expect(engineProcessOf(dir, read.engine).start).toBe('"s6-svscan /tmp/rcform-fixture-uwmS/scan"');
+    writeState(dir, read);
+    const written = fs.readFileSync(liveLayout(dir).state, 'utf8');
+    expect(written).toContain('"format_version": 3,');
+    expect(JSON.parse(written).engine).toEqual({ kind: 's6', options: { scandir: '/tmp/rcform-fixture-uwmS/scan' } });
+    expect(readState(dir)).toMatchObject({ serial: read.serial + 1, engine: read.engine, source: read.source });
+  });
+
+  test('format 3 keeps s6\'s scan directory out of the top of engine; an older format may not use options', () => {
+    const v3 = { ...newState({ kind: 's6' }), engine: { kind: 's6', scandir: '/srv/scan' } } as unknown as State;
+    atomicWriteFileSync(liveLayout(dir).state, serializeState(v3), { policy: 'durable' });
+    expect(() => readState(dir)).toThrow(/does not match schemas\/state.schema.json: \/engine\/scandir/);
+    const v2 = { ...newState({ kind: 's6', options: { scandir: '/srv/scan' } }), format_version: 2 } as unknown as State;
+    atomicWriteFileSync(liveLayout(dir).state, serializeState(v2), { policy: 'durable' });
+    expect(() => readState(dir)).toThrow(/does not match schemas\/state.schema.json: \/engine\/options/);
   });
 
   test('a new state has a lineage and serial 0; every write increments the serial and keeps the lineage', () => {
@@ -157,7 +188,7 @@ describe('state.json', () => {
       writeState(dir, { ...readState(dir), services: { web: sampleEntry('web'), db: sampleEntry('db') } });
       const lines = fs.readFileSync(liveLayout(dir).state, 'utf8').split('\n');
       expect(lines.filter((l) => /^ {4}"[^"]+": \{"/.test(l))).toEqual([expect.stringMatching(/^ {4}"web": \{"address":"longrun\.web",.*\},$/), expect.stringMatching(/^ {4}"db": \{.*\}$/)]);
-      expect(lines.slice(0, 2)).toEqual(['{', '  "format_version": 2,']);
+      expect(lines.slice(0, 2)).toEqual(['{', `  "format_version": ${STATE_FORMAT_VERSION},`]);
       expect(lines.at(-3)).toMatch(/^ {2}"checksum": "sha256:[0-9a-f]{64}"$/);
     });
 
