@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Engine, ServiceStatus } from '../../engine/engine.js';
-import type { EmbeddedEngine } from '../../engine/embedded/client.js';
-import { openEngine } from '../../engine/open-engine.js';
-import type { EngineKind } from '../../state/state-types.js';
-import { alive, endEmbedded, killGroups, longrun, processesWith, supervisorPid, tempLive, waitFor } from '../support/engine-harness.js';
-import { ENGINE_KINDS, warnS6Missing } from '../support/s6-available.js';
+import type { Engine, ServiceStatus } from '../../../engine/engine.js';
+import type { EmbeddedEngine } from '../../../engine/embedded/client.js';
+import { openEngine } from '../../../engine/open-engine.js';
+import type { EngineKind } from '../../../state/state-types.js';
+import { alive, endEmbedded, killGroups, longrun, processesWith, supervisorPid, tempLive, waitFor } from '../../support/engine-harness.js';
+import { ENGINE_KINDS, warnS6Missing } from '../../support/s6-available.js';
 
 // The engine's supervisor SIGKILLed at random moments: in the middle of a burst of starts (on
 // the embedded engine three helpers at work), some services with readiness, of

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EmbeddedEngine } from '../../engine/embedded/client.js';
-import { CLI, runProcess } from '../support/cli-harness.js';
-import { alive, killGroups, longrun, tempLive, waitFor } from '../support/engine-harness.js';
+import { EmbeddedEngine } from '../../../engine/embedded/client.js';
+import { CLI, runProcess } from '../../support/cli-harness.js';
+import { alive, killGroups, longrun, tempLive, waitFor } from '../../support/engine-harness.js';
 
 // `rcform supervise` in the foreground, as a container entry point runs it, with `rcform status`,
 // `rcform logs` and the clean stop from other processes.

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
-import type { Engine } from '../../engine/engine.js';
-import type { EmbeddedEngine } from '../../engine/embedded/client.js';
-import { openEngine } from '../../engine/open-engine.js';
-import { endEmbedded, longrun, supervisorPid, tempLive } from '../support/engine-harness.js';
+import type { Engine } from '../../../engine/engine.js';
+import type { EmbeddedEngine } from '../../../engine/embedded/client.js';
+import { openEngine } from '../../../engine/open-engine.js';
+import { endEmbedded, longrun, supervisorPid, tempLive } from '../../support/engine-harness.js';
 
 // Every service the embedded supervisor starts begins with no signal blocked and none ignored,
 // whichever helper started it,

@@ -3,17 +3,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineError, EngineNotRunningError } from '../../engine/engine.js';
-import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engine/s6/scanner.js';
-import { S6Engine } from '../../engine/s6/s6-engine.js';
-import type { SvStat } from '../../engine/s6/s6-status.js';
-import { openEngine } from '../../engine/open-engine.js';
-import { runInProcess } from '../support/cli-harness.js';
-import { readState } from '../../state/state-file.js';
-import type { CompiledLongrun } from '../../lang/compile/compiled-db.js';
-import { alive, oneshot } from '../support/engine-harness.js';
-import { longrun } from '../support/longrun-fixture.js';
-import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
+import { EngineError, EngineNotRunningError } from '../../../engine/engine.js';
+import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../../engine/s6/scanner.js';
+import { S6Engine } from '../../../engine/s6/s6-engine.js';
+import type { SvStat } from '../../../engine/s6/s6-status.js';
+import { openEngine } from '../../../engine/open-engine.js';
+import { runInProcess } from '../../support/cli-harness.js';
+import { readState } from '../../../state/state-file.js';
+import type { CompiledLongrun } from '../../../lang/compile/compiled-db.js';
+import { alive, oneshot } from '../../support/engine-harness.js';
+import { longrun } from '../../support/longrun-fixture.js';
+import { S6_MISSING, warnS6Missing } from '../../support/s6-available.js';
 
 // The s6 engine against real s6: a real s6-svscan, real s6-supervise processes, real services.
 

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EngineError, type Engine, type ServiceStatus } from '../../engine/engine.js';
-import { EmbeddedEngine } from '../../engine/embedded/client.js';
-import { groupMembers, procInfo } from '../../engine/embedded/proc.js';
-import { engineLayout, servicePaths } from '../../engine/embedded/layout.js';
-import { openEngine, startEngine } from '../../engine/open-engine.js';
-import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, upAgain, waitFor } from '../support/engine-harness.js';
+import { EngineError, type Engine, type ServiceStatus } from '../../../engine/engine.js';
+import { EmbeddedEngine } from '../../../engine/embedded/client.js';
+import { groupMembers, procInfo } from '../../../engine/embedded/proc.js';
+import { engineLayout, servicePaths } from '../../../engine/embedded/layout.js';
+import { openEngine, startEngine } from '../../../engine/open-engine.js';
+import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, upAgain, waitFor } from '../../support/engine-harness.js';
 
 // The embedded supervisor as it runs for real: started detached by startEngine, driven through
 // the Engine client, supervising real processes. Each test has its own live directory and
@@ -330,7 +330,7 @@ describe('embedded supervisor', () => {
   });
 
   test('a second supervisor for the same live directory refuses to start', async () => {
-    const { Supervisor } = await import('../../engine/embedded/supervisor.js');
+    const { Supervisor } = await import('../../../engine/embedded/supervisor.js');
     await expect(Supervisor.start(live)).rejects.toThrow(/already running/);
   });
 

@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Io } from '../../cli/command.js';
-import { runCli } from '../../cli/run.js';
-import { EmbeddedEngine, SupervisorProtocolError } from '../../engine/embedded/client.js';
-import { PROTOCOL_VERSION } from '../../engine/embedded/protocol.js';
-import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
-import { alive } from '../support/engine-harness.js';
+import type { Io } from '../../../cli/command.js';
+import { runCli } from '../../../cli/run.js';
+import { EmbeddedEngine, SupervisorProtocolError } from '../../../engine/embedded/client.js';
+import { PROTOCOL_VERSION } from '../../../engine/embedded/protocol.js';
+import { cliOperator, endCliOperator, type CliOperator } from '../../support/cli-operator.js';
+import { alive } from '../../support/engine-harness.js';
 
 // A detached supervisor outlives an upgrade of rcform: the client and the supervisor agree on a
 // protocol version before anything else goes over the socket, and a mismatch is a clear error

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import { procInfo } from '../../engine/embedded/proc.js';
-import { Spawner, spawnerBinary, type LaunchHandlers, type LaunchSpec } from '../../engine/embedded/spawner.js';
-import { accountProbe, withExtraGroup } from '../support/account-probe.js';
-import { alive, killGroups, tempLive, waitFor } from '../support/engine-harness.js';
+import { procInfo } from '../../../engine/embedded/proc.js';
+import { Spawner, spawnerBinary, type LaunchHandlers, type LaunchSpec } from '../../../engine/embedded/spawner.js';
+import { accountProbe, withExtraGroup } from '../../support/account-probe.js';
+import { alive, killGroups, tempLive, waitFor } from '../../support/engine-harness.js';
 
 // rcform-spawner, the vfork helper the embedded supervisor starts services with, driven directly:
 // real processes, their descriptors, sessions, environment, readiness and deaths as reported.

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../engine/s6/scanner.js';
-import { svscanControl, transition } from '../../engine/s6/supervise-control.js';
-import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
+import { pollUntil, scannerRunning, startScanner, stopScanner } from '../../../engine/s6/scanner.js';
+import { svscanControl, transition } from '../../../engine/s6/supervise-control.js';
+import { S6_MISSING, warnS6Missing } from '../../support/s6-available.js';
 
 // The s6 engine's in-process s6-svc -w… (engine/s6/supervise-control.ts) against real
 // s6-supervise processes: what each wait returns is checked against s6's own tools.

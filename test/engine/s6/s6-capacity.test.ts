@@ -2,12 +2,12 @@ import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { maxServicesOfArgv, MIN_SIZED_MAX_SERVICES, sizedMaxServices, stackKbFor } from '../../engine/s6/capacity.js';
-import { startScanner, stopScanner } from '../../engine/s6/scanner.js';
-import { S6Engine } from '../../engine/s6/s6-engine.js';
-import { runInProcess } from '../support/cli-harness.js';
-import { longrun } from '../support/longrun-fixture.js';
-import { S6_MISSING, warnS6Missing } from '../support/s6-available.js';
+import { maxServicesOfArgv, MIN_SIZED_MAX_SERVICES, sizedMaxServices, stackKbFor } from '../../../engine/s6/capacity.js';
+import { startScanner, stopScanner } from '../../../engine/s6/scanner.js';
+import { S6Engine } from '../../../engine/s6/s6-engine.js';
+import { runInProcess } from '../../support/cli-harness.js';
+import { longrun } from '../../support/longrun-fixture.js';
+import { S6_MISSING, warnS6Missing } from '../../support/s6-available.js';
 
 // s6-svscan's -c: sized when rcform starts it, read from the operator's, and an install past it
 // refused at once with the limit named (s6-svscan itself would only log "too many services").

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ServiceStatus } from '../../engine/engine.js';
-import { EmbeddedEngine } from '../../engine/embedded/client.js';
-import { procInfo } from '../../engine/embedded/proc.js';
-import { openEngine, startEngine } from '../../engine/open-engine.js';
-import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, upAgain, waitFor } from '../support/engine-harness.js';
+import type { ServiceStatus } from '../../../engine/engine.js';
+import { EmbeddedEngine } from '../../../engine/embedded/client.js';
+import { procInfo } from '../../../engine/embedded/proc.js';
+import { openEngine, startEngine } from '../../../engine/open-engine.js';
+import { alive, endEmbedded, longrun, processesWith, statusSeen, supervisorPid as harnessSupervisorPid, tempLive, upAgain, waitFor } from '../../support/engine-harness.js';
 
 // How the embedded supervisor starts processes: through rcform-spawner helpers (the default, or
 // RCFORM_SPAWNER=helper); Node's spawn() (RCFORM_SPAWNER=node, or when no helper is there). Real

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
-import { logGenerations, rotateIfNeeded, tailLinesTimed } from '../../engine/embedded/log-file.js';
-import { LogClock, readLogTimes, timesFileOf } from '../../engine/embedded/log-times.js';
+import { logGenerations, rotateIfNeeded, tailLinesTimed } from '../../../engine/embedded/log-file.js';
+import { LogClock, readLogTimes, timesFileOf } from '../../../engine/embedded/log-times.js';
 
 // The clock of an embedded log: the supervisor's size checks say by when each line was written,
 // the times move with their generation when the log rotates, and the clock stays small.

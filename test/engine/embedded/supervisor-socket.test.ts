@@ -2,8 +2,8 @@ import { afterEach, expect, test } from '@jest/globals';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cliOperator, endCliOperator, type CliOperator } from '../support/cli-operator.js';
-import { alive } from '../support/engine-harness.js';
+import { cliOperator, endCliOperator, type CliOperator } from '../../support/cli-operator.js';
+import { alive } from '../../support/engine-harness.js';
 
 // The supervisor survives its socket being removed or replaced (by hand, by a cleanup of sockets
 // in the temp directory): it goes on supervising, listens at its path again, and stops cleanly.
