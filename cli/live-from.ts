@@ -20,7 +20,7 @@ export function readLiveFrom(file: string): LiveFrom {
   const { text, bytes } = readNamedFile(file, (why) => `--live-from: cannot read ${file}: ${why}`);
   // A pulled state starts with format_version then lineage; look before parsing, so a large
   // state is parsed (and checksummed) once, by parseState.
-  if (/^\s*\{\s*"format_version"\s*:\s*\d+\s*,\s*"lineage"\s*:/.test(text.slice(0, 200))) {
+  if (/^\s*\{\s*"format_version"\s*:\s*(?:\d+|"\d+")\s*,\s*"lineage"\s*:/.test(text.slice(0, 200))) {
     try {
       return { state: parseState(text, file, bytes), kind: 'state-file' };
     } catch (err) {

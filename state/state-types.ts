@@ -1,10 +1,12 @@
 import type { CompiledService } from '../lang/compile/compiled-db.js';
+import type { FormatVersion } from '../lang/format-version.js';
 import type { ObservedState } from './run-state.js';
 
 // state.json: the tiny read-write record of what is installed, as s6-rc's live directory is.
 // Plain data with a format version, described by schemas/state.schema.json.
 
-export const STATE_FORMAT_VERSION = 3;
+/** Formats 1 and 2 carried a number; from 3 the version is a string, as every other artefact's. */
+export const STATE_FORMAT_VERSION = '3' satisfies FormatVersion;
 
 /** The name an engine's driver is registered under (engine/open-engine.ts): `embedded`, `s6`. */
 export type EngineKind = string;

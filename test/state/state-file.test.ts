@@ -76,7 +76,7 @@ describe('state.json', () => {
     expect(read.holds).toBeUndefined();
     expect(read.services['web']).toEqual(sampleEntry('web'));
     writeState(dir, { ...read, holds: { web: { state: 'down', requested: 'bundle.front', at: '2026-01-01T00:00:00.000Z' } }, source: { dir: '/srv/services' } });
-    expect(fs.readFileSync(liveLayout(dir).state, 'utf8')).toContain(`"format_version": ${STATE_FORMAT_VERSION},`);
+    expect(fs.readFileSync(liveLayout(dir).state, 'utf8')).toContain(`"format_version": ${JSON.stringify(STATE_FORMAT_VERSION)},`);
     const again = readState(dir);
     expect(again.holds?.['web']?.requested).toBe('bundle.front');
     expect(again.source).toEqual({ dir: '/srv/services' });
@@ -89,15 +89,15 @@ describe('state.json', () => {
     expect(JSON.parse(old).engine).toEqual({ kind: 's6', scandir: '/tmp/rcform-fixture-uwmS/scan' });
     fs.writeFileSync(liveLayout(dir).state, old);
     const read = readState(dir);
-    expect(STATE_FORMAT_VERSION).toBe(3);
-    expect(read.format_version).toBe(3);
+    expect(STATE_FORMAT_VERSION).toBe('3');
+    expect(read.format_version).toBe('3');
     expect(read.engine).toEqual({ kind: 's6', options: { scandir: '/tmp/rcform-fixture-uwmS/scan' } });
     expect(read.services['hello']?.address).toBe('longrun.hello');
     // The s6 driver reads its options from there: the operator's s6-svscan is named, not one of rcform's.
     expect(engineProcessOf(dir, read.engine).start).toBe('"s6-svscan /tmp/rcform-fixture-uwmS/scan"');
     writeState(dir, read);
     const written = fs.readFileSync(liveLayout(dir).state, 'utf8');
-    expect(written).toContain('"format_version": 3,');
+    expect(written).toContain('"format_version": "3",');
     expect(JSON.parse(written).engine).toEqual({ kind: 's6', options: { scandir: '/tmp/rcform-fixture-uwmS/scan' } });
     expect(readState(dir)).toMatchObject({ serial: read.serial + 1, engine: read.engine, source: read.source });
   });
@@ -188,7 +188,7 @@ describe('state.json', () => {
       writeState(dir, { ...readState(dir), services: { web: sampleEntry('web'), db: sampleEntry('db') } });
       const lines = fs.readFileSync(liveLayout(dir).state, 'utf8').split('\n');
       expect(lines.filter((l) => /^ {4}"[^"]+": \{"/.test(l))).toEqual([expect.stringMatching(/^ {4}"web": \{"address":"longrun\.web",.*\},$/), expect.stringMatching(/^ {4}"db": \{.*\}$/)]);
-      expect(lines.slice(0, 2)).toEqual(['{', `  "format_version": ${STATE_FORMAT_VERSION},`]);
+      expect(lines.slice(0, 2)).toEqual(['{', `  "format_version": ${JSON.stringify(STATE_FORMAT_VERSION)},`]);
       expect(lines.at(-3)).toMatch(/^ {2}"checksum": "sha256:[0-9a-f]{64}"$/);
     });
 
