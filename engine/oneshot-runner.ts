@@ -8,7 +8,7 @@ import { AccountError, checkAccount } from './accounts.js';
 import { servicePathProblems } from './safe-names.js';
 import { DEFAULT_PATH, EngineError } from './engine.js';
 import { openLogFd } from './embedded/log-file.js';
-import { procInfo, signalGroup } from './embedded/proc.js';
+import { groupGone, procInfo, signalGroup } from './embedded/proc.js';
 
 // A oneshot's process, on the supervised side: the embedded supervisor and the s6 engine's
 // oneshot runner (engine/s6/oneshot-runner.ts) call this when asked over their socket, as
@@ -66,6 +66,7 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
   const logFd = logger ? undefined : openLogFd(opts.logFile);
   const out = logger ? logger.input : (logFd as number);
   const feedsInput = direction === 'up' && opts.input !== undefined;
+  let runPid: number | undefined;
   try {
     const result = new Promise<OneshotResult>((resolve, reject) => {
       const [file, ...args] = argv;
@@ -76,6 +77,7 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
         ...(account.uid !== undefined ? { uid: account.uid } : {}),
         ...(account.gid !== undefined ? { gid: account.gid } : {}),
       });
+      runPid = child.pid;
       if (child.pid !== undefined) opts.onSpawned?.(child.pid, procInfo(child.pid)?.starttime);
       let why: string | undefined;
       const kill = (reason: string): void => {
@@ -99,8 +101,6 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
       }
       child.on('exit', (code, signal) => {
         cleanup();
-        // Whatever it left behind in its group goes with it.
-        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
         const durationMs = Date.now() - started;
         if (why) reject(new EngineError(svc.name, why));
         else if (code === 0) resolve({ code, durationMs });
@@ -109,6 +109,8 @@ export async function runOneshot(svc: CompiledOneshot, direction: 'up' | 'down',
     });
     // Whatever the outcome, its output is in the log before the step ends (apply's failure summary reads it).
     await result.catch(() => undefined);
+    // Whatever it left behind in its group goes with it, and is gone before the run is answered.
+    if (runPid !== undefined && signalGroup(runPid, 'SIGKILL')) await groupGone(runPid);
     if (logger) await logger.done();
     return await result;
   } finally {

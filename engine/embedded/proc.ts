@@ -81,6 +81,16 @@ export function groupMembers(pgid: number): number[] {
   return out;
 }
 
+/**
+ * Resolves once group `pgid` has no live member. A SIGKILL sent to a group is only pending in
+ * each member until the kernel next runs it, so "killed" and "gone" differ on a busy machine.
+ */
+export async function groupGone(pgid: number): Promise<void> {
+  for (let delay = 5; groupMembers(pgid).length > 0; delay = Math.min(delay * 2, 100)) {
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 /** Sends `signal` to every process of group `pgid`; false when the group is already gone. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {

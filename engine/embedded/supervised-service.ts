@@ -9,7 +9,7 @@ import { signalName, signalNumber } from '../signals.js';
 import { currentLog, logDir, pipePath, servicePaths, type EngineLayout } from './layout.js';
 import { openLogFd } from './log-file.js';
 import { readLaunchRecord, recordedProcess, writeLaunchRecord } from './launch-record.js';
-import { groupMembers, isSameLiveProcess, procInfo, signalGroup, type ProcInfo } from './proc.js';
+import { groupGone, isSameLiveProcess, procInfo, signalGroup, type ProcInfo } from './proc.js';
 import type { LaunchHandlers, Launcher, StdioSlot } from './spawner.js';
 import { overwriteInPlace } from './write-file.js';
 
@@ -477,7 +477,7 @@ export class SupervisedService {
     // goes too, so a restart cannot run beside the previous instance's children. When it is
     // being brought down, the down signal and the kill timer are already at work.
     if (this.wanted === 'up') signalGroup(pgid, 'SIGKILL');
-    await this.groupGone(pgid);
+    await groupGone(pgid);
     if (this.killTimer) {
       clearTimeout(this.killTimer);
       this.killTimer = undefined;
@@ -501,12 +501,6 @@ export class SupervisedService {
     } else {
       this.setState(this.failed ? 'failed' : 'down');
       this.resolveWaiters('down');
-    }
-  }
-
-  private async groupGone(pgid: number): Promise<void> {
-    for (let delay = 5; groupMembers(pgid).length > 0; delay = Math.min(delay * 2, 100)) {
-      await new Promise((r) => setTimeout(r, delay));
     }
   }
 
