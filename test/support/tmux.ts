@@ -32,8 +32,10 @@ export function openTerminal(cmd: string, cols: number, rows: number): Terminal 
   const socket = path.join(dir, 'socket');
   const conf = path.join(dir, 'tmux.conf');
   // A scrollback long enough for every line a test prints; no status line, so the pane has
-  // exactly the rows asked for.
-  fs.writeFileSync(conf, 'set -g history-limit 100000\nset -g status off\nset -g default-terminal xterm-256color\n');
+  // exactly the rows asked for. The command runs under bash whatever the user's login shell: a
+  // Ctrl-C that rcform handles ends a non-interactive dash too (bash waits for its child and goes
+  // on when the child exits on its own), and the tests read what the shell prints after it.
+  fs.writeFileSync(conf, 'set -g history-limit 100000\nset -g status off\nset -g default-terminal xterm-256color\nset -g default-shell /bin/bash\n');
   const tmux = (...args: string[]): string => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   tmux('-f', conf, 'new-session', '-d', '-s', 'main', '-x', String(cols), '-y', String(rows), cmd);
   const screen = (): string => tmux('capture-pane', '-p', '-t', 'main');
