@@ -86,24 +86,7 @@ export function logGenerations(file: string): string[] {
 
 /** The last `n` lines across the log's generations; `current` is what `file` holds, when the caller has read it already. */
 export function tailLines(file: string, n: number, current?: string): string[] {
-  const lines: string[] = [];
-  const gens = logGenerations(file);
-  if (current !== undefined && !gens.includes(file)) gens.push(file);
-  for (const gen of gens.reverse()) {
-    let text: string;
-    try {
-      text = gen === file && current !== undefined ? current : fs.readFileSync(gen, 'utf8');
-    } catch (err) {
-      // Rotated away (renamed or dropped) since the listing: its lines are in a newer file or gone.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
-    const parts = text.split('\n');
-    if (parts[parts.length - 1] === '') parts.pop();
-    lines.unshift(...parts);
-    if (lines.length >= n) break;
-  }
-  return n <= 0 ? [] : lines.slice(-n);
+  return tailLinesTimed(file, n, current).map((l) => l.line);
 }
 
 /**
